@@ -1,0 +1,153 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rlsgate",
+    version,
+    about = "Prove who can read and write which rows in a Supabase-style Postgres database"
+)]
+pub struct Opts {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Project directory (holds migrations/ or supabase/migrations/, policy_specs/, fixtures/).
+    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
+    pub project: PathBuf,
+    /// Use an existing database instead of starting one; all work is rolled back.
+    #[arg(long, global = true, env = "RLSGATE_DB_URL", value_name = "URL")]
+    pub db_url: Option<String>,
+    /// Do not use or fill the template-cluster cache.
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+    /// When to use colour (NO_COLOR is respected by `auto`).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// No progress output.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Probe every table x identity x command and compare with policy_specs/.
+    Test(TestArgs),
+    /// Lint migration files (and, with --db, the migrated catalog).
+    Lint(LintArgs),
+    /// Start the emulated database with migrations applied and keep it up until Ctrl-C.
+    Db(DbArgs),
+    /// Write or check policy_specs/ from what the database really does.
+    Snapshot(SnapshotArgs),
+    /// Print the documentation of a lint rule, or list all rules.
+    Rule(RuleArgs),
+    /// Manage the template-cluster cache.
+    Cache(CacheArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TestFormat {
+    Human,
+    Json,
+    Junit,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub format: TestFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only these tables (`name` or `schema.name`); repeatable.
+    #[arg(long = "table", value_name = "TABLE")]
+    pub tables: Vec<String>,
+    /// Only these identities; repeatable.
+    #[arg(long = "identity", value_name = "NAME")]
+    pub identities: Vec<String>,
+    /// Do not fail on cells that no spec covers.
+    #[arg(long)]
+    pub allow_unspecified: bool,
+    /// Parallel probe connections (default: number of CPUs, at least 2).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum LintFormat {
+    Human,
+    Json,
+    Sarif,
+    Github,
+    Junit,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// SQL files or directories (default: the project's migrations).
+    pub paths: Vec<PathBuf>,
+    /// Also lint the migrated catalog (starts the emulated database).
+    #[arg(long)]
+    pub db: bool,
+    #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+    pub format: LintFormat,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, default_value = "error", value_name = "SEVERITY")]
+    pub fail_on: String,
+    /// Only report findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the current findings to FILE as a baseline.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Configuration file (default: rlsgate.toml in the project).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// With --db-url: apply the project's migrations to that database (rolled back on exit).
+    #[arg(long)]
+    pub migrate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Fail (exit 1) when policy_specs/ and the database differ, writing nothing.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// Rule id, e.g. `rls-disabled`. Without it, list every rule.
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    #[command(subcommand)]
+    pub action: CacheAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheAction {
+    /// Print where the cache lives.
+    Path,
+    /// Remove every cached template cluster.
+    Clear,
+}

@@ -1,0 +1,1 @@
+pub fn install_signal_handlers() {}

@@ -1,0 +1,25 @@
+//! One file per subcommand. Each writes its report to `out` and returns a [`Status`];
+//! only `main.rs` turns that into an exit code.
+
+use std::io::Write;
+
+use crate::cli::{Command, Opts};
+use crate::Status;
+
+mod cache;
+mod db;
+mod lint;
+mod rule;
+mod snapshot;
+mod test;
+
+pub fn run(opts: &Opts, out: &mut dyn Write) -> anyhow::Result<Status> {
+    match &opts.command {
+        Command::Test(args) => test::run(&opts.global, args, out),
+        Command::Lint(args) => lint::run(&opts.global, args, out),
+        Command::Db(args) => db::run(&opts.global, args, out),
+        Command::Snapshot(args) => snapshot::run(&opts.global, args, out),
+        Command::Rule(args) => rule::run(args, out),
+        Command::Cache(args) => cache::run(args, out),
+    }
+}

@@ -1,0 +1,179 @@
+//! The shared vocabulary of the access matrix: commands, scopes, probe outcomes and cells.
+//! The probe stage produces [`Observation`]s, the spec stage produces [`Expectation`]s, and
+//! the verdict stage pairs them into [`Cell`]s that every reporter reads.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Command {
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+impl Command {
+    pub const ALL: [Command; 4] = [
+        Command::Select,
+        Command::Insert,
+        Command::Update,
+        Command::Delete,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Command::Select => "select",
+            Command::Insert => "insert",
+            Command::Update => "update",
+            Command::Delete => "delete",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Command> {
+        Command::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A table or view, schema-qualified.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TableRef {
+    pub schema: String,
+    pub name: String,
+}
+
+impl TableRef {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        TableRef {
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+
+    /// `public.x` is shown as `x`; other schemas keep their prefix.
+    pub fn display_name(&self) -> String {
+        if self.schema == "public" {
+            self.name.clone()
+        } else {
+            format!("{}.{}", self.schema, self.name)
+        }
+    }
+
+    pub fn qualified(&self) -> String {
+        format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
+    }
+}
+
+impl fmt::Display for TableRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
+pub fn quote_ident(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
+}
+
+/// Which rows a SELECT, UPDATE or DELETE reaches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    None,
+    Own,
+    All,
+    /// An explicit set of row labels (`alice`, `bob`, `public`, or fixture labels).
+    Labels(BTreeSet<String>),
+}
+
+/// What an INSERT may create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InsertScope {
+    Deny,
+    Own,
+    Any,
+}
+
+/// How one probe statement ended. Only `Allowed`, `Filtered`, `DeniedRls` and
+/// `DeniedPrivilege` say anything about the policy; `Inconclusive` never counts as denied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    Allowed { rows: u64 },
+    Filtered,
+    DeniedRls { message: String },
+    DeniedPrivilege { message: String },
+    Inconclusive { sqlstate: String, message: String },
+}
+
+impl Outcome {
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, Outcome::Allowed { rows } if *rows > 0)
+    }
+
+    pub fn is_conclusive(&self) -> bool {
+        !matches!(self, Outcome::Inconclusive { .. })
+    }
+
+    pub fn short(&self) -> &'static str {
+        match self {
+            Outcome::Allowed { .. } => "allowed",
+            Outcome::Filtered => "filtered",
+            Outcome::DeniedRls { .. } => "denied by RLS",
+            Outcome::DeniedPrivilege { .. } => "denied by privilege",
+            Outcome::Inconclusive { .. } => "inconclusive",
+        }
+    }
+}
+
+/// One probe statement of a cell: what it targeted (`alice`, `own`, `other`, `transfer`,
+/// a fixture label) and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Probe {
+    pub target: String,
+    pub outcome: Outcome,
+}
+
+/// What the database really did for one table x identity x command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observation {
+    pub table: TableRef,
+    pub identity: String,
+    pub command: Command,
+    /// Labels of the rows the identity read (SELECT) or changed (UPDATE, DELETE).
+    pub reached: BTreeSet<String>,
+    /// INSERT: a row owned by the identity itself was accepted.
+    pub insert_own: bool,
+    /// INSERT: a row owned by another identity was accepted.
+    pub insert_other: bool,
+    /// UPDATE: an own row could be handed to another owner.
+    pub transfer: bool,
+    pub probes: Vec<Probe>,
+}
+
+impl Observation {
+    pub fn inconclusive(&self) -> Option<&Probe> {
+        self.probes.iter().find(|p| !p.outcome.is_conclusive())
+    }
+}
