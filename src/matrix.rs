@@ -177,3 +177,13 @@ impl Observation {
         self.probes.iter().find(|p| !p.outcome.is_conclusive())
     }
 }
+
+/// The rows the probe stage placed in a table, by label (`alice`, `bob`, `public`, or a
+/// fixture label), with the identity that owns each (`None`: nobody's, e.g. reference rows).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableRows {
+    pub table: TableRef,
+    pub labels: std::collections::BTreeMap<String, Option<String>>,
+    /// The table has an owner (a column, or a parent it inherits ownership from).
+    pub owned: bool,
+}
