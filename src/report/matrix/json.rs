@@ -46,13 +46,20 @@ struct JsonCell {
 pub enum ReportError {
     #[error("not an rlsgate JSON report: {0}")]
     Parse(#[from] serde_json::Error),
-    #[error("report version {found} is newer than this rlsgate understands (up to {JSON_VERSION})")]
+    #[error(
+        "report version {found} is newer than this rlsgate understands (up to {JSON_VERSION})"
+    )]
     Version { found: u32 },
     #[error("cell {index}: table `{table}` is not `schema.name`")]
     Table { index: usize, table: String },
 }
 
-pub fn write(cells: &[Cell], summary: &Summary, meta: &RunMeta, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    cells: &[Cell],
+    summary: &Summary,
+    meta: &RunMeta,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let report = JsonReport {
         version: JSON_VERSION,
         meta: meta.clone(),

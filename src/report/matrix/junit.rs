@@ -7,7 +7,12 @@ use std::io::{self, Write};
 use super::{Grid, RunMeta};
 use crate::verdict::{Cell, CellOutcome, Summary};
 
-pub fn write(cells: &[Cell], summary: &Summary, meta: &RunMeta, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    cells: &[Cell],
+    summary: &Summary,
+    meta: &RunMeta,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let grid = Grid::new(cells);
     let unspecified_fails = !meta.allow_unspecified;
     let counts = |cells: &mut dyn Iterator<Item = &Cell>| {
@@ -98,7 +103,11 @@ fn failure_body(cell: &Cell, message: &str) -> String {
         body.push_str(&cell.detail);
     }
     for probe in &cell.probes {
-        body.push_str(&format!("\nprobe {}: {}", probe.target, probe_text(&probe.outcome)));
+        body.push_str(&format!(
+            "\nprobe {}: {}",
+            probe.target,
+            probe_text(&probe.outcome)
+        ));
     }
     body
 }

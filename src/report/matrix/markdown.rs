@@ -7,10 +7,19 @@ use super::{cell_text, Grid, GridTable, RunMeta};
 use crate::matrix::Command;
 use crate::verdict::{Cell, CellOutcome, Summary};
 
-pub fn write(cells: &[Cell], summary: &Summary, meta: &RunMeta, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    cells: &[Cell],
+    summary: &Summary,
+    meta: &RunMeta,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let gate_fails = summary.failed + summary.inconclusive > 0
         || (summary.unspecified > 0 && !meta.allow_unspecified);
-    let verdict = if gate_fails { "❌ failed" } else { "✅ passed" };
+    let verdict = if gate_fails {
+        "❌ failed"
+    } else {
+        "✅ passed"
+    };
     writeln!(out, "## rlsgate access matrix: {verdict}")?;
     writeln!(out)?;
     writeln!(
@@ -74,7 +83,11 @@ pub fn write(cells: &[Cell], summary: &Summary, meta: &RunMeta, out: &mut dyn Wr
             out,
             "<details><summary>{} {} where every cell passes</summary>",
             passing.len(),
-            if passing.len() == 1 { "table" } else { "tables" }
+            if passing.len() == 1 {
+                "table"
+            } else {
+                "tables"
+            }
         )?;
         for table in passing {
             writeln!(out)?;

@@ -82,7 +82,9 @@ pub(crate) struct GridTable<'a> {
 
 impl<'a> GridTable<'a> {
     pub fn cells(&self) -> impl Iterator<Item = &'a Cell> + '_ {
-        self.identities.iter().flat_map(|(_, row)| row.values().copied())
+        self.identities
+            .iter()
+            .flat_map(|(_, row)| row.values().copied())
     }
 }
 

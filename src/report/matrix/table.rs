@@ -4,7 +4,9 @@
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
-use comfy_table::{presets, Attribute, Cell as TableCell, CellAlignment, Color, ContentArrangement, Table};
+use comfy_table::{
+    presets, Attribute, Cell as TableCell, CellAlignment, Color, ContentArrangement, Table,
+};
 
 use super::{cell_text, Grid, RunMeta};
 use crate::matrix::Command;
@@ -13,7 +15,12 @@ use crate::verdict::{Cell, CellOutcome, Summary};
 /// The widest the report gets, in columns.
 pub const WIDTH: u16 = 100;
 
-pub fn write(cells: &[Cell], summary: &Summary, meta: &RunMeta, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    cells: &[Cell],
+    summary: &Summary,
+    meta: &RunMeta,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     write_styled(cells, summary, meta, out, super::stdout_color())
 }
 
@@ -88,7 +95,10 @@ pub fn write_styled(
     let listed = |outcome: CellOutcome| cells.iter().filter(move |c| c.outcome == outcome);
     for (outcome, title) in [
         (CellOutcome::Fail, "failures"),
-        (CellOutcome::Inconclusive, "inconclusive (the probe did not test the policy)"),
+        (
+            CellOutcome::Inconclusive,
+            "inconclusive (the probe did not test the policy)",
+        ),
     ] {
         if listed(outcome).next().is_none() {
             continue;
