@@ -1,1 +1,3 @@
+//! Reporters: one folder or file per format, each writing to `impl io::Write`.
 
+pub mod matrix;
