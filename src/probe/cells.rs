@@ -90,7 +90,7 @@ pub struct ProbeResult {
 
 /// Builds every probe for one table x identity.
 pub fn plan<'a>(
-    synth: &mut Synthesizer,
+    synth: &Synthesizer,
     rel: &'a Relation,
     state: Option<&TableState>,
     identity: &'a Identity,
@@ -158,7 +158,7 @@ fn probe(command: Command, target: &str, prelude: String, statement: String, sel
     PlannedProbe { command, target: target.to_string(), prelude, statement, select, unbuildable: None }
 }
 
-fn insert_probe(synth: &mut Synthesizer, rel: &Relation, owner: Option<&Identity>, target: &str, seq: &mut usize) -> PlannedProbe {
+fn insert_probe(synth: &Synthesizer, rel: &Relation, owner: Option<&Identity>, target: &str, seq: &mut usize) -> PlannedProbe {
     *seq += 1;
     let spec = RowSpec { owner, fixed: BTreeMap::new() };
     match synth.values(rel, &spec, 100_000 + *seq, &HashMap::new(), &HashMap::new(), &HashSet::new()) {

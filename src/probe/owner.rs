@@ -3,6 +3,7 @@
 
 use super::catalog::{Catalog, Relation};
 use crate::matrix::TableRef;
+use crate::spec::OwnerSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ownership {
@@ -29,12 +30,25 @@ fn is_auth_users(t: &TableRef) -> bool {
 }
 
 /// Ownership for every relation, in catalog order. `declared` gives spec overrides.
-pub fn infer_all(catalog: &Catalog, declared: &dyn Fn(&TableRef) -> Option<String>) -> Vec<Ownership> {
+pub fn infer_all(catalog: &Catalog, declared: &dyn Fn(&TableRef) -> Option<OwnerSpec>) -> Vec<Ownership> {
     let mut result: Vec<Option<Ownership>> = vec![None; catalog.relations.len()];
     for (i, rel) in catalog.relations.iter().enumerate() {
-        if let Some(col) = declared(&rel.table).filter(|c| rel.column(c).is_some()) {
-            result[i] = Some(Ownership::Column(col));
-        } else if let Some(col) = direct_owner(rel, catalog) {
+        let via = |col: &str| {
+            rel.foreign_keys
+                .iter()
+                .position(|fk| fk.columns.iter().any(|c| c == col))
+                .map(|fk| Ownership::Parent { fk, parent: rel.foreign_keys[fk].target.clone() })
+        };
+        match declared(&rel.table) {
+            Some(OwnerSpec::Column(col)) if rel.column(&col).is_some() => result[i] = Some(Ownership::Column(col)),
+            Some(OwnerSpec::Via(col)) if via(&col).is_some() => result[i] = via(&col),
+            Some(OwnerSpec::Nobody) => result[i] = Some(Ownership::None),
+            _ => {}
+        }
+        if result[i].is_some() {
+            continue;
+        }
+        if let Some(col) = direct_owner(rel, catalog) {
             result[i] = Some(Ownership::Column(col));
         }
     }

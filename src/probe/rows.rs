@@ -333,13 +333,16 @@ impl<'a> Synthesizer<'a> {
                 })?),
                 None => None,
             };
+            let values = f
+                .resolved_values(self.identities)
+                .map_err(|e| ProbeError::Fixture { label: f.label.clone(), message: e.to_string() })?;
             let mut fixed = BTreeMap::new();
-            for (col, value) in &f.values {
+            for (col, value) in &values {
                 let ty = rel.column(col).map(|c| c.sql_type.clone()).ok_or_else(|| ProbeError::Fixture {
                     label: f.label.clone(),
                     message: format!("{} has no column {col}", f.table),
                 })?;
-                fixed.insert(col.clone(), format!("{}::{ty}", fixture_literal(value, self.identities)));
+                fixed.insert(col.clone(), format!("{}::{ty}", fixture_literal(value)));
             }
             let row = self
                 .insert(client, rel, &RowSpec { owner, fixed })
@@ -374,19 +377,10 @@ pub fn insert_sql(rel: &Relation, values: &BTreeMap<String, String>, returning: 
     format!("insert into {table} as t ({}) values ({}){ret}", cols.join(", "), vals.join(", "))
 }
 
-/// `{sub:alice}` in a fixture value becomes alice's user id.
-fn fixture_literal(value: &Json, identities: &[Identity]) -> String {
+fn fixture_literal(value: &Json) -> String {
     match value {
         Json::Null => "null".into(),
-        Json::String(s) => {
-            let mut text = s.clone();
-            for id in identities {
-                if let Some(sub) = &id.sub {
-                    text = text.replace(&format!("{{sub:{}}}", id.name), sub);
-                }
-            }
-            literal(&text)
-        }
+        Json::String(s) => literal(s),
         other => literal(&other.to_string()),
     }
 }
