@@ -321,10 +321,11 @@ group by 1, 2;
 create unique index daily_api_usage_day_provider_idx on public.daily_api_usage (day, provider);
 
 create materialized view public.framework_popularity as
-select framework_id, count(*) as uses, count(distinct user_id) as users,
-  avg(processing_time_ms)::integer as avg_processing_time_ms
-from public.prompt_history
-group by framework_id;
+select f.name as framework_id, count(h.id) as uses, count(distinct h.user_id) as users,
+  avg(h.processing_time_ms)::integer as avg_processing_time_ms
+from public.prompt_frameworks f
+left join public.prompt_history h on h.framework_id = f.name
+group by f.name;
 create unique index framework_popularity_framework_id_idx
   on public.framework_popularity (framework_id);
 

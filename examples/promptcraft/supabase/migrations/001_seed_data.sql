@@ -25,3 +25,7 @@ values
   ('max_prompt_length', '8000', 'Longest accepted user input, in characters', true),
   ('rate_limit_per_minute', '20', 'Prompt generations per user per minute', false)
 on conflict (key) do nothing;
+
+-- Analytics start from the seeded catalogue (one row per framework).
+refresh materialized view public.framework_popularity;
+refresh materialized view public.daily_api_usage;
