@@ -28,9 +28,16 @@ pub enum ProjectError {
     #[error("no migrations found: looked for *.sql in {}", .0.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" and "))]
     NoMigrations(Vec<PathBuf>),
     #[error("cannot read {path}: {source}")]
-    Unreadable { path: PathBuf, source: std::io::Error },
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: not valid UTF-8 at byte offset {offset} (line {line}); migrations must be UTF-8 text")]
-    NotUtf8 { path: PathBuf, offset: usize, line: u32 },
+    NotUtf8 {
+        path: PathBuf,
+        offset: usize,
+        line: u32,
+    },
     #[error(transparent)]
     Config(#[from] config::ConfigError),
 }
@@ -53,17 +60,36 @@ impl Project {
             return Err(ProjectError::NoMigrations(candidates.to_vec()));
         };
         let mut paths: Vec<PathBuf> = std::fs::read_dir(&migrations_dir)
-            .map_err(|source| ProjectError::Unreadable { path: migrations_dir.clone(), source })?
+            .map_err(|source| ProjectError::Unreadable {
+                path: migrations_dir.clone(),
+                source,
+            })?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "sql") && p.is_file())
             .collect();
         paths.sort();
-        let migrations = paths.iter().map(|p| read_sql(root, p)).collect::<Result<Vec<_>, _>>()?;
+        let migrations = paths
+            .iter()
+            .map(|p| read_sql(root, p))
+            .collect::<Result<Vec<_>, _>>()?;
         let seed_path = supabase.join("seed.sql");
-        let seed = seed_path.is_file().then(|| read_sql(root, &seed_path)).transpose()?;
+        let seed = seed_path
+            .is_file()
+            .then(|| read_sql(root, &seed_path))
+            .transpose()?;
         let config_path = supabase.join("config.toml");
-        let api = if config_path.is_file() { config::load(&config_path)? } else { ApiConfig::default() };
-        Ok(Project { root: root.to_path_buf(), migrations_dir, migrations, seed, api })
+        let api = if config_path.is_file() {
+            config::load(&config_path)?
+        } else {
+            ApiConfig::default()
+        };
+        Ok(Project {
+            root: root.to_path_buf(),
+            migrations_dir,
+            migrations,
+            seed,
+            api,
+        })
     }
 
     pub fn specs_dir(&self) -> PathBuf {
@@ -77,35 +103,32 @@ impl Project {
 
 fn has_sql(dir: &Path) -> bool {
     std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).any(|e| e.path().extension().is_some_and(|x| x == "sql")))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .any(|e| e.path().extension().is_some_and(|x| x == "sql"))
+        })
         .unwrap_or(false)
 }
 
 pub fn read_sql(root: &Path, path: &Path) -> Result<SqlFile, ProjectError> {
-    let bytes = std::fs::read(path).map_err(|source| ProjectError::Unreadable { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| ProjectError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let shown = path.strip_prefix(root).unwrap_or(path).to_path_buf();
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SqlFile { path: shown, text }),
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
-            let line = 1 + e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() as u32;
-            Err(ProjectError::NotUtf8 { path: shown, offset, line })
+            let line = 1 + e.as_bytes()[..offset]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u32;
+            Err(ProjectError::NotUtf8 {
+                path: shown,
+                offset,
+                line,
+            })
         }
     }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let offset = offset.min(text.len());
-    let before = &text[..floor_char_boundary(text, offset)];
-    let line = 1 + before.matches('\n').count() as u32;
-    let col = 1 + before.rsplit('\n').next().unwrap_or("").chars().count() as u32;
-    (line, col)
-}
-
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }

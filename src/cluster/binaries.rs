@@ -23,7 +23,11 @@ impl PgBin {
     }
 
     pub fn major(&self) -> u32 {
-        self.version.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0)
+        self.version
+            .split('.')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(0)
     }
 }
 
@@ -34,7 +38,10 @@ pub fn find() -> Result<PgBin, ClusterError> {
     if let Some(dir) = std::env::var_os("RLSGATE_PG_BIN") {
         let dir = PathBuf::from(dir);
         return probe(&dir).ok_or_else(|| ClusterError::BinariesNotFound {
-            searched: vec![format!("$RLSGATE_PG_BIN={} (no initdb/postgres there)", dir.display())],
+            searched: vec![format!(
+                "$RLSGATE_PG_BIN={} (no initdb/postgres there)",
+                dir.display()
+            )],
         });
     }
     for (label, dir) in candidates() {
@@ -43,11 +50,6 @@ pub fn find() -> Result<PgBin, ClusterError> {
         }
         searched.push(format!("{label}: {}", dir.display()));
     }
-    #[cfg(feature = "download")]
-    {
-        return super::embed::download().map_err(|reason| ClusterError::DownloadFailed { searched, reason });
-    }
-    #[cfg(not(feature = "download"))]
     Err(ClusterError::BinariesNotFound { searched })
 }
 
@@ -68,14 +70,29 @@ fn candidates() -> Vec<(&'static str, PathBuf)> {
     }
     dirs.extend(newest_versioned("/usr/lib/postgresql", "bin").map(|d| ("Debian/Ubuntu", d)));
     for prefix in ["/opt/homebrew", "/usr/local"] {
-        dirs.extend(newest_prefixed(&format!("{prefix}/opt"), "postgresql@", "bin").map(|d| ("Homebrew", d)));
-        dirs.push(("Homebrew", PathBuf::from(format!("{prefix}/opt/postgresql/bin"))));
+        dirs.extend(
+            newest_prefixed(&format!("{prefix}/opt"), "postgresql@", "bin")
+                .map(|d| ("Homebrew", d)),
+        );
+        dirs.push((
+            "Homebrew",
+            PathBuf::from(format!("{prefix}/opt/postgresql/bin")),
+        ));
     }
-    dirs.extend(newest_versioned("/Applications/Postgres.app/Contents/Versions", "bin").map(|d| ("Postgres.app", d)));
+    dirs.extend(
+        newest_versioned("/Applications/Postgres.app/Contents/Versions", "bin")
+            .map(|d| ("Postgres.app", d)),
+    );
     dirs.extend(newest_versioned("/usr/pgsql-16", "").map(|d| ("RHEL", d)));
     if let Some(cache) = dirs::cache_dir() {
-        let embed = cache.join("pg-embed").join(std::env::consts::OS).join(std::env::consts::ARCH);
-        dirs.extend(newest_versioned(embed.to_str().unwrap_or_default(), "bin").map(|d| ("pg-embed cache", d)));
+        let embed = cache
+            .join("pg-embed")
+            .join(std::env::consts::OS)
+            .join(std::env::consts::ARCH);
+        dirs.extend(
+            newest_versioned(embed.to_str().unwrap_or_default(), "bin")
+                .map(|d| ("pg-embed cache", d)),
+        );
     }
     dirs
 }
@@ -92,7 +109,10 @@ fn newest_prefixed(root: &str, prefix: &str, suffix: &str) -> Option<PathBuf> {
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             let rest = name.strip_prefix(prefix)?;
-            let key: Vec<u32> = rest.split('.').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+            let key: Vec<u32> = rest
+                .split('.')
+                .map(|p| p.parse().ok())
+                .collect::<Option<_>>()?;
             Some((key, e.path().join(suffix)))
         })
         .max_by(|a, b| a.0.cmp(&b.0))
@@ -103,10 +123,18 @@ fn probe(dir: &Path) -> Option<PgBin> {
     if !dir.join("initdb").is_file() || !dir.join("postgres").is_file() {
         return None;
     }
-    let out = Command::new(dir.join("postgres")).arg("--version").output().ok()?;
+    let out = Command::new(dir.join("postgres"))
+        .arg("--version")
+        .output()
+        .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let version = text.split_whitespace().find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))?;
-    Some(PgBin { dir: dir.to_path_buf(), version: version.to_string() })
+    let version = text
+        .split_whitespace()
+        .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))?;
+    Some(PgBin {
+        dir: dir.to_path_buf(),
+        version: version.to_string(),
+    })
 }
 
 pub const INSTALL_HELP: &str = "Install the PostgreSQL server (15 or newer), then run again:\n  \

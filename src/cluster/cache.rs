@@ -17,7 +17,9 @@ pub fn root() -> PathBuf {
     if let Some(dir) = std::env::var_os("RLSGATE_CACHE_DIR") {
         return PathBuf::from(dir);
     }
-    dirs::cache_dir().unwrap_or_else(std::env::temp_dir).join("rlsgate")
+    dirs::cache_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("rlsgate")
 }
 
 pub fn key(bin: &PgBin) -> String {
@@ -39,18 +41,23 @@ pub fn lookup(bin: &PgBin) -> Option<PathBuf> {
 /// Copies a finished template data directory into the cache.
 pub fn publish(bin: &PgBin, data: &Path) -> Result<PathBuf, ClusterError> {
     let root = root();
-    std::fs::create_dir_all(&root).map_err(|e| ClusterError::io(format!("creating cache dir {}", root.display()), e))?;
+    std::fs::create_dir_all(&root)
+        .map_err(|e| ClusterError::io(format!("creating cache dir {}", root.display()), e))?;
     let final_dir = root.join(key(bin));
     let staging = tempfile::Builder::new()
         .prefix(".staging-")
         .tempdir_in(&root)
         .map_err(|e| ClusterError::io("creating a cache staging dir", e))?;
     let staged = staging.path().join("data");
-    copy_tree(data, &staged, None).map_err(|e| ClusterError::io("filling the template cache", e))?;
+    copy_tree(data, &staged, None)
+        .map_err(|e| ClusterError::io("filling the template cache", e))?;
     match std::fs::rename(&staged, &final_dir) {
         Ok(()) => Ok(final_dir),
         Err(_) if final_dir.join("PG_VERSION").is_file() => Ok(final_dir),
-        Err(e) => Err(ClusterError::io(format!("publishing the template to {}", final_dir.display()), e)),
+        Err(e) => Err(ClusterError::io(
+            format!("publishing the template to {}", final_dir.display()),
+            e,
+        )),
     }
 }
 

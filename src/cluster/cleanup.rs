@@ -33,7 +33,10 @@ pub(super) fn register(pid: i32, dir: &Path) {
         // SAFETY: registering a plain extern "C" fn with no captured state.
         unsafe { libc::atexit(teardown_at_exit) };
     });
-    lock().push(Live { pid, dir: dir.to_path_buf() });
+    lock().push(Live {
+        pid,
+        dir: dir.to_path_buf(),
+    });
 }
 
 pub(super) fn unregister(pid: i32) {
@@ -82,14 +85,20 @@ pub(super) fn alive(pid: i32) -> bool {
 fn is_zombie(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|s| s.rsplit(')').next().map(|rest| rest.trim_start().starts_with('Z')))
+        .and_then(|s| {
+            s.rsplit(')')
+                .next()
+                .map(|rest| rest.trim_start().starts_with('Z'))
+        })
         .unwrap_or(false)
 }
 
 /// Removes run directories left by an rlsgate process that was killed outright (SIGKILL,
 /// power loss). Each run directory records its owner's pid in `rlsgate.pid`.
 pub(super) fn sweep_stale(tmp: &Path) {
-    let Ok(entries) = std::fs::read_dir(tmp) else { return };
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name();
         if !name.to_string_lossy().starts_with(super::RUN_DIR_PREFIX) {
@@ -110,5 +119,11 @@ pub(super) fn sweep_stale(tmp: &Path) {
 }
 
 pub(super) fn postmaster_pid(data: &Path) -> Option<i32> {
-    std::fs::read_to_string(data.join("postmaster.pid")).ok()?.lines().next()?.trim().parse().ok()
+    std::fs::read_to_string(data.join("postmaster.pid"))
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
 }

@@ -5,8 +5,6 @@
 mod binaries;
 pub mod cache;
 pub mod cleanup;
-#[cfg(feature = "download")]
-mod embed;
 mod server;
 mod user;
 
@@ -24,25 +22,38 @@ pub enum ClusterError {
     #[error("no PostgreSQL server binaries found. Looked in:\n{}\n\n{INSTALL_HELP}", bullet(.searched))]
     BinariesNotFound { searched: Vec<String> },
     #[error("no PostgreSQL server binaries found locally (looked in:\n{}\n) and downloading them with pg-embed failed: {reason}\n\n{INSTALL_HELP}", bullet(.searched))]
-    DownloadFailed { searched: Vec<String>, reason: String },
+    DownloadFailed {
+        searched: Vec<String>,
+        reason: String,
+    },
     #[error("initdb failed:\n{log}")]
     Initdb { log: String },
     #[error("postgres did not start: {log}")]
     Start { log: String },
     #[error("{context}: {source}")]
-    Io { context: String, source: std::io::Error },
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
     #[error("applying the Supabase emulation failed: {0}")]
     Bootstrap(#[source] postgres::Error),
 }
 
 impl ClusterError {
     fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        ClusterError::Io { context: context.into(), source }
+        ClusterError::Io {
+            context: context.into(),
+            source,
+        }
     }
 }
 
 fn bullet(items: &[String]) -> String {
-    items.iter().map(|s| format!("  - {s}")).collect::<Vec<_>>().join("\n")
+    items
+        .iter()
+        .map(|s| format!("  - {s}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[derive(Debug, Clone, Default)]
@@ -75,19 +86,27 @@ impl Cluster {
         let tmp = std::env::temp_dir();
         cleanup::sweep_stale(&tmp);
 
-        let cached = if opts.no_cache { None } else { cache::lookup(&bin) };
+        let cached = if opts.no_cache {
+            None
+        } else {
+            cache::lookup(&bin)
+        };
         let template_cached = cached.is_some();
         let run_dir = new_run_dir(&tmp, user)?;
         let mut cluster = Cluster {
             run_dir,
             server: None,
             bin,
-            report: StartReport { template_cached, elapsed: Duration::ZERO },
+            report: StartReport {
+                template_cached,
+                elapsed: Duration::ZERO,
+            },
         };
         let data = cluster.run_dir.join("data");
         match cached {
             Some(template) => {
-                cache::copy_tree(&template, &data, user).map_err(|e| ClusterError::io("copying the cached template", e))?;
+                cache::copy_tree(&template, &data, user)
+                    .map_err(|e| ClusterError::io("copying the cached template", e))?;
                 cluster.server = Some(Server::start(&cluster.bin, &cluster.run_dir, user)?);
             }
             None => {
@@ -106,8 +125,12 @@ impl Cluster {
     }
 
     fn bootstrap(&self) -> Result<(), ClusterError> {
-        let mut client = self.connect(crate::supabase::SUPERUSER).map_err(ClusterError::Bootstrap)?;
-        client.batch_execute(crate::supabase::BOOTSTRAP_SQL).map_err(ClusterError::Bootstrap)
+        let mut client = self
+            .connect(crate::supabase::SUPERUSER)
+            .map_err(ClusterError::Bootstrap)?;
+        client
+            .batch_execute(crate::supabase::BOOTSTRAP_SQL)
+            .map_err(ClusterError::Bootstrap)
     }
 
     pub fn socket_dir(&self) -> &Path {
@@ -131,7 +154,11 @@ impl Cluster {
 
     /// A libpq URI, e.g. `postgresql://postgres@/postgres?host=/tmp/rlsgate-x&port=5432`.
     pub fn url(&self, user: &str) -> String {
-        format!("postgresql://{user}@/postgres?host={}&port={}", self.run_dir.display(), server::PORT)
+        format!(
+            "postgresql://{user}@/postgres?host={}&port={}",
+            self.run_dir.display(),
+            server::PORT
+        )
     }
 
     pub fn pid(&self) -> Option<i32> {
@@ -155,7 +182,8 @@ fn new_run_dir(tmp: &Path, user: Option<ServerUser>) -> Result<PathBuf, ClusterE
     std::fs::write(dir.join("rlsgate.pid"), std::process::id().to_string())
         .map_err(|e| ClusterError::io("writing the run directory's owner", e))?;
     if let Some(u) = user {
-        user::chown_tree(&dir, u).map_err(|e| ClusterError::io("handing the run directory to the server user", e))?;
+        user::chown_tree(&dir, u)
+            .map_err(|e| ClusterError::io("handing the run directory to the server user", e))?;
     }
     Ok(dir)
 }

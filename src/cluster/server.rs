@@ -41,17 +41,31 @@ pub fn initdb(bin: &PgBin, data: &Path, user: Option<ServerUser>) -> Result<(), 
     let mut cmd = Command::new(bin.initdb());
     cmd.arg("-D")
         .arg(data)
-        .args(["-U", "supabase_admin", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--wal-segsize=1"])
+        .args([
+            "-U",
+            "supabase_admin",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+            "--wal-segsize=1",
+        ])
         .stdin(Stdio::null());
     if let Some(u) = user {
         std::os::unix::process::CommandExt::uid(&mut cmd, u.uid);
         std::os::unix::process::CommandExt::gid(&mut cmd, u.gid);
     }
-    let out = cmd.output().map_err(|e| ClusterError::io(format!("running {}", bin.initdb().display()), e))?;
+    let out = cmd
+        .output()
+        .map_err(|e| ClusterError::io(format!("running {}", bin.initdb().display()), e))?;
     if !out.status.success() {
         let mut log = String::from_utf8_lossy(&out.stderr).into_owned();
         log.push_str(&String::from_utf8_lossy(&out.stdout));
-        return Err(ClusterError::Initdb { log: log.trim().to_string() });
+        return Err(ClusterError::Initdb {
+            log: log.trim().to_string(),
+        });
     }
     Ok(())
 }
@@ -61,15 +75,24 @@ impl Server {
     /// accepts connections. The process is spawned from a keeper thread that lives as long as
     /// the server, so on Linux the server also dies with us (PR_SET_PDEATHSIG) if we are
     /// killed outright.
-    pub fn start(bin: &PgBin, run_dir: &Path, user: Option<ServerUser>) -> Result<Server, ClusterError> {
+    pub fn start(
+        bin: &PgBin,
+        run_dir: &Path,
+        user: Option<ServerUser>,
+    ) -> Result<Server, ClusterError> {
         let data = run_dir.join("data");
         let log_path = run_dir.join("postgres.log");
-        let log = std::fs::File::create(&log_path).map_err(|e| ClusterError::io("creating the server log", e))?;
+        let log = std::fs::File::create(&log_path)
+            .map_err(|e| ClusterError::io("creating the server log", e))?;
         if let Some(u) = user {
             let _ = std::os::unix::fs::chown(&log_path, Some(u.uid), Some(u.gid));
         }
         let mut cmd = Command::new(bin.postgres());
-        cmd.arg("-D").arg(&data).arg("-k").arg(run_dir).args(["-p", &PORT.to_string()]);
+        cmd.arg("-D")
+            .arg(&data)
+            .arg("-k")
+            .arg(run_dir)
+            .args(["-p", &PORT.to_string()]);
         for (k, v) in SPEED_SETTINGS {
             cmd.arg("-c").arg(format!("{k}={v}"));
         }
@@ -97,25 +120,41 @@ impl Server {
             .map_err(|e| ClusterError::io("spawning the keeper thread", e))?;
         let pid = match started_rx.recv() {
             Ok(Ok(pid)) => pid,
-            Ok(Err(e)) => return Err(ClusterError::io(format!("starting {}", bin.postgres().display()), e)),
-            Err(_) => return Err(ClusterError::Start { log: "the keeper thread died".into() }),
+            Ok(Err(e)) => {
+                return Err(ClusterError::io(
+                    format!("starting {}", bin.postgres().display()),
+                    e,
+                ))
+            }
+            Err(_) => {
+                return Err(ClusterError::Start {
+                    log: "the keeper thread died".into(),
+                })
+            }
         };
         cleanup::register(pid, run_dir);
-        let server = Server { pid, keeper: Some(keeper) };
+        let server = Server {
+            pid,
+            keeper: Some(keeper),
+        };
 
         let deadline = Instant::now() + Duration::from_secs(30);
         let pid_file = data.join("postmaster.pid");
         loop {
             if let Ok(status) = exited_rx.try_recv() {
                 drop(server);
-                return Err(ClusterError::Start { log: format!("postgres exited ({status}):\n{}", read_log(&log_path)) });
+                return Err(ClusterError::Start {
+                    log: format!("postgres exited ({status}):\n{}", read_log(&log_path)),
+                });
             }
             if is_ready(&pid_file) {
                 return Ok(server);
             }
             if Instant::now() > deadline {
                 drop(server);
-                return Err(ClusterError::Start { log: format!("not ready after 30 s:\n{}", read_log(&log_path)) });
+                return Err(ClusterError::Start {
+                    log: format!("not ready after 30 s:\n{}", read_log(&log_path)),
+                });
             }
             std::thread::sleep(Duration::from_micros(500));
         }

@@ -15,7 +15,10 @@ pub struct ApiConfig {
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        ApiConfig { schemas: vec!["public".into(), "graphql_public".into()], auto_expose_new_tables: true }
+        ApiConfig {
+            schemas: vec!["public".into(), "graphql_public".into()],
+            auto_expose_new_tables: true,
+        }
     }
 }
 
@@ -39,16 +42,27 @@ pub struct ConfigError {
 }
 
 pub fn load(path: &Path) -> Result<ApiConfig, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError { path: path.display().to_string(), message: e.to_string() })?;
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
     let file: File = toml::from_str(&text).map_err(|e| {
-        let (line, col) = e.span().map(|s| crate::project::line_col(&text, s.start)).unwrap_or((1, 1));
-        ConfigError { path: format!("{}:{line}:{col}", path.display()), message: e.message().to_string() }
+        let (line, col) = e
+            .span()
+            .map(|s| crate::sql::split::line_col(&text, s.start))
+            .unwrap_or((1, 1));
+        ConfigError {
+            path: format!("{}:{line}:{col}", path.display()),
+            message: e.message().to_string(),
+        }
     })?;
     let defaults = ApiConfig::default();
     let api = file.api;
     Ok(ApiConfig {
-        schemas: api.as_ref().and_then(|a| a.schemas.clone()).unwrap_or(defaults.schemas),
+        schemas: api
+            .as_ref()
+            .and_then(|a| a.schemas.clone())
+            .unwrap_or(defaults.schemas),
         auto_expose_new_tables: api.and_then(|a| a.auto_expose_new_tables).unwrap_or(true),
     })
 }
