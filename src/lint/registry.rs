@@ -1,0 +1,98 @@
+//! Every rule, declared once in its own file under `rules/`, listed here once.
+
+use super::diagnostic::Severity;
+use super::rules;
+
+/// Where a rule can look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Only the migration files (e.g. a statement that fails on hosted Supabase).
+    Static,
+    /// The migration files and the migrated catalog.
+    Both,
+}
+
+#[derive(Debug)]
+pub struct Rule {
+    pub id: &'static str,
+    pub default_severity: Severity,
+    pub summary: &'static str,
+    pub scope: Scope,
+    /// Markdown: What it does / Why is this bad? / Example.
+    pub doc: &'static str,
+}
+
+impl Rule {
+    /// The doc comment without the one-space indent `///` leaves.
+    pub fn doc_text(&self) -> String {
+        self.doc
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_string()
+    }
+}
+
+/// Declare a rule from its `///` doc comment: `declare_rule! { /// docs ... pub NAME, "id", Severity::X, Scope::Y, "summary" }`.
+macro_rules! declare_rule {
+    ($(#[doc = $doc:literal])* pub $name:ident, $id:literal, $severity:expr, $scope:expr, $summary:literal) => {
+        pub static $name: $crate::lint::registry::Rule = $crate::lint::registry::Rule {
+            id: $id,
+            default_severity: $severity,
+            summary: $summary,
+            scope: $scope,
+            doc: concat!($($doc, "\n",)*),
+        };
+    };
+}
+pub(crate) use declare_rule;
+
+pub static RULES: &[&Rule] = &[
+    &rules::rls_disabled::RULE,
+    &rules::policy_without_rls::RULE,
+    &rules::rls_no_policy::RULE,
+    &rules::policy_always_true::RULE,
+    &rules::policy_user_metadata::RULE,
+    &rules::policy_missing_to::RULE,
+    &rules::auth_uid_per_row::RULE,
+    &rules::multiple_permissive_policies::RULE,
+    &rules::security_definer_executable::RULE,
+    &rules::function_search_path_mutable::RULE,
+    &rules::view_security_definer::RULE,
+    &rules::auth_users_exposed::RULE,
+    &rules::materialized_view_exposed::RULE,
+    &rules::foreign_table_exposed::RULE,
+    &rules::grant_truncate_to_api_role::RULE,
+    &rules::extension_in_public::RULE,
+    &rules::auth_users_altered::RULE,
+    &rules::unparsed_statement::RULE,
+    &rules::invalid_input::RULE,
+];
+
+pub fn find(id: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.id == id)
+}
+
+pub fn doc_url(id: &str) -> String {
+    format!("https://github.com/rlsgate/rlsgate/blob/main/docs/rules.md#{id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_is_documented_with_the_fixed_headings() {
+        let mut ids = std::collections::BTreeSet::new();
+        for rule in RULES {
+            assert!(ids.insert(rule.id), "duplicate rule id {}", rule.id);
+            let doc = rule.doc_text();
+            for heading in ["## What it does", "## Why is this bad?", "## Example"] {
+                assert!(doc.contains(heading), "{} lacks `{heading}`", rule.id);
+            }
+            assert!(doc.contains("```sql"), "{} has no SQL example", rule.id);
+        }
+    }
+}
