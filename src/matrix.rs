@@ -177,3 +177,31 @@ impl Observation {
         self.probes.iter().find(|p| !p.outcome.is_conclusive())
     }
 }
+
+/// The rows the probe engine put in one table, by label, and who owns each.
+///
+/// Labels are identity names for synthesized rows owned by that identity (`alice`, `bob`),
+/// `public` for rows owned by nobody, or fixture labels. The verdict resolves `own` to the
+/// labels owned by the identity under test and `all` to every label; UPDATE's transfer is
+/// only judged when the identity owns at least one row of an `owned` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableRows {
+    pub table: TableRef,
+    pub labels: std::collections::BTreeMap<String, Option<String>>,
+    /// The table has an owner (a column, or a parent it inherits ownership from).
+    pub owned: bool,
+}
+
+impl TableRows {
+    pub fn owned_by(&self, identity: &str) -> BTreeSet<String> {
+        self.labels
+            .iter()
+            .filter(|(_, owner)| owner.as_deref() == Some(identity))
+            .map(|(label, _)| label.clone())
+            .collect()
+    }
+
+    pub fn all_labels(&self) -> BTreeSet<String> {
+        self.labels.keys().cloned().collect()
+    }
+}

@@ -1,1 +1,510 @@
+//! Observed vs expected: each table x identity x command becomes a [`Cell`] that passes,
+//! fails, is unspecified, or is inconclusive. An inconclusive probe never passes.
 
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::matrix::{
+    Command, InsertScope, Observation, Outcome, Probe, Scope, TableRef, TableRows,
+};
+use crate::spec::identities::Identity;
+use crate::spec::specs::{insert_text, scope_text, table_key, Expectation};
+use crate::Status;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CellOutcome {
+    Pass,
+    Fail,
+    Unspecified,
+    Inconclusive,
+}
+
+impl CellOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CellOutcome::Pass => "pass",
+            CellOutcome::Fail => "fail",
+            CellOutcome::Unspecified => "unspecified",
+            CellOutcome::Inconclusive => "inconclusive",
+        }
+    }
+
+    /// ✓ ✗ ? !
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CellOutcome::Pass => "✓",
+            CellOutcome::Fail => "✗",
+            CellOutcome::Unspecified => "?",
+            CellOutcome::Inconclusive => "!",
+        }
+    }
+}
+
+/// One table x identity x command, judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cell {
+    pub table: TableRef,
+    pub identity: String,
+    pub command: Command,
+    /// The declared scope (`none`, `own`, `all`, `{labels}`, `deny`, `any`, `+transfer`), or
+    /// `unspecified`.
+    pub expected: String,
+    /// The observed scope in the same vocabulary, or `inconclusive`.
+    pub actual: String,
+    pub outcome: CellOutcome,
+    /// Why: which rows differ, the error of an inconclusive probe, what to add to a spec.
+    pub detail: String,
+    pub probes: Vec<Probe>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Summary {
+    pub cells: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub unspecified: usize,
+    pub inconclusive: usize,
+}
+
+impl Summary {
+    pub fn of(cells: &[Cell]) -> Summary {
+        let mut summary = Summary {
+            cells: cells.len(),
+            ..Summary::default()
+        };
+        for cell in cells {
+            match cell.outcome {
+                CellOutcome::Pass => summary.passed += 1,
+                CellOutcome::Fail => summary.failed += 1,
+                CellOutcome::Unspecified => summary.unspecified += 1,
+                CellOutcome::Inconclusive => summary.inconclusive += 1,
+            }
+        }
+        summary
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} cells, {} passed, {} failed, {} unspecified, {} inconclusive",
+            self.cells, self.passed, self.failed, self.unspecified, self.inconclusive
+        )
+    }
+}
+
+pub fn summarize(cells: &[Cell]) -> Summary {
+    Summary::of(cells)
+}
+
+/// Findings on any failed or inconclusive cell, and on unspecified ones unless allowed.
+pub fn status(summary: &Summary, allow_unspecified: bool) -> Status {
+    if summary.failed > 0
+        || summary.inconclusive > 0
+        || (summary.unspecified > 0 && !allow_unspecified)
+    {
+        Status::Findings
+    } else {
+        Status::Clean
+    }
+}
+
+/// What an observation amounts to in the spec vocabulary, for one command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Observed {
+    /// SELECT, UPDATE, DELETE: the rows reached, named as simply as possible; UPDATE also says
+    /// whether an own row could be handed to another owner (when that was probed).
+    Rows {
+        scope: Scope,
+        transfer: Option<bool>,
+    },
+    Insert(InsertScope),
+    /// INSERT accepted a row owned by another identity but not an own row.
+    InsertOtherOnly,
+}
+
+impl Observed {
+    pub fn text(&self) -> String {
+        match self {
+            Observed::Rows { scope, transfer } => {
+                let mut text = scope_text(scope);
+                if *transfer == Some(true) {
+                    text.push_str("+transfer");
+                }
+                text
+            }
+            Observed::Insert(scope) => insert_text(*scope).to_string(),
+            Observed::InsertOtherOnly => "other".to_string(),
+        }
+    }
+}
+
+/// Can ownership be told apart for this identity on this table?
+fn ownership_applies(rows: &TableRows, identity: &Identity) -> bool {
+    rows.owned && identity.owns_rows()
+}
+
+/// The simplest scope naming exactly `reached`.
+pub fn name_rows(reached: &BTreeSet<String>, rows: &TableRows, identity: &Identity) -> Scope {
+    let own = rows.owned_by(&identity.name);
+    if reached.is_empty() {
+        Scope::None
+    } else if *reached == rows.all_labels() {
+        Scope::All
+    } else if *reached == own {
+        Scope::Own
+    } else {
+        Scope::Labels(reached.clone())
+    }
+}
+
+fn transfer_probed(rows: &TableRows, identity: &Identity) -> bool {
+    ownership_applies(rows, identity) && !rows.owned_by(&identity.name).is_empty()
+}
+
+/// The observation in the spec vocabulary (`rlsgate snapshot` writes this).
+pub fn observed(obs: &Observation, rows: &TableRows, identity: &Identity) -> Observed {
+    match obs.command {
+        Command::Insert => {
+            if !ownership_applies(rows, identity) {
+                Observed::Insert(if obs.insert_own || obs.insert_other {
+                    InsertScope::Any
+                } else {
+                    InsertScope::Deny
+                })
+            } else {
+                match (obs.insert_own, obs.insert_other) {
+                    (false, false) => Observed::Insert(InsertScope::Deny),
+                    (true, false) => Observed::Insert(InsertScope::Own),
+                    (true, true) => Observed::Insert(InsertScope::Any),
+                    (false, true) => Observed::InsertOtherOnly,
+                }
+            }
+        }
+        command => Observed::Rows {
+            scope: name_rows(&obs.reached, rows, identity),
+            transfer: (command == Command::Update && transfer_probed(rows, identity))
+                .then_some(obs.transfer),
+        },
+    }
+}
+
+/// The labels a scope stands for on this table, for this identity.
+pub fn resolve(scope: &Scope, rows: &TableRows, identity: &Identity) -> BTreeSet<String> {
+    match scope {
+        Scope::None => BTreeSet::new(),
+        Scope::Own => rows.owned_by(&identity.name),
+        Scope::All => rows.all_labels(),
+        Scope::Labels(labels) => labels
+            .iter()
+            .filter(|l| rows.labels.contains_key(*l))
+            .cloned()
+            .collect(),
+    }
+}
+
+/// Judge one observation against what the specs declare.
+pub fn judge(
+    obs: &Observation,
+    exp: Option<&Expectation>,
+    rows: &TableRows,
+    identity: &Identity,
+) -> Cell {
+    let seen = observed(obs, rows, identity);
+    let inconclusive = obs.inconclusive();
+    let mut cell = Cell {
+        table: obs.table.clone(),
+        identity: obs.identity.clone(),
+        command: obs.command,
+        expected: "unspecified".to_string(),
+        actual: if inconclusive.is_some() {
+            "inconclusive".to_string()
+        } else {
+            seen.text()
+        },
+        outcome: CellOutcome::Unspecified,
+        detail: String::new(),
+        probes: obs.probes.clone(),
+    };
+
+    let declared = exp.and_then(|e| match obs.command {
+        Command::Insert => e.insert.map(Declared::Insert),
+        command => e.scope(command).map(|scope| Declared::Rows {
+            transfer: e.expects_transfer(),
+            scope,
+        }),
+    });
+    let Some(declared) = declared else {
+        cell.detail = unspecified_hint(obs, &seen, inconclusive);
+        return cell;
+    };
+    cell.expected = declared.text();
+
+    if let Some(probe) = inconclusive {
+        cell.outcome = CellOutcome::Inconclusive;
+        cell.detail = inconclusive_text(probe);
+        return cell;
+    }
+
+    let verdict = match (&declared, &seen) {
+        (Declared::Insert(want), seen) => judge_insert(*want, seen, rows, identity),
+        (
+            Declared::Rows { scope, transfer },
+            Observed::Rows {
+                transfer: seen_transfer,
+                ..
+            },
+        ) => {
+            let want = resolve(scope, rows, identity);
+            let mut reasons = row_differences(obs.command, &want, &obs.reached);
+            if let Scope::Labels(labels) = scope {
+                let missing: Vec<&str> = labels
+                    .iter()
+                    .filter(|l| !rows.labels.contains_key(*l))
+                    .map(String::as_str)
+                    .collect();
+                if !missing.is_empty() && !reasons.is_empty() {
+                    reasons.push(format!("no row labelled {}", missing.join(", ")));
+                }
+            }
+            if let Some(seen_transfer) = seen_transfer {
+                if seen_transfer != transfer {
+                    cell.expected = declared.text_with_transfer(*transfer);
+                    cell.actual = seen.text_with_transfer(*seen_transfer);
+                    reasons.push(if *seen_transfer {
+                        "can hand an own row to another owner; the spec says it cannot (`transfer = false`)".to_string()
+                    } else {
+                        "cannot hand an own row to another owner; the spec expects it can (`transfer = true`)".to_string()
+                    });
+                }
+            }
+            if reasons.is_empty() {
+                Ok(())
+            } else {
+                Err(reasons.join("; "))
+            }
+        }
+        (Declared::Rows { .. }, _) => {
+            Err("the probe engine reported an insert result for a row command".to_string())
+        }
+    };
+    match verdict {
+        Ok(()) => {
+            cell.outcome = CellOutcome::Pass;
+            if cell.expected == cell.actual || matches!(seen, Observed::Rows { .. }) {
+                cell.actual = cell.expected.clone();
+            }
+        }
+        Err(reason) => {
+            cell.outcome = CellOutcome::Fail;
+            cell.detail = with_denials(reason, &obs.probes);
+        }
+    }
+    if cell.outcome == CellOutcome::Pass {
+        if let (Declared::Insert(InsertScope::Own), false) =
+            (&declared, ownership_applies(rows, identity))
+        {
+            cell.detail = own_impossible(rows, identity);
+        }
+    }
+    cell
+}
+
+enum Declared {
+    Rows { scope: Scope, transfer: bool },
+    Insert(InsertScope),
+}
+
+impl Declared {
+    fn text(&self) -> String {
+        match self {
+            Declared::Rows { scope, .. } => scope_text(scope),
+            Declared::Insert(scope) => insert_text(*scope).to_string(),
+        }
+    }
+
+    fn text_with_transfer(&self, transfer: bool) -> String {
+        let mut text = self.text();
+        if transfer {
+            text.push_str("+transfer");
+        }
+        text
+    }
+}
+
+impl Observed {
+    fn text_with_transfer(&self, transfer: bool) -> String {
+        match self {
+            Observed::Rows { scope, .. } => {
+                let mut text = scope_text(scope);
+                if transfer {
+                    text.push_str("+transfer");
+                }
+                text
+            }
+            other => other.text(),
+        }
+    }
+}
+
+fn judge_insert(
+    want: InsertScope,
+    seen: &Observed,
+    rows: &TableRows,
+    identity: &Identity,
+) -> Result<(), String> {
+    if !ownership_applies(rows, identity) {
+        let want_allowed = want == InsertScope::Any;
+        let allowed = matches!(seen, Observed::Insert(InsertScope::Any));
+        return match (want_allowed, allowed) {
+            (true, false) => Err(format!("could not insert a row; the spec allows it ({})", own_context(rows, identity))),
+            (false, true) if want == InsertScope::Own => Err(format!(
+                "inserted a row; {} so `own` means no row can be inserted: write `any` if that is intended",
+                own_context(rows, identity)
+            )),
+            (false, true) => Err("inserted a row; the spec denies inserts".to_string()),
+            _ => Ok(()),
+        };
+    }
+    let (own_ok, other_ok) = match seen {
+        Observed::Insert(InsertScope::Deny) => (false, false),
+        Observed::Insert(InsertScope::Own) => (true, false),
+        Observed::Insert(InsertScope::Any) => (true, true),
+        Observed::InsertOtherOnly => (false, true),
+        Observed::Rows { .. } => {
+            return Err("the probe engine reported rows for an insert".to_string())
+        }
+    };
+    let (want_own, want_other) = match want {
+        InsertScope::Deny => (false, false),
+        InsertScope::Own => (true, false),
+        InsertScope::Any => (true, true),
+    };
+    let mut reasons = Vec::new();
+    if own_ok && !want_own {
+        reasons.push("inserted a row owned by itself".to_string());
+    }
+    if !own_ok && want_own {
+        reasons.push("could not insert a row owned by itself".to_string());
+    }
+    if other_ok && !want_other {
+        reasons.push("inserted a row owned by another user".to_string());
+    }
+    if !other_ok && want_other {
+        reasons.push("could not insert a row owned by another user".to_string());
+    }
+    if reasons.is_empty() {
+        Ok(())
+    } else {
+        Err(reasons.join("; "))
+    }
+}
+
+fn own_context(rows: &TableRows, identity: &Identity) -> String {
+    if !rows.owned {
+        format!("`{}` has no owner column", table_key(&rows.table))
+    } else {
+        format!("`{}` owns no rows (role {})", identity.name, identity.role)
+    }
+}
+
+fn own_impossible(rows: &TableRows, identity: &Identity) -> String {
+    format!("{}: `own` means no insert", own_context(rows, identity))
+}
+
+fn row_differences(
+    command: Command,
+    want: &BTreeSet<String>,
+    reached: &BTreeSet<String>,
+) -> Vec<String> {
+    let extra: Vec<&str> = reached.difference(want).map(String::as_str).collect();
+    let missing: Vec<&str> = want.difference(reached).map(String::as_str).collect();
+    let (did, could_not) = match command {
+        Command::Select => ("sees", "does not see"),
+        Command::Update => ("updated", "could not update"),
+        Command::Delete => ("deleted", "could not delete"),
+        Command::Insert => ("inserted", "could not insert"),
+    };
+    let mut reasons = Vec::new();
+    if !extra.is_empty() {
+        reasons.push(format!("{did} {} it should not", rows_phrase(&extra)));
+    }
+    if !missing.is_empty() {
+        reasons.push(format!("{could_not} {}", rows_phrase(&missing)));
+    }
+    reasons
+}
+
+fn rows_phrase(labels: &[&str]) -> String {
+    let names = labels.join(", ");
+    if labels.len() == 1 {
+        format!("row {names}")
+    } else {
+        format!("rows {names}")
+    }
+}
+
+fn with_denials(reason: String, probes: &[Probe]) -> String {
+    let privilege: Vec<String> = probes
+        .iter()
+        .filter_map(|p| match &p.outcome {
+            Outcome::DeniedPrivilege { message } => Some(format!("{}: {message}", p.target)),
+            _ => None,
+        })
+        .collect();
+    if privilege.is_empty() {
+        reason
+    } else {
+        format!("{reason} (denied by privilege: {})", privilege.join("; "))
+    }
+}
+
+fn inconclusive_text(probe: &Probe) -> String {
+    match &probe.outcome {
+        Outcome::Inconclusive { sqlstate, message } => {
+            format!("probe `{}` failed with {sqlstate}: {message}", probe.target)
+        }
+        other => format!("probe `{}`: {}", probe.target, other.short()),
+    }
+}
+
+fn unspecified_hint(obs: &Observation, seen: &Observed, inconclusive: Option<&Probe>) -> String {
+    let table = table_key(&obs.table);
+    let table = if table.contains('.') {
+        format!("\"{table}\"")
+    } else {
+        table
+    };
+    match inconclusive {
+        Some(probe) => format!(
+            "no spec for `{}` under [tables.{table}]; and {}",
+            obs.command,
+            inconclusive_text(probe)
+        ),
+        None => {
+            let value = match seen {
+                Observed::Rows {
+                    scope: Scope::Labels(labels),
+                    ..
+                } => format!(
+                    "[{}]",
+                    labels
+                        .iter()
+                        .map(|l| format!("\"{l}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                Observed::InsertOtherOnly => "\"any\"".to_string(),
+                Observed::Rows { scope, .. } => format!("\"{}\"", scope_text(scope)),
+                Observed::Insert(scope) => format!("\"{}\"", insert_text(*scope)),
+            };
+            format!(
+                "no spec; the database allows {value}: add `{} = {{ {} = {value} }}` under [tables.{table}]",
+                obs.identity, obs.command
+            )
+        }
+    }
+}

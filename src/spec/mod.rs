@@ -1,1 +1,15 @@
+//! Declared access: identities, specs and fixtures. Parse, validate, locate errors.
+//!
+//! The file formats are documented in docs/specs.md.
 
+pub mod error;
+pub mod fixtures;
+pub mod identities;
+pub mod snapshot;
+pub mod source;
+pub mod specs;
+
+pub use error::{Location, SpecError, SpecErrors};
+pub use fixtures::{load_fixtures, validate_fixtures, FixtureRow};
+pub use identities::{default_identities, load_identities, Identity};
+pub use specs::{load_specs, Expectation, OwnerSpec, Specs};

@@ -1,0 +1,143 @@
+//! JUnit XML: a testsuite per table, a testcase per cell. Failed cells are `<failure>`,
+//! inconclusive ones `<error>`, unspecified ones `<failure>` (or `<skipped>` under
+//! `--allow-unspecified`).
+
+use std::io::{self, Write};
+
+use super::{Grid, RunMeta};
+use crate::verdict::{Cell, CellOutcome, Summary};
+
+pub fn write(
+    cells: &[Cell],
+    summary: &Summary,
+    meta: &RunMeta,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let grid = Grid::new(cells);
+    let unspecified_fails = !meta.allow_unspecified;
+    let counts = |cells: &mut dyn Iterator<Item = &Cell>| {
+        let (mut failures, mut errors, mut skipped, mut tests) = (0, 0, 0, 0);
+        for cell in cells {
+            tests += 1;
+            match cell.outcome {
+                CellOutcome::Fail => failures += 1,
+                CellOutcome::Unspecified if unspecified_fails => failures += 1,
+                CellOutcome::Unspecified => skipped += 1,
+                CellOutcome::Inconclusive => errors += 1,
+                CellOutcome::Pass => {}
+            }
+        }
+        (tests, failures, errors, skipped)
+    };
+    let (tests, failures, errors, skipped) = counts(&mut cells.iter());
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<testsuites name="rlsgate access matrix" tests="{tests}" failures="{failures}" errors="{errors}" skipped="{skipped}">"#
+    )?;
+    debug_assert_eq!(tests, summary.cells);
+    for table in &grid.tables {
+        let (tests, failures, errors, skipped) = counts(&mut table.cells());
+        let suite = xml(&table.table.to_string());
+        writeln!(
+            out,
+            r#"  <testsuite name="{suite}" tests="{tests}" failures="{failures}" errors="{errors}" skipped="{skipped}">"#
+        )?;
+        for cell in table.cells() {
+            let name = xml(&format!("{} {}", cell.identity, cell.command));
+            let open = format!(r#"    <testcase classname="{suite}" name="{name}""#);
+            match cell.outcome {
+                CellOutcome::Pass => writeln!(out, "{open}/>")?,
+                CellOutcome::Fail => {
+                    let message = format!("expected {}, got {}", cell.expected, cell.actual);
+                    writeln!(out, "{open}>")?;
+                    writeln!(
+                        out,
+                        r#"      <failure message="{}" type="fail">{}</failure>"#,
+                        xml(&message),
+                        xml(&failure_body(cell, &message))
+                    )?;
+                    writeln!(out, "    </testcase>")?;
+                }
+                CellOutcome::Unspecified => {
+                    let message = format!("unspecified: the database allows {}", cell.actual);
+                    writeln!(out, "{open}>")?;
+                    if unspecified_fails {
+                        writeln!(
+                            out,
+                            r#"      <failure message="{}" type="unspecified">{}</failure>"#,
+                            xml(&message),
+                            xml(&failure_body(cell, &message))
+                        )?;
+                    } else {
+                        writeln!(out, r#"      <skipped message="{}"/>"#, xml(&message))?;
+                    }
+                    writeln!(out, "    </testcase>")?;
+                }
+                CellOutcome::Inconclusive => {
+                    writeln!(out, "{open}>")?;
+                    writeln!(
+                        out,
+                        r#"      <error message="{}" type="inconclusive">{}</error>"#,
+                        xml(&format!("inconclusive: expected {}", cell.expected)),
+                        xml(&failure_body(cell, "the probe did not test the policy"))
+                    )?;
+                    writeln!(out, "    </testcase>")?;
+                }
+            }
+        }
+        writeln!(out, "  </testsuite>")?;
+    }
+    writeln!(out, "</testsuites>")
+}
+
+fn failure_body(cell: &Cell, message: &str) -> String {
+    let mut body = format!(
+        "{} · {} · {}: {message}",
+        cell.table.display_name(),
+        cell.identity,
+        cell.command
+    );
+    if !cell.detail.is_empty() {
+        body.push('\n');
+        body.push_str(&cell.detail);
+    }
+    for probe in &cell.probes {
+        body.push_str(&format!(
+            "\nprobe {}: {}",
+            probe.target,
+            probe_text(&probe.outcome)
+        ));
+    }
+    body
+}
+
+pub(crate) fn probe_text(outcome: &crate::matrix::Outcome) -> String {
+    use crate::matrix::Outcome::*;
+    match outcome {
+        Allowed { rows } => format!("allowed ({rows} rows)"),
+        Filtered => "filtered (0 rows)".to_string(),
+        DeniedRls { message } | DeniedPrivilege { message } => {
+            format!("{} ({message})", outcome.short())
+        }
+        Inconclusive { sqlstate, message } => format!("inconclusive ({sqlstate}: {message})"),
+    }
+}
+
+/// Escape for XML attribute values and text.
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            c if (c as u32) < 0x20 && c != '\t' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,142 @@
+//! Markdown for a pull-request comment: the verdict, what failed and why, then one table per
+//! database table (fully passing tables folded away).
+
+use std::io::{self, Write};
+
+use super::{cell_text, Grid, GridTable, RunMeta};
+use crate::matrix::Command;
+use crate::verdict::{Cell, CellOutcome, Summary};
+
+pub fn write(
+    cells: &[Cell],
+    summary: &Summary,
+    meta: &RunMeta,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let gate_fails = summary.failed + summary.inconclusive > 0
+        || (summary.unspecified > 0 && !meta.allow_unspecified);
+    let verdict = if gate_fails {
+        "❌ failed"
+    } else {
+        "✅ passed"
+    };
+    writeln!(out, "## rlsgate access matrix: {verdict}")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "**{}** cells: **{}** passed, **{}** failed, **{}** unspecified, **{}** inconclusive{}",
+        summary.cells,
+        summary.passed,
+        summary.failed,
+        summary.unspecified,
+        summary.inconclusive,
+        if meta.allow_unspecified && summary.unspecified > 0 {
+            " (unspecified allowed)"
+        } else {
+            ""
+        }
+    )?;
+
+    let problems: Vec<&Cell> = cells
+        .iter()
+        .filter(|c| matches!(c.outcome, CellOutcome::Fail | CellOutcome::Inconclusive))
+        .collect();
+    if !problems.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "### What went wrong")?;
+        writeln!(out)?;
+        for cell in problems {
+            let what = match cell.outcome {
+                CellOutcome::Fail => format!("expected `{}`, got `{}`", cell.expected, cell.actual),
+                _ => format!("expected `{}`, inconclusive", cell.expected),
+            };
+            write!(
+                out,
+                "- {} **{}** · {} · {}: {what}",
+                cell.outcome.symbol(),
+                text(&cell.table.display_name()),
+                text(&cell.identity),
+                cell.command
+            )?;
+            if cell.detail.is_empty() {
+                writeln!(out)?;
+            } else {
+                writeln!(out, ". {}", text(&cell.detail))?;
+            }
+        }
+    }
+
+    let grid = Grid::new(cells);
+    let (passing, other): (Vec<&GridTable>, Vec<&GridTable>) = grid
+        .tables
+        .iter()
+        .partition(|t| t.cells().all(|c| c.outcome == CellOutcome::Pass));
+    for table in other {
+        writeln!(out)?;
+        writeln!(out, "### {}", text(&table.table.display_name()))?;
+        writeln!(out)?;
+        grid_table(table, out)?;
+    }
+    if !passing.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "<details><summary>{} {} where every cell passes</summary>",
+            passing.len(),
+            if passing.len() == 1 {
+                "table"
+            } else {
+                "tables"
+            }
+        )?;
+        for table in passing {
+            writeln!(out)?;
+            writeln!(out, "#### {}", text(&table.table.display_name()))?;
+            writeln!(out)?;
+            grid_table(table, out)?;
+        }
+        writeln!(out)?;
+        writeln!(out, "</details>")?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "<sub>✓ pass · ✗ fail (expected → actual) · ? unspecified (actual) · ! inconclusive — rlsgate {}</sub>",
+        text(&meta.rlsgate)
+    )
+}
+
+fn grid_table(table: &GridTable, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "| identity | select | insert | update | delete |")?;
+    writeln!(out, "|---|---|---|---|---|")?;
+    for (identity, row) in &table.identities {
+        write!(out, "| {} |", text(identity))?;
+        for command in Command::ALL {
+            match row.get(&command) {
+                Some(cell) => write!(out, " {} |", text(&cell_text(cell)))?,
+                None => write!(out, " |")?,
+            }
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Escape what Markdown (and HTML inside it) would interpret.
+fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '*' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,203 @@
+//! The terminal view: one table per database table (identities x commands, expected vs
+//! actual), the summary line, then what went wrong and why.
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+use comfy_table::{
+    presets, Attribute, Cell as TableCell, CellAlignment, Color, ContentArrangement, Table,
+};
+
+use super::{cell_text, Grid, RunMeta};
+use crate::matrix::Command;
+use crate::verdict::{Cell, CellOutcome, Summary};
+
+/// The widest the report gets, in columns.
+pub const WIDTH: u16 = 100;
+
+pub fn write(
+    cells: &[Cell],
+    summary: &Summary,
+    meta: &RunMeta,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    write_styled(cells, summary, meta, out, super::stdout_color())
+}
+
+pub fn write_styled(
+    cells: &[Cell],
+    summary: &Summary,
+    meta: &RunMeta,
+    out: &mut dyn Write,
+    color: bool,
+) -> io::Result<()> {
+    let paint = |style: Style, text: &str| {
+        if color {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
+    };
+    let bold = Style::new().bold();
+    let grid = Grid::new(cells);
+    for table in &grid.tables {
+        writeln!(out, "{}", paint(bold, &table.table.display_name()))?;
+        let mut view = Table::new();
+        view.load_preset(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(WIDTH);
+        if color {
+            view.enforce_styling();
+        } else {
+            view.force_no_tty();
+        }
+        let mut header = vec![TableCell::new("identity").add_attribute(Attribute::Bold)];
+        header.extend(
+            Command::ALL
+                .iter()
+                .map(|c| TableCell::new(c.as_str()).add_attribute(Attribute::Bold)),
+        );
+        view.set_header(header);
+        for (identity, row) in &table.identities {
+            let mut line = vec![TableCell::new(identity)];
+            for command in Command::ALL {
+                line.push(match row.get(&command) {
+                    Some(cell) => {
+                        let text = TableCell::new(cell_text(cell));
+                        if color {
+                            text.fg(outcome_color(cell.outcome))
+                        } else {
+                            text
+                        }
+                    }
+                    None => TableCell::new("").set_alignment(CellAlignment::Center),
+                });
+            }
+            view.add_row(line);
+        }
+        writeln!(out, "{view}")?;
+        writeln!(out)?;
+    }
+
+    let verdict_style = if summary.failed + summary.inconclusive > 0 {
+        Style::new().bold().fg_color(Some(AnsiColor::Red.into()))
+    } else if summary.unspecified > 0 && !meta.allow_unspecified {
+        Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()))
+    } else {
+        Style::new().bold().fg_color(Some(AnsiColor::Green.into()))
+    };
+    writeln!(out, "{}", paint(verdict_style, &summary.to_string()))?;
+    writeln!(
+        out,
+        "legend: ✓ pass (scope)  ✗ fail (expected → actual)  ? unspecified (actual)  ! inconclusive"
+    )?;
+
+    let listed = |outcome: CellOutcome| cells.iter().filter(move |c| c.outcome == outcome);
+    for (outcome, title) in [
+        (CellOutcome::Fail, "failures"),
+        (
+            CellOutcome::Inconclusive,
+            "inconclusive (the probe did not test the policy)",
+        ),
+    ] {
+        if listed(outcome).next().is_none() {
+            continue;
+        }
+        writeln!(out, "\n{}:", paint(bold, title))?;
+        for cell in listed(outcome) {
+            let head = format!(
+                "{} {} · {} · {}",
+                outcome.symbol(),
+                cell.table.display_name(),
+                cell.identity,
+                cell.command
+            );
+            let head = paint(Style::new().fg_color(Some(ansi(outcome))), &head);
+            match outcome {
+                CellOutcome::Fail => writeln!(
+                    out,
+                    "  {head}: expected {}, got {}",
+                    cell.expected, cell.actual
+                )?,
+                _ => writeln!(out, "  {head}: expected {}", cell.expected)?,
+            }
+            for line in wrap(&cell.detail, usize::from(WIDTH) - 6) {
+                writeln!(out, "      {line}")?;
+            }
+        }
+    }
+
+    if summary.unspecified > 0 {
+        let note = if meta.allow_unspecified {
+            "unspecified (allowed by --allow-unspecified)"
+        } else {
+            "unspecified (add them to policy_specs/, run `rlsgate snapshot`, or pass --allow-unspecified)"
+        };
+        writeln!(out, "\n{}:", paint(bold, note))?;
+        for table in &grid.tables {
+            let parts: Vec<String> = table
+                .identities
+                .iter()
+                .filter_map(|(identity, row)| {
+                    let commands: Vec<&str> = row
+                        .values()
+                        .filter(|c| c.outcome == CellOutcome::Unspecified)
+                        .map(|c| c.command.as_str())
+                        .collect();
+                    (!commands.is_empty()).then(|| {
+                        if commands.len() == Command::ALL.len() {
+                            identity.to_string()
+                        } else {
+                            format!("{identity} ({})", commands.join(", "))
+                        }
+                    })
+                })
+                .collect();
+            if !parts.is_empty() {
+                let text = format!("{}: {}", table.table.display_name(), parts.join(", "));
+                for (i, line) in wrap(&text, usize::from(WIDTH) - 4).into_iter().enumerate() {
+                    writeln!(out, "{}{line}", if i == 0 { "  ? " } else { "      " })?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn outcome_color(outcome: CellOutcome) -> Color {
+    match outcome {
+        CellOutcome::Pass => Color::Green,
+        CellOutcome::Fail => Color::Red,
+        CellOutcome::Unspecified => Color::Yellow,
+        CellOutcome::Inconclusive => Color::Magenta,
+    }
+}
+
+fn ansi(outcome: CellOutcome) -> anstyle::Color {
+    match outcome {
+        CellOutcome::Pass => AnsiColor::Green,
+        CellOutcome::Fail => AnsiColor::Red,
+        CellOutcome::Unspecified => AnsiColor::Yellow,
+        CellOutcome::Inconclusive => AnsiColor::Magenta,
+    }
+    .into()
+}
+
+/// Greedy word wrap at `width` characters; a longer word stands on its own line.
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}

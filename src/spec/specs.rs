@@ -1,0 +1,812 @@
+//! Declared access: `policy_specs/*.toml` (every file but identities.toml).
+//!
+//! Each table lists, per identity, role group or `"*"`, the scope of each command; a
+//! `[defaults]` table applies to every table. See docs/specs.md for the format and the
+//! precedence rules.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::Path;
+
+use toml_edit::{Item, Key, TableLike, Value};
+
+use super::error::{closest, did_you_mean, Location, SpecError, SpecErrors};
+use super::fixtures::FixtureRow;
+use super::identities::{Identity, IDENTITIES_FILE};
+use super::source::{entries, item_span, kind, value_kind, SourceFile};
+use crate::matrix::{Command, InsertScope, Scope, TableRef};
+
+/// The database roles every Supabase project has; each is also a group key in a spec.
+pub const ROLE_GROUPS: [&str; 3] = ["anon", "authenticated", "service_role"];
+/// The key that matches every identity.
+pub const EVERYONE: &str = "*";
+/// The label of rows owned by nobody.
+pub const PUBLIC_LABEL: &str = "public";
+
+const ENTRY_KEYS: [&str; 5] = ["select", "insert", "update", "delete", "transfer"];
+const SCOPE_WORDS: [&str; 3] = ["none", "own", "all"];
+const INSERT_WORDS: [&str; 5] = ["deny", "own", "any", "none", "all"];
+
+/// What a spec declares for one table x identity; a command left `None` is unspecified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectation {
+    pub select: Option<Scope>,
+    pub insert: Option<InsertScope>,
+    pub update: Option<Scope>,
+    pub delete: Option<Scope>,
+    /// May UPDATE hand an own row to another owner? `None`: yes only when `update = "all"`.
+    pub transfer: Option<bool>,
+    /// The most specific entry that contributed.
+    pub source: Location,
+    /// Where each command's value (and `transfer`) was declared.
+    pub sources: BTreeMap<String, Location>,
+}
+
+impl Expectation {
+    pub fn scope(&self, command: Command) -> Option<Scope> {
+        match command {
+            Command::Select => self.select.clone(),
+            Command::Update => self.update.clone(),
+            Command::Delete => self.delete.clone(),
+            Command::Insert => None,
+        }
+    }
+
+    /// The transfer expectation with its default applied.
+    pub fn expects_transfer(&self) -> bool {
+        self.transfer
+            .unwrap_or(matches!(self.update, Some(Scope::All)))
+    }
+
+    pub fn command_source(&self, command: Command) -> &Location {
+        self.sources.get(command.as_str()).unwrap_or(&self.source)
+    }
+}
+
+/// How the owner of a table's rows is found, when the spec overrides inference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnerSpec {
+    /// `owner = "owner_id"`: this column holds the owner's `auth.uid()`.
+    Column(String),
+    /// `owner = "via conversation_id"`: a row belongs to the owner of the row this foreign key
+    /// column references.
+    Via(String),
+    /// `owner = false`: rows of this table belong to nobody.
+    Nobody,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Loc {
+    file: usize,
+    start: usize,
+    end: usize,
+}
+
+impl Loc {
+    fn span(self) -> Range<usize> {
+        self.start..self.end
+    }
+}
+
+fn loc(file: usize, span: Option<Range<usize>>) -> Loc {
+    let span = span.unwrap_or(0..0);
+    Loc {
+        file,
+        start: span.start,
+        end: span.end,
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Rules {
+    select: Option<(Scope, Loc)>,
+    insert: Option<(InsertScope, Loc)>,
+    update: Option<(Scope, Loc)>,
+    delete: Option<(Scope, Loc)>,
+    transfer: Option<(bool, Loc)>,
+    /// Each label used in an explicit set, for validation.
+    labels: Vec<(String, Loc)>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    key: String,
+    key_loc: Loc,
+    rules: Rules,
+}
+
+#[derive(Debug, Clone)]
+struct TableSpec {
+    key_loc: Loc,
+    owner: Option<(OwnerSpec, Loc)>,
+    entries: Vec<Entry>,
+}
+
+/// Every spec file of a project, parsed.
+#[derive(Debug, Clone, Default)]
+pub struct Specs {
+    files: Vec<SourceFile>,
+    defaults: Vec<Entry>,
+    tables: BTreeMap<TableRef, TableSpec>,
+}
+
+/// Read every `*.toml` in `dir` but identities.toml, in name order. A missing directory holds
+/// no specs.
+pub fn load_specs(dir: &Path) -> Result<Specs, SpecErrors> {
+    let mut paths = Vec::new();
+    if dir.is_dir() {
+        let listing = std::fs::read_dir(dir)
+            .map_err(|e| SpecError::file(dir, format!("cannot read {}: {e}", dir.display())))?;
+        for entry in listing.flatten() {
+            let path = entry.path();
+            let is_toml = path.extension().is_some_and(|e| e == "toml");
+            let is_identities = path.file_name().is_some_and(|n| n == IDENTITIES_FILE);
+            if is_toml && !is_identities && path.is_file() {
+                paths.push(path);
+            }
+        }
+    }
+    paths.sort();
+    let mut files = Vec::new();
+    let mut errors = SpecErrors::default();
+    for path in paths {
+        match SourceFile::read(&path) {
+            Ok(f) => files.push(f),
+            Err(e) => errors.push(e),
+        }
+    }
+    match Specs::from_sources(files) {
+        Ok(specs) => errors.into_result(specs),
+        Err(more) => {
+            errors.extend(more);
+            Err(errors)
+        }
+    }
+}
+
+impl Specs {
+    /// Parse already-read files (tests, `rlsgate snapshot`).
+    pub fn from_sources(files: Vec<SourceFile>) -> Result<Specs, SpecErrors> {
+        let mut specs = Specs {
+            files: files.clone(),
+            defaults: Vec::new(),
+            tables: BTreeMap::new(),
+        };
+        let mut errors = SpecErrors::default();
+        for (index, file) in files.iter().enumerate() {
+            if let Err(e) = specs.parse_file(index, file) {
+                errors.extend(e);
+            }
+        }
+        errors.into_result(specs)
+    }
+
+    pub fn parse_str(path: impl AsRef<Path>, text: &str) -> Result<Specs, SpecErrors> {
+        Specs::from_sources(vec![SourceFile::new(path.as_ref(), text)])
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.defaults.is_empty() && self.tables.is_empty()
+    }
+
+    /// The tables a spec names.
+    pub fn tables(&self) -> impl Iterator<Item = &TableRef> {
+        self.tables.keys()
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = &Path> {
+        self.files.iter().map(|f| f.path.as_path())
+    }
+
+    fn location(&self, l: Loc) -> Location {
+        self.files[l.file].location(Some(l.span()))
+    }
+
+    fn error(&self, l: Loc, message: String, label: &str) -> SpecError {
+        self.files[l.file].error_labelled(Some(l.span()), message, label)
+    }
+
+    fn parse_file(&mut self, index: usize, file: &SourceFile) -> Result<(), SpecErrors> {
+        let doc = file.parse()?;
+        let mut errors = SpecErrors::default();
+        for (key, item) in entries(doc.as_table()) {
+            match key.get() {
+                "defaults" => match item.as_table_like() {
+                    Some(table) => {
+                        for entry in parse_entries(index, file, table, "defaults", &mut errors) {
+                            if let Some(first) =
+                                self.defaults.iter().find(|d| d.key == entry.key)
+                            {
+                                errors.push(
+                                    file.error_labelled(
+                                        Some(entry.key_loc.span()),
+                                        format!("`{}` has defaults twice", entry.key),
+                                        "declared again",
+                                    )
+                                    .with_help(format!(
+                                        "first declared at {}",
+                                        self.location(first.key_loc)
+                                    )),
+                                );
+                            } else {
+                                self.defaults.push(entry);
+                            }
+                        }
+                    }
+                    None => errors.push(file.error_labelled(
+                        item_span(key, item),
+                        format!("`defaults` must be a table, found {}", kind(item)),
+                        "expected a table",
+                    )),
+                },
+                "tables" => match item.as_table_like() {
+                    Some(tables) => {
+                        for (tkey, titem) in entries(tables) {
+                            self.parse_table(index, file, tkey, titem, &mut errors);
+                        }
+                    }
+                    None => errors.push(file.error_labelled(
+                        item_span(key, item),
+                        format!("`tables` must be a table, found {}", kind(item)),
+                        "expected a table",
+                    )),
+                },
+                _ => errors.push(
+                    file.unknown_key(key, "top-level key", &["defaults", "tables"])
+                        .with_help_opt(Some(
+                            did_you_mean(key.get(), ["defaults", "tables"]).unwrap_or_else(|| {
+                                format!(
+                                    "a table's rules go under `[tables.{}]`; defaults under `[defaults]`",
+                                    key.get()
+                                )
+                            }),
+                        )),
+                ),
+            }
+        }
+        errors.into_result(())
+    }
+
+    fn parse_table(
+        &mut self,
+        index: usize,
+        file: &SourceFile,
+        key: &Key,
+        item: &Item,
+        errors: &mut SpecErrors,
+    ) {
+        let name = key.get();
+        let table_ref = parse_table_name(name);
+        let key_loc = loc(index, key.span());
+        let Some(table) = item.as_table_like() else {
+            errors.push(
+                file.error_labelled(
+                    item_span(key, item),
+                    format!("`tables.{name}` must be a table, found {}", kind(item)),
+                    "expected a table",
+                )
+                .with_help(format!(
+                    "write `[tables.{name}]` and one line per identity, e.g. `authenticated = \"own\"`"
+                )),
+            );
+            return;
+        };
+        if let Some(first) = self.tables.get(&table_ref) {
+            let first_at = self.location(first.key_loc);
+            errors.push(
+                file.error_labelled(
+                    key.span(),
+                    format!("table `{table_ref}` is declared twice"),
+                    "declared again",
+                )
+                .with_help(format!("first declared at {first_at}")),
+            );
+            return;
+        }
+        let mut owner = None;
+        let mut rules_table = Vec::new();
+        for (ekey, eitem) in entries(table) {
+            if ekey.get() == "owner" {
+                owner = parse_owner(index, file, ekey, eitem, errors);
+            } else {
+                rules_table.push((ekey, eitem));
+            }
+        }
+        let entries = rules_table
+            .into_iter()
+            .filter_map(|(k, v)| parse_entry(index, file, k, v, name, errors))
+            .collect();
+        self.tables.insert(
+            table_ref,
+            TableSpec {
+                key_loc,
+                owner,
+                entries,
+            },
+        );
+    }
+
+    /// What the specs declare for `identity` on `table`, following the precedence: identity
+    /// name > role group > `"*"` in the table, then the same three in `[defaults]`. Each
+    /// command is resolved on its own. `None` when no entry applies at all.
+    pub fn expectation(&self, table: &TableRef, identity: &Identity) -> Option<Expectation> {
+        self.expectation_for(table, &identity.name, &identity.role)
+    }
+
+    /// [`Specs::expectation`] by name and role.
+    pub fn expectation_for(&self, table: &TableRef, name: &str, role: &str) -> Option<Expectation> {
+        let keys = [name, role, EVERYONE];
+        let table_entries = self.tables.get(table).map_or(&[][..], |t| &t.entries[..]);
+        let chain: Vec<&Entry> = [table_entries, &self.defaults[..]]
+            .into_iter()
+            .flat_map(|entries| {
+                let mut seen = BTreeSet::new();
+                keys.iter()
+                    .filter(move |k| seen.insert(**k))
+                    .filter_map(move |k| entries.iter().find(|e| e.key == *k))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let first = chain.first()?;
+        let mut sources = BTreeMap::new();
+        let mut pick = |name: &str, found: Option<Loc>| {
+            if let Some(l) = found {
+                sources.insert(name.to_string(), self.location(l));
+            }
+        };
+        let select = chain.iter().find_map(|e| e.rules.select.clone());
+        let insert = chain.iter().find_map(|e| e.rules.insert);
+        let update = chain.iter().find_map(|e| e.rules.update.clone());
+        let delete = chain.iter().find_map(|e| e.rules.delete.clone());
+        let transfer = chain.iter().find_map(|e| e.rules.transfer);
+        pick("select", select.as_ref().map(|s| s.1));
+        pick("insert", insert.map(|s| s.1));
+        pick("update", update.as_ref().map(|s| s.1));
+        pick("delete", delete.as_ref().map(|s| s.1));
+        pick("transfer", transfer.map(|s| s.1));
+        Some(Expectation {
+            select: select.map(|s| s.0),
+            insert: insert.map(|s| s.0),
+            update: update.map(|s| s.0),
+            delete: delete.map(|s| s.0),
+            transfer: transfer.map(|s| s.0),
+            source: self.location(first.key_loc),
+            sources,
+        })
+    }
+
+    /// The owner column a spec names for `table` (`owner = "owner_id"`).
+    pub fn owner_override(&self, table: &TableRef) -> Option<&str> {
+        match self.owner_spec(table)? {
+            OwnerSpec::Column(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The full owner declaration: a column, `via` a foreign key, or nobody.
+    pub fn owner_spec(&self, table: &TableRef) -> Option<&OwnerSpec> {
+        self.tables.get(table)?.owner.as_ref().map(|(o, _)| o)
+    }
+
+    /// Where `table`'s `owner` is declared, for errors about the column.
+    pub fn owner_location(&self, table: &TableRef) -> Option<Location> {
+        let (_, l) = self.tables.get(table)?.owner.as_ref()?;
+        Some(self.location(*l))
+    }
+
+    /// Check names against the database and the identities: tables, identity and role keys,
+    /// labels (identity names and `public`). Use [`Specs::validate_with`] when fixtures
+    /// define more labels.
+    pub fn validate(&self, tables: &[TableRef], identities: &[Identity]) -> Result<(), SpecErrors> {
+        self.validate_with(tables, identities, &[])
+    }
+
+    /// [`Specs::validate`], also accepting the labels of `fixtures` on their tables.
+    pub fn validate_with(
+        &self,
+        tables: &[TableRef],
+        identities: &[Identity],
+        fixtures: &[FixtureRow],
+    ) -> Result<(), SpecErrors> {
+        let mut errors = SpecErrors::default();
+        let mut keys: BTreeSet<&str> = identities.iter().map(|i| i.name.as_str()).collect();
+        keys.extend(identities.iter().map(|i| i.role.as_str()));
+        keys.extend(ROLE_GROUPS);
+        keys.insert(EVERYONE);
+        let table_names: Vec<String> = tables.iter().map(TableRef::display_name).collect();
+        let base_labels: BTreeSet<&str> = identities
+            .iter()
+            .filter(|i| i.owns_rows())
+            .map(|i| i.name.as_str())
+            .chain([PUBLIC_LABEL])
+            .collect();
+
+        let check_entries =
+            |entries: &[Entry], table: Option<&TableRef>, errors: &mut SpecErrors| {
+                let mut labels = base_labels.clone();
+                if let Some(t) = table {
+                    labels.extend(
+                        fixtures
+                            .iter()
+                            .filter(|f| &f.table == t)
+                            .map(|f| f.label.as_str()),
+                    );
+                }
+                for entry in entries {
+                    if !keys.contains(entry.key.as_str()) {
+                        let help =
+                            did_you_mean(&entry.key, keys.iter().copied()).unwrap_or_else(|| {
+                                format!(
+                                    "known identities: {}; role groups: {}; or \"*\" for everyone",
+                                    identities
+                                        .iter()
+                                        .map(|i| i.name.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join(", "),
+                                    ROLE_GROUPS.join(", ")
+                                )
+                            });
+                        errors.push(
+                            self.error(
+                                entry.key_loc,
+                                format!("unknown identity or role `{}`", entry.key),
+                                "no identity or role has this name",
+                            )
+                            .with_help(help),
+                        );
+                    }
+                    for (label, l) in &entry.rules.labels {
+                        if !labels.contains(label.as_str()) {
+                            let help =
+                                did_you_mean(label, labels.iter().copied()).unwrap_or_else(|| {
+                                    format!(
+                                "labels are identity names, `public`, or fixture labels: {}",
+                                labels.iter().copied().collect::<Vec<_>>().join(", ")
+                            )
+                                });
+                            errors.push(
+                                self.error(
+                                    *l,
+                                    format!("unknown row label `{label}`"),
+                                    "no row has this label",
+                                )
+                                .with_help(help),
+                            );
+                        }
+                    }
+                }
+            };
+
+        check_entries(&self.defaults, None, &mut errors);
+        for (table, spec) in &self.tables {
+            if !tables.contains(table) {
+                let shown = table.display_name();
+                let help = closest(&shown, table_names.iter().map(String::as_str))
+                    .map(|c| format!("did you mean `{c}`?"))
+                    .or_else(|| {
+                        closest(&table.name, tables.iter().map(|t| t.name.as_str()))
+                            .map(|c| format!("did you mean `{c}`?"))
+                    })
+                    .unwrap_or_else(|| {
+                        if table_names.is_empty() {
+                            "the database exposes no tables".to_string()
+                        } else {
+                            format!("exposed tables: {}", table_names.join(", "))
+                        }
+                    });
+                errors.push(
+                    self.error(
+                        spec.key_loc,
+                        format!("unknown table `{shown}`"),
+                        "no such table or view in the exposed schemas",
+                    )
+                    .with_help(help),
+                );
+            }
+            check_entries(&spec.entries, Some(table), &mut errors);
+        }
+        errors.into_result(())
+    }
+}
+
+/// `name` is `public.name`; `schema.name` keeps its schema.
+pub fn parse_table_name(name: &str) -> TableRef {
+    match name.split_once('.') {
+        Some((schema, table)) => TableRef::new(schema, table),
+        None => TableRef::new("public", name),
+    }
+}
+
+/// The key a spec uses for a table: `name` for public tables, `schema.name` otherwise.
+pub fn table_key(table: &TableRef) -> String {
+    table.display_name()
+}
+
+fn parse_owner(
+    index: usize,
+    file: &SourceFile,
+    key: &Key,
+    item: &Item,
+    errors: &mut SpecErrors,
+) -> Option<(OwnerSpec, Loc)> {
+    let l = loc(index, item_span(key, item));
+    match item {
+        Item::Value(Value::Boolean(b)) if !*b.value() => Some((OwnerSpec::Nobody, l)),
+        Item::Value(Value::String(s)) => {
+            let s = s.value().trim();
+            let spec = match s.strip_prefix("via ") {
+                Some(fk) if !fk.trim().is_empty() => OwnerSpec::Via(fk.trim().to_string()),
+                _ if !s.is_empty() && !s.contains(char::is_whitespace) => {
+                    OwnerSpec::Column(s.to_string())
+                }
+                _ => {
+                    errors.push(
+                        file.error_labelled(Some(l.span()), format!("invalid owner \"{s}\""), "expected a column name")
+                            .with_help("write `owner = \"owner_id\"`, `owner = \"via conversation_id\"` or `owner = false`"),
+                    );
+                    return None;
+                }
+            };
+            Some((spec, l))
+        }
+        _ => {
+            errors.push(
+                file.error_labelled(
+                    Some(l.span()),
+                    format!("`owner` must be a column name, found {}", kind(item)),
+                    "expected a string",
+                )
+                .with_help("write `owner = \"owner_id\"`, `owner = \"via conversation_id\"` or `owner = false`"),
+            );
+            None
+        }
+    }
+}
+
+fn parse_entries(
+    index: usize,
+    file: &SourceFile,
+    table: &dyn TableLike,
+    context: &str,
+    errors: &mut SpecErrors,
+) -> Vec<Entry> {
+    entries(table)
+        .into_iter()
+        .filter_map(|(k, v)| parse_entry(index, file, k, v, context, errors))
+        .collect()
+}
+
+fn parse_entry(
+    index: usize,
+    file: &SourceFile,
+    key: &Key,
+    item: &Item,
+    context: &str,
+    errors: &mut SpecErrors,
+) -> Option<Entry> {
+    let who = key.get();
+    let key_loc = loc(index, key.span());
+    let mut rules = Rules::default();
+    if ENTRY_KEYS.contains(&who) {
+        errors.push(
+            file.error_labelled(
+                key.span(),
+                format!("`{who}` needs an identity or role group"),
+                "a command, not an identity",
+            )
+            .with_help(format!(
+                "write `authenticated = {{ {who} = \"own\" }}`, or `[tables.{context}.<identity>]` above `{who} = ...`"
+            )),
+        );
+        return None;
+    }
+    match item {
+        Item::Value(Value::String(s)) => {
+            let l = loc(index, s.span());
+            let word = s.value().as_str();
+            if !SCOPE_WORDS.contains(&word) {
+                let help = match word {
+                    "deny" => {
+                        "`deny` is for insert only; for every command write \"none\"".to_string()
+                    }
+                    "any" => {
+                        "`any` is for insert only; for every command write \"all\"".to_string()
+                    }
+                    _ => did_you_mean(word, SCOPE_WORDS).unwrap_or_else(|| {
+                        "a string applies to every command: \"none\", \"own\" or \"all\""
+                            .to_string()
+                    }),
+                };
+                errors.push(
+                    file.error_labelled(
+                        s.span(),
+                        format!("unknown scope \"{word}\""),
+                        "not a scope",
+                    )
+                    .with_help(help),
+                );
+                return None;
+            }
+            let scope = scope_word(word).expect("checked above");
+            rules.select = Some((scope.clone(), l));
+            rules.update = Some((scope.clone(), l));
+            rules.delete = Some((scope.clone(), l));
+            rules.insert = Some((insert_word(word).expect("checked above"), l));
+        }
+        Item::Value(Value::Array(a)) => {
+            errors.push(
+                file.error_labelled(
+                    a.span(),
+                    format!("a label set needs a command for `{who}`"),
+                    "which command?",
+                )
+                .with_help(format!(
+                    "write `{who} = {{ select = {} }}`",
+                    a.to_string().trim()
+                )),
+            );
+            return None;
+        }
+        _ => match item.as_table_like() {
+            Some(table) => {
+                for (ckey, citem) in entries(table) {
+                    parse_rule(index, file, ckey, citem, &mut rules, errors);
+                }
+            }
+            None => {
+                errors.push(
+                    file.error_labelled(
+                        item_span(key, item),
+                        format!("the rules for `{who}` must be a scope or a table, found {}", kind(item)),
+                        "expected a string or a table",
+                    )
+                    .with_help(format!(
+                        "write `{who} = \"own\"` or `{who} = {{ select = \"all\", insert = \"deny\" }}`"
+                    )),
+                );
+                return None;
+            }
+        },
+    }
+    Some(Entry {
+        key: who.to_string(),
+        key_loc,
+        rules,
+    })
+}
+
+fn parse_rule(
+    index: usize,
+    file: &SourceFile,
+    key: &Key,
+    item: &Item,
+    rules: &mut Rules,
+    errors: &mut SpecErrors,
+) {
+    let name = key.get();
+    let span = item_span(key, item);
+    let l = loc(index, span.clone());
+    match name {
+        "transfer" => match item.as_bool() {
+            Some(b) => rules.transfer = Some((b, l)),
+            None => errors.push(
+                file.error_labelled(span, format!("`transfer` must be true or false, found {}", kind(item)), "expected a boolean"),
+            ),
+        },
+        "insert" => match item.as_str() {
+            Some(word) => match insert_word(word) {
+                Some(scope) => rules.insert = Some((scope, l)),
+                None => errors.push(
+                    file.error_labelled(span, format!("unknown insert scope \"{word}\""), "not an insert scope")
+                        .with_help(did_you_mean(word, INSERT_WORDS).unwrap_or_else(|| {
+                            "insert is \"deny\", \"own\" or \"any\"".to_string()
+                        })),
+                ),
+            },
+            None => errors.push(
+                file.error_labelled(span, format!("`insert` must be \"deny\", \"own\" or \"any\", found {}", kind(item)), "expected a string")
+                    .with_help("label sets apply to select, update and delete; insert is \"deny\", \"own\" or \"any\""),
+            ),
+        },
+        "select" | "update" | "delete" => {
+            let scope = match item {
+                Item::Value(Value::String(s)) => {
+                    let word = s.value().as_str();
+                    match scope_word(word) {
+                        Some(scope) => Some(scope),
+                        None => {
+                            let help = match word {
+                                "any" => "did you mean `all`? (`any` is for insert)".to_string(),
+                                "deny" => "did you mean `none`? (`deny` is for insert)".to_string(),
+                                _ => did_you_mean(word, SCOPE_WORDS).unwrap_or_else(|| {
+                                    format!("{name} is \"none\", \"own\", \"all\" or a list of row labels")
+                                }),
+                            };
+                            errors.push(
+                                file.error_labelled(span, format!("unknown {name} scope \"{word}\""), "not a scope")
+                                    .with_help(help),
+                            );
+                            None
+                        }
+                    }
+                }
+                Item::Value(Value::Array(array)) => {
+                    let mut labels = BTreeSet::new();
+                    let mut ok = true;
+                    for value in array.iter() {
+                        match value.as_str() {
+                            Some(label) => {
+                                labels.insert(label.to_string());
+                                rules.labels.push((label.to_string(), loc(index, value.span())));
+                            }
+                            None => {
+                                ok = false;
+                                errors.push(file.error_labelled(
+                                    value.span(),
+                                    format!("a row label must be a string, found {}", value_kind(value)),
+                                    "expected a string",
+                                ));
+                            }
+                        }
+                    }
+                    ok.then(|| if labels.is_empty() { Scope::None } else { Scope::Labels(labels) })
+                }
+                _ => {
+                    errors.push(
+                        file.error_labelled(span, format!("`{name}` must be a scope or a list of labels, found {}", kind(item)), "expected a string or an array")
+                            .with_help(format!("write `{name} = \"own\"` or `{name} = [\"alice\", \"public\"]`")),
+                    );
+                    None
+                }
+            };
+            if let Some(scope) = scope {
+                let slot = match name {
+                    "select" => &mut rules.select,
+                    "update" => &mut rules.update,
+                    _ => &mut rules.delete,
+                };
+                *slot = Some((scope, l));
+            }
+        }
+        _ => errors.push(file.unknown_key(key, "command", &ENTRY_KEYS)),
+    }
+}
+
+fn scope_word(word: &str) -> Option<Scope> {
+    match word {
+        "none" => Some(Scope::None),
+        "own" => Some(Scope::Own),
+        "all" => Some(Scope::All),
+        _ => None,
+    }
+}
+
+fn insert_word(word: &str) -> Option<InsertScope> {
+    match word {
+        "deny" | "none" => Some(InsertScope::Deny),
+        "own" => Some(InsertScope::Own),
+        "any" | "all" => Some(InsertScope::Any),
+        _ => None,
+    }
+}
+
+/// `none`, `own`, `all` or `{a, b}`.
+pub fn scope_text(scope: &Scope) -> String {
+    match scope {
+        Scope::None => "none".to_string(),
+        Scope::Own => "own".to_string(),
+        Scope::All => "all".to_string(),
+        Scope::Labels(labels) => format!(
+            "{{{}}}",
+            labels.iter().cloned().collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+pub fn insert_text(scope: InsertScope) -> &'static str {
+    match scope {
+        InsertScope::Deny => "deny",
+        InsertScope::Own => "own",
+        InsertScope::Any => "any",
+    }
+}
