@@ -39,6 +39,8 @@ pub struct Analyzer {
     defaults: Defaults,
     function_revokes: BTreeMap<String, BTreeSet<String>>,
     dropped: BTreeMap<QualifiedName, Option<Site>>,
+    /// Supabase's default privileges grant new objects in `public` to the API roles.
+    pub auto_expose: bool,
     dialect: PostgreSqlDialect,
 }
 
@@ -100,6 +102,7 @@ impl Analyzer {
             defaults: Defaults::new(),
             function_revokes: BTreeMap::new(),
             dropped: BTreeMap::new(),
+            auto_expose: true,
             dialect: PostgreSqlDialect {},
         }
     }
@@ -121,7 +124,7 @@ impl Analyzer {
         if class == ObjectClass::Functions {
             roles.insert("public".into(), BTreeSet::from([Privilege::Select]));
         }
-        if schema == "public" {
+        if schema == "public" && self.auto_expose {
             for role in ["anon", "authenticated", "service_role"] {
                 let privs = match class {
                     ObjectClass::Tables => all.clone(),
@@ -642,7 +645,7 @@ impl Analyzer {
                 .peek()
                 .map(|t| {
                     first_words_from(cur, cur.i, 3)
-                        .replace(&*cur.text(t), &cur.text(t).to_uppercase())
+                        .replace(cur.text(t), &cur.text(t).to_uppercase())
                 })
                 .unwrap_or_default();
             self.model.managed_alterations.push(ManagedAlteration {

@@ -22,6 +22,9 @@ pub struct Config {
     pub exposed_schemas: Vec<String>,
     pub disabled: BTreeSet<String>,
     pub severity: BTreeMap<String, Severity>,
+    /// `[api] auto_expose_new_tables` in `supabase/config.toml`: Supabase's default privileges
+    /// grant new tables and functions in `public` to anon and authenticated.
+    pub auto_expose_new_tables: bool,
 }
 
 impl Default for Config {
@@ -30,6 +33,7 @@ impl Default for Config {
             exposed_schemas: vec!["public".into()],
             disabled: BTreeSet::new(),
             severity: BTreeMap::new(),
+            auto_expose_new_tables: true,
         }
     }
 }
@@ -48,6 +52,8 @@ pub enum ConfigError {
         column: u32,
         message: String,
     },
+    #[error("{0}")]
+    Supabase(String),
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -65,17 +71,6 @@ struct Lint {
     disable: Vec<toml::Spanned<String>>,
     #[serde(default)]
     severity: BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-struct SupabaseConfig {
-    #[serde(default)]
-    api: SupabaseApi,
-}
-
-#[derive(Debug, Deserialize, Default)]
-struct SupabaseApi {
-    schemas: Option<Vec<String>>,
 }
 
 fn invalid(path: &Path, text: &str, offset: usize, message: String) -> ConfigError {
@@ -114,23 +109,12 @@ impl Config {
         let mut config = Config::default();
         let supabase = project.join("supabase").join("config.toml");
         if supabase.is_file() {
-            let text = std::fs::read_to_string(&supabase).map_err(|source| ConfigError::Read {
-                path: supabase.clone(),
-                source,
-            })?;
-            let parsed: SupabaseConfig = toml::from_str(&text).map_err(|e| {
-                invalid(
-                    &supabase,
-                    &text,
-                    e.span().map_or(0, |s| s.start),
-                    e.message().to_string(),
-                )
-            })?;
-            if let Some(schemas) = parsed.api.schemas {
-                for s in schemas {
-                    if !config.exposed_schemas.contains(&s) {
-                        config.exposed_schemas.push(s);
-                    }
+            let api = crate::supabase::config::load(&supabase)
+                .map_err(|e| ConfigError::Supabase(e.to_string()))?;
+            config.auto_expose_new_tables = api.auto_expose_new_tables;
+            for s in api.schemas {
+                if !config.exposed_schemas.contains(&s) && s != "graphql_public" {
+                    config.exposed_schemas.push(s);
                 }
             }
         }
@@ -232,6 +216,6 @@ mod tests {
         )
         .unwrap();
         let c = Config::load(dir.path(), None).unwrap();
-        assert_eq!(c.exposed_schemas, ["public", "graphql_public", "api"]);
+        assert_eq!(c.exposed_schemas, ["public", "api"]);
     }
 }

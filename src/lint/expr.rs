@@ -83,6 +83,26 @@ pub fn per_row_auth_calls(expr: &str) -> Vec<(usize, usize, String)> {
     found
 }
 
+/// Functions an expression calls, as normalised name parts with the byte range of the name.
+pub fn called_functions(expr: &str) -> Vec<(Vec<String>, usize, usize)> {
+    let toks = code_tokens(expr);
+    let mut calls = Vec::new();
+    let is_name = |t: &Token| matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent);
+    for (i, t) in toks.iter().enumerate() {
+        if !is_name(t) || !toks.get(i + 1).is_some_and(|p| p.is_punct(expr, '(')) {
+            continue;
+        }
+        let name = crate::sql::names::normalize_ident(t.text(expr));
+        if i >= 2 && toks[i - 1].is_punct(expr, '.') && is_name(&toks[i - 2]) {
+            let schema = crate::sql::names::normalize_ident(toks[i - 2].text(expr));
+            calls.push((vec![schema, name], toks[i - 2].start, t.end));
+        } else if !(i >= 1 && toks[i - 1].is_punct(expr, '.')) {
+            calls.push((vec![name], t.start, t.end));
+        }
+    }
+    calls
+}
+
 /// A PL/pgSQL body runs dynamic SQL (`EXECUTE <string>`).
 pub fn runs_dynamic_sql(language: &str, body: &str) -> bool {
     language.eq_ignore_ascii_case("plpgsql")
@@ -135,6 +155,16 @@ mod tests {
         assert_eq!(&e[s..end], "user_metadata");
         assert!(user_metadata_mention("u.raw_user_meta_data ->> 'x' = 'y'").is_some());
         assert!(user_metadata_mention("auth.jwt() -> 'app_metadata'").is_none());
+    }
+
+    #[test]
+    fn function_calls_with_and_without_schema() {
+        let calls: Vec<String> =
+            called_functions("public.is_admin() or \"Owns\"(id) and coalesce(a, b) and x.y = 1")
+                .into_iter()
+                .map(|c| c.0.join("."))
+                .collect();
+        assert_eq!(calls, ["public.is_admin", "Owns", "coalesce"]);
     }
 
     #[test]

@@ -43,8 +43,9 @@ pub struct Analysis {
 }
 
 /// Split and analyse `files` in order.
-pub fn analyze(files: Vec<SourceFile>) -> Analysis {
+pub fn analyze(files: Vec<SourceFile>, config: &Config) -> Analysis {
     let mut analyzer = analyze::Analyzer::new();
+    analyzer.auto_expose = config.auto_expose_new_tables;
     let mut suppressions = Vec::new();
     let mut input_diagnostics = Vec::new();
     for (index, file) in files.iter().enumerate() {
@@ -82,7 +83,7 @@ pub struct LintOutput {
 
 /// Run the static rules over `files` (in migration order).
 pub fn lint_sources(files: Vec<SourceFile>, config: &Config) -> LintOutput {
-    let analysis = analyze(files);
+    let analysis = analyze(files, config);
     let mut diagnostics = analysis.input_diagnostics.clone();
     let ctx = Context {
         model: &analysis.model,
@@ -165,10 +166,30 @@ pub fn read_files(paths: &[PathBuf]) -> Result<(Vec<SourceFile>, Vec<Diagnostic>
     Ok((files, diagnostics))
 }
 
-/// The project's migrations directory: `migrations/`, else `supabase/migrations/`.
+/// The project's migrations directory, found like `Project::load` does: `supabase/migrations/`,
+/// else `migrations/`.
 pub fn default_migrations_dir(project: &Path) -> Option<PathBuf> {
-    ["migrations", "supabase/migrations"]
+    ["supabase/migrations", "migrations"]
         .into_iter()
         .map(|d| project.join(d))
         .find(|d| d.is_dir())
+}
+
+/// Catalog lint of an already migrated project database (what `rlsgate test` can call with the
+/// database it has open): the findings, with suppression comments and the configuration
+/// applied, and the migration sources they point into.
+pub fn lint_migrated(
+    project: &crate::project::Project,
+    client: &mut postgres::Client,
+    config: &Config,
+) -> Result<(Vec<Diagnostic>, Sources), postgres::Error> {
+    let files: Vec<SourceFile> = project
+        .migrations
+        .iter()
+        .map(|f| SourceFile::new(f.path.display().to_string(), f.text.clone()))
+        .collect();
+    let provenance = provenance::from_analysis(analyze(files, config));
+    let diagnostics = lint_catalog(client, &config.exposed_schemas, &provenance)?;
+    let diagnostics = finalize(diagnostics, config, &provenance.suppressions);
+    Ok((diagnostics, provenance.sources))
 }

@@ -95,7 +95,7 @@ impl Provenance {
 
 /// Analyse `files` (in migration order) and record where each object was last defined.
 pub fn provenance(files: &[SourceFile]) -> Provenance {
-    from_analysis(super::analyze(files.to_vec()))
+    from_analysis(super::analyze(files.to_vec(), &super::Config::default()))
 }
 
 pub fn from_analysis(analysis: super::Analysis) -> Provenance {

@@ -1,13 +1,14 @@
 use super::Context;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::expr::user_metadata_mention;
+use crate::lint::expr::{called_functions, user_metadata_mention};
 use crate::lint::registry::{declare_rule, Scope};
 use crate::lint::Severity;
+use crate::sql::names::QualifiedName;
 
 declare_rule! {
     /// ## What it does
     /// Flags policies that read `user_metadata` (from `auth.jwt()`) or `raw_user_meta_data`
-    /// (from `auth.users`).
+    /// (from `auth.users`), directly or through a function they call (an `is_admin()` helper).
     ///
     /// ## Why is this bad?
     /// Users can change their own user metadata with `supabase.auth.updateUser()`. A policy
@@ -30,22 +31,43 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for p in &ctx.model.policies {
-        if !p
-            .expressions()
+        if p.expressions()
             .any(|(_, e)| user_metadata_mention(e).is_some())
         {
+            out.push(ctx.diagnostic(
+                &RULE,
+                ctx.refine(p.site, user_metadata_mention),
+                p.label(),
+                format!(
+                    "{} reads user metadata, which every user can edit for themselves",
+                    p.label()
+                ),
+                "read roles and tenancy from `app_metadata` or from a table users cannot write",
+            ));
             continue;
         }
-        out.push(ctx.diagnostic(
-            &RULE,
-            ctx.refine(p.site, user_metadata_mention),
-            p.label(),
-            format!(
-                "{} reads user metadata, which every user can edit for themselves",
-                p.label()
-            ),
-            "read roles and tenancy from `app_metadata` or from a table users cannot write",
-        ));
+        let helper = p
+            .expressions()
+            .flat_map(|(_, e)| called_functions(e))
+            .find_map(|(parts, _, _)| {
+                let name = QualifiedName::from_parts(&parts)?;
+                let f = ctx
+                    .model
+                    .functions
+                    .iter()
+                    .find(|f| f.name == name && user_metadata_mention(&f.body).is_some())?;
+                Some((parts, f))
+            });
+        if let Some((parts, f)) = helper {
+            let written = parts.join(".");
+            out.push(ctx.diagnostic(
+                &RULE,
+                ctx.refine(p.site, |t| super::find_ci(t, &written)),
+                p.label(),
+                format!("{} calls {}, which reads user metadata that every user can edit for themselves", p.label(), f.signature()),
+                format!("make {} read `app_metadata` or a table users cannot write", f.name),
+            ));
+        }
     }
 }
 

@@ -5,7 +5,9 @@ use std::io::{self, Write};
 use crate::lint::{Diagnostic, Severity};
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -27,9 +29,17 @@ pub fn write(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Result<()> 
             props.push(format!("endLine={}", l.end_line));
             props.push(format!("endColumn={}", l.end_column));
         }
-        props.push(format!("title={}", escape_property(&format!("rlsgate {}", d.rule))));
+        props.push(format!(
+            "title={}",
+            escape_property(&format!("rlsgate {}", d.rule))
+        ));
         let body = format!("{}\nhelp: {}\n{}", d.message, d.help, d.doc_url());
-        writeln!(out, "::{command} {}::{}", props.join(","), escape_data(&body))?;
+        writeln!(
+            out,
+            "::{command} {}::{}",
+            props.join(","),
+            escape_data(&body)
+        )?;
     }
     Ok(())
 }

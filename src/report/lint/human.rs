@@ -15,7 +15,12 @@ fn level(s: Severity) -> Level {
     }
 }
 
-pub fn write(out: &mut dyn Write, diagnostics: &[Diagnostic], sources: &Sources, style: Style) -> io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    diagnostics: &[Diagnostic],
+    sources: &Sources,
+    style: Style,
+) -> io::Result<()> {
     let renderer = if style.color {
         Renderer::styled()
     } else {
@@ -37,14 +42,20 @@ pub fn write(out: &mut dyn Write, diagnostics: &[Diagnostic], sources: &Sources,
                 let last = loc.end_line.max(first);
                 let line_start = file.line_col(loc.start);
                 let _ = line_start;
-                let start_byte = file.text[..loc.start.min(file.text.len())].rfind('\n').map_or(0, |i| i + 1);
+                let start_byte = file.text[..loc.start.min(file.text.len())]
+                    .rfind('\n')
+                    .map_or(0, |i| i + 1);
                 let end_byte = file.text[loc.end.min(file.text.len())..]
                     .find('\n')
                     .map_or(file.text.len(), |i| loc.end + i);
                 snippet_text = &file.text[start_byte..end_byte];
                 let span_start = loc.start - start_byte;
                 let span_end = (loc.end - start_byte).max(span_start);
-                let span_end = if span_end == span_start { (span_start + 1).min(snippet_text.len()) } else { span_end };
+                let span_end = if span_end == span_start {
+                    (span_start + 1).min(snippet_text.len())
+                } else {
+                    span_end
+                };
                 let _ = last;
                 message = message.snippet(
                     Snippet::source(snippet_text)
@@ -66,7 +77,9 @@ pub fn write(out: &mut dyn Write, diagnostics: &[Diagnostic], sources: &Sources,
         if !origin.is_empty() {
             message = message.footer(Level::Note.title(&origin));
         }
-        message = message.footer(Level::Help.title(&d.help)).footer(Level::Note.title(&doc));
+        message = message
+            .footer(Level::Help.title(&d.help))
+            .footer(Level::Note.title(&doc));
         writeln!(out, "{}\n", renderer.render(message))?;
     }
     let s = Summary::of(diagnostics);
@@ -95,7 +108,13 @@ mod tests {
     fn renders_snippets_with_carets_help_and_links() {
         let out = sample();
         let mut buf = Vec::new();
-        write(&mut buf, &out.diagnostics, &out.analysis.sources, Style { color: false }).unwrap();
+        write(
+            &mut buf,
+            &out.diagnostics,
+            &out.analysis.sources,
+            Style { color: false },
+        )
+        .unwrap();
         insta::assert_snapshot!(String::from_utf8(buf).unwrap());
     }
 }

@@ -25,17 +25,37 @@ pub fn xml_escape(s: &str) -> String {
 pub fn write(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Result<()> {
     let mut suites: BTreeMap<&str, Vec<&Diagnostic>> = BTreeMap::new();
     for d in diagnostics {
-        suites.entry(d.file().unwrap_or("(database)")).or_default().push(d);
+        suites
+            .entry(d.file().unwrap_or("(database)"))
+            .or_default()
+            .push(d);
     }
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(out, r#"<testsuites name="rlsgate lint" tests="{}" failures="{}">"#, diagnostics.len().max(1), diagnostics.len())?;
+    writeln!(
+        out,
+        r#"<testsuites name="rlsgate lint" tests="{}" failures="{}">"#,
+        diagnostics.len().max(1),
+        diagnostics.len()
+    )?;
     if suites.is_empty() {
-        writeln!(out, r#"  <testsuite name="rlsgate lint" tests="1" failures="0">"#)?;
-        writeln!(out, r#"    <testcase name="no findings" classname="rlsgate.lint"/>"#)?;
+        writeln!(
+            out,
+            r#"  <testsuite name="rlsgate lint" tests="1" failures="0">"#
+        )?;
+        writeln!(
+            out,
+            r#"    <testcase name="no findings" classname="rlsgate.lint"/>"#
+        )?;
         writeln!(out, "  </testsuite>")?;
     }
     for (file, ds) in suites {
-        writeln!(out, r#"  <testsuite name="{}" tests="{}" failures="{}">"#, xml_escape(file), ds.len(), ds.len())?;
+        writeln!(
+            out,
+            r#"  <testsuite name="{}" tests="{}" failures="{}">"#,
+            xml_escape(file),
+            ds.len(),
+            ds.len()
+        )?;
         for d in ds {
             let at = d
                 .location
@@ -43,7 +63,13 @@ pub fn write(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Result<()> 
                 .map(|l| format!("{}:{}:{}", l.file, l.line, l.column))
                 .or_else(|| d.object.clone())
                 .unwrap_or_default();
-            writeln!(out, r#"    <testcase name="{}: {}" classname="rlsgate.lint.{}">"#, xml_escape(d.rule), xml_escape(&at), xml_escape(d.rule))?;
+            writeln!(
+                out,
+                r#"    <testcase name="{}: {}" classname="rlsgate.lint.{}">"#,
+                xml_escape(d.rule),
+                xml_escape(&at),
+                xml_escape(d.rule)
+            )?;
             writeln!(
                 out,
                 r#"      <failure message="{}" type="{}">{}&#10;help: {}&#10;{}</failure>"#,
