@@ -48,6 +48,9 @@ pub fn run(global: &GlobalArgs, args: &LintArgs, out: &mut dyn Write) -> anyhow:
 
     if args.db {
         let (catalog, catalog_sources) = catalog_findings(global, &config)?;
+        diagnostics.retain(|d| {
+            lint::registry::find(d.rule).is_none_or(|r| r.scope == lint::registry::Scope::Static)
+        });
         diagnostics.extend(catalog);
         for f in catalog_sources.files {
             if sources.get(&f.path).is_none() {
@@ -78,7 +81,8 @@ pub fn run(global: &GlobalArgs, args: &LintArgs, out: &mut dyn Write) -> anyhow:
 }
 
 /// Migrate the project into a throwaway database and lint its catalog; findings point at the
-/// migration files through provenance.
+/// migration files through provenance. The catalog is the ground truth: with `--db`, rules that
+/// run on both keep only their catalog findings.
 fn catalog_findings(
     global: &GlobalArgs,
     config: &Config,

@@ -436,6 +436,18 @@ impl Analyzer {
         if cur.eat("drop") {
             return self.drop(cur);
         }
+        const NO_EFFECT: [&[&str]; 7] = [
+            &["refresh", "materialized", "view"],
+            &["alter", "publication"],
+            &["create", "publication"],
+            &["analyze"],
+            &["vacuum"],
+            &["reindex"],
+            &["notify"],
+        ];
+        if NO_EFFECT.iter().any(|seq| cur.eat_seq(seq)) {
+            return true;
+        }
         if cur.eat("create") {
             let or_replace = cur.eat_seq(&["or", "replace"]);
             let _ = or_replace;

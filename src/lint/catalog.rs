@@ -122,8 +122,7 @@ pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model,
             if privs.contains(&Privilege::Truncate) {
                 let explicit =
                     static_rel.and_then(|s| s.truncate_granted_at.get(role).copied().flatten());
-                r.truncate_granted_at
-                    .insert(role.clone(), explicit.or(r.last_altered));
+                r.truncate_granted_at.insert(role.clone(), explicit);
             }
             r.privileges.insert(role.clone(), privs);
         }

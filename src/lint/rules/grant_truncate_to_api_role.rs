@@ -1,12 +1,16 @@
+use std::collections::BTreeMap;
+
 use super::Context;
 use crate::lint::diagnostic::Diagnostic;
+use crate::lint::model::Site;
 use crate::lint::registry::{declare_rule, Scope};
 use crate::lint::Severity;
 
 declare_rule! {
     /// ## What it does
-    /// Flags tables in exposed schemas on which anon, authenticated or PUBLIC hold TRUNCATE
-    /// (granted explicitly, or through `GRANT ALL`).
+    /// Flags tables in exposed schemas on which anon, authenticated or PUBLIC hold TRUNCATE:
+    /// granted explicitly or through `GRANT ALL` (each statement), or, on the migrated
+    /// catalog, through default privileges (one finding per schema).
     ///
     /// ## Why is this bad?
     /// TRUNCATE is not governed by row level security: a role holding it can empty the table
@@ -25,34 +29,54 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let mut by_default: BTreeMap<(&str, Vec<&str>), Vec<String>> = BTreeMap::new();
     for r in ctx.model.relations.values() {
         if !ctx.is_exposed(&r.name.schema) {
             continue;
         }
-        let granted: Vec<(&str, _)> = r
+        let granted: Vec<(&str, Option<Site>)> = r
             .truncate_granted_at
             .iter()
             .filter(|(role, _)| matches!(role.as_str(), "anon" | "authenticated" | "public"))
             .map(|(role, site)| (role.as_str(), *site))
             .collect();
-        let Some((_, site)) = granted.first() else {
-            continue;
-        };
         let roles: Vec<&str> = granted.iter().map(|g| g.0).collect();
+        match granted.iter().find_map(|g| g.1) {
+            Some(site) => out.push(ctx.diagnostic(
+                &RULE,
+                ctx.head(Some(site)),
+                r.name.to_string(),
+                format!(
+                    "{} can TRUNCATE {}, which row level security does not restrict",
+                    roles.join(", "),
+                    r.name
+                ),
+                format!(
+                    "grant only the privileges the API needs, and `revoke truncate on {} from {};`",
+                    r.name,
+                    roles.join(", ")
+                ),
+            )),
+            None if !roles.is_empty() => by_default
+                .entry((r.name.schema.as_str(), roles))
+                .or_default()
+                .push(r.name.name.clone()),
+            None => {}
+        }
+    }
+    for ((schema, roles), tables) in by_default {
+        let roles = roles.join(", ");
         out.push(ctx.diagnostic(
             &RULE,
-            ctx.head(site.or(r.last_altered)),
-            r.name.to_string(),
+            None,
+            format!("schema {schema}"),
             format!(
-                "{} can TRUNCATE {}, which row level security does not restrict",
-                roles.join(", "),
-                r.name
+                "{roles} can TRUNCATE {} table{} in schema {schema} through default privileges ({}), which row level security does not restrict",
+                tables.len(),
+                if tables.len() == 1 { "" } else { "s" },
+                tables.join(", ")
             ),
-            format!(
-                "grant only the privileges the API needs, and `revoke truncate on {} from {};`",
-                r.name,
-                roles.join(", ")
-            ),
+            format!("`revoke truncate on all tables in schema {schema} from {roles};` and `alter default privileges in schema {schema} revoke truncate on tables from {roles};`"),
         ));
     }
 }
