@@ -95,4 +95,33 @@ mod tests {
             assert!(doc.contains("```sql"), "{} has no SQL example", rule.id);
         }
     }
+
+    fn sql_blocks(doc: &str) -> Vec<String> {
+        doc.split("```sql\n")
+            .skip(1)
+            .map(|b| b.split("```").next().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_rule_flags_its_bad_example_and_passes_its_good_one() {
+        let mut failures = Vec::new();
+        for rule in RULES {
+            let blocks = sql_blocks(&rule.doc_text());
+            assert_eq!(blocks.len(), 2, "{}: expected a bad and a good example", rule.id);
+            let hits = |sql: &str| {
+                crate::lint::rules::test_support::lint(&[sql])
+                    .into_iter()
+                    .filter(|d| d.rule == rule.id)
+                    .count()
+            };
+            if hits(&blocks[0]) == 0 {
+                failures.push(format!("{}: the bad example is not flagged", rule.id));
+            }
+            if hits(&blocks[1]) > 0 {
+                failures.push(format!("{}: the good example is flagged", rule.id));
+            }
+        }
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
 }

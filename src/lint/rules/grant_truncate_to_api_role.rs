@@ -18,11 +18,13 @@ declare_rule! {
     ///
     /// ## Example
     /// ```sql
+    /// create table public.orders (id int);
     /// grant all on table public.orders to authenticated;
     /// ```
     ///
     /// Use instead:
     /// ```sql
+    /// create table public.orders (id int);
     /// grant select, insert, update, delete on table public.orders to authenticated;
     /// ```
     pub RULE, "grant-truncate-to-api-role", Severity::Warning, Scope::Both, "TRUNCATE granted to anon or authenticated"

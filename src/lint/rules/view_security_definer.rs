@@ -15,11 +15,15 @@ declare_rule! {
     ///
     /// ## Example
     /// ```sql
+    /// create table public.orders (id int, owner uuid);
+    /// alter table public.orders enable row level security;
     /// create view public.recent_orders as select * from public.orders;
     /// ```
     ///
     /// Use instead:
     /// ```sql
+    /// create table public.orders (id int, owner uuid);
+    /// alter table public.orders enable row level security;
     /// create view public.recent_orders with (security_invoker = true) as
     ///   select * from public.orders;
     /// ```
