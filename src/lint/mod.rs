@@ -66,9 +66,39 @@ pub fn analyze(files: Vec<SourceFile>, config: &Config) -> Analysis {
             analyzer.statement(index, stmt);
         }
     }
+    let model = analyzer.finish();
+    for s in suppressions.iter_mut() {
+        let Some(file) = files.iter().position(|f| f.path == s.file) else {
+            continue;
+        };
+        let inside = |site: Option<model::Site>| {
+            site.is_some_and(|x| x.file == file && x.start >= s.start && x.start <= s.end)
+        };
+        s.objects.extend(
+            model
+                .relations
+                .values()
+                .filter(|r| inside(r.created))
+                .map(|r| r.name.to_string()),
+        );
+        s.objects.extend(
+            model
+                .functions
+                .iter()
+                .filter(|f| inside(f.site))
+                .map(|f| f.signature()),
+        );
+        s.objects.extend(
+            model
+                .policies
+                .iter()
+                .filter(|p| inside(p.site))
+                .map(|p| p.label()),
+        );
+    }
     Analysis {
         sources: Sources { files },
-        model: analyzer.finish(),
+        model,
         suppressions,
         input_diagnostics,
     }

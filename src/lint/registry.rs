@@ -108,7 +108,12 @@ mod tests {
         let mut failures = Vec::new();
         for rule in RULES {
             let blocks = sql_blocks(&rule.doc_text());
-            assert_eq!(blocks.len(), 2, "{}: expected a bad and a good example", rule.id);
+            assert_eq!(
+                blocks.len(),
+                2,
+                "{}: expected a bad and a good example",
+                rule.id
+            );
             let hits = |sql: &str| {
                 crate::lint::rules::test_support::lint(&[sql])
                     .into_iter()

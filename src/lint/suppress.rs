@@ -14,15 +14,20 @@ pub struct Suppression {
     pub end: usize,
     pub rules: Vec<String>,
     pub reason: Option<String>,
+    /// Objects the suppressed statement creates: their findings are covered wherever they
+    /// point (a note on `create table` also covers the `enable row level security` later).
+    pub objects: Vec<String>,
 }
 
 impl Suppression {
     pub fn covers(&self, d: &Diagnostic) -> bool {
-        let Some(loc) = &d.location else { return false };
-        loc.file == self.file
-            && loc.start >= self.start
-            && loc.start <= self.end
-            && self.rules.iter().any(|r| r == d.rule || r == "all")
+        if !self.rules.iter().any(|r| r == d.rule || r == "all") {
+            return false;
+        }
+        let at_statement = d.location.as_ref().is_some_and(|loc| {
+            loc.file == self.file && loc.start >= self.start && loc.start <= self.end
+        });
+        at_statement || d.object.as_ref().is_some_and(|o| self.objects.contains(o))
     }
 }
 
@@ -72,6 +77,7 @@ pub fn collect(file: &str, stmt: &Statement<'_>, file_len: usize, out: &mut Vec<
             end,
             rules,
             reason,
+            objects: Vec::new(),
         });
     }
 }
