@@ -61,7 +61,10 @@ pub fn analyze(files: Vec<SourceFile>, config: &Config) -> Analysis {
                 crate::sql::split(&text[..err.offset]).unwrap_or_default()
             }
         };
-        for stmt in &statements {
+        let cut = |stmt: &&crate::sql::Statement<'_>| {
+            file.truncated_at.is_some() && !text[stmt.end()..].trim_start().starts_with(';')
+        };
+        for stmt in statements.iter().filter(|s| !cut(s)) {
             suppress::collect(&file.path, stmt, text.len(), &mut suppressions);
             analyzer.statement(index, stmt);
         }

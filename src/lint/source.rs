@@ -12,6 +12,9 @@ pub struct SourceFile {
     /// As shown to users (relative to the working directory when possible).
     pub path: String,
     pub text: String,
+    /// The file was cut here (byte offset) because what follows is not UTF-8 text; the
+    /// statement in progress at the cut is not linted.
+    pub truncated_at: Option<usize>,
     line_starts: Vec<usize>,
 }
 
@@ -28,6 +31,7 @@ impl SourceFile {
         SourceFile {
             path: path.into(),
             text,
+            truncated_at: None,
             line_starts,
         }
     }
@@ -41,14 +45,35 @@ impl SourceFile {
 
     pub fn from_bytes(path: String, bytes: Vec<u8>) -> (SourceFile, Option<Diagnostic>) {
         if let Some(nul) = bytes.iter().position(|&b| b == 0) {
-            let prefix = String::from_utf8_lossy(&bytes[..nul]).into_owned();
-            let file = SourceFile::new(path, prefix);
+            let line_start = bytes[..nul]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let line = bytes[..nul].iter().filter(|&&b| b == b'\n').count() + 1;
+            let column = String::from_utf8_lossy(&bytes[line_start..nul])
+                .chars()
+                .count()
+                + 1;
+            let (line, column) = (
+                u32::try_from(line).unwrap_or(u32::MAX),
+                u32::try_from(column).unwrap_or(u32::MAX),
+            );
+            let file = SourceFile::new(path, String::new());
+            let location = Location {
+                file: file.path.clone(),
+                line,
+                column,
+                end_line: line,
+                end_column: column,
+                start: 0,
+                end: 0,
+            };
             let diag = invalid_input::diagnostic(
-                file.location(nul, nul),
+                location,
                 format!("binary file: NUL byte at byte offset {nul}"),
                 "lint only SQL text files; check the path or the file's encoding",
             );
-            return (SourceFile::new(file.path, String::new()), Some(diag));
+            return (file, Some(diag));
         }
         match String::from_utf8(bytes) {
             Ok(text) => (SourceFile::new(path, text), None),
@@ -56,11 +81,12 @@ impl SourceFile {
                 let offset = err.utf8_error().valid_up_to();
                 let bytes = err.into_bytes();
                 let prefix = String::from_utf8_lossy(&bytes[..offset]).into_owned();
-                let file = SourceFile::new(path, prefix);
+                let mut file = SourceFile::new(path, prefix);
+                file.truncated_at = Some(offset);
                 let diag = invalid_input::diagnostic(
                     file.location(offset, offset),
                     format!("invalid UTF-8 at byte offset {offset}"),
-                    "save the file as UTF-8; statements after this point were not linted",
+                    "save the file as UTF-8; the statement there and everything after it were not linted",
                 );
                 (file, Some(diag))
             }
