@@ -75,6 +75,38 @@ pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.id == id)
 }
 
+/// `docs/rules.md`: every rule's documentation, one section per rule (anchor = rule id).
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# rlsgate lint rules\n\n<!-- Generated from the rules' doc comments (src/lint/rules/); `UPDATE_DOCS=1 cargo test --lib rules_md` rewrites it. -->\n\n| Rule | Default severity | Runs on | Summary |\n|---|---|---|---|\n",
+    );
+    for r in RULES {
+        let scope = match r.scope {
+            Scope::Static => "files",
+            Scope::Both => "files, catalog",
+        };
+        out.push_str(&format!(
+            "| [`{0}`](#{0}) | {1} | {scope} | {2} |\n",
+            r.id, r.default_severity, r.summary
+        ));
+    }
+    for r in RULES {
+        out.push_str(&format!(
+            "\n## {}\n\n{} (default severity: {})\n\n",
+            r.id, r.summary, r.default_severity
+        ));
+        for line in r.doc_text().lines() {
+            if let Some(h) = line.strip_prefix("## ") {
+                out.push_str(&format!("### {h}\n"));
+            } else {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
 pub fn doc_url(id: &str) -> String {
     format!("https://github.com/rlsgate/rlsgate/blob/main/docs/rules.md#{id}")
 }
@@ -94,6 +126,20 @@ mod tests {
             }
             assert!(doc.contains("```sql"), "{} has no SQL example", rule.id);
         }
+    }
+
+    #[test]
+    fn rules_md_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md");
+        let expected = markdown();
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(path, &expected).unwrap();
+        }
+        let actual = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "docs/rules.md is stale: run `UPDATE_DOCS=1 cargo test --lib rules_md`"
+        );
     }
 
     fn sql_blocks(doc: &str) -> Vec<String> {
