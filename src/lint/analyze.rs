@@ -427,6 +427,9 @@ impl Analyzer {
         if cur.eat_seq(&["alter", "table"]) {
             return self.alter_table(cur, site);
         }
+        if cur.eat_seq(&["alter", "view"]) || cur.eat_seq(&["alter", "materialized", "view"]) {
+            return self.alter_view(cur, site);
+        }
         if cur.eat_seq(&["alter", "function"])
             || cur.eat_seq(&["alter", "procedure"])
             || cur.eat_seq(&["alter", "routine"])
@@ -492,6 +495,9 @@ impl Analyzer {
         if cur.at_word("table") {
             return true;
         }
+        if cur.eat("policy") {
+            return self.fallback_policy(cur, site);
+        }
         if cur.eat("function") || cur.eat("procedure") {
             return self.fallback_function(cur, site, or_replace);
         }
@@ -526,6 +532,66 @@ impl Analyzer {
             return true;
         }
         false
+    }
+
+    fn fallback_policy(&mut self, cur: &mut Cursor<'_>, site: Site) -> bool {
+        let Some((name, _, _)) = cur.name() else {
+            return false;
+        };
+        if !cur.eat("on") {
+            return false;
+        }
+        let Some(table) = cur.name().and_then(|(p, _, _)| qualified(&p)) else {
+            return false;
+        };
+        let mut policy = Policy {
+            table,
+            name: role_name(&name),
+            permissive: true,
+            command: PolicyCommand::All,
+            roles: vec!["public".into()],
+            using: None,
+            with_check: None,
+            site: Some(site),
+        };
+        while !cur.done() {
+            if cur.eat("as") {
+                policy.permissive = !cur.eat("restrictive");
+                cur.eat("permissive");
+            } else if cur.eat("for") {
+                policy.command = if cur.eat("select") {
+                    PolicyCommand::Select
+                } else if cur.eat("insert") {
+                    PolicyCommand::Insert
+                } else if cur.eat("update") {
+                    PolicyCommand::Update
+                } else if cur.eat("delete") {
+                    PolicyCommand::Delete
+                } else {
+                    cur.eat("all");
+                    PolicyCommand::All
+                };
+            } else if cur.eat("to") {
+                policy.roles = cur
+                    .name_list()
+                    .into_iter()
+                    .map(|(p, _, _)| role_name(&p))
+                    .collect();
+            } else if cur.eat("using") {
+                policy.using = cur
+                    .skip_group()
+                    .map(|(s, e)| cur.sql[s..e].trim().to_string());
+            } else if cur.eat_seq(&["with", "check"]) {
+                policy.with_check = cur
+                    .skip_group()
+                    .map(|(s, e)| cur.sql[s..e].trim().to_string());
+            } else {
+                return false;
+            }
+        }
+        self.touch(&policy.table, site);
+        self.model.policies.push(policy);
+        true
     }
 
     fn fallback_function(&mut self, cur: &mut Cursor<'_>, site: Site, or_replace: bool) -> bool {
@@ -714,6 +780,36 @@ impl Analyzer {
             }
         }
         understood
+    }
+
+    fn alter_view(&mut self, cur: &mut Cursor<'_>, site: Site) -> bool {
+        cur.eat_seq(&["if", "exists"]);
+        let Some(name) = cur.name().and_then(|(p, _, _)| qualified(&p)) else {
+            return false;
+        };
+        let Some(view) = self.model.relations.get_mut(&name) else {
+            return true;
+        };
+        view.last_altered = Some(site);
+        let mut set = None;
+        while let Some(t) = cur.peek() {
+            if cur.eat("set") {
+                set = Some(true);
+            } else if cur.eat("reset") {
+                set = Some(false);
+            } else if t.is_word(cur.sql, "security_invoker") {
+                cur.i += 1;
+                view.security_invoker = match set {
+                    Some(true) => {
+                        !cur.eat_punct('=') || cur.peek().is_none_or(|v| is_truthy(cur.text(v)))
+                    }
+                    _ => false,
+                };
+            } else {
+                cur.i += 1;
+            }
+        }
+        true
     }
 
     fn drop(&mut self, cur: &mut Cursor<'_>) -> bool {
@@ -1089,4 +1185,65 @@ fn first_words_from(cur: &Cursor<'_>, from: usize, n: usize) -> String {
         .map(|t| cur.text(*t))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::split;
+
+    fn model(sql: &str) -> Model {
+        let mut a = Analyzer::new();
+        for s in split(sql).unwrap() {
+            a.statement(0, &s);
+        }
+        a.finish()
+    }
+
+    #[test]
+    fn policy_fallback_reads_what_sqlparser_rejects() {
+        let m = model("create policy \"p\" on public.t as restrictive for update to anon, \"Editors\" using (a = (b)) with check (c);");
+        let p = &m.policies[0];
+        assert_eq!(
+            (p.name.as_str(), p.permissive, p.command),
+            ("p", false, PolicyCommand::Update)
+        );
+        assert_eq!(p.roles, ["anon", "Editors"]);
+        assert_eq!(
+            (p.using.as_deref(), p.with_check.as_deref()),
+            (Some("a = (b)"), Some("c"))
+        );
+    }
+
+    #[test]
+    fn grants_and_default_privileges_follow_the_statements() {
+        let m = model(
+            "alter default privileges in schema public revoke all on tables from anon;\n\
+             create table t (id int);\n\
+             revoke select on t from authenticated;\n\
+             grant select, truncate on table t to anon;",
+        );
+        let t = &m.relations[&QualifiedName::new("public", "t")];
+        assert_eq!(t.api_roles_with(Privilege::Select), ["anon"]);
+        assert_eq!(t.api_roles_with(Privilege::Insert), ["authenticated"]);
+        assert!(t.truncate_granted_at.contains_key("anon"));
+    }
+
+    #[test]
+    fn renames_carry_rls_state_and_policies() {
+        let m = model("create table a (id int); alter table a enable row level security; create policy p on a using (true); alter table a rename to b;");
+        let b = &m.relations[&QualifiedName::new("public", "b")];
+        assert!(b.rls_enabled);
+        assert_eq!(m.policies[0].table, b.name);
+    }
+
+    #[test]
+    fn function_arguments_are_types_without_names() {
+        assert_eq!(
+            arg_types(
+                "in p_id uuid, out x int, variadic vals text[], d double precision default 1"
+            ),
+            ("uuid, text[], double precision".to_string(), 3)
+        );
+    }
 }

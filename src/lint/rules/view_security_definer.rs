@@ -78,5 +78,9 @@ mod tests {
             "{TABLE}create view recent with (security_invoker = true) as select * from orders;"
         );
         assert!(findings("view-security-definer", &[&good]).is_empty());
+        let altered = format!("{bad}\nalter view public.recent set (security_invoker = on);");
+        assert!(findings("view-security-definer", &[&altered]).is_empty());
+        let reset = format!("{good}\nalter view recent reset (security_invoker);");
+        assert_eq!(findings("view-security-definer", &[&reset]).len(), 1);
     }
 }
