@@ -37,7 +37,6 @@ type Defaults = BTreeMap<(String, ObjectClass), BTreeMap<String, (BTreeSet<Privi
 pub struct Analyzer {
     pub model: Model,
     defaults: Defaults,
-    function_revokes: BTreeMap<String, BTreeSet<String>>,
     dropped: BTreeMap<QualifiedName, Option<Site>>,
     /// Supabase's default privileges grant new objects in `public` to the API roles.
     pub auto_expose: bool,
@@ -100,7 +99,6 @@ impl Analyzer {
         Analyzer {
             model: Model::default(),
             defaults: Defaults::new(),
-            function_revokes: BTreeMap::new(),
             dropped: BTreeMap::new(),
             auto_expose: true,
             dialect: PostgreSqlDialect {},
@@ -160,11 +158,11 @@ impl Analyzer {
             .try_with_sql(code)
             .and_then(|mut p| p.parse_statements());
         let mut cur = Cursor::new(code);
-        let handled_by_tokens = self.token_statement(&mut cur, site, stmt);
+        let handled_by_tokens = self.token_statement(&mut cur, site);
         match parsed {
             Ok(asts) => {
                 for ast in &asts {
-                    self.ast_statement(ast, site, code);
+                    self.ast_statement(ast, site);
                 }
             }
             Err(err) if !handled_by_tokens => {
@@ -184,7 +182,7 @@ impl Analyzer {
         }
     }
 
-    fn ast_statement(&mut self, ast: &Ast, site: Site, code: &str) {
+    fn ast_statement(&mut self, ast: &Ast, site: Site) {
         match ast {
             Ast::CreatePolicy(p) => {
                 let table = object_name(&p.table_name);
@@ -326,7 +324,6 @@ impl Analyzer {
                 });
                 let query = v.query.to_string();
                 self.create_view(name, kind, security_invoker, &query, site);
-                let _ = code;
             }
             Ast::CreateExtension(e) => {
                 let schema = e
@@ -415,8 +412,7 @@ impl Analyzer {
 
     /// Statements read from tokens whether or not sqlparser accepts them. Returns whether the
     /// statement was fully understood.
-    fn token_statement(&mut self, cur: &mut Cursor<'_>, site: Site, stmt: &Statement<'_>) -> bool {
-        let _ = stmt;
+    fn token_statement(&mut self, cur: &mut Cursor<'_>, site: Site) -> bool {
         cur.i = 0;
         if cur.at_word("grant") || cur.at_word("revoke") {
             return self.grant_or_revoke(cur, site);
@@ -452,8 +448,7 @@ impl Analyzer {
             return true;
         }
         if cur.eat("create") {
-            let or_replace = cur.eat_seq(&["or", "replace"]);
-            let _ = or_replace;
+            cur.eat_seq(&["or", "replace"]);
             for w in ["global", "local", "temp", "temporary", "unlogged"] {
                 cur.eat(w);
             }
@@ -1023,12 +1018,6 @@ impl Analyzer {
             }
             Target::Functions(fns) if execute => {
                 for (name, arity) in fns {
-                    if !grant {
-                        self.function_revokes
-                            .entry(name.to_string())
-                            .or_default()
-                            .extend(roles.iter().cloned());
-                    }
                     for f in self
                         .model
                         .functions

@@ -39,9 +39,6 @@ pub fn write(
         if let Some(loc) = &d.location {
             if let Some(file) = sources.get(&loc.file) {
                 let first = loc.line;
-                let last = loc.end_line.max(first);
-                let line_start = file.line_col(loc.start);
-                let _ = line_start;
                 let start_byte = file.text[..loc.start.min(file.text.len())]
                     .rfind('\n')
                     .map_or(0, |i| i + 1);
@@ -56,7 +53,6 @@ pub fn write(
                 } else {
                     span_end
                 };
-                let _ = last;
                 message = message.snippet(
                     Snippet::source(snippet_text)
                         .line_start(first as usize)
