@@ -203,7 +203,7 @@ impl SpecErrors {
             .collect::<Vec<_>>()
             .join("\n\n");
         if self.0.len() > 1 {
-            text.push_str(&format!("\n\n{} problems in the specs", self.0.len()));
+            text.push_str(&format!("\n\n{} problems", self.0.len()));
         }
         text
     }
@@ -251,11 +251,16 @@ pub fn did_you_mean<'a>(
 
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_lowercase();
+    let limit = (lower.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(&lower, &c.to_lowercase()), c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter_map(|c| {
+            let other = c.to_lowercase();
+            let distance = strsim::osa_distance(&lower, &other);
+            let similar = strsim::jaro_winkler(&lower, &other);
+            (distance <= limit || similar >= 0.9).then_some((distance, c))
+        })
+        .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| c)
 }
 

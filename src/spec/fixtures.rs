@@ -108,7 +108,7 @@ fn placeholder_error(row: &FixtureRow, message: String) -> SpecError {
         column: row.source.column,
         message,
         help: None,
-        snippet: None,
+        snippet: read_line(&row.source),
     }
 }
 
