@@ -67,7 +67,7 @@ pub fn write(
                             out,
                             r#"      <failure message="{}" type="unspecified">{}</failure>"#,
                             xml(&message),
-                            xml(&failure_body(cell, &message))
+                            xml_text(&failure_body(cell, &message))
                         )?;
                     } else {
                         writeln!(out, r#"      <skipped message="{}"/>"#, xml(&message))?;
