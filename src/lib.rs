@@ -15,6 +15,7 @@ pub mod probe;
 pub mod project;
 pub mod report;
 pub mod spec;
+pub mod sql;
 pub mod supabase;
 pub mod terminal;
 pub mod verdict;

@@ -188,7 +188,7 @@ impl Observation {
 pub struct TableRows {
     pub table: TableRef,
     pub labels: std::collections::BTreeMap<String, Option<String>>,
-    /// The table has an owner column (declared or inferred).
+    /// The table has an owner (a column, or a parent it inherits ownership from).
     pub owned: bool,
 }
 

@@ -15,9 +15,58 @@ pub fn render_error(err: &anyhow::Error) -> String {
     let red = anstyle::Style::new()
         .bold()
         .fg_color(Some(anstyle::AnsiColor::Red.into()));
-    let mut text = format!("{red}error{red:#}: {err}");
+    let top = err.to_string();
+    let mut text = format!("{red}error{red:#}: {top}");
     for cause in err.chain().skip(1) {
-        text.push_str(&format!("\n  caused by: {cause}"));
+        let cause = cause.to_string();
+        if !top.contains(&cause) {
+            text.push_str(&format!("\n  caused by: {cause}"));
+        }
     }
     text
+}
+
+/// A spinner on stderr for work that may take more than a second: shown only on a terminal,
+/// never in CI or with `--quiet`.
+pub struct Progress {
+    bar: indicatif::ProgressBar,
+}
+
+impl Progress {
+    pub fn new(quiet: bool) -> Progress {
+        use std::io::IsTerminal;
+        let visible = !quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        let bar = if visible {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed:.dim}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(80));
+            bar
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        Progress { bar }
+    }
+
+    pub fn hidden() -> Progress {
+        Progress {
+            bar: indicatif::ProgressBar::hidden(),
+        }
+    }
+
+    pub fn set(&self, msg: impl Into<std::borrow::Cow<'static, str>>) {
+        self.bar.set_message(msg);
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
 }

@@ -1,1 +1,189 @@
+//! A throwaway Postgres: found binaries, a per-run directory under the temp dir with the
+//! data and the unix socket (no TCP port, so parallel runs never collide), a cached
+//! template, and teardown on drop, error, panic, Ctrl-C and SIGTERM.
+
+mod binaries;
+pub mod cache;
 pub mod cleanup;
+mod server;
+mod user;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub use binaries::{PgBin, INSTALL_HELP};
+use server::Server;
+use user::ServerUser;
+
+pub(crate) const RUN_DIR_PREFIX: &str = "rlsgate-";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("no PostgreSQL server binaries found. Looked in:\n{}\n\n{INSTALL_HELP}", bullet(.searched))]
+    BinariesNotFound { searched: Vec<String> },
+    #[error("no PostgreSQL server binaries found locally (looked in:\n{}\n) and downloading them with pg-embed failed: {reason}\n\n{INSTALL_HELP}", bullet(.searched))]
+    DownloadFailed {
+        searched: Vec<String>,
+        reason: String,
+    },
+    #[error("initdb failed:\n{log}")]
+    Initdb { log: String },
+    #[error("postgres did not start: {log}")]
+    Start { log: String },
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+    #[error("applying the Supabase emulation failed: {0}")]
+    Bootstrap(#[source] postgres::Error),
+}
+
+impl ClusterError {
+    fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        ClusterError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+fn bullet(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|s| format!("  - {s}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ClusterOptions {
+    /// Skip the template cache: initdb and bootstrap from scratch, cache nothing.
+    pub no_cache: bool,
+}
+
+/// How the cluster came up, for progress output and benchmarks.
+#[derive(Debug, Clone, Copy)]
+pub struct StartReport {
+    pub template_cached: bool,
+    pub elapsed: Duration,
+}
+
+/// A running, Supabase-bootstrapped Postgres. Dropping it stops the server and removes
+/// its directory.
+pub struct Cluster {
+    run_dir: PathBuf,
+    server: Option<Server>,
+    pub bin: PgBin,
+    pub report: StartReport,
+}
+
+impl Cluster {
+    pub fn start(opts: &ClusterOptions) -> Result<Cluster, ClusterError> {
+        let started = Instant::now();
+        let bin = binaries::find()?;
+        let user = user::server_user();
+        let tmp = std::env::temp_dir();
+        cleanup::sweep_stale(&tmp);
+
+        let cached = if opts.no_cache {
+            None
+        } else {
+            cache::lookup(&bin)
+        };
+        let template_cached = cached.is_some();
+        let run_dir = new_run_dir(&tmp, user)?;
+        let mut cluster = Cluster {
+            run_dir,
+            server: None,
+            bin,
+            report: StartReport {
+                template_cached,
+                elapsed: Duration::ZERO,
+            },
+        };
+        let data = cluster.run_dir.join("data");
+        match cached {
+            Some(template) => {
+                cache::copy_tree(&template, &data, user)
+                    .map_err(|e| ClusterError::io("copying the cached template", e))?;
+                cluster.server = Some(Server::start(&cluster.bin, &cluster.run_dir, user)?);
+            }
+            None => {
+                server::initdb(&cluster.bin, &data, user)?;
+                cluster.server = Some(Server::start(&cluster.bin, &cluster.run_dir, user)?);
+                cluster.bootstrap()?;
+                if !opts.no_cache {
+                    cluster.server.take().map(Server::stop_clean);
+                    cache::publish(&cluster.bin, &data)?;
+                    cluster.server = Some(Server::start(&cluster.bin, &cluster.run_dir, user)?);
+                }
+            }
+        }
+        cluster.report.elapsed = started.elapsed();
+        Ok(cluster)
+    }
+
+    fn bootstrap(&self) -> Result<(), ClusterError> {
+        let mut client = self
+            .connect(crate::supabase::SUPERUSER)
+            .map_err(ClusterError::Bootstrap)?;
+        client
+            .batch_execute(crate::supabase::BOOTSTRAP_SQL)
+            .map_err(ClusterError::Bootstrap)
+    }
+
+    pub fn socket_dir(&self) -> &Path {
+        &self.run_dir
+    }
+
+    pub fn config(&self, user: &str) -> postgres::Config {
+        let mut config = postgres::Config::new();
+        config
+            .host_path(&self.run_dir)
+            .port(server::PORT)
+            .user(user)
+            .dbname("postgres")
+            .application_name("rlsgate");
+        config
+    }
+
+    pub fn connect(&self, user: &str) -> Result<postgres::Client, postgres::Error> {
+        self.config(user).connect(postgres::NoTls)
+    }
+
+    /// A libpq URI, e.g. `postgresql://postgres@/postgres?host=/tmp/rlsgate-x&port=5432`.
+    pub fn url(&self, user: &str) -> String {
+        format!(
+            "postgresql://{user}@/postgres?host={}&port={}",
+            self.run_dir.display(),
+            server::PORT
+        )
+    }
+
+    pub fn pid(&self) -> Option<i32> {
+        self.server.as_ref().map(|s| s.pid)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        drop(self.server.take());
+        let _ = std::fs::remove_dir_all(&self.run_dir);
+    }
+}
+
+fn new_run_dir(tmp: &Path, user: Option<ServerUser>) -> Result<PathBuf, ClusterError> {
+    let dir = tempfile::Builder::new()
+        .prefix(RUN_DIR_PREFIX)
+        .tempdir_in(tmp)
+        .map_err(|e| ClusterError::io(format!("creating a run directory in {}", tmp.display()), e))?
+        .keep();
+    std::fs::write(dir.join("rlsgate.pid"), std::process::id().to_string())
+        .map_err(|e| ClusterError::io("writing the run directory's owner", e))?;
+    if let Some(u) = user {
+        user::chown_tree(&dir, u)
+            .map_err(|e| ClusterError::io("handing the run directory to the server user", e))?;
+    }
+    Ok(dir)
+}

@@ -1,8 +1,122 @@
 use std::io::Write;
+use std::time::Instant;
 
-use crate::cli::{GlobalArgs, TestArgs};
+use anyhow::Context;
+
+use crate::cli::{GlobalArgs, TestArgs, TestFormat};
+use crate::matrix::TableRef;
+use crate::migrate::{Database, OpenOptions};
+use crate::probe::{self, Matrix, ProbeOptions};
+use crate::project::Project;
+use crate::report::matrix::{self as report, Format, RunMeta};
+use crate::spec::{self, Identity, Specs};
+use crate::terminal::Progress;
+use crate::verdict::{self, Cell};
 use crate::Status;
 
-pub fn run(_global: &GlobalArgs, _args: &TestArgs, _out: &mut dyn Write) -> anyhow::Result<Status> {
-    anyhow::bail!("`rlsgate test` is not built yet")
+/// Everything `rlsgate test` (and the commands built on it) learns in one run.
+pub struct Run {
+    pub project: Project,
+    pub identities: Vec<Identity>,
+    pub specs: Specs,
+    pub matrix: Matrix,
+    pub cells: Vec<Cell>,
+    pub meta: RunMeta,
+}
+
+pub fn run(global: &GlobalArgs, args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let run = probe_and_judge(global, args)?;
+    let summary = verdict::summarize(&run.cells);
+    let format = match args.format {
+        TestFormat::Human => Format::Table,
+        TestFormat::Json => Format::Json,
+        TestFormat::Junit => Format::Junit,
+        TestFormat::Markdown => Format::Markdown,
+    };
+    match &args.output {
+        Some(path) => {
+            let mut file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            report::write(format, &run.cells, &summary, &run.meta, &mut file)?;
+        }
+        None => report::write(format, &run.cells, &summary, &run.meta, out)?,
+    }
+    Ok(verdict::status(&summary, args.allow_unspecified))
+}
+
+pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<Run> {
+    let started = Instant::now();
+    let project = Project::load(&global.project)?;
+    let specs_dir = project.specs_dir();
+    let identities = spec::identities::load_identities_all(&specs_dir).map_err(spec_errors)?;
+    let specs = spec::load_specs(&specs_dir).map_err(spec_errors)?;
+    let fixtures = spec::load_fixtures(&project.fixtures_dir()).map_err(spec_errors)?;
+    for name in &args.identities {
+        if !identities.iter().any(|i| &i.name == name) {
+            let known: Vec<&str> = identities.iter().map(|i| i.name.as_str()).collect();
+            anyhow::bail!("--identity {name}: no such identity (known: {})", known.join(", "));
+        }
+    }
+
+    let progress = Progress::new(global.quiet);
+    let opts = OpenOptions {
+        db_url: global.db_url.clone(),
+        no_cache: global.no_cache,
+        migrate_external: true,
+        seed: false,
+    };
+    let mut db = Database::open(&project, &opts, &progress)?;
+    let schemas = exposed_schemas(&project);
+    let relations: Vec<TableRef> = probe::exposed_relations(db.client(), &schemas)?;
+    specs.validate_with(&relations, &identities, &fixtures).map_err(spec_errors)?;
+    spec::validate_fixtures(&fixtures, &relations, &identities).map_err(spec_errors)?;
+    for name in &args.tables {
+        if !relations.iter().any(|t| &t.name == name || &t.to_string() == name) {
+            anyhow::bail!("--table {name}: no such table or view in the exposed schemas ({})", schemas.join(", "));
+        }
+    }
+
+    progress.set("probing");
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2));
+    let owner_spec = |t: &TableRef| specs.owner_spec(t).cloned();
+    let matrix = probe::run(
+        &mut db,
+        &ProbeOptions {
+            schemas: &schemas,
+            identities: &identities,
+            fixtures: &fixtures,
+            owner_spec: &owner_spec,
+            tables: &args.tables,
+            only_identities: &args.identities,
+            jobs,
+        },
+    )?;
+    progress.finish();
+
+    let cells = judge(&matrix, &specs, &identities);
+    let mut meta = RunMeta::new(global.project.display().to_string());
+    meta.postgres = Some(db.server_version.clone());
+    meta.duration_ms = Some(started.elapsed().as_millis() as u64);
+    meta.allow_unspecified = args.allow_unspecified;
+    Ok(Run { project, identities, specs, matrix, cells, meta })
+}
+
+pub fn judge(matrix: &Matrix, specs: &Specs, identities: &[Identity]) -> Vec<Cell> {
+    matrix
+        .observations
+        .iter()
+        .filter_map(|obs| {
+            let identity = identities.iter().find(|i| i.name == obs.identity)?;
+            let rows = matrix.rows.iter().find(|r| r.table == obs.table)?;
+            let exp = specs.expectation(&obs.table, identity);
+            Some(verdict::judge(obs, exp.as_ref(), rows, identity))
+        })
+        .collect()
+}
+
+pub fn exposed_schemas(project: &Project) -> Vec<String> {
+    project.api.schemas.iter().filter(|s| s.as_str() != "graphql_public").cloned().collect()
+}
+
+fn spec_errors(errors: impl Into<spec::SpecErrors>) -> anyhow::Error {
+    anyhow::anyhow!("{}", errors.into())
 }

@@ -1,1 +1,300 @@
+//! The access matrix as the database really enforces it: identities, synthesized rows,
+//! and one probe per table x identity x command (several statements each), on parallel
+//! connections.
 
+pub mod catalog;
+mod cells;
+pub mod owner;
+pub mod rows;
+pub mod values;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use postgres::Client;
+
+use crate::matrix::{Command, Observation, Outcome, Probe, TableRef, TableRows};
+use crate::migrate::Database;
+use crate::spec::{FixtureRow, Identity, OwnerSpec};
+use catalog::{Catalog, Relation};
+use cells::{Plan, ProbeResult};
+use rows::{PlacedRow, Synthesizer, PUBLIC};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    #[error("{context}: {message}")]
+    Db { context: String, message: String },
+    #[error(
+        "creating the auth.users row of identity `{identity}` failed: {message}\n\
+         Supabase Auth inserts users as supabase_auth_admin, so a trigger on auth.users runs with that role's rights:\n\
+         make the trigger function SECURITY DEFINER with `set search_path = ''` and qualified names."
+    )]
+    Signup { identity: String, message: String },
+    #[error("fixture `{label}`: {message}")]
+    Fixture { label: String, message: String },
+    #[error("setup SQL of identity `{identity}` failed: {message}")]
+    Setup { identity: String, message: String },
+}
+
+impl ProbeError {
+    fn db(context: &'static str) -> impl Fn(postgres::Error) -> ProbeError {
+        move |e| ProbeError::Db { context: context.to_string(), message: describe(&e) }
+    }
+}
+
+/// A Postgres error as one line: message, detail and hint.
+pub fn describe(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut s = db.message().to_string();
+            if let Some(d) = db.detail() {
+                s.push_str(&format!(" ({d})"));
+            }
+            if let Some(h) = db.hint() {
+                s.push_str(&format!(" hint: {h}"));
+            }
+            s
+        }
+        None => e.to_string(),
+    }
+}
+
+pub struct ProbeOptions<'a> {
+    pub schemas: &'a [String],
+    pub identities: &'a [Identity],
+    pub fixtures: &'a [FixtureRow],
+    pub owner_spec: &'a dyn Fn(&TableRef) -> Option<OwnerSpec>,
+    /// Only these tables (`name` or `schema.name`); empty = all.
+    pub tables: &'a [String],
+    /// Only these identities; empty = all.
+    pub only_identities: &'a [String],
+    pub jobs: usize,
+}
+
+/// The observed matrix.
+pub struct Matrix {
+    pub relations: Vec<TableRef>,
+    pub rows: Vec<TableRows>,
+    pub observations: Vec<Observation>,
+}
+
+/// Lists the relations probing would cover, without touching any data.
+pub fn exposed_relations(client: &mut Client, schemas: &[String]) -> Result<Vec<TableRef>, ProbeError> {
+    let catalog = Catalog::load(client, schemas).map_err(ProbeError::db("reading the catalog"))?;
+    Ok(catalog.exposed().map(|r| r.table.clone()).collect())
+}
+
+pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError> {
+    let external = db.is_external();
+    let client = db.client();
+    if !external {
+        client.batch_execute("begin").map_err(ProbeError::db("opening the setup transaction"))?;
+    }
+    let catalog = Catalog::load(client, opts.schemas).map_err(ProbeError::db("reading the catalog"))?;
+    let ownership = owner::infer_all(&catalog, opts.owner_spec);
+    let mut synth = Synthesizer::new(&catalog, &ownership, opts.identities);
+    synth.create_users(client)?;
+    synth.synthesize_all(client)?;
+    synth.place_fixtures(client, opts.fixtures)?;
+    run_identity_setup(client, opts.identities)?;
+    if !external {
+        client.batch_execute("commit").map_err(ProbeError::db("committing the setup"))?;
+    }
+
+    let selected: Vec<&Relation> = catalog.exposed().filter(|r| table_selected(&r.table, opts.tables)).collect();
+    let identities: Vec<&Identity> = opts
+        .identities
+        .iter()
+        .filter(|i| opts.only_identities.is_empty() || opts.only_identities.contains(&i.name))
+        .collect();
+    let owners: Vec<&Identity> = opts.identities.iter().filter(|i| i.owns_rows()).collect();
+
+    let mut table_rows = Vec::new();
+    let mut view_labels: HashMap<TableRef, BTreeMap<String, Option<String>>> = HashMap::new();
+    for rel in &selected {
+        let labels = if rel.kind.holds_rows() {
+            let state = synth.states.get(&rel.table);
+            state.map(|s| s.rows.iter().map(|r| (r.label.clone(), r.owner.clone())).collect()).unwrap_or_default()
+        } else {
+            let labels = view_rows(client, rel, opts.identities)?;
+            view_labels.insert(rel.table.clone(), labels.clone());
+            labels
+        };
+        let owned = synth.states.get(&rel.table).is_some_and(|s| s.ownership.is_owned());
+        table_rows.push(TableRows { table: rel.table.clone(), labels, owned });
+    }
+
+    let mut seq = 0;
+    let mut plans: Vec<Plan> = Vec::new();
+    for rel in &selected {
+        for id in &identities {
+            plans.push(cells::plan(&synth, rel, synth.states.get(&rel.table), id, &owners, &mut seq));
+        }
+    }
+
+    let results = execute_plans(db, &plans, opts.jobs)?;
+    let mut observations = Vec::new();
+    for (plan, results) in plans.iter().zip(results) {
+        let state = synth.states.get(&plan.rel.table);
+        observations.extend(observe(plan, &results, state.map(|s| &s.rows[..]), state.and_then(|s| s.error.as_deref()), opts.identities));
+    }
+    Ok(Matrix { relations: selected.iter().map(|r| r.table.clone()).collect(), rows: table_rows, observations })
+}
+
+fn table_selected(table: &TableRef, filter: &[String]) -> bool {
+    filter.is_empty() || filter.iter().any(|f| *f == table.name || *f == table.to_string() || *f == table.display_name())
+}
+
+fn run_identity_setup(client: &mut Client, identities: &[Identity]) -> Result<(), ProbeError> {
+    for id in identities {
+        for sql in &id.setup {
+            let sql = sql
+                .replace("{sub}", id.sub.as_deref().unwrap_or_default())
+                .replace("{email}", id.email.as_deref().unwrap_or_default())
+                .replace("{name}", &id.name);
+            client
+                .batch_execute(&sql)
+                .map_err(|e| ProbeError::Setup { identity: id.name.clone(), message: describe(&e) })?;
+        }
+    }
+    Ok(())
+}
+
+/// Labels for the rows a view or materialized view shows the superuser: the identity whose
+/// user id appears in the row, else `public`.
+fn view_rows(client: &mut Client, rel: &Relation, identities: &[Identity]) -> Result<BTreeMap<String, Option<String>>, ProbeError> {
+    let sql = format!("select coalesce(string_agg(to_jsonb(t)::text, E'\\n'), '') from {} t", rel.table.qualified());
+    let text: String = match client.query_one(&sql, &[]) {
+        Ok(row) => row.get(0),
+        Err(_) => String::new(),
+    };
+    Ok(label_json_rows(&text, identities).into_iter().map(|l| (l.clone(), owner_of_label(&l, identities))).collect())
+}
+
+fn owner_of_label(label: &str, identities: &[Identity]) -> Option<String> {
+    identities.iter().find(|i| i.name == label).map(|i| i.name.clone())
+}
+
+fn label_json_rows(text: &str, identities: &[Identity]) -> BTreeSet<String> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            identities
+                .iter()
+                .filter(|i| i.owns_rows())
+                .find(|i| i.sub.as_deref().is_some_and(|s| line.contains(&format!("\"{s}\""))))
+                .map(|i| i.name.clone())
+                .unwrap_or_else(|| PUBLIC.to_string())
+        })
+        .collect()
+}
+
+/// Runs every plan: on parallel connections to our own cluster, or on the one rolled-back
+/// transaction of a `--db-url` database.
+fn execute_plans(db: &mut Database, plans: &[Plan], jobs: usize) -> Result<Vec<Vec<ProbeResult>>, ProbeError> {
+    let slots: Vec<Mutex<Option<Vec<ProbeResult>>>> = plans.iter().map(|_| Mutex::new(None)).collect();
+    if db.is_external() {
+        let client = db.client();
+        prepare_connection(client)?;
+        for (i, plan) in plans.iter().enumerate() {
+            let r = cells::execute(client, plan).map_err(ProbeError::db("running probes"))?;
+            *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+        }
+    } else {
+        let jobs = jobs.clamp(1, plans.len().max(1));
+        let mut clients = Vec::with_capacity(jobs);
+        for _ in 0..jobs {
+            let mut c = db
+                .extra_connection()
+                .expect("own cluster")
+                .map_err(ProbeError::db("opening a probe connection"))?;
+            prepare_connection(&mut c)?;
+            c.batch_execute("begin").map_err(ProbeError::db("opening a probe transaction"))?;
+            clients.push(c);
+        }
+        let next = AtomicUsize::new(0);
+        let failure: Mutex<Option<ProbeError>> = Mutex::new(None);
+        std::thread::scope(|scope| {
+            for mut client in clients {
+                let (next, slots, failure) = (&next, &slots, &failure);
+                scope.spawn(move || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= plans.len() {
+                        let _ = client.batch_execute("rollback");
+                        break;
+                    }
+                    match cells::execute(&mut client, &plans[i]) {
+                        Ok(r) => *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r),
+                        Err(e) => {
+                            failure.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(ProbeError::db("running probes")(e));
+                            next.store(plans.len(), Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            return Err(e);
+        }
+    }
+    Ok(slots.into_iter().map(|s| s.into_inner().unwrap_or_else(|p| p.into_inner()).unwrap_or_default()).collect())
+}
+
+fn prepare_connection(client: &mut Client) -> Result<(), ProbeError> {
+    client
+        .batch_execute("set statement_timeout = '10s'; set client_min_messages = error;")
+        .and_then(|_| client.batch_execute(cells::PROBE_FUNCTION))
+        .map_err(ProbeError::db("installing the probe function"))
+}
+
+/// Turns a plan's probe results into one observation per command.
+fn observe(
+    plan: &Plan,
+    results: &[ProbeResult],
+    rows: Option<&[PlacedRow]>,
+    setup_error: Option<&str>,
+    identities: &[Identity],
+) -> Vec<Observation> {
+    let rel = plan.rel;
+    let key_labels: HashMap<&str, &str> =
+        rows.unwrap_or_default().iter().map(|r| (r.key.as_str(), r.label.as_str())).collect();
+    let mut out = Vec::new();
+    for command in Command::ALL {
+        let mut obs = Observation {
+            table: rel.table.clone(),
+            identity: plan.identity.name.clone(),
+            command,
+            reached: BTreeSet::new(),
+            insert_own: false,
+            insert_other: false,
+            transfer: false,
+            probes: Vec::new(),
+        };
+        for (p, r) in plan.probes.iter().zip(results).filter(|(p, _)| p.command == command) {
+            let allowed = r.outcome.is_allowed();
+            match (command, p.target.as_str()) {
+                (Command::Select, _) if rel.kind.holds_rows() => {
+                    obs.reached = r.payload.lines().filter_map(|k| key_labels.get(k)).map(|l| l.to_string()).collect();
+                }
+                (Command::Select, _) => obs.reached = label_json_rows(&r.payload, identities),
+                (Command::Insert, "own") | (Command::Insert, "any") => obs.insert_own = allowed,
+                (Command::Insert, "other") => obs.insert_other = allowed,
+                (Command::Update, "transfer") => obs.transfer = allowed,
+                (_, label) if allowed => {
+                    obs.reached.insert(label.to_string());
+                }
+                _ => {}
+            }
+            obs.probes.push(Probe { target: p.target.clone(), outcome: r.outcome.clone() });
+        }
+        if let Some(err) = setup_error {
+            obs.probes.push(Probe {
+                target: "setup".into(),
+                outcome: Outcome::Inconclusive { sqlstate: "rlsgate".into(), message: err.to_string() },
+            });
+        }
+        out.push(obs);
+    }
+    out
+}

@@ -1,0 +1,94 @@
+//! The template cache: an initdb'd, Supabase-bootstrapped data directory, keyed by the
+//! Postgres version and a hash of the bootstrap, copied per run so only the first run pays
+//! for initdb. Publication is an atomic rename, so concurrent runs never see half a template.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::binaries::PgBin;
+use super::user::{chown_tree, ServerUser};
+use super::ClusterError;
+
+/// Bumped whenever the layout or the server settings baked into the template change.
+const FORMAT: &str = "rlsgate-template-v1";
+
+pub fn root() -> PathBuf {
+    if let Some(dir) = std::env::var_os("RLSGATE_CACHE_DIR") {
+        return PathBuf::from(dir);
+    }
+    dirs::cache_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("rlsgate")
+}
+
+pub fn key(bin: &PgBin) -> String {
+    let mut h = Sha256::new();
+    h.update(FORMAT);
+    h.update(bin.version.as_bytes());
+    h.update(bin.dir.to_string_lossy().as_bytes());
+    h.update(crate::supabase::BOOTSTRAP_SQL.as_bytes());
+    let digest = h.finalize();
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("pg{}-{hex}", bin.version)
+}
+
+pub fn lookup(bin: &PgBin) -> Option<PathBuf> {
+    let dir = root().join(key(bin));
+    dir.join("PG_VERSION").is_file().then_some(dir)
+}
+
+/// Copies a finished template data directory into the cache.
+pub fn publish(bin: &PgBin, data: &Path) -> Result<PathBuf, ClusterError> {
+    let root = root();
+    std::fs::create_dir_all(&root)
+        .map_err(|e| ClusterError::io(format!("creating cache dir {}", root.display()), e))?;
+    let final_dir = root.join(key(bin));
+    let staging = tempfile::Builder::new()
+        .prefix(".staging-")
+        .tempdir_in(&root)
+        .map_err(|e| ClusterError::io("creating a cache staging dir", e))?;
+    let staged = staging.path().join("data");
+    copy_tree(data, &staged, None)
+        .map_err(|e| ClusterError::io("filling the template cache", e))?;
+    match std::fs::rename(&staged, &final_dir) {
+        Ok(()) => Ok(final_dir),
+        Err(_) if final_dir.join("PG_VERSION").is_file() => Ok(final_dir),
+        Err(e) => Err(ClusterError::io(
+            format!("publishing the template to {}", final_dir.display()),
+            e,
+        )),
+    }
+}
+
+pub fn clear() -> std::io::Result<PathBuf> {
+    let root = root();
+    if root.exists() {
+        std::fs::remove_dir_all(&root)?;
+    }
+    Ok(root)
+}
+
+/// Copies a data directory, keeping modes, skipping the server's runtime files, and giving
+/// the copy to `owner` when we run as root.
+pub fn copy_tree(src: &Path, dst: &Path, owner: Option<ServerUser>) -> std::io::Result<()> {
+    std::fs::create_dir(dst)?;
+    std::fs::set_permissions(dst, std::fs::metadata(src)?.permissions())?;
+    for entry in std::fs::read_dir(src)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name == "postmaster.pid" || name == "postmaster.opts" {
+            continue;
+        }
+        let to = dst.join(&name);
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &to, None)?;
+        } else {
+            std::fs::copy(entry.path(), &to)?;
+        }
+    }
+    if let Some(u) = owner {
+        chown_tree(dst, u)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,254 @@
+//! What the migrated database holds, read from pg_catalog: relations, columns, keys,
+//! foreign keys and checks, enough to synthesize rows and aim probes.
+
+use std::collections::HashMap;
+
+use postgres::Client;
+
+use crate::matrix::TableRef;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelKind {
+    Table,
+    Partitioned,
+    View,
+    MaterializedView,
+    Foreign,
+}
+
+impl RelKind {
+    fn from_char(c: i8) -> Option<RelKind> {
+        match c as u8 {
+            b'r' => Some(RelKind::Table),
+            b'p' => Some(RelKind::Partitioned),
+            b'v' => Some(RelKind::View),
+            b'm' => Some(RelKind::MaterializedView),
+            b'f' => Some(RelKind::Foreign),
+            _ => None,
+        }
+    }
+
+    pub fn holds_rows(self) -> bool {
+        matches!(self, RelKind::Table | RelKind::Partitioned)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    /// `format_type` text, usable in a cast.
+    pub sql_type: String,
+    /// The base type's name after unwrapping domains (e.g. `text`, `int4`, `_text`).
+    pub base_type: String,
+    /// `e` enum, `b` base, `d` domain, ...; of the base type.
+    pub type_kind: char,
+    /// pg_type.typcategory of the base type (`S` string, `N` numeric, `A` array, ...).
+    pub category: char,
+    pub not_null: bool,
+    pub has_default: bool,
+    pub identity: bool,
+    pub generated: bool,
+    pub enum_labels: Vec<String>,
+    pub max_len: Option<usize>,
+}
+
+impl Column {
+    /// A value must be supplied on insert.
+    pub fn required(&self) -> bool {
+        self.not_null && !self.has_default && !self.identity && !self.generated
+    }
+
+    pub fn writable(&self) -> bool {
+        !self.generated && !self.identity
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ForeignKey {
+    pub columns: Vec<String>,
+    pub target: TableRef,
+    pub target_columns: Vec<String>,
+    /// `a` no action, `r` restrict, `c` cascade, `n` set null, `d` set default.
+    pub on_delete: char,
+}
+
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub definition: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Relation {
+    pub oid: u32,
+    pub table: TableRef,
+    pub kind: RelKind,
+    pub rls: bool,
+    pub force_rls: bool,
+    pub columns: Vec<Column>,
+    pub primary_key: Vec<String>,
+    pub uniques: Vec<Vec<String>>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub checks: Vec<Check>,
+    /// Exposed through the API (in one of the exposed schemas).
+    pub exposed: bool,
+}
+
+impl Relation {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+pub struct Catalog {
+    pub relations: Vec<Relation>,
+    index: HashMap<TableRef, usize>,
+}
+
+impl Catalog {
+    pub fn get(&self, table: &TableRef) -> Option<&Relation> {
+        self.index.get(table).map(|&i| &self.relations[i])
+    }
+
+    pub fn exposed(&self) -> impl Iterator<Item = &Relation> {
+        self.relations.iter().filter(|r| r.exposed)
+    }
+
+    /// Reads every relation in `schemas`, plus every table they reference by foreign key,
+    /// transitively (rows must exist there too).
+    pub fn load(client: &mut Client, schemas: &[String]) -> Result<Catalog, postgres::Error> {
+        let mut relations = Vec::new();
+        let mut index = HashMap::new();
+        let mut pending: Vec<u32> = client
+            .query(
+                "select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                 where n.nspname = any($1) and c.relkind in ('r','p','v','m','f') and not c.relispartition
+                 order by n.nspname, c.relname",
+                &[&schemas],
+            )?
+            .iter()
+            .map(|r| r.get::<_, u32>(0))
+            .collect();
+        let mut seen: std::collections::HashSet<u32> = pending.iter().copied().collect();
+        while !pending.is_empty() {
+            let batch = std::mem::take(&mut pending);
+            for rel in load_relations(client, &batch, schemas)? {
+                index.insert(rel.table.clone(), relations.len());
+                relations.push(rel);
+            }
+            let referenced: Vec<u32> = client
+                .query("select distinct confrelid from pg_constraint where contype = 'f' and conrelid = any($1)", &[&batch])?
+                .iter()
+                .map(|r| r.get::<_, u32>(0))
+                .collect();
+            for oid in referenced {
+                if seen.insert(oid) {
+                    pending.push(oid);
+                }
+            }
+        }
+        Ok(Catalog { relations, index })
+    }
+}
+
+fn load_relations(client: &mut Client, oids: &[u32], schemas: &[String]) -> Result<Vec<Relation>, postgres::Error> {
+    let mut rels: Vec<Relation> = Vec::new();
+    let mut by_oid: HashMap<u32, usize> = HashMap::new();
+    for row in client.query(
+        "select c.oid, n.nspname, c.relname, c.relkind, c.relrowsecurity, c.relforcerowsecurity
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where c.oid = any($1) order by n.nspname, c.relname",
+        &[&oids],
+    )? {
+        let Some(kind) = RelKind::from_char(row.get(3)) else { continue };
+        let schema: String = row.get(1);
+        by_oid.insert(row.get(0), rels.len());
+        rels.push(Relation {
+            oid: row.get(0),
+            exposed: schemas.contains(&schema),
+            table: TableRef::new(schema, row.get::<_, String>(2)),
+            kind,
+            rls: row.get(4),
+            force_rls: row.get(5),
+            columns: Vec::new(),
+            primary_key: Vec::new(),
+            uniques: Vec::new(),
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
+        });
+    }
+    for row in client.query(
+        "select a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod),
+                bt.typname, bt.typtype::text, bt.typcategory::text, a.attnotnull or coalesce(t.typnotnull, false),
+                a.atthasdef or t.typdefault is not null, a.attidentity <> '', a.attgenerated <> '',
+                coalesce((select array_agg(e.enumlabel::text order by e.enumsortorder) from pg_enum e where e.enumtypid = bt.oid), '{}'),
+                case when bt.typname in ('varchar', 'bpchar') and coalesce(nullif(a.atttypmod, -1), nullif(t.typtypmod, -1)) is not null
+                     then coalesce(nullif(a.atttypmod, -1), t.typtypmod) - 4 end
+         from pg_attribute a
+         join pg_type t on t.oid = a.atttypid
+         join pg_type bt on bt.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end
+         where a.attrelid = any($1) and a.attnum > 0 and not a.attisdropped
+         order by a.attrelid, a.attnum",
+        &[&oids],
+    )? {
+        let Some(&i) = by_oid.get(&row.get::<_, u32>(0)) else { continue };
+        let kind: String = row.get(4);
+        let category: String = row.get(5);
+        rels[i].columns.push(Column {
+            name: row.get(1),
+            sql_type: row.get(2),
+            base_type: row.get(3),
+            type_kind: kind.chars().next().unwrap_or('b'),
+            category: category.chars().next().unwrap_or('U'),
+            not_null: row.get(6),
+            has_default: row.get(7),
+            identity: row.get(8),
+            generated: row.get(9),
+            enum_labels: row.get(10),
+            max_len: row.get::<_, Option<i32>>(11).map(|n| n.max(1) as usize),
+        });
+    }
+    for row in client.query(
+        "select con.conrelid, con.contype::text, con.conname,
+                array(select a.attname::text from unnest(con.conkey) with ordinality k(n, o)
+                      join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n order by k.o),
+                fn.nspname, fc.relname,
+                array(select a.attname::text from unnest(con.confkey) with ordinality k(n, o)
+                      join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.n order by k.o),
+                con.confdeltype::text, pg_get_constraintdef(con.oid)
+         from pg_constraint con
+         left join pg_class fc on fc.oid = con.confrelid
+         left join pg_namespace fn on fn.oid = fc.relnamespace
+         where con.conrelid = any($1) and con.contype in ('p', 'u', 'f', 'c')
+         order by con.conrelid, con.conname",
+        &[&oids],
+    )? {
+        let Some(&i) = by_oid.get(&row.get::<_, u32>(0)) else { continue };
+        let columns: Vec<String> = row.get(3);
+        match row.get::<_, String>(1).as_str() {
+            "p" => rels[i].primary_key = columns,
+            "u" => rels[i].uniques.push(columns),
+            "f" => rels[i].foreign_keys.push(ForeignKey {
+                columns,
+                target: TableRef::new(row.get::<_, String>(4), row.get::<_, String>(5)),
+                target_columns: row.get(6),
+                on_delete: row.get::<_, String>(7).chars().next().unwrap_or('a'),
+            }),
+            _ => rels[i].checks.push(Check { name: row.get(2), columns, definition: row.get(8) }),
+        }
+    }
+    for row in client.query(
+        "select i.indrelid,
+                array(select a.attname::text from unnest(i.indkey) with ordinality k(n, o)
+                      join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.n order by k.o)
+         from pg_index i
+         where i.indrelid = any($1) and i.indisunique and not i.indisprimary and i.indpred is null and i.indexprs is null
+           and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)",
+        &[&oids],
+    )? {
+        let Some(&i) = by_oid.get(&row.get::<_, u32>(0)) else { continue };
+        rels[i].uniques.push(row.get(1));
+    }
+    Ok(rels)
+}

@@ -1,0 +1,369 @@
+//! Probe statements for one table x identity, and how their outcomes are read.
+//!
+//! All probes of a table x identity go to the server in one call of a temporary PL/pgSQL
+//! function. Each probe runs in its own subtransaction (an exception block): an optional
+//! superuser prelude clears what would make the statement fail for reasons other than the
+//! policy (a duplicate key, a child row), then the role and JWT claims are set exactly as
+//! PostgREST sets them (`role`, `request.jwt.claims`, and the legacy `request.jwt.claim.*`),
+//! the statement runs, and the subtransaction is always rolled back.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use postgres::Client;
+
+use super::catalog::Relation;
+use super::owner::Ownership;
+use super::rows::{insert_sql, key_expr, key_predicate, PlacedRow, RowSpec, Synthesizer, TableState};
+use super::values::literal;
+use crate::matrix::{quote_ident, Command, Outcome};
+use crate::spec::Identity;
+
+pub const PROBE_FUNCTION: &str = r#"
+create or replace function pg_temp.rlsgate_probe(p_role text, p_claims text, p_sub text, p_claim_role text, p_email text,
+                                                 p_preludes text[], p_statements text[], p_selects boolean[])
+returns table (idx int, ok boolean, n bigint, state text, msg text, payload text)
+language plpgsql as $fn$
+declare
+  i int;
+  cnt bigint;
+  out_text text;
+  err_state text;
+  err_msg text;
+  err_detail text;
+begin
+  for i in 1 .. coalesce(array_length(p_statements, 1), 0) loop
+    begin
+      if p_preludes[i] <> '' then
+        execute p_preludes[i];
+      end if;
+      perform set_config('role', p_role, true);
+      perform set_config('request.jwt.claims', p_claims, true);
+      perform set_config('request.jwt.claim.sub', p_sub, true);
+      perform set_config('request.jwt.claim.role', p_claim_role, true);
+      perform set_config('request.jwt.claim.email', p_email, true);
+      if p_selects[i] then
+        execute p_statements[i] into out_text;
+        cnt := 0;
+      else
+        execute p_statements[i];
+        get diagnostics cnt = row_count;
+        out_text := '';
+      end if;
+      raise exception using errcode = 'RLSG0', message = coalesce(out_text, ''), detail = cnt::text;
+    exception when others then
+      get stacked diagnostics err_state = returned_sqlstate, err_msg = message_text, err_detail = pg_exception_detail;
+      idx := i;
+      if err_state = 'RLSG0' then
+        ok := true; n := err_detail::bigint; state := null; msg := null; payload := err_msg;
+      else
+        ok := false; n := 0; state := err_state; msg := err_msg; payload := null;
+      end if;
+      return next;
+    end;
+  end loop;
+end
+$fn$;
+"#;
+
+#[derive(Debug, Clone)]
+pub struct PlannedProbe {
+    pub command: Command,
+    /// `rows` (select), `own`/`other`/`any` (insert), a row label (update/delete), `transfer`.
+    pub target: String,
+    pub prelude: String,
+    pub statement: String,
+    pub select: bool,
+    /// Why the probe could not even be built: it is then inconclusive without running.
+    pub unbuildable: Option<String>,
+}
+
+pub struct Plan<'a> {
+    pub rel: &'a Relation,
+    pub identity: &'a Identity,
+    pub probes: Vec<PlannedProbe>,
+}
+
+pub struct ProbeResult {
+    pub outcome: Outcome,
+    pub payload: String,
+}
+
+/// Builds every probe for one table x identity.
+pub fn plan<'a>(
+    synth: &Synthesizer,
+    rel: &'a Relation,
+    state: Option<&TableState>,
+    identity: &'a Identity,
+    owners: &[&Identity],
+    seq: &mut usize,
+) -> Plan<'a> {
+    let mut probes = Vec::new();
+    let key = key_expr(rel);
+    let table = rel.table.qualified();
+    let row_based = rel.kind.holds_rows();
+    let select_sql = if row_based {
+        format!("select coalesce(string_agg(k, E'\\n'), '') from (select {key} as k from {table} t) s")
+    } else {
+        format!("select coalesce(string_agg(to_jsonb(t)::text, E'\\n'), '') from {table} t")
+    };
+    probes.push(probe(Command::Select, "rows", String::new(), select_sql, true));
+
+    if !row_based {
+        plan_relation_writes(rel, identity, &mut probes);
+        return Plan { rel, identity, probes };
+    }
+    let Some(state) = state else { return Plan { rel, identity, probes } };
+    let ownership = state.ownership.clone();
+    let other = owners.iter().copied().find(|o| o.name != identity.name);
+    let own_row = state.rows.iter().find(|r| r.owner.as_deref() == Some(identity.name.as_str()));
+
+    // INSERT
+    if ownership.is_owned() {
+        let me = identity.owns_rows().then_some(identity);
+        let own_probe = insert_probe(synth, rel, me, "own", seq);
+        if me.is_some() || own_probe.unbuildable.is_none() {
+            probes.push(own_probe);
+        }
+        if let Some(o) = other {
+            probes.push(insert_probe(synth, rel, Some(o), "other", seq));
+        }
+    } else {
+        probes.push(insert_probe(synth, rel, None, "any", seq));
+    }
+
+    // UPDATE and DELETE, one probe per labelled row
+    let touch = touch_column(rel, &ownership);
+    let mut seen = HashSet::new();
+    for row in state.rows.iter().filter(|r| seen.insert(r.label.clone())) {
+        let pred = key_predicate(rel, &row.key);
+        let col = quote_ident(&touch);
+        probes.push(probe(
+            Command::Update,
+            &row.label,
+            String::new(),
+            format!("update {table} as t set {col} = t.{col} where {pred}"),
+            false,
+        ));
+        probes.push(probe(Command::Delete, &row.label, clear_children(synth, rel, &pred), format!("delete from {table} as t where {pred}"), false));
+    }
+
+    // Ownership transfer: the identity's own row handed to another owner.
+    if let (Some(row), Some(o)) = (own_row, other) {
+        probes.push(transfer_probe(synth, rel, &ownership, row, o));
+    }
+    Plan { rel, identity, probes }
+}
+
+fn probe(command: Command, target: &str, prelude: String, statement: String, select: bool) -> PlannedProbe {
+    PlannedProbe { command, target: target.to_string(), prelude, statement, select, unbuildable: None }
+}
+
+fn insert_probe(synth: &Synthesizer, rel: &Relation, owner: Option<&Identity>, target: &str, seq: &mut usize) -> PlannedProbe {
+    *seq += 1;
+    let spec = RowSpec { owner, fixed: BTreeMap::new() };
+    match synth.values(rel, &spec, 100_000 + *seq, &HashMap::new(), &HashMap::new(), &HashSet::new()) {
+        Ok(values) => {
+            let prelude = clear_conflicts(rel, &values);
+            probe(Command::Insert, target, prelude, insert_sql(rel, &values, ""), false)
+        }
+        Err(why) => PlannedProbe { unbuildable: Some(why), ..probe(Command::Insert, target, String::new(), String::new(), false) },
+    }
+}
+
+fn transfer_probe(synth: &Synthesizer, rel: &Relation, ownership: &Ownership, row: &PlacedRow, to: &Identity) -> PlannedProbe {
+    let table = rel.table.qualified();
+    let pred = key_predicate(rel, &row.key);
+    let mut set = BTreeMap::new();
+    match ownership {
+        Ownership::Column(col) => {
+            let ty = rel.column(col).map(|c| c.sql_type.clone()).unwrap_or_else(|| "uuid".into());
+            set.insert(col.clone(), format!("{}::{ty}", literal(to.sub.as_deref().unwrap_or_default())));
+        }
+        Ownership::Parent { fk, parent } => {
+            let fk = &rel.foreign_keys[*fk];
+            let target = synth.states.get(parent).and_then(|s| s.rows.iter().find(|r| r.owner.as_deref() == Some(to.name.as_str())));
+            let Some(target) = target else {
+                return PlannedProbe {
+                    unbuildable: Some(format!("{} has no row owned by {} to move to", parent, to.name)),
+                    ..probe(Command::Update, "transfer", String::new(), String::new(), false)
+                };
+            };
+            for (c, tc) in fk.columns.iter().zip(&fk.target_columns) {
+                let ty = rel.column(c).map(|c| c.sql_type.clone()).unwrap_or_else(|| "text".into());
+                let v = match target.json.get(tc) {
+                    Some(serde_json::Value::String(s)) => literal(s),
+                    Some(other) => literal(&other.to_string()),
+                    None => "null".into(),
+                };
+                set.insert(c.clone(), format!("{v}::{ty}"));
+            }
+        }
+        Ownership::None => {}
+    }
+    let assignments: Vec<String> = set.iter().map(|(c, v)| format!("{} = {v}", quote_ident(c))).collect();
+    let mut prelude = clear_children(synth, rel, &pred);
+    prelude.push_str(&clear_conflicts_except(rel, &set, &pred));
+    probe(Command::Update, "transfer", prelude, format!("update {table} as t set {} where {pred}", assignments.join(", ")), false)
+}
+
+/// Writes to views and materialized views: whole-relation statements.
+fn plan_relation_writes(rel: &Relation, _identity: &Identity, probes: &mut Vec<PlannedProbe>) {
+    let table = rel.table.qualified();
+    let Some(col) = rel.columns.iter().find(|c| c.writable()) else { return };
+    let col = quote_ident(&col.name);
+    probes.push(probe(Command::Update, "rows", String::new(), format!("update {table} as t set {col} = t.{col}"), false));
+    probes.push(probe(Command::Delete, "rows", String::new(), format!("delete from {table} as t"), false));
+    probes.push(probe(Command::Insert, "any", String::new(), format!("insert into {table} default values"), false));
+}
+
+/// The column an UPDATE probe sets to itself: a plain data column when there is one, so
+/// the probe tests the policy rather than key or ownership changes.
+fn touch_column(rel: &Relation, ownership: &Ownership) -> String {
+    let owner_col = match ownership {
+        Ownership::Column(c) => Some(c.as_str()),
+        _ => None,
+    };
+    let is_key = |name: &str| {
+        rel.primary_key.iter().any(|c| c == name) || rel.foreign_keys.iter().any(|fk| fk.columns.iter().any(|c| c == name))
+    };
+    rel.columns
+        .iter()
+        .filter(|c| c.writable())
+        .find(|c| Some(c.name.as_str()) != owner_col && !is_key(&c.name))
+        .or_else(|| rel.columns.iter().find(|c| c.writable()))
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| rel.columns[0].name.clone())
+}
+
+/// Superuser SQL removing rows that would collide with `values` on a unique key, with
+/// foreign-key and trigger enforcement off (`session_replication_role = replica`).
+fn clear_conflicts(rel: &Relation, values: &BTreeMap<String, String>) -> String {
+    clear_conflicts_except(rel, values, "false")
+}
+
+fn clear_conflicts_except(rel: &Relation, values: &BTreeMap<String, String>, keep: &str) -> String {
+    let mut sql = String::new();
+    let table = rel.table.qualified();
+    let keys = std::iter::once(&rel.primary_key).chain(rel.uniques.iter()).filter(|k| !k.is_empty());
+    for key in keys {
+        let Some(vals) = key.iter().map(|c| values.get(c)).collect::<Option<Vec<_>>>() else { continue };
+        let cols: Vec<String> = key.iter().map(|c| format!("t.{}", quote_ident(c))).collect();
+        let vals: Vec<&str> = vals.iter().map(|s| s.as_str()).collect();
+        sql.push_str(&format!(
+            "delete from {table} as t where ({}) = ({}) and not ({keep}); ",
+            cols.join(", "),
+            vals.join(", ")
+        ));
+    }
+    if sql.is_empty() {
+        sql
+    } else {
+        format!("set local session_replication_role = replica; {sql}set local session_replication_role = origin;")
+    }
+}
+
+/// Superuser SQL removing the rows that reference the row(s) matching `pred`, so a DELETE
+/// or a key change is judged by its policy, not by a RESTRICT foreign key.
+fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) -> String {
+    let mut sql = String::new();
+    let table = rel.table.qualified();
+    for child in &synth.catalog.relations {
+        if !child.kind.holds_rows() {
+            continue;
+        }
+        for fk in child.foreign_keys.iter().filter(|fk| fk.target == rel.table && fk.on_delete != 'c') {
+            let cols: Vec<String> = fk.columns.iter().map(|c| quote_ident(c)).collect();
+            let tcols: Vec<String> = fk.target_columns.iter().map(|c| format!("t.{}", quote_ident(c))).collect();
+            sql.push_str(&format!(
+                "delete from {} where ({}) in (select {} from {table} as t where {pred}); ",
+                child.table.qualified(),
+                cols.join(", "),
+                tcols.join(", ")
+            ));
+        }
+    }
+    if sql.is_empty() {
+        sql
+    } else {
+        format!("set local session_replication_role = replica; {sql}set local session_replication_role = origin;")
+    }
+}
+
+/// Runs a plan's probes in one round trip; results in plan order.
+pub fn execute(client: &mut Client, plan: &Plan) -> Result<Vec<ProbeResult>, postgres::Error> {
+    let id = plan.identity;
+    let claims = id.claims.to_string();
+    let sub = id.sub.clone().unwrap_or_default();
+    let email = id.email.clone().unwrap_or_default();
+    let runnable: Vec<&PlannedProbe> = plan.probes.iter().filter(|p| p.unbuildable.is_none()).collect();
+    let preludes: Vec<&str> = runnable.iter().map(|p| p.prelude.as_str()).collect();
+    let statements: Vec<&str> = runnable.iter().map(|p| p.statement.as_str()).collect();
+    let selects: Vec<bool> = runnable.iter().map(|p| p.select).collect();
+    let rows = client.query(
+        "select idx, ok, n, state, msg, payload from pg_temp.rlsgate_probe($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[&id.role, &claims, &sub, &id.role, &email, &preludes, &statements, &selects],
+    )?;
+    let mut by_index: HashMap<usize, ProbeResult> = HashMap::new();
+    for row in rows {
+        let idx = row.get::<_, i32>(0) as usize - 1;
+        let ok: bool = row.get(1);
+        let n: i64 = row.get(2);
+        let outcome = if ok {
+            if n > 0 || runnable[idx].select {
+                Outcome::Allowed { rows: n.max(0) as u64 }
+            } else {
+                Outcome::Filtered
+            }
+        } else {
+            classify(row.get::<_, Option<String>>(3).unwrap_or_default(), row.get::<_, Option<String>>(4).unwrap_or_default())
+        };
+        by_index.insert(idx, ProbeResult { outcome, payload: row.get::<_, Option<String>>(5).unwrap_or_default() });
+    }
+    let mut out = Vec::with_capacity(plan.probes.len());
+    let mut r = 0;
+    for p in &plan.probes {
+        match &p.unbuildable {
+            Some(why) => out.push(ProbeResult {
+                outcome: Outcome::Inconclusive { sqlstate: "rlsgate".into(), message: format!("probe not built: {why}") },
+                payload: String::new(),
+            }),
+            None => {
+                out.push(by_index.remove(&r).unwrap_or(ProbeResult {
+                    outcome: Outcome::Inconclusive { sqlstate: "rlsgate".into(), message: "no result returned".into() },
+                    payload: String::new(),
+                }));
+                r += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// 42501 is both "new row violates row-level security policy" (RLS) and "permission denied"
+/// (grants): told apart by the message. Writes to relations that cannot take them are
+/// refused for everyone. Anything else means the probe did not test the policy.
+pub fn classify(sqlstate: String, message: String) -> Outcome {
+    match sqlstate.as_str() {
+        "42501" if message.contains("row-level security") => Outcome::DeniedRls { message },
+        "42501" => Outcome::DeniedPrivilege { message },
+        "42809" | "55000" if message.starts_with("cannot") => Outcome::DeniedPrivilege { message },
+        _ => Outcome::Inconclusive { sqlstate, message },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classify_tells_rls_from_grants_and_never_calls_constraints_denied() {
+        assert!(matches!(
+            classify("42501".into(), "new row violates row-level security policy for table \"t\"".into()),
+            Outcome::DeniedRls { .. }
+        ));
+        assert!(matches!(classify("42501".into(), "permission denied for table t".into()), Outcome::DeniedPrivilege { .. }));
+        for state in ["23502", "23503", "23505", "23514", "42P17", "P0001"] {
+            assert!(matches!(classify(state.into(), "x".into()), Outcome::Inconclusive { .. }), "{state}");
+        }
+    }
+}

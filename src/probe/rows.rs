@@ -1,0 +1,413 @@
+//! Rows for every table: owned by each identity that owns rows, or nobody's ("public"),
+//! synthesized column by column (honouring NOT NULL, CHECK, enums, unique, defaults,
+//! identity/generated columns and foreign keys), or pinned in `fixtures/`. Inserted by the
+//! superuser, so RLS does not stand in the way; triggers run as in production.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use postgres::Client;
+use serde_json::Value as Json;
+
+use super::catalog::{Catalog, Relation};
+use super::owner::Ownership;
+use super::values::{check_hints, generate, literal};
+use super::ProbeError;
+use crate::matrix::{quote_ident, TableRef};
+use crate::spec::{FixtureRow, Identity};
+
+pub const PUBLIC: &str = "public";
+
+#[derive(Debug, Clone)]
+pub struct PlacedRow {
+    pub label: String,
+    /// Owning identity's name.
+    pub owner: Option<String>,
+    /// The row's key as `key_expr` prints it.
+    pub key: String,
+    pub json: serde_json::Map<String, Json>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TableState {
+    pub ownership: Ownership,
+    pub rows: Vec<PlacedRow>,
+    /// Why rows could not be synthesized; the table's cells are then inconclusive.
+    pub error: Option<String>,
+}
+
+/// SQL printing a row's identity: its primary key, else its physical location.
+pub fn key_expr(rel: &Relation) -> String {
+    if rel.primary_key.is_empty() {
+        "(t.tableoid::oid::int8::text || ':' || t.ctid::text)".to_string()
+    } else {
+        let cols: Vec<String> = rel.primary_key.iter().map(|c| format!("t.{}", quote_ident(c))).collect();
+        format!("row({})::text", cols.join(", "))
+    }
+}
+
+pub fn key_predicate(rel: &Relation, key: &str) -> String {
+    format!("{} = {}", key_expr(rel), literal(key))
+}
+
+pub struct Synthesizer<'a> {
+    pub catalog: &'a Catalog,
+    pub ownership: &'a [Ownership],
+    pub identities: &'a [Identity],
+    pub states: HashMap<TableRef, TableState>,
+    seq: usize,
+}
+
+/// What a new row should look like.
+pub struct RowSpec<'s> {
+    pub owner: Option<&'s Identity>,
+    /// Explicit values (fixtures, probes), as SQL expressions.
+    pub fixed: BTreeMap<String, String>,
+}
+
+impl<'a> Synthesizer<'a> {
+    pub fn new(catalog: &'a Catalog, ownership: &'a [Ownership], identities: &'a [Identity]) -> Self {
+        Synthesizer { catalog, ownership, identities, states: HashMap::new(), seq: 0 }
+    }
+
+    pub fn ownership_of(&self, table: &TableRef) -> &Ownership {
+        let i = self.catalog.relations.iter().position(|r| &r.table == table);
+        i.map(|i| &self.ownership[i]).unwrap_or(&Ownership::None)
+    }
+
+    fn owners(&self) -> impl Iterator<Item = &'a Identity> {
+        self.identities.iter().filter(|i| i.owns_rows())
+    }
+
+    /// Creates the identities' `auth.users` rows the way Supabase Auth does: as
+    /// `supabase_auth_admin`, so signup triggers run with their production privileges.
+    pub fn create_users(&mut self, client: &mut Client) -> Result<(), ProbeError> {
+        let as_auth_admin = client
+            .query_one("select exists (select 1 from pg_roles where rolname = 'supabase_auth_admin') and pg_has_role(current_user, 'supabase_auth_admin', 'MEMBER')", &[])
+            .map(|r| r.get::<_, bool>(0))
+            .unwrap_or(false);
+        for id in self.owners() {
+            let sub = id.sub.as_deref().unwrap_or_default();
+            let claims = &id.claims;
+            let email = id.email.clone().unwrap_or_else(|| format!("{}@example.test", id.name));
+            let app = claims.get("app_metadata").cloned().unwrap_or(Json::Object(Default::default()));
+            let user = claims.get("user_metadata").cloned().unwrap_or(Json::Object(Default::default()));
+            let anonymous = claims.get("is_anonymous").and_then(Json::as_bool).unwrap_or(false);
+            let role = if as_auth_admin { "set local role supabase_auth_admin;" } else { "" };
+            let sql = format!(
+                "savepoint rlsgate_user; {role}
+                 insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
+                     raw_app_meta_data, raw_user_meta_data, created_at, updated_at, is_anonymous)
+                 values ('00000000-0000-0000-0000-000000000000', {sub}, 'authenticated', {role_claim}, {email}, '', now(),
+                     {app}::jsonb, {user}::jsonb, now(), now(), {anonymous});
+                 insert into auth.identities (provider_id, user_id, identity_data, provider, created_at, updated_at, last_sign_in_at)
+                 values ({sub}, {sub}, jsonb_build_object('sub', {sub}, 'email', {email}), 'email', now(), now(), now());
+                 reset role; release savepoint rlsgate_user;",
+                sub = literal(sub),
+                role_claim = literal(&id.role),
+                email = literal(&email),
+                app = literal(&app.to_string()),
+                user = literal(&user.to_string()),
+            );
+            if let Err(e) = client.batch_execute(&sql) {
+                let _ = client.batch_execute("rollback to savepoint rlsgate_user; reset role;");
+                return Err(ProbeError::Signup { identity: id.name.clone(), message: super::describe(&e) });
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills every table that holds rows, parents before children.
+    pub fn synthesize_all(&mut self, client: &mut Client) -> Result<(), ProbeError> {
+        for idx in topo_order(self.catalog) {
+            let rel = &self.catalog.relations[idx];
+            if !rel.kind.holds_rows() {
+                continue;
+            }
+            let ownership = self.ownership[idx].clone();
+            let mut state = TableState { ownership: ownership.clone(), rows: Vec::new(), error: None };
+            if rel.table.schema == "auth" && rel.table.name == "users" {
+                state.rows = self.adopt(client, rel, &ownership)?;
+                self.states.insert(rel.table.clone(), state);
+                continue;
+            }
+            state.rows = self.adopt(client, rel, &ownership)?;
+            let wanted: Vec<Option<&Identity>> = if ownership.is_owned() {
+                self.owners().map(Some).collect()
+            } else if state.rows.is_empty() {
+                vec![None]
+            } else {
+                Vec::new()
+            };
+            for owner in wanted {
+                let label = owner.map(|o| o.name.clone()).unwrap_or_else(|| PUBLIC.to_string());
+                if state.rows.iter().any(|r| r.label == label) {
+                    continue;
+                }
+                match self.insert(client, rel, &RowSpec { owner, fixed: BTreeMap::new() }) {
+                    Ok(mut row) => {
+                        row.label = label;
+                        state.rows.push(row);
+                    }
+                    Err(message) => {
+                        state.error.get_or_insert(format!("could not synthesize a row owned by {label}: {message}"));
+                    }
+                }
+            }
+            self.states.insert(rel.table.clone(), state);
+        }
+        Ok(())
+    }
+
+    /// Rows already there for our identities (made by signup triggers), and for ownerless
+    /// tables any rows the migrations seeded.
+    fn adopt(&self, client: &mut Client, rel: &Relation, ownership: &Ownership) -> Result<Vec<PlacedRow>, ProbeError> {
+        let key = key_expr(rel);
+        let table = rel.table.qualified();
+        let mut rows = Vec::new();
+        match ownership {
+            Ownership::Column(col) => {
+                for id in self.owners() {
+                    let sub = id.sub.as_deref().unwrap_or_default();
+                    let sql = format!(
+                        "select {key}, to_jsonb(t)::text from {table} t where t.{}::text = {} limit 1",
+                        quote_ident(col),
+                        literal(sub)
+                    );
+                    for r in client.query(&sql, &[]).map_err(ProbeError::db("reading existing rows"))? {
+                        rows.push(placed(id.name.clone(), Some(id.name.clone()), r.get(0), r.get(1)));
+                    }
+                }
+            }
+            Ownership::None => {
+                let sql = format!("select {key}, to_jsonb(t)::text from {table} t limit 20");
+                for r in client.query(&sql, &[]).map_err(ProbeError::db("reading existing rows"))? {
+                    rows.push(placed(PUBLIC.into(), None, r.get(0), r.get(1)));
+                }
+            }
+            Ownership::Parent { .. } => {}
+        }
+        Ok(rows)
+    }
+
+    /// Inserts one row as the superuser, repairing values from the errors Postgres gives.
+    pub fn insert(&mut self, client: &mut Client, rel: &Relation, spec: &RowSpec) -> Result<PlacedRow, String> {
+        let mut attempts: HashMap<String, usize> = HashMap::new();
+        let mut hints: HashMap<String, Vec<String>> = HashMap::new();
+        let mut forced: HashSet<String> = HashSet::new();
+        let mut last = String::new();
+        for _ in 0..10 {
+            self.seq += 1;
+            let values = self.values(rel, spec, self.seq, &attempts, &hints, &forced)?;
+            let sql = insert_sql(rel, &values, &format!("{}, to_jsonb(t)::text", key_expr(rel)));
+            client.batch_execute("savepoint rlsgate_row").map_err(|e| e.to_string())?;
+            match client.query_one(&sql, &[]) {
+                Ok(row) => {
+                    client.batch_execute("release savepoint rlsgate_row").map_err(|e| e.to_string())?;
+                    return Ok(placed(String::new(), spec.owner.map(|o| o.name.clone()), row.get(0), row.get(1)));
+                }
+                Err(e) => {
+                    client.batch_execute("rollback to savepoint rlsgate_row").map_err(|e| e.to_string())?;
+                    last = super::describe(&e);
+                    let Some(db) = e.as_db_error() else { return Err(last) };
+                    match db.code().code() {
+                        "23514" => {
+                            let check = rel.checks.iter().find(|c| Some(c.name.as_str()) == db.constraint());
+                            let Some(check) = check else { return Err(last) };
+                            for col in &check.columns {
+                                forced.insert(col.clone());
+                                *attempts.entry(col.clone()).or_default() += 1;
+                                hints.insert(col.clone(), check_hints(&check.definition));
+                            }
+                        }
+                        "23502" => match db.column() {
+                            Some(col) if !forced.contains(col) => {
+                                forced.insert(col.to_string());
+                            }
+                            _ => return Err(last),
+                        },
+                        "23505" => self.seq += 1000,
+                        "22P02" | "22001" | "22003" | "22007" | "22008" | "22023" => {
+                            for c in values.keys() {
+                                *attempts.entry(c.clone()).or_default() += 1;
+                            }
+                        }
+                        _ => return Err(last),
+                    }
+                }
+            }
+        }
+        Err(last)
+    }
+
+    /// Column -> SQL expression for a new row.
+    pub fn values(
+        &self,
+        rel: &Relation,
+        spec: &RowSpec,
+        seq: usize,
+        attempts: &HashMap<String, usize>,
+        hints: &HashMap<String, Vec<String>>,
+        forced: &HashSet<String>,
+    ) -> Result<BTreeMap<String, String>, String> {
+        let mut values: BTreeMap<String, String> = spec.fixed.clone();
+        let ownership = self.ownership_of(&rel.table);
+        if let Ownership::Column(col) = ownership {
+            if !values.contains_key(col) {
+                if let Some(sub) = spec.owner.and_then(|o| o.sub.as_deref()) {
+                    let ty = rel.column(col).map(|c| c.sql_type.as_str()).unwrap_or("uuid");
+                    values.insert(col.clone(), format!("{}::{ty}", literal(sub)));
+                } else if rel.column(col).is_some_and(|c| c.required()) {
+                    return Err(format!("{col} is required and an identity without a user id owns nothing"));
+                }
+            }
+        }
+        for (k, fk) in rel.foreign_keys.iter().enumerate() {
+            if fk.columns.iter().any(|c| values.contains_key(c)) || fk.target == rel.table {
+                continue;
+            }
+            let is_owner_fk = matches!(ownership, Ownership::Parent { fk: f, .. } if *f == k);
+            let required = fk.columns.iter().any(|c| rel.column(c).is_some_and(|c| c.not_null));
+            let parent = self.parent_row(&fk.target, spec.owner, is_owner_fk);
+            match parent {
+                Some(p) => {
+                    for (c, tc) in fk.columns.iter().zip(&fk.target_columns) {
+                        let ty = rel.column(c).map(|c| c.sql_type.clone()).unwrap_or_else(|| "text".into());
+                        let v = match p.json.get(tc) {
+                            Some(Json::String(s)) => literal(s),
+                            Some(Json::Null) | None => "null".to_string(),
+                            Some(other) => literal(&other.to_string()),
+                        };
+                        values.insert(c.clone(), format!("{v}::{ty}"));
+                    }
+                }
+                None if required || is_owner_fk => {
+                    return Err(format!("no row in {} to reference from {}", fk.target, fk.columns.join(", ")));
+                }
+                None => {}
+            }
+        }
+        let key = rel.table.to_string();
+        for col in &rel.columns {
+            if values.contains_key(&col.name) || !col.writable() {
+                continue;
+            }
+            if col.required() || forced.contains(&col.name) {
+                let attempt = attempts.get(&col.name).copied().unwrap_or(0);
+                let no_hints = Vec::new();
+                let h = hints.get(&col.name).unwrap_or(&no_hints);
+                values.insert(col.name.clone(), generate(&key, col, seq, attempt, h));
+            }
+        }
+        Ok(values)
+    }
+
+    /// A row of `table` to reference: the owner's own when there is one, else a public
+    /// row, else (unless ownership must follow) anyone's.
+    fn parent_row(&self, table: &TableRef, owner: Option<&Identity>, must_match: bool) -> Option<&PlacedRow> {
+        let state = self.states.get(table)?;
+        if let Some(o) = owner {
+            if let Some(r) = state.rows.iter().find(|r| r.owner.as_deref() == Some(o.name.as_str())) {
+                return Some(r);
+            }
+        }
+        if must_match && owner.is_some() {
+            return None;
+        }
+        state
+            .rows
+            .iter()
+            .find(|r| r.owner.is_none())
+            .or_else(|| if must_match { None } else { state.rows.first() })
+    }
+
+    /// Inserts the rows a person pinned in `fixtures/`.
+    pub fn place_fixtures(&mut self, client: &mut Client, fixtures: &[FixtureRow]) -> Result<(), ProbeError> {
+        for f in fixtures {
+            let Some(rel) = self.catalog.get(&f.table) else {
+                return Err(ProbeError::Fixture { label: f.label.clone(), message: format!("no table {}", f.table) });
+            };
+            let owner = match &f.owner {
+                Some(name) => Some(self.identities.iter().find(|i| &i.name == name).ok_or_else(|| ProbeError::Fixture {
+                    label: f.label.clone(),
+                    message: format!("unknown identity {name}"),
+                })?),
+                None => None,
+            };
+            let values = f
+                .resolved_values(self.identities)
+                .map_err(|e| ProbeError::Fixture { label: f.label.clone(), message: e.to_string() })?;
+            let mut fixed = BTreeMap::new();
+            for (col, value) in &values {
+                let ty = rel.column(col).map(|c| c.sql_type.clone()).ok_or_else(|| ProbeError::Fixture {
+                    label: f.label.clone(),
+                    message: format!("{} has no column {col}", f.table),
+                })?;
+                fixed.insert(col.clone(), format!("{}::{ty}", fixture_literal(value)));
+            }
+            let row = self
+                .insert(client, rel, &RowSpec { owner, fixed })
+                .map_err(|message| ProbeError::Fixture { label: f.label.clone(), message })?;
+            let state = self.states.entry(f.table.clone()).or_insert_with(|| TableState {
+                ownership: Ownership::None,
+                rows: Vec::new(),
+                error: None,
+            });
+            state.rows.push(PlacedRow { label: f.label.clone(), ..row });
+        }
+        Ok(())
+    }
+}
+
+fn placed(label: String, owner: Option<String>, key: String, json: String) -> PlacedRow {
+    let json = match serde_json::from_str(&json) {
+        Ok(Json::Object(m)) => m,
+        _ => Default::default(),
+    };
+    PlacedRow { label, owner, key, json }
+}
+
+pub fn insert_sql(rel: &Relation, values: &BTreeMap<String, String>, returning: &str) -> String {
+    let table = rel.table.qualified();
+    let ret = if returning.is_empty() { String::new() } else { format!(" returning {returning}") };
+    if values.is_empty() {
+        return format!("insert into {table} as t default values{ret}");
+    }
+    let cols: Vec<String> = values.keys().map(|c| quote_ident(c)).collect();
+    let vals: Vec<&str> = values.values().map(String::as_str).collect();
+    format!("insert into {table} as t ({}) values ({}){ret}", cols.join(", "), vals.join(", "))
+}
+
+fn fixture_literal(value: &Json) -> String {
+    match value {
+        Json::Null => "null".into(),
+        Json::String(s) => literal(s),
+        other => literal(&other.to_string()),
+    }
+}
+
+/// Relations ordered so every table comes after the tables its foreign keys reference
+/// (self references and cycles are broken where they occur).
+fn topo_order(catalog: &Catalog) -> Vec<usize> {
+    let n = catalog.relations.len();
+    let mut state = vec![0u8; n];
+    let mut out = Vec::with_capacity(n);
+    fn visit(i: usize, catalog: &Catalog, state: &mut [u8], out: &mut Vec<usize>) {
+        if state[i] != 0 {
+            return;
+        }
+        state[i] = 1;
+        for fk in &catalog.relations[i].foreign_keys {
+            if let Some(j) = catalog.relations.iter().position(|r| r.table == fk.target) {
+                if j != i {
+                    visit(j, catalog, state, out);
+                }
+            }
+        }
+        state[i] = 2;
+        out.push(i);
+    }
+    for i in 0..n {
+        visit(i, catalog, &mut state, &mut out);
+    }
+    out
+}

@@ -1,0 +1,140 @@
+//! Column values for synthesized rows, as SQL literals with casts. Deterministic: the same
+//! table, column and sequence number always give the same value.
+
+use sha2::{Digest, Sha256};
+
+use super::catalog::Column;
+
+/// A stable uuid from any key (version-4 layout, deterministic bits).
+pub fn stable_uuid(key: &str) -> String {
+    let d = Sha256::digest(key.as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d[..16]);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// A value for `column` in row number `seq` of table `table_key`; `attempt` > 0 asks for an
+/// alternative after a CHECK rejected the previous one. `hints` are literals taken from the
+/// failing CHECK's definition.
+pub fn generate(table_key: &str, column: &Column, seq: usize, attempt: usize, hints: &[String]) -> String {
+    let cast = &column.sql_type;
+    if let Some(hint) = attempt.checked_sub(1).and_then(|i| hints.get(i)) {
+        return format!("{hint}::{cast}");
+    }
+    if column.type_kind == 'e' {
+        let labels = &column.enum_labels;
+        let pick = labels.get(attempt.saturating_sub(hints.len()) % labels.len().max(1)).cloned().unwrap_or_default();
+        return format!("{}::{cast}", literal(&pick));
+    }
+    let base = column.base_type.as_str();
+    let n = seq + 1;
+    let v = match base {
+        "uuid" => literal(&stable_uuid(&format!("{table_key}.{}.{seq}.{attempt}", column.name))),
+        "bool" => (if attempt % 2 == 0 { "false" } else { "true" }).to_string(),
+        "int2" | "int4" | "int8" | "numeric" | "float4" | "float8" | "money" | "oid" => {
+            let candidates = [n as i64, 0, 1, 100, 1000, -1];
+            candidates[attempt % candidates.len()].to_string()
+        }
+        "date" => "current_date".to_string(),
+        "timestamptz" | "timestamp" => "now()".to_string(),
+        "time" | "timetz" => "'12:00'".to_string(),
+        "interval" => "'1 hour'".to_string(),
+        "json" | "jsonb" => "'{}'".to_string(),
+        "inet" | "cidr" => "'127.0.0.1'".to_string(),
+        "macaddr" => "'08:00:2b:01:02:03'".to_string(),
+        "bytea" => "'\\x00'".to_string(),
+        "tsvector" => "''".to_string(),
+        "point" => "'(0,0)'".to_string(),
+        "bit" | "varbit" => "'1'".to_string(),
+        _ if column.category == 'A' => "'{}'".to_string(),
+        _ if column.category == 'S' || base == "citext" => literal(&text_value(table_key, column, seq, attempt)),
+        _ => literal(&n.to_string()),
+    };
+    format!("{v}::{cast}")
+}
+
+fn text_value(table_key: &str, column: &Column, seq: usize, attempt: usize) -> String {
+    let name = column.name.to_ascii_lowercase();
+    let tag = format!("{}{}", seq + 1, if attempt > 0 { format!("x{attempt}") } else { String::new() });
+    let short_table: String = table_key.rsplit('.').next().unwrap_or(table_key).chars().take(12).collect();
+    let mut v = if name.contains("email") {
+        format!("{short_table}{tag}@example.test")
+    } else if name.contains("url") || name.contains("link") || name.contains("website") {
+        format!("https://example.test/{short_table}/{tag}")
+    } else if name.contains("phone") {
+        format!("+1555000{:04}", seq % 10_000)
+    } else if name.ends_with("slug") || name == "username" || name == "handle" {
+        format!("{short_table}_{tag}")
+    } else {
+        format!("{} {tag}", column.name)
+    };
+    if let Some(max) = column.max_len {
+        v = v.chars().rev().take(max).collect::<Vec<_>>().into_iter().rev().collect();
+    }
+    v
+}
+
+/// Literals quoted in a CHECK definition (`'draft'::text`, `ARRAY['a', 'b']`, numbers), as
+/// candidate values for the columns it constrains.
+pub fn check_hints(definition: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = definition.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\'' {
+            let mut text = String::new();
+            while let Some((_, d)) = chars.next() {
+                if d == '\'' {
+                    if chars.peek().map(|&(_, n)| n) == Some('\'') {
+                        chars.next();
+                        text.push('\'');
+                        continue;
+                    }
+                    break;
+                }
+                text.push(d);
+            }
+            out.push(literal(&text));
+        } else if c.is_ascii_digit() && !definition[..i].ends_with(|p: char| p.is_alphanumeric() || p == '_') {
+            let num: String = definition[i..].chars().take_while(|d| d.is_ascii_digit() || *d == '.').collect();
+            for _ in 1..num.len() {
+                chars.next();
+            }
+            if let Ok(x) = num.parse::<f64>() {
+                out.push(num.clone());
+                out.push(format!("{}", x + 1.0));
+            }
+        }
+    }
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stable_uuid_is_stable_and_shaped() {
+        let a = stable_uuid("alice");
+        assert_eq!(a, stable_uuid("alice"));
+        assert_ne!(a, stable_uuid("bob"));
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+    }
+
+    #[test]
+    fn check_hints_reads_literals_and_numbers() {
+        let hints = check_hints("CHECK ((status = ANY (ARRAY['draft'::text, 'it''s'::text])) AND (n >= 5))");
+        assert!(hints.contains(&"'draft'".to_string()));
+        assert!(hints.contains(&"'it''s'".to_string()));
+        assert!(hints.contains(&"5".to_string()));
+        assert!(hints.contains(&"6".to_string()));
+    }
+}
