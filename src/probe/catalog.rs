@@ -152,7 +152,11 @@ impl Catalog {
     }
 }
 
-fn load_relations(client: &mut Client, oids: &[u32], schemas: &[String]) -> Result<Vec<Relation>, postgres::Error> {
+fn load_relations(
+    client: &mut Client,
+    oids: &[u32],
+    schemas: &[String],
+) -> Result<Vec<Relation>, postgres::Error> {
     let mut rels: Vec<Relation> = Vec::new();
     let mut by_oid: HashMap<u32, usize> = HashMap::new();
     for row in client.query(
@@ -161,7 +165,9 @@ fn load_relations(client: &mut Client, oids: &[u32], schemas: &[String]) -> Resu
          where c.oid = any($1) order by n.nspname, c.relname",
         &[&oids],
     )? {
-        let Some(kind) = RelKind::from_char(row.get(3)) else { continue };
+        let Some(kind) = RelKind::from_char(row.get(3)) else {
+            continue;
+        };
         let schema: String = row.get(1);
         by_oid.insert(row.get(0), rels.len());
         rels.push(Relation {

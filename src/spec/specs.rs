@@ -108,6 +108,20 @@ struct Rules {
     labels: Vec<(String, Loc)>,
 }
 
+impl Rules {
+    /// The same declarations, wherever they were written.
+    fn same_as(&self, other: &Rules) -> bool {
+        fn value<T: PartialEq>(a: &Option<(T, Loc)>, b: &Option<(T, Loc)>) -> bool {
+            a.as_ref().map(|x| &x.0) == b.as_ref().map(|x| &x.0)
+        }
+        value(&self.select, &other.select)
+            && value(&self.insert, &other.insert)
+            && value(&self.update, &other.update)
+            && value(&self.delete, &other.delete)
+            && value(&self.transfer, &other.transfer)
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Entry {
     key: String,
@@ -217,17 +231,22 @@ impl Specs {
                             if let Some(first) =
                                 self.defaults.iter().find(|d| d.key == entry.key)
                             {
-                                errors.push(
-                                    file.error_labelled(
-                                        Some(entry.key_loc.span()),
-                                        format!("`{}` has defaults twice", entry.key),
-                                        "declared again",
-                                    )
-                                    .with_help(format!(
-                                        "first declared at {}",
-                                        self.location(first.key_loc)
-                                    )),
-                                );
+                                if !first.rules.same_as(&entry.rules) {
+                                    errors.push(
+                                        file.error_labelled(
+                                            Some(entry.key_loc.span()),
+                                            format!(
+                                                "conflicting defaults for `{}`",
+                                                entry.key
+                                            ),
+                                            "differs from an earlier [defaults]",
+                                        )
+                                        .with_help(format!(
+                                            "[defaults] apply to every table of every file; first declared at {}",
+                                            self.location(first.key_loc)
+                                        )),
+                                    );
+                                }
                             } else {
                                 self.defaults.push(entry);
                             }
