@@ -224,12 +224,22 @@ fn no_colour_unless_asked() {
 #[test]
 fn repeated_defaults_must_agree() {
     let dir = project(&[
-        ("policy_specs/a.toml", "[defaults]\nservice = \"all\"\nanon = \"none\"\n"),
-        ("policy_specs/b.toml", "[defaults]\nservice = \"all\"\nanon = { select = \"all\" }\n"),
+        (
+            "policy_specs/a.toml",
+            "[defaults]\nservice = \"all\"\nanon = \"none\"\n",
+        ),
+        (
+            "policy_specs/b.toml",
+            "[defaults]\nservice = \"all\"\nanon = { select = \"all\" }\n",
+        ),
     ]);
     let errors = load_specs(&dir.path().join("policy_specs")).unwrap_err();
     assert_eq!(errors.len(), 1);
     insta::assert_snapshot!(shown(&errors, dir.path()));
-    fs::write(dir.path().join("policy_specs/b.toml"), "[defaults]\nservice = \"all\"\n").unwrap();
+    fs::write(
+        dir.path().join("policy_specs/b.toml"),
+        "[defaults]\nservice = \"all\"\n",
+    )
+    .unwrap();
     load_specs(&dir.path().join("policy_specs")).unwrap();
 }

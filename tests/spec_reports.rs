@@ -237,7 +237,7 @@ fn long_labels_wrap_within_100_columns() {
     let mut out = Vec::new();
     table::write_styled(
         std::slice::from_ref(&cell),
-        &Summary::of(&[cell.clone()]),
+        &Summary::of(std::slice::from_ref(&cell)),
         &meta(),
         &mut out,
         false,

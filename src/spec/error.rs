@@ -33,7 +33,7 @@ pub struct SpecError {
     pub message: String,
     pub help: Option<String>,
     /// The offending source line and the character range to underline in it.
-    pub snippet: Option<SourceLine>,
+    pub snippet: Option<Box<SourceLine>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,11 +71,11 @@ impl SpecError {
             column: source[line_start..start].chars().count() + 1,
             message: message.into(),
             help: None,
-            snippet: Some(SourceLine {
+            snippet: Some(Box::new(SourceLine {
                 text: text.to_string(),
                 underline,
                 label: label.into(),
-            }),
+            })),
         }
     }
 

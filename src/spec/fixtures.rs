@@ -346,16 +346,16 @@ pub fn validate_fixtures(
     errors.into_result(())
 }
 
-fn read_line(location: &Location) -> Option<super::error::SourceLine> {
+fn read_line(location: &Location) -> Option<Box<super::error::SourceLine>> {
     let text = std::fs::read_to_string(&location.file).ok()?;
     let line = text.lines().nth(location.line.checked_sub(1)?)?;
     let start = line
         .char_indices()
         .nth(location.column.saturating_sub(1))
         .map_or(line.len(), |(i, _)| i);
-    Some(super::error::SourceLine {
+    Some(Box::new(super::error::SourceLine {
         text: line.to_string(),
         underline: start..line.len(),
         label: String::new(),
-    })
+    }))
 }

@@ -768,7 +768,7 @@ fn parse_rule(
                             }
                         }
                     }
-                    ok.then(|| if labels.is_empty() { Scope::None } else { Scope::Labels(labels) })
+                    ok.then_some(if labels.is_empty() { Scope::None } else { Scope::Labels(labels) })
                 }
                 _ => {
                     errors.push(
