@@ -148,5 +148,5 @@ pub fn exposed_schemas(project: &Project) -> Vec<String> {
 }
 
 fn spec_errors(errors: impl Into<spec::SpecErrors>) -> anyhow::Error {
-    anyhow::anyhow!("{}", errors.into())
+    crate::terminal::Rendered(errors.into().to_string()).into()
 }

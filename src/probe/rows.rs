@@ -399,7 +399,7 @@ impl<'a> Synthesizer<'a> {
             if values.contains_key(&col.name) || !col.writable() {
                 continue;
             }
-            if col.required() || forced.contains(&col.name) {
+            if col.required() || forced.contains(&col.name) || rel.needs_fresh_value(col) {
                 let attempt = attempts.get(&col.name).copied().unwrap_or(0);
                 let no_hints = Vec::new();
                 let h = hints.get(&col.name).unwrap_or(&no_hints);
