@@ -243,3 +243,13 @@ fn repeated_defaults_must_agree() {
     .unwrap();
     load_specs(&dir.path().join("policy_specs")).unwrap();
 }
+
+#[test]
+fn owner_mistakes() {
+    let dir = project(&[(
+        "policy_specs/app.toml",
+        "[defaults]\nowner = \"user_id\"\n\n[tables.messages]\nownr = \"author_id\"\n",
+    )]);
+    let errors = load_specs(&dir.path().join("policy_specs")).unwrap_err();
+    insta::assert_snapshot!(shown(&errors, dir.path()));
+}

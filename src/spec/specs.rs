@@ -606,6 +606,17 @@ fn parse_entry(
     let who = key.get();
     let key_loc = loc(index, key.span());
     let mut rules = Rules::default();
+    if who == "owner" {
+        errors.push(
+            file.error_labelled(
+                key.span(),
+                "`owner` applies to one table",
+                "not in [defaults]",
+            )
+            .with_help("move it under the table it describes: `[tables.<name>]`"),
+        );
+        return None;
+    }
     if ENTRY_KEYS.contains(&who) {
         errors.push(
             file.error_labelled(
@@ -630,6 +641,9 @@ fn parse_entry(
                     }
                     "any" => {
                         "`any` is for insert only; for every command write \"all\"".to_string()
+                    }
+                    _ if context != "defaults" && closest(who, ["owner"]).is_some() => {
+                        format!("did you mean `owner = \"{word}\"`?")
                     }
                     _ => did_you_mean(word, SCOPE_WORDS).unwrap_or_else(|| {
                         "a string applies to every command: \"none\", \"own\" or \"all\""
