@@ -237,17 +237,21 @@ pub fn judge(
             scope,
         }),
     });
-    let Some(declared) = declared else {
-        cell.detail = unspecified_hint(obs, &seen, inconclusive);
-        return cell;
-    };
-    cell.expected = declared.text();
-
+    if let Some(declared) = &declared {
+        cell.expected = declared.text();
+    }
     if let Some(probe) = inconclusive {
         cell.outcome = CellOutcome::Inconclusive;
         cell.detail = inconclusive_text(probe);
+        if declared.is_none() {
+            cell.detail.push_str("; and no spec covers this cell");
+        }
         return cell;
     }
+    let Some(declared) = declared else {
+        cell.detail = unspecified_hint(obs, &seen);
+        return cell;
+    };
 
     let verdict = match (&declared, &seen) {
         (Declared::Insert(want), seen) => judge_insert(*want, seen, rows, identity),
@@ -471,40 +475,33 @@ fn inconclusive_text(probe: &Probe) -> String {
     }
 }
 
-fn unspecified_hint(obs: &Observation, seen: &Observed, inconclusive: Option<&Probe>) -> String {
+fn unspecified_hint(obs: &Observation, seen: &Observed) -> String {
     let table = table_key(&obs.table);
     let table = if table.contains('.') {
         format!("\"{table}\"")
     } else {
         table
     };
-    match inconclusive {
-        Some(probe) => format!(
-            "no spec for `{}` under [tables.{table}]; and {}",
-            obs.command,
-            inconclusive_text(probe)
-        ),
-        None => {
-            let value = match seen {
-                Observed::Rows {
-                    scope: Scope::Labels(labels),
-                    ..
-                } => format!(
-                    "[{}]",
-                    labels
-                        .iter()
-                        .map(|l| format!("\"{l}\""))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                Observed::InsertOtherOnly => "\"any\"".to_string(),
-                Observed::Rows { scope, .. } => format!("\"{}\"", scope_text(scope)),
-                Observed::Insert(scope) => format!("\"{}\"", insert_text(*scope)),
-            };
-            format!(
+    {
+        let value = match seen {
+            Observed::Rows {
+                scope: Scope::Labels(labels),
+                ..
+            } => format!(
+                "[{}]",
+                labels
+                    .iter()
+                    .map(|l| format!("\"{l}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Observed::InsertOtherOnly => "\"any\"".to_string(),
+            Observed::Rows { scope, .. } => format!("\"{}\"", scope_text(scope)),
+            Observed::Insert(scope) => format!("\"{}\"", insert_text(*scope)),
+        };
+        format!(
                 "no spec; the database allows {value}: add `{} = {{ {} = {value} }}` under [tables.{table}]",
                 obs.identity, obs.command
             )
-        }
     }
 }

@@ -281,6 +281,21 @@ fn an_inconclusive_probe_never_passes() {
             }
         }
     }
+    let unspecified = cell(
+        "",
+        &inconclusive(observe(&rows, "alice", Command::Select, &["alice"])),
+        &rows,
+    );
+    assert_eq!(
+        unspecified.outcome,
+        CellOutcome::Inconclusive,
+        "even without a spec"
+    );
+    assert_eq!(unspecified.expected, "unspecified");
+    assert!(unspecified
+        .detail
+        .ends_with("; and no spec covers this cell"));
+    assert_eq!(status(&Summary::of(&[unspecified]), true), Status::Findings);
     let summary = Summary::of(&[cell(
         OWN,
         &inconclusive(observe(&rows, "alice", Command::Select, &["alice"])),

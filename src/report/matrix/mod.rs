@@ -124,6 +124,7 @@ pub(crate) fn cell_text(cell: &Cell) -> String {
         Pass => format!("✓ {expected}"),
         Fail => format!("✗ {expected} → {actual}"),
         Unspecified => format!("? {actual}"),
+        Inconclusive if cell.expected == "unspecified" => "! ?".to_string(),
         Inconclusive => format!("! {expected} → ?"),
     }
 }
