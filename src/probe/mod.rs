@@ -309,7 +309,10 @@ fn execute_plans(
                             }
                             for &i in &units[u] {
                                 match cells::execute(&mut client, &plans[i]) {
-                                    Ok(r) => *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r),
+                                    Ok(r) => {
+                                        *slots[i].lock().unwrap_or_else(|p| p.into_inner()) =
+                                            Some(r)
+                                    }
                                     Err(e) => {
                                         failure
                                             .lock()
@@ -333,8 +336,14 @@ fn execute_plans(
         if let Some(client) = survivors.first_mut() {
             for (i, plan) in plans.iter().enumerate() {
                 let mut slot = slots[i].lock().unwrap_or_else(|p| p.into_inner());
-                if slot.as_ref().is_some_and(|r| r.iter().any(|r| r.outcome.is_lock_conflict())) {
-                    *slot = Some(cells::execute(client, plan).map_err(ProbeError::db("re-running probes"))?);
+                if slot
+                    .as_ref()
+                    .is_some_and(|r| r.iter().any(|r| r.outcome.is_lock_conflict()))
+                {
+                    *slot = Some(
+                        cells::execute(client, plan)
+                            .map_err(ProbeError::db("re-running probes"))?,
+                    );
                 }
             }
         }

@@ -270,3 +270,62 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     }
     i
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let source = "[tables.\"café\"]\nbjörn = \"owm\"\n";
+        let start = source.find("\"owm\"").unwrap();
+        let e = SpecError::at(Path::new("s.toml"), source, start..start + 5, "bad", "here");
+        assert_eq!((e.line, e.column), (2, 9));
+        assert_eq!(e.render(false).lines().nth(1).unwrap(), " --> s.toml:2:9");
+        assert!(e
+            .render(false)
+            .contains("2 | björn = \"owm\"\n  |         ^^^^^ here"));
+    }
+
+    #[test]
+    fn crlf_and_end_of_file() {
+        let source = "a = 1\r\nb = \r\n";
+        let start = source.find("b = ").unwrap() + 4;
+        let e = SpecError::at(
+            Path::new("s.toml"),
+            source,
+            start..start,
+            "missing value",
+            "",
+        );
+        assert_eq!((e.line, e.column), (2, 5));
+        let snippet = e.snippet.as_ref().unwrap();
+        assert_eq!(snippet.text, "b = ");
+        let e = SpecError::at(Path::new("s.toml"), "x", 5..9, "past the end", "");
+        assert_eq!((e.line, e.column), (1, 2));
+    }
+
+    #[test]
+    fn suggestions_only_when_close() {
+        assert_eq!(closest("owm", ["none", "own", "all"]), Some("own"));
+        assert_eq!(
+            closest("mesages", ["messages", "profiles"]),
+            Some("messages")
+        );
+        assert_eq!(closest("Alcie", ["alice", "bob"]), Some("alice"));
+        assert_eq!(closest("xyz", ["none", "own", "all"]), None);
+        assert_eq!(closest("documents", ["profiles", "messages"]), None);
+    }
+
+    #[test]
+    fn several_errors_are_counted() {
+        let a = SpecError::file(Path::new("a.toml"), "cannot read a.toml");
+        let b = SpecError::file(Path::new("b.toml"), "cannot read b.toml");
+        let text = SpecErrors(vec![a, b]).render(false);
+        assert!(
+            text.starts_with("error: cannot read a.toml\n  --> a.toml"),
+            "{text}"
+        );
+        assert!(text.ends_with("\n\n2 problems"), "{text}");
+    }
+}
