@@ -222,3 +222,35 @@ fn inconclusive_cells_are_left_alone() {
         .unwrap();
     assert_eq!(exp.insert, None, "{text}");
 }
+
+#[test]
+fn a_group_line_changes_when_the_whole_group_moves() {
+    let identities = default_identities();
+    let (observations, rows) = database(&identities);
+    let reality = Reality {
+        observations: &observations,
+        rows: &rows,
+        identities: &identities,
+    };
+    let before = "[defaults]\nservice = \"all\"\nanon = \"none\"\n\n[tables.countries]\nauthenticated = \"none\" # read-only reference data\n";
+    let text = render_specs(Some(before), &reality).unwrap();
+    assert!(
+        text.contains(
+            "[tables.countries]\nauthenticated = { select = \"all\", insert = \"deny\", update = \"none\", delete = \"none\" } # read-only reference data\n"
+        ),
+        "{text}"
+    );
+    let countries = text
+        .split("[tables.countries]")
+        .nth(1)
+        .unwrap()
+        .split("[tables.")
+        .next()
+        .unwrap();
+    assert_eq!(
+        countries.lines().filter(|l| !l.is_empty()).count(),
+        1,
+        "{text}"
+    );
+    reality_check(&text, &reality);
+}

@@ -162,8 +162,8 @@ pub fn plan(
         *changed = true;
         match find_table_mut(doc, table) {
             Some(section) => {
-                for want in &wants {
-                    apply(section, want);
+                for want in merge_into_groups(table, &wants, &specs, reality) {
+                    apply(section, &want);
                 }
             }
             None => {
@@ -348,7 +348,64 @@ fn find_table_mut<'a>(
     tables.get_mut(&key)?.as_table_like_mut()
 }
 
-/// Write `want` into the identity's own entry of `section`, creating or expanding it.
+/// Where every identity that takes a command from the same group line of the table (`authenticated
+/// = "own"`) needs the same new value, change that line rather than adding one per identity.
+fn merge_into_groups(
+    table: &TableRef,
+    wants: &[Want],
+    specs: &Specs,
+    reality: &Reality,
+) -> Vec<Want> {
+    let mut out: Vec<Want> = Vec::new();
+    let mut used = vec![false; wants.len()];
+    for (i, want) in wants.iter().enumerate() {
+        if used[i] {
+            continue;
+        }
+        let same: Vec<usize> = (i..wants.len())
+            .filter(|&j| {
+                !used[j]
+                    && wants[j].command == want.command
+                    && wants[j].value == want.value
+                    && wants[j].transfer == want.transfer
+            })
+            .collect();
+        let source =
+            |name: &str, role: &str| specs.declared_by(table, name, role, want.command.as_str());
+        let key = source(&want.identity, &want.role).filter(|(in_table, key)| {
+            *in_table
+                && *key != want.identity
+                && reality
+                    .identities
+                    .iter()
+                    .filter(|i| source(&i.name, &i.role).is_some_and(|s| s == (true, key.clone())))
+                    .all(|i| same.iter().any(|&j| wants[j].identity == i.name))
+                && same.iter().all(|&j| {
+                    source(&wants[j].identity, &wants[j].role)
+                        .is_some_and(|s| s == (true, key.clone()))
+                })
+        });
+        match key {
+            Some((_, key)) => {
+                for &j in &same {
+                    used[j] = true;
+                }
+                out.push(Want {
+                    identity: key,
+                    ..want.clone()
+                });
+            }
+            None => {
+                used[i] = true;
+                out.push(want.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Write `want` into the entry named `want.identity` (an identity, or a group key when merged),
+/// creating or expanding it.
 fn apply(section: &mut dyn toml_edit::TableLike, want: &Want) {
     let entry = section
         .entry(&want.identity)

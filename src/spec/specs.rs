@@ -354,17 +354,10 @@ impl Specs {
 
     /// [`Specs::expectation`] by name and role.
     pub fn expectation_for(&self, table: &TableRef, name: &str, role: &str) -> Option<Expectation> {
-        let keys = [name, role, EVERYONE];
-        let table_entries = self.tables.get(table).map_or(&[][..], |t| &t.entries[..]);
-        let chain: Vec<&Entry> = [table_entries, &self.defaults[..]]
+        let chain: Vec<&Entry> = self
+            .chain(table, name, role)
             .into_iter()
-            .flat_map(|entries| {
-                let mut seen = BTreeSet::new();
-                keys.iter()
-                    .filter(move |k| seen.insert(**k))
-                    .filter_map(move |k| entries.iter().find(|e| e.key == *k))
-                    .collect::<Vec<_>>()
-            })
+            .map(|(_, e)| e)
             .collect();
         let first = chain.first()?;
         let mut sources = BTreeMap::new();
@@ -392,6 +385,46 @@ impl Specs {
             source: self.location(first.key_loc),
             sources,
         })
+    }
+
+    /// The entries that apply to `name` (with `role`) on `table`, most specific first; `true`
+    /// marks entries of the table's own section.
+    fn chain(&self, table: &TableRef, name: &str, role: &str) -> Vec<(bool, &Entry)> {
+        let keys = [name, role, EVERYONE];
+        let table_entries = self.tables.get(table).map_or(&[][..], |t| &t.entries[..]);
+        [(true, table_entries), (false, &self.defaults[..])]
+            .into_iter()
+            .flat_map(|(in_table, entries)| {
+                let mut seen = BTreeSet::new();
+                keys.iter()
+                    .filter(move |k| seen.insert(**k))
+                    .filter_map(move |k| entries.iter().find(|e| e.key == *k))
+                    .map(move |e| (in_table, e))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// Which key declares `what` (a command name or `transfer`) for `name` on `table`: `Some((true,
+    /// key))` for a key of the table's section, `Some((false, key))` for one in `[defaults]`.
+    pub fn declared_by(
+        &self,
+        table: &TableRef,
+        name: &str,
+        role: &str,
+        what: &str,
+    ) -> Option<(bool, String)> {
+        self.chain(table, name, role)
+            .into_iter()
+            .find(|(_, e)| match what {
+                "select" => e.rules.select.is_some(),
+                "insert" => e.rules.insert.is_some(),
+                "update" => e.rules.update.is_some(),
+                "delete" => e.rules.delete.is_some(),
+                "transfer" => e.rules.transfer.is_some(),
+                _ => false,
+            })
+            .map(|(in_table, e)| (in_table, e.key.clone()))
     }
 
     /// The owner column a spec names for `table` (`owner = "owner_id"`).
