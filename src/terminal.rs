@@ -10,8 +10,24 @@ pub fn init(global: &GlobalArgs) {
     }
 }
 
+/// An error already rendered for a person (with its own `error:` headers, snippets and
+/// carets): printed as it is.
+#[derive(Debug)]
+pub struct Rendered(pub String);
+
+impl std::fmt::Display for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Rendered {}
+
 /// `error: <top>` followed by each cause on its own line.
 pub fn render_error(err: &anyhow::Error) -> String {
+    if let Some(rendered) = err.downcast_ref::<Rendered>() {
+        return rendered.0.clone();
+    }
     let red = anstyle::Style::new()
         .bold()
         .fg_color(Some(anstyle::AnsiColor::Red.into()));

@@ -35,7 +35,8 @@ pub fn run(global: &GlobalArgs, args: &TestArgs, out: &mut dyn Write) -> anyhow:
     };
     match &args.output {
         Some(path) => {
-            let mut file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            let mut file = std::fs::File::create(path)
+                .with_context(|| format!("creating {}", path.display()))?;
             report::write(format, &run.cells, &summary, &run.meta, &mut file)?;
         }
         None => report::write(format, &run.cells, &summary, &run.meta, out)?,
@@ -53,7 +54,10 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     for name in &args.identities {
         if !identities.iter().any(|i| &i.name == name) {
             let known: Vec<&str> = identities.iter().map(|i| i.name.as_str()).collect();
-            anyhow::bail!("--identity {name}: no such identity (known: {})", known.join(", "));
+            anyhow::bail!(
+                "--identity {name}: no such identity (known: {})",
+                known.join(", ")
+            );
         }
     }
 
@@ -67,16 +71,29 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     let mut db = Database::open(&project, &opts, &progress)?;
     let schemas = exposed_schemas(&project);
     let relations: Vec<TableRef> = probe::exposed_relations(db.client(), &schemas)?;
-    specs.validate_with(&relations, &identities, &fixtures).map_err(spec_errors)?;
+    specs
+        .validate_with(&relations, &identities, &fixtures)
+        .map_err(spec_errors)?;
     spec::validate_fixtures(&fixtures, &relations, &identities).map_err(spec_errors)?;
     for name in &args.tables {
-        if !relations.iter().any(|t| &t.name == name || &t.to_string() == name) {
-            anyhow::bail!("--table {name}: no such table or view in the exposed schemas ({})", schemas.join(", "));
+        if !relations
+            .iter()
+            .any(|t| &t.name == name || &t.to_string() == name)
+        {
+            anyhow::bail!(
+                "--table {name}: no such table or view in the exposed schemas ({})",
+                schemas.join(", ")
+            );
         }
     }
 
     progress.set("probing");
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2));
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .max(2)
+    });
     let owner_spec = |t: &TableRef| specs.owner_spec(t).cloned();
     let matrix = probe::run(
         &mut db,
@@ -97,7 +114,14 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     meta.postgres = Some(db.server_version.clone());
     meta.duration_ms = Some(started.elapsed().as_millis() as u64);
     meta.allow_unspecified = args.allow_unspecified;
-    Ok(Run { project, identities, specs, matrix, cells, meta })
+    Ok(Run {
+        project,
+        identities,
+        specs,
+        matrix,
+        cells,
+        meta,
+    })
 }
 
 pub fn judge(matrix: &Matrix, specs: &Specs, identities: &[Identity]) -> Vec<Cell> {
@@ -114,9 +138,15 @@ pub fn judge(matrix: &Matrix, specs: &Specs, identities: &[Identity]) -> Vec<Cel
 }
 
 pub fn exposed_schemas(project: &Project) -> Vec<String> {
-    project.api.schemas.iter().filter(|s| s.as_str() != "graphql_public").cloned().collect()
+    project
+        .api
+        .schemas
+        .iter()
+        .filter(|s| s.as_str() != "graphql_public")
+        .cloned()
+        .collect()
 }
 
 fn spec_errors(errors: impl Into<spec::SpecErrors>) -> anyhow::Error {
-    anyhow::anyhow!("{}", errors.into())
+    crate::terminal::Rendered(errors.into().to_string()).into()
 }

@@ -50,6 +50,8 @@ pub struct Column {
     pub generated: bool,
     pub enum_labels: Vec<String>,
     pub max_len: Option<usize>,
+    /// The default expression, when there is one.
+    pub default_expr: Option<String>,
 }
 
 impl Column {
@@ -60,6 +62,20 @@ impl Column {
 
     pub fn writable(&self) -> bool {
         !self.generated && !self.identity
+    }
+
+    /// The default gives every row a fresh value (a sequence, a random uuid).
+    pub fn default_is_unique(&self) -> bool {
+        self.default_expr.as_deref().is_some_and(|d| {
+            [
+                "nextval(",
+                "gen_random_uuid(",
+                "uuid_generate_v",
+                "uuid_generate_v7",
+            ]
+            .iter()
+            .any(|f| d.contains(f))
+        })
     }
 }
 
@@ -98,6 +114,16 @@ pub struct Relation {
 impl Relation {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Columns of a unique key whose default would repeat: a new row must get its own value.
+    pub fn needs_fresh_value(&self, column: &Column) -> bool {
+        column.writable()
+            && column.has_default
+            && !column.default_is_unique()
+            && std::iter::once(&self.primary_key)
+                .chain(&self.uniques)
+                .any(|k| k.contains(&column.name))
     }
 }
 
@@ -152,7 +178,11 @@ impl Catalog {
     }
 }
 
-fn load_relations(client: &mut Client, oids: &[u32], schemas: &[String]) -> Result<Vec<Relation>, postgres::Error> {
+fn load_relations(
+    client: &mut Client,
+    oids: &[u32],
+    schemas: &[String],
+) -> Result<Vec<Relation>, postgres::Error> {
     let mut rels: Vec<Relation> = Vec::new();
     let mut by_oid: HashMap<u32, usize> = HashMap::new();
     for row in client.query(
@@ -161,7 +191,9 @@ fn load_relations(client: &mut Client, oids: &[u32], schemas: &[String]) -> Resu
          where c.oid = any($1) order by n.nspname, c.relname",
         &[&oids],
     )? {
-        let Some(kind) = RelKind::from_char(row.get(3)) else { continue };
+        let Some(kind) = RelKind::from_char(row.get(3)) else {
+            continue;
+        };
         let schema: String = row.get(1);
         by_oid.insert(row.get(0), rels.len());
         rels.push(Relation {
@@ -184,8 +216,10 @@ fn load_relations(client: &mut Client, oids: &[u32], schemas: &[String]) -> Resu
                 a.atthasdef or t.typdefault is not null, a.attidentity <> '', a.attgenerated <> '',
                 coalesce((select array_agg(e.enumlabel::text order by e.enumsortorder) from pg_enum e where e.enumtypid = bt.oid), '{}'),
                 case when bt.typname in ('varchar', 'bpchar') and coalesce(nullif(a.atttypmod, -1), nullif(t.typtypmod, -1)) is not null
-                     then coalesce(nullif(a.atttypmod, -1), t.typtypmod) - 4 end
+                     then coalesce(nullif(a.atttypmod, -1), t.typtypmod) - 4 end,
+                pg_get_expr(d.adbin, d.adrelid)
          from pg_attribute a
+         left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
          join pg_type t on t.oid = a.atttypid
          join pg_type bt on bt.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end
          where a.attrelid = any($1) and a.attnum > 0 and not a.attisdropped
@@ -207,6 +241,7 @@ fn load_relations(client: &mut Client, oids: &[u32], schemas: &[String]) -> Resu
             generated: row.get(9),
             enum_labels: row.get(10),
             max_len: row.get::<_, Option<i32>>(11).map(|n| n.max(1) as usize),
+            default_expr: row.get(12),
         });
     }
     for row in client.query(

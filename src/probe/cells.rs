@@ -13,7 +13,9 @@ use postgres::Client;
 
 use super::catalog::Relation;
 use super::owner::Ownership;
-use super::rows::{insert_sql, key_expr, key_predicate, PlacedRow, RowSpec, Synthesizer, TableState};
+use super::rows::{
+    insert_sql, key_expr, key_predicate, PlacedRow, RowSpec, Synthesizer, TableState,
+};
 use super::values::literal;
 use crate::matrix::{quote_ident, Command, Outcome};
 use crate::spec::Identity;
@@ -102,20 +104,41 @@ pub fn plan<'a>(
     let table = rel.table.qualified();
     let row_based = rel.kind.holds_rows();
     let select_sql = if row_based {
-        format!("select coalesce(string_agg(k, E'\\n'), '') from (select {key} as k from {table} t) s")
+        format!(
+            "select coalesce(string_agg(k, E'\\n'), '') from (select {key} as k from {table} t) s"
+        )
     } else {
         format!("select coalesce(string_agg(to_jsonb(t)::text, E'\\n'), '') from {table} t")
     };
-    probes.push(probe(Command::Select, "rows", String::new(), select_sql, true));
+    probes.push(probe(
+        Command::Select,
+        "rows",
+        String::new(),
+        select_sql,
+        true,
+    ));
 
     if !row_based {
         plan_relation_writes(rel, identity, &mut probes);
-        return Plan { rel, identity, probes };
+        return Plan {
+            rel,
+            identity,
+            probes,
+        };
     }
-    let Some(state) = state else { return Plan { rel, identity, probes } };
+    let Some(state) = state else {
+        return Plan {
+            rel,
+            identity,
+            probes,
+        };
+    };
     let ownership = state.ownership.clone();
     let other = owners.iter().copied().find(|o| o.name != identity.name);
-    let own_row = state.rows.iter().find(|r| r.owner.as_deref() == Some(identity.name.as_str()));
+    let own_row = state
+        .rows
+        .iter()
+        .find(|r| r.owner.as_deref() == Some(identity.name.as_str()));
 
     // INSERT
     if ownership.is_owned() {
@@ -144,52 +167,128 @@ pub fn plan<'a>(
             format!("update {table} as t set {col} = t.{col} where {pred}"),
             false,
         ));
-        probes.push(probe(Command::Delete, &row.label, clear_children(synth, rel, &pred), format!("delete from {table} as t where {pred}"), false));
+        probes.push(probe(
+            Command::Delete,
+            &row.label,
+            clear_children(synth, rel, &pred),
+            format!("delete from {table} as t where {pred}"),
+            false,
+        ));
     }
 
     // Ownership transfer: the identity's own row handed to another owner.
     if let (Some(row), Some(o)) = (own_row, other) {
         probes.push(transfer_probe(synth, rel, &ownership, row, o));
     }
-    Plan { rel, identity, probes }
-}
-
-fn probe(command: Command, target: &str, prelude: String, statement: String, select: bool) -> PlannedProbe {
-    PlannedProbe { command, target: target.to_string(), prelude, statement, select, unbuildable: None }
-}
-
-fn insert_probe(synth: &Synthesizer, rel: &Relation, owner: Option<&Identity>, target: &str, seq: &mut usize) -> PlannedProbe {
-    *seq += 1;
-    let spec = RowSpec { owner, fixed: BTreeMap::new() };
-    match synth.values(rel, &spec, 100_000 + *seq, &HashMap::new(), &HashMap::new(), &HashSet::new()) {
-        Ok(values) => {
-            let prelude = clear_conflicts(rel, &values);
-            probe(Command::Insert, target, prelude, insert_sql(rel, &values, ""), false)
-        }
-        Err(why) => PlannedProbe { unbuildable: Some(why), ..probe(Command::Insert, target, String::new(), String::new(), false) },
+    Plan {
+        rel,
+        identity,
+        probes,
     }
 }
 
-fn transfer_probe(synth: &Synthesizer, rel: &Relation, ownership: &Ownership, row: &PlacedRow, to: &Identity) -> PlannedProbe {
+fn probe(
+    command: Command,
+    target: &str,
+    prelude: String,
+    statement: String,
+    select: bool,
+) -> PlannedProbe {
+    PlannedProbe {
+        command,
+        target: target.to_string(),
+        prelude,
+        statement,
+        select,
+        unbuildable: None,
+    }
+}
+
+fn insert_probe(
+    synth: &Synthesizer,
+    rel: &Relation,
+    owner: Option<&Identity>,
+    target: &str,
+    seq: &mut usize,
+) -> PlannedProbe {
+    *seq += 1;
+    let spec = RowSpec {
+        owner,
+        fixed: BTreeMap::new(),
+    };
+    match synth.values(
+        rel,
+        &spec,
+        100_000 + *seq,
+        &HashMap::new(),
+        &HashMap::new(),
+        &HashSet::new(),
+    ) {
+        Ok(values) => {
+            let prelude = clear_conflicts(rel, &values);
+            probe(
+                Command::Insert,
+                target,
+                prelude,
+                insert_sql(rel, &values, ""),
+                false,
+            )
+        }
+        Err(why) => PlannedProbe {
+            unbuildable: Some(why),
+            ..probe(Command::Insert, target, String::new(), String::new(), false)
+        },
+    }
+}
+
+fn transfer_probe(
+    synth: &Synthesizer,
+    rel: &Relation,
+    ownership: &Ownership,
+    row: &PlacedRow,
+    to: &Identity,
+) -> PlannedProbe {
     let table = rel.table.qualified();
     let pred = key_predicate(rel, &row.key);
     let mut set = BTreeMap::new();
     match ownership {
         Ownership::Column(col) => {
-            let ty = rel.column(col).map(|c| c.sql_type.clone()).unwrap_or_else(|| "uuid".into());
-            set.insert(col.clone(), format!("{}::{ty}", literal(to.sub.as_deref().unwrap_or_default())));
+            let ty = rel
+                .column(col)
+                .map(|c| c.sql_type.clone())
+                .unwrap_or_else(|| "uuid".into());
+            set.insert(
+                col.clone(),
+                format!("{}::{ty}", literal(to.sub.as_deref().unwrap_or_default())),
+            );
         }
         Ownership::Parent { fk, parent } => {
             let fk = &rel.foreign_keys[*fk];
-            let target = synth.states.get(parent).and_then(|s| s.rows.iter().find(|r| r.owner.as_deref() == Some(to.name.as_str())));
+            let target = synth.states.get(parent).and_then(|s| {
+                s.rows
+                    .iter()
+                    .find(|r| r.owner.as_deref() == Some(to.name.as_str()))
+            });
             let Some(target) = target else {
                 return PlannedProbe {
-                    unbuildable: Some(format!("{} has no row owned by {} to move to", parent, to.name)),
-                    ..probe(Command::Update, "transfer", String::new(), String::new(), false)
+                    unbuildable: Some(format!(
+                        "{} has no row owned by {} to move to",
+                        parent, to.name
+                    )),
+                    ..probe(
+                        Command::Update,
+                        "transfer",
+                        String::new(),
+                        String::new(),
+                        false,
+                    )
                 };
             };
             for (c, tc) in fk.columns.iter().zip(&fk.target_columns) {
-                let ty = rel.column(c).map(|c| c.sql_type.clone()).unwrap_or_else(|| "text".into());
+                let ty = rel
+                    .column(c)
+                    .map(|c| c.sql_type.clone())
+                    .unwrap_or_else(|| "text".into());
                 let v = match target.json.get(tc) {
                     Some(serde_json::Value::String(s)) => literal(s),
                     Some(other) => literal(&other.to_string()),
@@ -200,20 +299,52 @@ fn transfer_probe(synth: &Synthesizer, rel: &Relation, ownership: &Ownership, ro
         }
         Ownership::None => {}
     }
-    let assignments: Vec<String> = set.iter().map(|(c, v)| format!("{} = {v}", quote_ident(c))).collect();
+    let assignments: Vec<String> = set
+        .iter()
+        .map(|(c, v)| format!("{} = {v}", quote_ident(c)))
+        .collect();
     let mut prelude = clear_children(synth, rel, &pred);
     prelude.push_str(&clear_conflicts_except(rel, &set, &pred));
-    probe(Command::Update, "transfer", prelude, format!("update {table} as t set {} where {pred}", assignments.join(", ")), false)
+    probe(
+        Command::Update,
+        "transfer",
+        prelude,
+        format!(
+            "update {table} as t set {} where {pred}",
+            assignments.join(", ")
+        ),
+        false,
+    )
 }
 
 /// Writes to views and materialized views: whole-relation statements.
 fn plan_relation_writes(rel: &Relation, _identity: &Identity, probes: &mut Vec<PlannedProbe>) {
     let table = rel.table.qualified();
-    let Some(col) = rel.columns.iter().find(|c| c.writable()) else { return };
+    let Some(col) = rel.columns.iter().find(|c| c.writable()) else {
+        return;
+    };
     let col = quote_ident(&col.name);
-    probes.push(probe(Command::Update, "rows", String::new(), format!("update {table} as t set {col} = t.{col}"), false));
-    probes.push(probe(Command::Delete, "rows", String::new(), format!("delete from {table} as t"), false));
-    probes.push(probe(Command::Insert, "any", String::new(), format!("insert into {table} default values"), false));
+    probes.push(probe(
+        Command::Update,
+        "rows",
+        String::new(),
+        format!("update {table} as t set {col} = t.{col}"),
+        false,
+    ));
+    probes.push(probe(
+        Command::Delete,
+        "rows",
+        String::new(),
+        format!("delete from {table} as t"),
+        false,
+    ));
+    probes.push(probe(
+        Command::Insert,
+        "any",
+        String::new(),
+        format!("insert into {table} default values"),
+        false,
+    ));
 }
 
 /// The column an UPDATE probe sets to itself: a plain data column when there is one, so
@@ -224,7 +355,11 @@ fn touch_column(rel: &Relation, ownership: &Ownership) -> String {
         _ => None,
     };
     let is_key = |name: &str| {
-        rel.primary_key.iter().any(|c| c == name) || rel.foreign_keys.iter().any(|fk| fk.columns.iter().any(|c| c == name))
+        rel.primary_key.iter().any(|c| c == name)
+            || rel
+                .foreign_keys
+                .iter()
+                .any(|fk| fk.columns.iter().any(|c| c == name))
     };
     rel.columns
         .iter()
@@ -244,10 +379,21 @@ fn clear_conflicts(rel: &Relation, values: &BTreeMap<String, String>) -> String 
 fn clear_conflicts_except(rel: &Relation, values: &BTreeMap<String, String>, keep: &str) -> String {
     let mut sql = String::new();
     let table = rel.table.qualified();
-    let keys = std::iter::once(&rel.primary_key).chain(rel.uniques.iter()).filter(|k| !k.is_empty());
+    let keys = std::iter::once(&rel.primary_key)
+        .chain(rel.uniques.iter())
+        .filter(|k| !k.is_empty());
     for key in keys {
-        let Some(vals) = key.iter().map(|c| values.get(c)).collect::<Option<Vec<_>>>() else { continue };
-        let cols: Vec<String> = key.iter().map(|c| format!("t.{}", quote_ident(c))).collect();
+        let Some(vals) = key
+            .iter()
+            .map(|c| values.get(c))
+            .collect::<Option<Vec<_>>>()
+        else {
+            continue;
+        };
+        let cols: Vec<String> = key
+            .iter()
+            .map(|c| format!("t.{}", quote_ident(c)))
+            .collect();
         let vals: Vec<&str> = vals.iter().map(|s| s.as_str()).collect();
         sql.push_str(&format!(
             "delete from {table} as t where ({}) = ({}) and not ({keep}); ",
@@ -271,9 +417,17 @@ fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) -> String {
         if !child.kind.holds_rows() {
             continue;
         }
-        for fk in child.foreign_keys.iter().filter(|fk| fk.target == rel.table && fk.on_delete != 'c') {
+        for fk in child
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.target == rel.table && fk.on_delete != 'c')
+        {
             let cols: Vec<String> = fk.columns.iter().map(|c| quote_ident(c)).collect();
-            let tcols: Vec<String> = fk.target_columns.iter().map(|c| format!("t.{}", quote_ident(c))).collect();
+            let tcols: Vec<String> = fk
+                .target_columns
+                .iter()
+                .map(|c| format!("t.{}", quote_ident(c)))
+                .collect();
             sql.push_str(&format!(
                 "delete from {} where ({}) in (select {} from {table} as t where {pred}); ",
                 child.table.qualified(),
@@ -295,7 +449,11 @@ pub fn execute(client: &mut Client, plan: &Plan) -> Result<Vec<ProbeResult>, pos
     let claims = id.claims.to_string();
     let sub = id.sub.clone().unwrap_or_default();
     let email = id.email.clone().unwrap_or_default();
-    let runnable: Vec<&PlannedProbe> = plan.probes.iter().filter(|p| p.unbuildable.is_none()).collect();
+    let runnable: Vec<&PlannedProbe> = plan
+        .probes
+        .iter()
+        .filter(|p| p.unbuildable.is_none())
+        .collect();
     let preludes: Vec<&str> = runnable.iter().map(|p| p.prelude.as_str()).collect();
     let statements: Vec<&str> = runnable.iter().map(|p| p.statement.as_str()).collect();
     let selects: Vec<bool> = runnable.iter().map(|p| p.select).collect();
@@ -310,26 +468,43 @@ pub fn execute(client: &mut Client, plan: &Plan) -> Result<Vec<ProbeResult>, pos
         let n: i64 = row.get(2);
         let outcome = if ok {
             if n > 0 || runnable[idx].select {
-                Outcome::Allowed { rows: n.max(0) as u64 }
+                Outcome::Allowed {
+                    rows: n.max(0) as u64,
+                }
             } else {
                 Outcome::Filtered
             }
         } else {
-            classify(row.get::<_, Option<String>>(3).unwrap_or_default(), row.get::<_, Option<String>>(4).unwrap_or_default())
+            classify(
+                row.get::<_, Option<String>>(3).unwrap_or_default(),
+                row.get::<_, Option<String>>(4).unwrap_or_default(),
+            )
         };
-        by_index.insert(idx, ProbeResult { outcome, payload: row.get::<_, Option<String>>(5).unwrap_or_default() });
+        by_index.insert(
+            idx,
+            ProbeResult {
+                outcome,
+                payload: row.get::<_, Option<String>>(5).unwrap_or_default(),
+            },
+        );
     }
     let mut out = Vec::with_capacity(plan.probes.len());
     let mut r = 0;
     for p in &plan.probes {
         match &p.unbuildable {
             Some(why) => out.push(ProbeResult {
-                outcome: Outcome::Inconclusive { sqlstate: "rlsgate".into(), message: format!("probe not built: {why}") },
+                outcome: Outcome::Inconclusive {
+                    sqlstate: "rlsgate".into(),
+                    message: format!("probe not built: {why}"),
+                },
                 payload: String::new(),
             }),
             None => {
                 out.push(by_index.remove(&r).unwrap_or(ProbeResult {
-                    outcome: Outcome::Inconclusive { sqlstate: "rlsgate".into(), message: "no result returned".into() },
+                    outcome: Outcome::Inconclusive {
+                        sqlstate: "rlsgate".into(),
+                        message: "no result returned".into(),
+                    },
                     payload: String::new(),
                 }));
                 r += 1;
@@ -358,12 +533,24 @@ mod tests {
     #[test]
     fn classify_tells_rls_from_grants_and_never_calls_constraints_denied() {
         assert!(matches!(
-            classify("42501".into(), "new row violates row-level security policy for table \"t\"".into()),
+            classify(
+                "42501".into(),
+                "new row violates row-level security policy for table \"t\"".into()
+            ),
             Outcome::DeniedRls { .. }
         ));
-        assert!(matches!(classify("42501".into(), "permission denied for table t".into()), Outcome::DeniedPrivilege { .. }));
+        assert!(matches!(
+            classify("42501".into(), "permission denied for table t".into()),
+            Outcome::DeniedPrivilege { .. }
+        ));
         for state in ["23502", "23503", "23505", "23514", "42P17", "P0001"] {
-            assert!(matches!(classify(state.into(), "x".into()), Outcome::Inconclusive { .. }), "{state}");
+            assert!(
+                matches!(
+                    classify(state.into(), "x".into()),
+                    Outcome::Inconclusive { .. }
+                ),
+                "{state}"
+            );
         }
     }
 }

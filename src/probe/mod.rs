@@ -39,7 +39,10 @@ pub enum ProbeError {
 
 impl ProbeError {
     fn db(context: &'static str) -> impl Fn(postgres::Error) -> ProbeError {
-        move |e| ProbeError::Db { context: context.to_string(), message: describe(&e) }
+        move |e| ProbeError::Db {
+            context: context.to_string(),
+            message: describe(&e),
+        }
     }
 }
 
@@ -80,7 +83,10 @@ pub struct Matrix {
 }
 
 /// Lists the relations probing would cover, without touching any data.
-pub fn exposed_relations(client: &mut Client, schemas: &[String]) -> Result<Vec<TableRef>, ProbeError> {
+pub fn exposed_relations(
+    client: &mut Client,
+    schemas: &[String],
+) -> Result<Vec<TableRef>, ProbeError> {
     let catalog = Catalog::load(client, schemas).map_err(ProbeError::db("reading the catalog"))?;
     Ok(catalog.exposed().map(|r| r.table.clone()).collect())
 }
@@ -89,9 +95,12 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
     let external = db.is_external();
     let client = db.client();
     if !external {
-        client.batch_execute("begin").map_err(ProbeError::db("opening the setup transaction"))?;
+        client
+            .batch_execute("begin")
+            .map_err(ProbeError::db("opening the setup transaction"))?;
     }
-    let catalog = Catalog::load(client, opts.schemas).map_err(ProbeError::db("reading the catalog"))?;
+    let catalog =
+        Catalog::load(client, opts.schemas).map_err(ProbeError::db("reading the catalog"))?;
     let ownership = owner::infer_all(&catalog, opts.owner_spec);
     let mut synth = Synthesizer::new(&catalog, &ownership, opts.identities);
     synth.create_users(client)?;
@@ -99,10 +108,15 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
     synth.place_fixtures(client, opts.fixtures)?;
     run_identity_setup(client, opts.identities)?;
     if !external {
-        client.batch_execute("commit").map_err(ProbeError::db("committing the setup"))?;
+        client
+            .batch_execute("commit")
+            .map_err(ProbeError::db("committing the setup"))?;
     }
 
-    let selected: Vec<&Relation> = catalog.exposed().filter(|r| table_selected(&r.table, opts.tables)).collect();
+    let selected: Vec<&Relation> = catalog
+        .exposed()
+        .filter(|r| table_selected(&r.table, opts.tables))
+        .collect();
     let identities: Vec<&Identity> = opts
         .identities
         .iter()
@@ -115,21 +129,42 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
     for rel in &selected {
         let labels = if rel.kind.holds_rows() {
             let state = synth.states.get(&rel.table);
-            state.map(|s| s.rows.iter().map(|r| (r.label.clone(), r.owner.clone())).collect()).unwrap_or_default()
+            state
+                .map(|s| {
+                    s.rows
+                        .iter()
+                        .map(|r| (r.label.clone(), r.owner.clone()))
+                        .collect()
+                })
+                .unwrap_or_default()
         } else {
             let labels = view_rows(client, rel, opts.identities)?;
             view_labels.insert(rel.table.clone(), labels.clone());
             labels
         };
-        let owned = synth.states.get(&rel.table).is_some_and(|s| s.ownership.is_owned());
-        table_rows.push(TableRows { table: rel.table.clone(), labels, owned });
+        let owned = synth
+            .states
+            .get(&rel.table)
+            .is_some_and(|s| s.ownership.is_owned());
+        table_rows.push(TableRows {
+            table: rel.table.clone(),
+            labels,
+            owned,
+        });
     }
 
     let mut seq = 0;
     let mut plans: Vec<Plan> = Vec::new();
     for rel in &selected {
         for id in &identities {
-            plans.push(cells::plan(&synth, rel, synth.states.get(&rel.table), id, &owners, &mut seq));
+            plans.push(cells::plan(
+                &synth,
+                rel,
+                synth.states.get(&rel.table),
+                id,
+                &owners,
+                &mut seq,
+            ));
         }
     }
 
@@ -137,13 +172,26 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
     let mut observations = Vec::new();
     for (plan, results) in plans.iter().zip(results) {
         let state = synth.states.get(&plan.rel.table);
-        observations.extend(observe(plan, &results, state.map(|s| &s.rows[..]), state.and_then(|s| s.error.as_deref()), opts.identities));
+        observations.extend(observe(
+            plan,
+            &results,
+            state.map(|s| &s.rows[..]),
+            state.and_then(|s| s.error.as_deref()),
+            opts.identities,
+        ));
     }
-    Ok(Matrix { relations: selected.iter().map(|r| r.table.clone()).collect(), rows: table_rows, observations })
+    Ok(Matrix {
+        relations: selected.iter().map(|r| r.table.clone()).collect(),
+        rows: table_rows,
+        observations,
+    })
 }
 
 fn table_selected(table: &TableRef, filter: &[String]) -> bool {
-    filter.is_empty() || filter.iter().any(|f| *f == table.name || *f == table.to_string() || *f == table.display_name())
+    filter.is_empty()
+        || filter
+            .iter()
+            .any(|f| *f == table.name || *f == table.to_string() || *f == table.display_name())
 }
 
 fn run_identity_setup(client: &mut Client, identities: &[Identity]) -> Result<(), ProbeError> {
@@ -153,9 +201,10 @@ fn run_identity_setup(client: &mut Client, identities: &[Identity]) -> Result<()
                 .replace("{sub}", id.sub.as_deref().unwrap_or_default())
                 .replace("{email}", id.email.as_deref().unwrap_or_default())
                 .replace("{name}", &id.name);
-            client
-                .batch_execute(&sql)
-                .map_err(|e| ProbeError::Setup { identity: id.name.clone(), message: describe(&e) })?;
+            client.batch_execute(&sql).map_err(|e| ProbeError::Setup {
+                identity: id.name.clone(),
+                message: describe(&e),
+            })?;
         }
     }
     Ok(())
@@ -163,17 +212,30 @@ fn run_identity_setup(client: &mut Client, identities: &[Identity]) -> Result<()
 
 /// Labels for the rows a view or materialized view shows the superuser: the identity whose
 /// user id appears in the row, else `public`.
-fn view_rows(client: &mut Client, rel: &Relation, identities: &[Identity]) -> Result<BTreeMap<String, Option<String>>, ProbeError> {
-    let sql = format!("select coalesce(string_agg(to_jsonb(t)::text, E'\\n'), '') from {} t", rel.table.qualified());
+fn view_rows(
+    client: &mut Client,
+    rel: &Relation,
+    identities: &[Identity],
+) -> Result<BTreeMap<String, Option<String>>, ProbeError> {
+    let sql = format!(
+        "select coalesce(string_agg(to_jsonb(t)::text, E'\\n'), '') from {} t",
+        rel.table.qualified()
+    );
     let text: String = match client.query_one(&sql, &[]) {
         Ok(row) => row.get(0),
         Err(_) => String::new(),
     };
-    Ok(label_json_rows(&text, identities).into_iter().map(|l| (l.clone(), owner_of_label(&l, identities))).collect())
+    Ok(label_json_rows(&text, identities)
+        .into_iter()
+        .map(|l| (l.clone(), owner_of_label(&l, identities)))
+        .collect())
 }
 
 fn owner_of_label(label: &str, identities: &[Identity]) -> Option<String> {
-    identities.iter().find(|i| i.name == label).map(|i| i.name.clone())
+    identities
+        .iter()
+        .find(|i| i.name == label)
+        .map(|i| i.name.clone())
 }
 
 fn label_json_rows(text: &str, identities: &[Identity]) -> BTreeSet<String> {
@@ -183,7 +245,11 @@ fn label_json_rows(text: &str, identities: &[Identity]) -> BTreeSet<String> {
             identities
                 .iter()
                 .filter(|i| i.owns_rows())
-                .find(|i| i.sub.as_deref().is_some_and(|s| line.contains(&format!("\"{s}\""))))
+                .find(|i| {
+                    i.sub
+                        .as_deref()
+                        .is_some_and(|s| line.contains(&format!("\"{s}\"")))
+                })
                 .map(|i| i.name.clone())
                 .unwrap_or_else(|| PUBLIC.to_string())
         })
@@ -192,8 +258,13 @@ fn label_json_rows(text: &str, identities: &[Identity]) -> BTreeSet<String> {
 
 /// Runs every plan: on parallel connections to our own cluster, or on the one rolled-back
 /// transaction of a `--db-url` database.
-fn execute_plans(db: &mut Database, plans: &[Plan], jobs: usize) -> Result<Vec<Vec<ProbeResult>>, ProbeError> {
-    let slots: Vec<Mutex<Option<Vec<ProbeResult>>>> = plans.iter().map(|_| Mutex::new(None)).collect();
+fn execute_plans(
+    db: &mut Database,
+    plans: &[Plan],
+    jobs: usize,
+) -> Result<Vec<Vec<ProbeResult>>, ProbeError> {
+    let slots: Vec<Mutex<Option<Vec<ProbeResult>>>> =
+        plans.iter().map(|_| Mutex::new(None)).collect();
     if db.is_external() {
         let client = db.client();
         prepare_connection(client)?;
@@ -210,7 +281,8 @@ fn execute_plans(db: &mut Database, plans: &[Plan], jobs: usize) -> Result<Vec<V
                 .expect("own cluster")
                 .map_err(ProbeError::db("opening a probe connection"))?;
             prepare_connection(&mut c)?;
-            c.batch_execute("begin").map_err(ProbeError::db("opening a probe transaction"))?;
+            c.batch_execute("begin")
+                .map_err(ProbeError::db("opening a probe transaction"))?;
             clients.push(c);
         }
         let next = AtomicUsize::new(0);
@@ -227,7 +299,10 @@ fn execute_plans(db: &mut Database, plans: &[Plan], jobs: usize) -> Result<Vec<V
                     match cells::execute(&mut client, &plans[i]) {
                         Ok(r) => *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r),
                         Err(e) => {
-                            failure.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(ProbeError::db("running probes")(e));
+                            failure
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .get_or_insert(ProbeError::db("running probes")(e));
                             next.store(plans.len(), Ordering::Relaxed);
                         }
                     }
@@ -238,7 +313,14 @@ fn execute_plans(db: &mut Database, plans: &[Plan], jobs: usize) -> Result<Vec<V
             return Err(e);
         }
     }
-    Ok(slots.into_iter().map(|s| s.into_inner().unwrap_or_else(|p| p.into_inner()).unwrap_or_default()).collect())
+    Ok(slots
+        .into_iter()
+        .map(|s| {
+            s.into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .unwrap_or_default()
+        })
+        .collect())
 }
 
 fn prepare_connection(client: &mut Client) -> Result<(), ProbeError> {
@@ -257,8 +339,11 @@ fn observe(
     identities: &[Identity],
 ) -> Vec<Observation> {
     let rel = plan.rel;
-    let key_labels: HashMap<&str, &str> =
-        rows.unwrap_or_default().iter().map(|r| (r.key.as_str(), r.label.as_str())).collect();
+    let key_labels: HashMap<&str, &str> = rows
+        .unwrap_or_default()
+        .iter()
+        .map(|r| (r.key.as_str(), r.label.as_str()))
+        .collect();
     let mut out = Vec::new();
     for command in Command::ALL {
         let mut obs = Observation {
@@ -271,11 +356,21 @@ fn observe(
             transfer: false,
             probes: Vec::new(),
         };
-        for (p, r) in plan.probes.iter().zip(results).filter(|(p, _)| p.command == command) {
+        for (p, r) in plan
+            .probes
+            .iter()
+            .zip(results)
+            .filter(|(p, _)| p.command == command)
+        {
             let allowed = r.outcome.is_allowed();
             match (command, p.target.as_str()) {
                 (Command::Select, _) if rel.kind.holds_rows() => {
-                    obs.reached = r.payload.lines().filter_map(|k| key_labels.get(k)).map(|l| l.to_string()).collect();
+                    obs.reached = r
+                        .payload
+                        .lines()
+                        .filter_map(|k| key_labels.get(k))
+                        .map(|l| l.to_string())
+                        .collect();
                 }
                 (Command::Select, _) => obs.reached = label_json_rows(&r.payload, identities),
                 (Command::Insert, "own") | (Command::Insert, "any") => obs.insert_own = allowed,
@@ -286,12 +381,18 @@ fn observe(
                 }
                 _ => {}
             }
-            obs.probes.push(Probe { target: p.target.clone(), outcome: r.outcome.clone() });
+            obs.probes.push(Probe {
+                target: p.target.clone(),
+                outcome: r.outcome.clone(),
+            });
         }
         if let Some(err) = setup_error {
             obs.probes.push(Probe {
                 target: "setup".into(),
-                outcome: Outcome::Inconclusive { sqlstate: "rlsgate".into(), message: err.to_string() },
+                outcome: Outcome::Inconclusive {
+                    sqlstate: "rlsgate".into(),
+                    message: err.to_string(),
+                },
             });
         }
         out.push(obs);

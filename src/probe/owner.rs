@@ -22,25 +22,43 @@ impl Ownership {
     }
 }
 
-const OWNER_NAMES: [&str; 10] =
-    ["user_id", "owner_id", "created_by", "author_id", "profile_id", "account_id", "creator_id", "owner", "user", "uid"];
+const OWNER_NAMES: [&str; 10] = [
+    "user_id",
+    "owner_id",
+    "created_by",
+    "author_id",
+    "profile_id",
+    "account_id",
+    "creator_id",
+    "owner",
+    "user",
+    "uid",
+];
 
 fn is_auth_users(t: &TableRef) -> bool {
     t.schema == "auth" && t.name == "users"
 }
 
 /// Ownership for every relation, in catalog order. `declared` gives spec overrides.
-pub fn infer_all(catalog: &Catalog, declared: &dyn Fn(&TableRef) -> Option<OwnerSpec>) -> Vec<Ownership> {
+pub fn infer_all(
+    catalog: &Catalog,
+    declared: &dyn Fn(&TableRef) -> Option<OwnerSpec>,
+) -> Vec<Ownership> {
     let mut result: Vec<Option<Ownership>> = vec![None; catalog.relations.len()];
     for (i, rel) in catalog.relations.iter().enumerate() {
         let via = |col: &str| {
             rel.foreign_keys
                 .iter()
                 .position(|fk| fk.columns.iter().any(|c| c == col))
-                .map(|fk| Ownership::Parent { fk, parent: rel.foreign_keys[fk].target.clone() })
+                .map(|fk| Ownership::Parent {
+                    fk,
+                    parent: rel.foreign_keys[fk].target.clone(),
+                })
         };
         match declared(&rel.table) {
-            Some(OwnerSpec::Column(col)) if rel.column(&col).is_some() => result[i] = Some(Ownership::Column(col)),
+            Some(OwnerSpec::Column(col)) if rel.column(&col).is_some() => {
+                result[i] = Some(Ownership::Column(col))
+            }
             Some(OwnerSpec::Via(col)) if via(&col).is_some() => result[i] = via(&col),
             Some(OwnerSpec::Nobody) => result[i] = Some(Ownership::None),
             _ => {}
@@ -61,17 +79,25 @@ pub fn infer_all(catalog: &Catalog, declared: &dyn Fn(&TableRef) -> Option<Owner
             }
             let mut best: Option<(bool, usize)> = None;
             for (k, fk) in rel.foreign_keys.iter().enumerate() {
-                let Some(pi) = catalog.relations.iter().position(|r| r.table == fk.target) else { continue };
+                let Some(pi) = catalog.relations.iter().position(|r| r.table == fk.target) else {
+                    continue;
+                };
                 if pi == i || !matches!(result[pi], Some(ref o) if o.is_owned()) {
                     continue;
                 }
-                let required = fk.columns.iter().all(|c| rel.column(c).is_some_and(|c| c.not_null));
+                let required = fk
+                    .columns
+                    .iter()
+                    .all(|c| rel.column(c).is_some_and(|c| c.not_null));
                 if best.is_none_or(|(req, _)| required && !req) {
                     best = Some((required, k));
                 }
             }
             if let Some((_, k)) = best {
-                result[i] = Some(Ownership::Parent { fk: k, parent: rel.foreign_keys[k].target.clone() });
+                result[i] = Some(Ownership::Parent {
+                    fk: k,
+                    parent: rel.foreign_keys[k].target.clone(),
+                });
                 changed = true;
             }
         }
@@ -79,7 +105,10 @@ pub fn infer_all(catalog: &Catalog, declared: &dyn Fn(&TableRef) -> Option<Owner
             break;
         }
     }
-    result.into_iter().map(|o| o.unwrap_or(Ownership::None)).collect()
+    result
+        .into_iter()
+        .map(|o| o.unwrap_or(Ownership::None))
+        .collect()
 }
 
 fn direct_owner(rel: &Relation, catalog: &Catalog) -> Option<String> {
@@ -89,7 +118,9 @@ fn direct_owner(rel: &Relation, catalog: &Catalog) -> Option<String> {
     let user_fks: Vec<&str> = rel
         .foreign_keys
         .iter()
-        .filter(|fk| fk.columns.len() == 1 && references_user(&fk.target, &fk.target_columns, catalog))
+        .filter(|fk| {
+            fk.columns.len() == 1 && references_user(&fk.target, &fk.target_columns, catalog)
+        })
         .map(|fk| fk.columns[0].as_str())
         .collect();
     let by_name = |cands: &[&str]| -> Option<String> {
@@ -107,13 +138,19 @@ fn direct_owner(rel: &Relation, catalog: &Catalog) -> Option<String> {
     if let Some(c) = user_fks.first() {
         return Some(c.to_string());
     }
-    let uuid_cols: Vec<&str> =
-        rel.columns.iter().filter(|c| c.base_type == "uuid" && !is_fk_column(rel, &c.name)).map(|c| c.name.as_str()).collect();
+    let uuid_cols: Vec<&str> = rel
+        .columns
+        .iter()
+        .filter(|c| c.base_type == "uuid" && !is_fk_column(rel, &c.name))
+        .map(|c| c.name.as_str())
+        .collect();
     by_name(&uuid_cols)
 }
 
 fn is_fk_column(rel: &Relation, col: &str) -> bool {
-    rel.foreign_keys.iter().any(|fk| fk.columns.iter().any(|c| c == col))
+    rel.foreign_keys
+        .iter()
+        .any(|fk| fk.columns.iter().any(|c| c == col))
 }
 
 /// The target is `auth.users(id)`, or a table whose primary key is itself a reference to it
@@ -122,7 +159,12 @@ fn references_user(target: &TableRef, cols: &[String], catalog: &Catalog) -> boo
     if is_auth_users(target) {
         return cols.len() == 1 && cols[0] == "id";
     }
-    let Some(parent) = catalog.get(target) else { return false };
+    let Some(parent) = catalog.get(target) else {
+        return false;
+    };
     parent.primary_key == cols
-        && parent.foreign_keys.iter().any(|fk| fk.columns == parent.primary_key && is_auth_users(&fk.target))
+        && parent
+            .foreign_keys
+            .iter()
+            .any(|fk| fk.columns == parent.primary_key && is_auth_users(&fk.target))
 }

@@ -40,7 +40,11 @@ pub fn key_expr(rel: &Relation) -> String {
     if rel.primary_key.is_empty() {
         "(t.tableoid::oid::int8::text || ':' || t.ctid::text)".to_string()
     } else {
-        let cols: Vec<String> = rel.primary_key.iter().map(|c| format!("t.{}", quote_ident(c))).collect();
+        let cols: Vec<String> = rel
+            .primary_key
+            .iter()
+            .map(|c| format!("t.{}", quote_ident(c)))
+            .collect();
         format!("row({})::text", cols.join(", "))
     }
 }
@@ -65,12 +69,26 @@ pub struct RowSpec<'s> {
 }
 
 impl<'a> Synthesizer<'a> {
-    pub fn new(catalog: &'a Catalog, ownership: &'a [Ownership], identities: &'a [Identity]) -> Self {
-        Synthesizer { catalog, ownership, identities, states: HashMap::new(), seq: 0 }
+    pub fn new(
+        catalog: &'a Catalog,
+        ownership: &'a [Ownership],
+        identities: &'a [Identity],
+    ) -> Self {
+        Synthesizer {
+            catalog,
+            ownership,
+            identities,
+            states: HashMap::new(),
+            seq: 0,
+        }
     }
 
     pub fn ownership_of(&self, table: &TableRef) -> &Ownership {
-        let i = self.catalog.relations.iter().position(|r| &r.table == table);
+        let i = self
+            .catalog
+            .relations
+            .iter()
+            .position(|r| &r.table == table);
         i.map(|i| &self.ownership[i]).unwrap_or(&Ownership::None)
     }
 
@@ -88,11 +106,27 @@ impl<'a> Synthesizer<'a> {
         for id in self.owners() {
             let sub = id.sub.as_deref().unwrap_or_default();
             let claims = &id.claims;
-            let email = id.email.clone().unwrap_or_else(|| format!("{}@example.test", id.name));
-            let app = claims.get("app_metadata").cloned().unwrap_or(Json::Object(Default::default()));
-            let user = claims.get("user_metadata").cloned().unwrap_or(Json::Object(Default::default()));
-            let anonymous = claims.get("is_anonymous").and_then(Json::as_bool).unwrap_or(false);
-            let role = if as_auth_admin { "set local role supabase_auth_admin;" } else { "" };
+            let email = id
+                .email
+                .clone()
+                .unwrap_or_else(|| format!("{}@example.test", id.name));
+            let app = claims
+                .get("app_metadata")
+                .cloned()
+                .unwrap_or(Json::Object(Default::default()));
+            let user = claims
+                .get("user_metadata")
+                .cloned()
+                .unwrap_or(Json::Object(Default::default()));
+            let anonymous = claims
+                .get("is_anonymous")
+                .and_then(Json::as_bool)
+                .unwrap_or(false);
+            let role = if as_auth_admin {
+                "set local role supabase_auth_admin;"
+            } else {
+                ""
+            };
             let sql = format!(
                 "savepoint rlsgate_user; {role}
                  insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
@@ -110,7 +144,10 @@ impl<'a> Synthesizer<'a> {
             );
             if let Err(e) = client.batch_execute(&sql) {
                 let _ = client.batch_execute("rollback to savepoint rlsgate_user; reset role;");
-                return Err(ProbeError::Signup { identity: id.name.clone(), message: super::describe(&e) });
+                return Err(ProbeError::Signup {
+                    identity: id.name.clone(),
+                    message: super::describe(&e),
+                });
             }
         }
         Ok(())
@@ -124,7 +161,11 @@ impl<'a> Synthesizer<'a> {
                 continue;
             }
             let ownership = self.ownership[idx].clone();
-            let mut state = TableState { ownership: ownership.clone(), rows: Vec::new(), error: None };
+            let mut state = TableState {
+                ownership: ownership.clone(),
+                rows: Vec::new(),
+                error: None,
+            };
             if rel.table.schema == "auth" && rel.table.name == "users" {
                 state.rows = self.adopt(client, rel, &ownership)?;
                 self.states.insert(rel.table.clone(), state);
@@ -139,17 +180,28 @@ impl<'a> Synthesizer<'a> {
                 Vec::new()
             };
             for owner in wanted {
-                let label = owner.map(|o| o.name.clone()).unwrap_or_else(|| PUBLIC.to_string());
+                let label = owner
+                    .map(|o| o.name.clone())
+                    .unwrap_or_else(|| PUBLIC.to_string());
                 if state.rows.iter().any(|r| r.label == label) {
                     continue;
                 }
-                match self.insert(client, rel, &RowSpec { owner, fixed: BTreeMap::new() }) {
+                match self.insert(
+                    client,
+                    rel,
+                    &RowSpec {
+                        owner,
+                        fixed: BTreeMap::new(),
+                    },
+                ) {
                     Ok(mut row) => {
                         row.label = label;
                         state.rows.push(row);
                     }
                     Err(message) => {
-                        state.error.get_or_insert(format!("could not synthesize a row owned by {label}: {message}"));
+                        state.error.get_or_insert(format!(
+                            "could not synthesize a row owned by {label}: {message}"
+                        ));
                     }
                 }
             }
@@ -160,7 +212,12 @@ impl<'a> Synthesizer<'a> {
 
     /// Rows already there for our identities (made by signup triggers), and for ownerless
     /// tables any rows the migrations seeded.
-    fn adopt(&self, client: &mut Client, rel: &Relation, ownership: &Ownership) -> Result<Vec<PlacedRow>, ProbeError> {
+    fn adopt(
+        &self,
+        client: &mut Client,
+        rel: &Relation,
+        ownership: &Ownership,
+    ) -> Result<Vec<PlacedRow>, ProbeError> {
         let key = key_expr(rel);
         let table = rel.table.qualified();
         let mut rows = Vec::new();
@@ -173,14 +230,25 @@ impl<'a> Synthesizer<'a> {
                         quote_ident(col),
                         literal(sub)
                     );
-                    for r in client.query(&sql, &[]).map_err(ProbeError::db("reading existing rows"))? {
-                        rows.push(placed(id.name.clone(), Some(id.name.clone()), r.get(0), r.get(1)));
+                    for r in client
+                        .query(&sql, &[])
+                        .map_err(ProbeError::db("reading existing rows"))?
+                    {
+                        rows.push(placed(
+                            id.name.clone(),
+                            Some(id.name.clone()),
+                            r.get(0),
+                            r.get(1),
+                        ));
                     }
                 }
             }
             Ownership::None => {
                 let sql = format!("select {key}, to_jsonb(t)::text from {table} t limit 20");
-                for r in client.query(&sql, &[]).map_err(ProbeError::db("reading existing rows"))? {
+                for r in client
+                    .query(&sql, &[])
+                    .map_err(ProbeError::db("reading existing rows"))?
+                {
                     rows.push(placed(PUBLIC.into(), None, r.get(0), r.get(1)));
                 }
             }
@@ -190,7 +258,12 @@ impl<'a> Synthesizer<'a> {
     }
 
     /// Inserts one row as the superuser, repairing values from the errors Postgres gives.
-    pub fn insert(&mut self, client: &mut Client, rel: &Relation, spec: &RowSpec) -> Result<PlacedRow, String> {
+    pub fn insert(
+        &mut self,
+        client: &mut Client,
+        rel: &Relation,
+        spec: &RowSpec,
+    ) -> Result<PlacedRow, String> {
         let mut attempts: HashMap<String, usize> = HashMap::new();
         let mut hints: HashMap<String, Vec<String>> = HashMap::new();
         let mut forced: HashSet<String> = HashSet::new();
@@ -198,20 +271,40 @@ impl<'a> Synthesizer<'a> {
         for _ in 0..10 {
             self.seq += 1;
             let values = self.values(rel, spec, self.seq, &attempts, &hints, &forced)?;
-            let sql = insert_sql(rel, &values, &format!("{}, to_jsonb(t)::text", key_expr(rel)));
-            client.batch_execute("savepoint rlsgate_row").map_err(|e| e.to_string())?;
+            let sql = insert_sql(
+                rel,
+                &values,
+                &format!("{}, to_jsonb(t)::text", key_expr(rel)),
+            );
+            client
+                .batch_execute("savepoint rlsgate_row")
+                .map_err(|e| e.to_string())?;
             match client.query_one(&sql, &[]) {
                 Ok(row) => {
-                    client.batch_execute("release savepoint rlsgate_row").map_err(|e| e.to_string())?;
-                    return Ok(placed(String::new(), spec.owner.map(|o| o.name.clone()), row.get(0), row.get(1)));
+                    client
+                        .batch_execute("release savepoint rlsgate_row")
+                        .map_err(|e| e.to_string())?;
+                    return Ok(placed(
+                        String::new(),
+                        spec.owner.map(|o| o.name.clone()),
+                        row.get(0),
+                        row.get(1),
+                    ));
                 }
                 Err(e) => {
-                    client.batch_execute("rollback to savepoint rlsgate_row").map_err(|e| e.to_string())?;
+                    client
+                        .batch_execute("rollback to savepoint rlsgate_row")
+                        .map_err(|e| e.to_string())?;
                     last = super::describe(&e);
-                    let Some(db) = e.as_db_error() else { return Err(last) };
+                    let Some(db) = e.as_db_error() else {
+                        return Err(last);
+                    };
                     match db.code().code() {
                         "23514" => {
-                            let check = rel.checks.iter().find(|c| Some(c.name.as_str()) == db.constraint());
+                            let check = rel
+                                .checks
+                                .iter()
+                                .find(|c| Some(c.name.as_str()) == db.constraint());
                             let Some(check) = check else { return Err(last) };
                             for col in &check.columns {
                                 forced.insert(col.clone());
@@ -254,10 +347,15 @@ impl<'a> Synthesizer<'a> {
         if let Ownership::Column(col) = ownership {
             if !values.contains_key(col) {
                 if let Some(sub) = spec.owner.and_then(|o| o.sub.as_deref()) {
-                    let ty = rel.column(col).map(|c| c.sql_type.as_str()).unwrap_or("uuid");
+                    let ty = rel
+                        .column(col)
+                        .map(|c| c.sql_type.as_str())
+                        .unwrap_or("uuid");
                     values.insert(col.clone(), format!("{}::{ty}", literal(sub)));
                 } else if rel.column(col).is_some_and(|c| c.required()) {
-                    return Err(format!("{col} is required and an identity without a user id owns nothing"));
+                    return Err(format!(
+                        "{col} is required and an identity without a user id owns nothing"
+                    ));
                 }
             }
         }
@@ -266,12 +364,18 @@ impl<'a> Synthesizer<'a> {
                 continue;
             }
             let is_owner_fk = matches!(ownership, Ownership::Parent { fk: f, .. } if *f == k);
-            let required = fk.columns.iter().any(|c| rel.column(c).is_some_and(|c| c.not_null));
+            let required = fk
+                .columns
+                .iter()
+                .any(|c| rel.column(c).is_some_and(|c| c.not_null));
             let parent = self.parent_row(&fk.target, spec.owner, is_owner_fk);
             match parent {
                 Some(p) => {
                     for (c, tc) in fk.columns.iter().zip(&fk.target_columns) {
-                        let ty = rel.column(c).map(|c| c.sql_type.clone()).unwrap_or_else(|| "text".into());
+                        let ty = rel
+                            .column(c)
+                            .map(|c| c.sql_type.clone())
+                            .unwrap_or_else(|| "text".into());
                         let v = match p.json.get(tc) {
                             Some(Json::String(s)) => literal(s),
                             Some(Json::Null) | None => "null".to_string(),
@@ -281,7 +385,11 @@ impl<'a> Synthesizer<'a> {
                     }
                 }
                 None if required || is_owner_fk => {
-                    return Err(format!("no row in {} to reference from {}", fk.target, fk.columns.join(", ")));
+                    return Err(format!(
+                        "no row in {} to reference from {}",
+                        fk.target,
+                        fk.columns.join(", ")
+                    ));
                 }
                 None => {}
             }
@@ -291,7 +399,7 @@ impl<'a> Synthesizer<'a> {
             if values.contains_key(&col.name) || !col.writable() {
                 continue;
             }
-            if col.required() || forced.contains(&col.name) {
+            if col.required() || forced.contains(&col.name) || rel.needs_fresh_value(col) {
                 let attempt = attempts.get(&col.name).copied().unwrap_or(0);
                 let no_hints = Vec::new();
                 let h = hints.get(&col.name).unwrap_or(&no_hints);
@@ -303,56 +411,93 @@ impl<'a> Synthesizer<'a> {
 
     /// A row of `table` to reference: the owner's own when there is one, else a public
     /// row, else (unless ownership must follow) anyone's.
-    fn parent_row(&self, table: &TableRef, owner: Option<&Identity>, must_match: bool) -> Option<&PlacedRow> {
+    fn parent_row(
+        &self,
+        table: &TableRef,
+        owner: Option<&Identity>,
+        must_match: bool,
+    ) -> Option<&PlacedRow> {
         let state = self.states.get(table)?;
         if let Some(o) = owner {
-            if let Some(r) = state.rows.iter().find(|r| r.owner.as_deref() == Some(o.name.as_str())) {
+            if let Some(r) = state
+                .rows
+                .iter()
+                .find(|r| r.owner.as_deref() == Some(o.name.as_str()))
+            {
                 return Some(r);
             }
         }
         if must_match && owner.is_some() {
             return None;
         }
-        state
-            .rows
-            .iter()
-            .find(|r| r.owner.is_none())
-            .or_else(|| if must_match { None } else { state.rows.first() })
+        state.rows.iter().find(|r| r.owner.is_none()).or_else(|| {
+            if must_match {
+                None
+            } else {
+                state.rows.first()
+            }
+        })
     }
 
     /// Inserts the rows a person pinned in `fixtures/`.
-    pub fn place_fixtures(&mut self, client: &mut Client, fixtures: &[FixtureRow]) -> Result<(), ProbeError> {
+    pub fn place_fixtures(
+        &mut self,
+        client: &mut Client,
+        fixtures: &[FixtureRow],
+    ) -> Result<(), ProbeError> {
         for f in fixtures {
             let Some(rel) = self.catalog.get(&f.table) else {
-                return Err(ProbeError::Fixture { label: f.label.clone(), message: format!("no table {}", f.table) });
+                return Err(ProbeError::Fixture {
+                    label: f.label.clone(),
+                    message: format!("no table {}", f.table),
+                });
             };
             let owner = match &f.owner {
-                Some(name) => Some(self.identities.iter().find(|i| &i.name == name).ok_or_else(|| ProbeError::Fixture {
-                    label: f.label.clone(),
-                    message: format!("unknown identity {name}"),
-                })?),
+                Some(name) => Some(
+                    self.identities
+                        .iter()
+                        .find(|i| &i.name == name)
+                        .ok_or_else(|| ProbeError::Fixture {
+                            label: f.label.clone(),
+                            message: format!("unknown identity {name}"),
+                        })?,
+                ),
                 None => None,
             };
             let values = f
                 .resolved_values(self.identities)
-                .map_err(|e| ProbeError::Fixture { label: f.label.clone(), message: e.to_string() })?;
+                .map_err(|e| ProbeError::Fixture {
+                    label: f.label.clone(),
+                    message: e.to_string(),
+                })?;
             let mut fixed = BTreeMap::new();
             for (col, value) in &values {
-                let ty = rel.column(col).map(|c| c.sql_type.clone()).ok_or_else(|| ProbeError::Fixture {
-                    label: f.label.clone(),
-                    message: format!("{} has no column {col}", f.table),
+                let ty = rel.column(col).map(|c| c.sql_type.clone()).ok_or_else(|| {
+                    ProbeError::Fixture {
+                        label: f.label.clone(),
+                        message: format!("{} has no column {col}", f.table),
+                    }
                 })?;
                 fixed.insert(col.clone(), format!("{}::{ty}", fixture_literal(value)));
             }
             let row = self
                 .insert(client, rel, &RowSpec { owner, fixed })
-                .map_err(|message| ProbeError::Fixture { label: f.label.clone(), message })?;
-            let state = self.states.entry(f.table.clone()).or_insert_with(|| TableState {
-                ownership: Ownership::None,
-                rows: Vec::new(),
-                error: None,
+                .map_err(|message| ProbeError::Fixture {
+                    label: f.label.clone(),
+                    message,
+                })?;
+            let state = self
+                .states
+                .entry(f.table.clone())
+                .or_insert_with(|| TableState {
+                    ownership: Ownership::None,
+                    rows: Vec::new(),
+                    error: None,
+                });
+            state.rows.push(PlacedRow {
+                label: f.label.clone(),
+                ..row
             });
-            state.rows.push(PlacedRow { label: f.label.clone(), ..row });
         }
         Ok(())
     }
@@ -363,18 +508,31 @@ fn placed(label: String, owner: Option<String>, key: String, json: String) -> Pl
         Ok(Json::Object(m)) => m,
         _ => Default::default(),
     };
-    PlacedRow { label, owner, key, json }
+    PlacedRow {
+        label,
+        owner,
+        key,
+        json,
+    }
 }
 
 pub fn insert_sql(rel: &Relation, values: &BTreeMap<String, String>, returning: &str) -> String {
     let table = rel.table.qualified();
-    let ret = if returning.is_empty() { String::new() } else { format!(" returning {returning}") };
+    let ret = if returning.is_empty() {
+        String::new()
+    } else {
+        format!(" returning {returning}")
+    };
     if values.is_empty() {
         return format!("insert into {table} as t default values{ret}");
     }
     let cols: Vec<String> = values.keys().map(|c| quote_ident(c)).collect();
     let vals: Vec<&str> = values.values().map(String::as_str).collect();
-    format!("insert into {table} as t ({}) values ({}){ret}", cols.join(", "), vals.join(", "))
+    format!(
+        "insert into {table} as t ({}) values ({}){ret}",
+        cols.join(", "),
+        vals.join(", ")
+    )
 }
 
 fn fixture_literal(value: &Json) -> String {

@@ -13,7 +13,14 @@ pub fn stable_uuid(key: &str) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 pub fn literal(text: &str) -> String {
@@ -23,20 +30,32 @@ pub fn literal(text: &str) -> String {
 /// A value for `column` in row number `seq` of table `table_key`; `attempt` > 0 asks for an
 /// alternative after a CHECK rejected the previous one. `hints` are literals taken from the
 /// failing CHECK's definition.
-pub fn generate(table_key: &str, column: &Column, seq: usize, attempt: usize, hints: &[String]) -> String {
+pub fn generate(
+    table_key: &str,
+    column: &Column,
+    seq: usize,
+    attempt: usize,
+    hints: &[String],
+) -> String {
     let cast = &column.sql_type;
     if let Some(hint) = attempt.checked_sub(1).and_then(|i| hints.get(i)) {
         return format!("{hint}::{cast}");
     }
     if column.type_kind == 'e' {
         let labels = &column.enum_labels;
-        let pick = labels.get(attempt.saturating_sub(hints.len()) % labels.len().max(1)).cloned().unwrap_or_default();
+        let pick = labels
+            .get(attempt.saturating_sub(hints.len()) % labels.len().max(1))
+            .cloned()
+            .unwrap_or_default();
         return format!("{}::{cast}", literal(&pick));
     }
     let base = column.base_type.as_str();
     let n = seq + 1;
     let v = match base {
-        "uuid" => literal(&stable_uuid(&format!("{table_key}.{}.{seq}.{attempt}", column.name))),
+        "uuid" => literal(&stable_uuid(&format!(
+            "{table_key}.{}.{seq}.{attempt}",
+            column.name
+        ))),
         "bool" => (if attempt % 2 == 0 { "false" } else { "true" }).to_string(),
         "int2" | "int4" | "int8" | "numeric" | "float4" | "float8" | "money" | "oid" => {
             let candidates = [n as i64, 0, 1, 100, 1000, -1];
@@ -54,7 +73,9 @@ pub fn generate(table_key: &str, column: &Column, seq: usize, attempt: usize, hi
         "point" => "'(0,0)'".to_string(),
         "bit" | "varbit" => "'1'".to_string(),
         _ if column.category == 'A' => "'{}'".to_string(),
-        _ if column.category == 'S' || base == "citext" => literal(&text_value(table_key, column, seq, attempt)),
+        _ if column.category == 'S' || base == "citext" => {
+            literal(&text_value(table_key, column, seq, attempt))
+        }
         _ => literal(&n.to_string()),
     };
     format!("{v}::{cast}")
@@ -62,8 +83,22 @@ pub fn generate(table_key: &str, column: &Column, seq: usize, attempt: usize, hi
 
 fn text_value(table_key: &str, column: &Column, seq: usize, attempt: usize) -> String {
     let name = column.name.to_ascii_lowercase();
-    let tag = format!("{}{}", seq + 1, if attempt > 0 { format!("x{attempt}") } else { String::new() });
-    let short_table: String = table_key.rsplit('.').next().unwrap_or(table_key).chars().take(12).collect();
+    let tag = format!(
+        "{}{}",
+        seq + 1,
+        if attempt > 0 {
+            format!("x{attempt}")
+        } else {
+            String::new()
+        }
+    );
+    let short_table: String = table_key
+        .rsplit('.')
+        .next()
+        .unwrap_or(table_key)
+        .chars()
+        .take(12)
+        .collect();
     let mut v = if name.contains("email") {
         format!("{short_table}{tag}@example.test")
     } else if name.contains("url") || name.contains("link") || name.contains("website") {
@@ -76,7 +111,14 @@ fn text_value(table_key: &str, column: &Column, seq: usize, attempt: usize) -> S
         format!("{} {tag}", column.name)
     };
     if let Some(max) = column.max_len {
-        v = v.chars().rev().take(max).collect::<Vec<_>>().into_iter().rev().collect();
+        v = v
+            .chars()
+            .rev()
+            .take(max)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
     }
     v
 }
@@ -101,8 +143,13 @@ pub fn check_hints(definition: &str) -> Vec<String> {
                 text.push(d);
             }
             out.push(literal(&text));
-        } else if c.is_ascii_digit() && !definition[..i].ends_with(|p: char| p.is_alphanumeric() || p == '_') {
-            let num: String = definition[i..].chars().take_while(|d| d.is_ascii_digit() || *d == '.').collect();
+        } else if c.is_ascii_digit()
+            && !definition[..i].ends_with(|p: char| p.is_alphanumeric() || p == '_')
+        {
+            let num: String = definition[i..]
+                .chars()
+                .take_while(|d| d.is_ascii_digit() || *d == '.')
+                .collect();
             for _ in 1..num.len() {
                 chars.next();
             }
@@ -131,7 +178,9 @@ mod tests {
 
     #[test]
     fn check_hints_reads_literals_and_numbers() {
-        let hints = check_hints("CHECK ((status = ANY (ARRAY['draft'::text, 'it''s'::text])) AND (n >= 5))");
+        let hints = check_hints(
+            "CHECK ((status = ANY (ARRAY['draft'::text, 'it''s'::text])) AND (n >= 5))",
+        );
         assert!(hints.contains(&"'draft'".to_string()));
         assert!(hints.contains(&"'it''s'".to_string()));
         assert!(hints.contains(&"5".to_string()));
