@@ -43,9 +43,12 @@ fn projects() -> Vec<PathBuf> {
 }
 
 fn migrations_dir(project: &Path) -> Option<PathBuf> {
-    [project.join("supabase/migrations"), project.join("migrations")]
-        .into_iter()
-        .find(|d| d.is_dir())
+    [
+        project.join("supabase/migrations"),
+        project.join("migrations"),
+    ]
+    .into_iter()
+    .find(|d| d.is_dir())
 }
 
 fn name(project: &Path) -> String {
@@ -276,7 +279,10 @@ fn every_project_passes_its_specs() {
 #[test]
 fn every_project_plants_enough_regressions() {
     for project in projects() {
-        if WITHOUT_REGRESSIONS.iter().any(|p| project == repo().join(p)) {
+        if WITHOUT_REGRESSIONS
+            .iter()
+            .any(|p| project == repo().join(p))
+        {
             continue;
         }
         let files = regressions(&project);
@@ -316,7 +322,10 @@ fn every_regression_fails_on_the_cell_it_names() {
         let copy = with_regression(project, regression);
         let run = rlsgate_test(copy.path());
         if run.code != Some(1) || run.json.is_none() {
-            return Some(format!("{label}: wanted exit 1 with JSON; {}", run.describe()));
+            return Some(format!(
+                "{label}: wanted exit 1 with JSON; {}",
+                run.describe()
+            ));
         }
         let failed: Vec<Cell> = run.cells_with_outcome("fail").collect();
         let missing: Vec<String> = expected
