@@ -69,7 +69,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     let opts = OpenOptions {
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
-        migrate_external: true,
+        migrate_external: args.migrate,
         seed: false,
     };
     let t_open = Instant::now();

@@ -28,6 +28,7 @@ language plpgsql as $fn$
 declare
   i int;
   cnt bigint;
+  stage text;
   out_text text;
   err_state text;
   err_msg text;
@@ -35,14 +36,17 @@ declare
 begin
   for i in 1 .. coalesce(array_length(p_statements, 1), 0) loop
     begin
+      stage := 'prelude';
       if p_preludes[i] <> '' then
         execute p_preludes[i];
       end if;
+      stage := 'impersonation';
       perform set_config('role', p_role, true);
       perform set_config('request.jwt.claims', p_claims, true);
       perform set_config('request.jwt.claim.sub', p_sub, true);
       perform set_config('request.jwt.claim.role', p_claim_role, true);
       perform set_config('request.jwt.claim.email', p_email, true);
+      stage := 'statement';
       if p_selects[i] then
         execute p_statements[i] into out_text;
         cnt := 0;
@@ -57,6 +61,8 @@ begin
       idx := i;
       if err_state = 'RLSG0' then
         ok := true; n := err_detail::bigint; state := null; msg := null; payload := err_msg;
+      elsif stage <> 'statement' then
+        ok := false; n := 0; state := 'setup'; msg := 'probe ' || stage || ' failed (' || err_state || '): ' || err_msg; payload := null;
       else
         ok := false; n := 0; state := err_state; msg := err_msg; payload := null;
       end if;
@@ -370,6 +376,14 @@ fn touch_column(rel: &Relation, ownership: &Ownership) -> String {
         .unwrap_or_else(|| rel.columns[0].name.clone())
 }
 
+/// Foreign-key and trigger enforcement off while a prelude clears rows, where the connection
+/// may do that (a superuser); elsewhere the deletes run with enforcement on, and a refusal
+/// makes the probe inconclusive.
+const REPLICA_ON: &str =
+    "select set_config('session_replication_role', 'replica', true) from pg_roles where rolname = current_user and rolsuper; ";
+const REPLICA_OFF: &str =
+    "select set_config('session_replication_role', 'origin', true) from pg_roles where rolname = current_user and rolsuper;";
+
 /// Superuser SQL removing rows that would collide with `values` on a unique key, with
 /// foreign-key and trigger enforcement off (`session_replication_role = replica`).
 fn clear_conflicts(rel: &Relation, values: &BTreeMap<String, String>) -> String {
@@ -404,7 +418,7 @@ fn clear_conflicts_except(rel: &Relation, values: &BTreeMap<String, String>, kee
     if sql.is_empty() {
         sql
     } else {
-        format!("set local session_replication_role = replica; {sql}set local session_replication_role = origin;")
+        format!("{REPLICA_ON}{sql}{REPLICA_OFF}")
     }
 }
 
@@ -439,7 +453,7 @@ fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) -> String {
     if sql.is_empty() {
         sql
     } else {
-        format!("set local session_replication_role = replica; {sql}set local session_replication_role = origin;")
+        format!("{REPLICA_ON}{sql}{REPLICA_OFF}")
     }
 }
 
