@@ -196,13 +196,15 @@ fn sigterm_leaves_nothing(signal: i32) {
         .arg(dir.path())
         .arg("db")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+    // Keep stdout open: a closed pipe would end `rlsgate db` before the signal does.
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(lines.next().unwrap().unwrap().starts_with("psql "));
     assert!(
         first.starts_with("postgresql://postgres@/postgres?host="),
         "{first}"
@@ -226,15 +228,16 @@ fn sigterm_leaves_nothing(signal: i32) {
     // SAFETY: signalling the child we spawned.
     unsafe { libc::kill(child.id() as i32, signal) };
     let status = child.wait().unwrap();
-    assert!(
-        status.code().is_some(),
-        "killed by signal instead of exiting: {status:?}"
-    );
+    let stderr = stderr.join().unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(
         !pid_alive(postmaster),
         "postgres {postmaster} outlived rlsgate"
     );
-    assert!(!std::path::Path::new(&host).exists(), "{host} left behind");
+    assert!(
+        !std::path::Path::new(&host).exists(),
+        "{host} left behind: {stderr}"
+    );
 }
 
 #[test]

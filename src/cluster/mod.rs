@@ -171,7 +171,7 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         drop(self.server.take());
-        let _ = std::fs::remove_dir_all(&self.run_dir);
+        cleanup::remove_dir(&self.run_dir);
     }
 }
 
