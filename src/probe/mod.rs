@@ -285,32 +285,70 @@ fn execute_plans(
                 .map_err(ProbeError::db("opening a probe transaction"))?;
             clients.push(c);
         }
+        // One table per work unit: probes of one table never wait on each other.
+        let mut units: Vec<Vec<usize>> = Vec::new();
+        for (i, plan) in plans.iter().enumerate() {
+            match units.last_mut() {
+                Some(u) if plans[u[0]].rel.table == plan.rel.table => u.push(i),
+                _ => units.push(vec![i]),
+            }
+        }
         let next = AtomicUsize::new(0);
         let failure: Mutex<Option<ProbeError>> = Mutex::new(None);
+        let mut survivors: Vec<Client> = Vec::new();
         std::thread::scope(|scope| {
-            for mut client in clients {
-                let (next, slots, failure) = (&next, &slots, &failure);
-                scope.spawn(move || loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= plans.len() {
-                        let _ = client.batch_execute("rollback");
-                        break;
-                    }
-                    match cells::execute(&mut client, &plans[i]) {
-                        Ok(r) => *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r),
-                        Err(e) => {
-                            failure
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .get_or_insert(ProbeError::db("running probes")(e));
-                            next.store(plans.len(), Ordering::Relaxed);
+            let handles: Vec<_> = clients
+                .into_iter()
+                .map(|mut client| {
+                    let (next, slots, failure, units) = (&next, &slots, &failure, &units);
+                    scope.spawn(move || {
+                        loop {
+                            let u = next.fetch_add(1, Ordering::Relaxed);
+                            if u >= units.len() {
+                                break;
+                            }
+                            for &i in &units[u] {
+                                match cells::execute(&mut client, &plans[i]) {
+                                    Ok(r) => {
+                                        *slots[i].lock().unwrap_or_else(|p| p.into_inner()) =
+                                            Some(r)
+                                    }
+                                    Err(e) => {
+                                        failure
+                                            .lock()
+                                            .unwrap_or_else(|p| p.into_inner())
+                                            .get_or_insert(ProbeError::db("running probes")(e));
+                                        next.store(units.len(), Ordering::Relaxed);
+                                    }
+                                }
+                            }
                         }
-                    }
-                });
-            }
+                        client
+                    })
+                })
+                .collect();
+            survivors = handles.into_iter().filter_map(|h| h.join().ok()).collect();
         });
         if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
             return Err(e);
+        }
+        // Probes that lost a lock race to a probe on another connection are re-run alone.
+        if let Some(client) = survivors.first_mut() {
+            for (i, plan) in plans.iter().enumerate() {
+                let mut slot = slots[i].lock().unwrap_or_else(|p| p.into_inner());
+                if slot
+                    .as_ref()
+                    .is_some_and(|r| r.iter().any(|r| r.outcome.is_lock_conflict()))
+                {
+                    *slot = Some(
+                        cells::execute(client, plan)
+                            .map_err(ProbeError::db("re-running probes"))?,
+                    );
+                }
+            }
+        }
+        for mut client in survivors {
+            let _ = client.batch_execute("rollback");
         }
     }
     Ok(slots
@@ -326,6 +364,12 @@ fn execute_plans(
 fn prepare_connection(client: &mut Client) -> Result<(), ProbeError> {
     client
         .batch_execute("set statement_timeout = '10s'; set client_min_messages = error;")
+        .and_then(|_| {
+            client.batch_execute(
+                "do $$ begin if (select rolsuper from pg_roles where rolname = current_user) \
+                 then set deadlock_timeout = '20ms'; end if; end $$",
+            )
+        })
         .and_then(|_| client.batch_execute(cells::PROBE_FUNCTION))
         .map_err(ProbeError::db("installing the probe function"))
 }

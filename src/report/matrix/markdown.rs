@@ -61,7 +61,7 @@ pub fn write(
             if cell.detail.is_empty() {
                 writeln!(out)?;
             } else {
-                writeln!(out, ". {}", text(&cell.detail))?;
+                writeln!(out, ": {}", text(&cell.detail))?;
             }
         }
     }

@@ -119,12 +119,31 @@ impl<'a> Grid<'a> {
 /// `✓ own`, `✗ own → all`, `? all`, `! own → ?`: the compact cell text of the grid views.
 pub(crate) fn cell_text(cell: &Cell) -> String {
     use crate::verdict::CellOutcome::*;
+    let (expected, actual) = (short_scope(&cell.expected), short_scope(&cell.actual));
     match cell.outcome {
-        Pass => format!("✓ {}", cell.expected),
-        Fail => format!("✗ {} → {}", cell.expected, cell.actual),
-        Unspecified => format!("? {}", cell.actual),
-        Inconclusive => format!("! {} → ?", cell.expected),
+        Pass => format!("✓ {expected}"),
+        Fail => format!("✗ {expected} → {actual}"),
+        Unspecified => format!("? {actual}"),
+        Inconclusive if cell.expected == "unspecified" => "! ?".to_string(),
+        Inconclusive => format!("! {expected} → ?"),
     }
+}
+
+/// A label set of more than three labels shows the first three and how many more.
+fn short_scope(text: &str) -> String {
+    let Some(inner) = text.strip_prefix('{').and_then(|t| t.split_once('}')) else {
+        return text.to_string();
+    };
+    let (labels, rest) = inner;
+    let labels: Vec<&str> = labels.split(", ").collect();
+    if labels.len() <= 3 {
+        return text.to_string();
+    }
+    format!(
+        "{{{}, +{}}}{rest}",
+        labels[..3].join(", "),
+        labels.len() - 3
+    )
 }
 
 /// Colour only when the process-wide choice allows it, NO_COLOR is unset and stdout is a

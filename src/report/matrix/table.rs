@@ -112,14 +112,24 @@ pub fn write_styled(
                 cell.identity,
                 cell.command
             );
-            let head = paint(Style::new().fg_color(Some(ansi(outcome))), &head);
-            match outcome {
-                CellOutcome::Fail => writeln!(
-                    out,
-                    "  {head}: expected {}, got {}",
-                    cell.expected, cell.actual
-                )?,
-                _ => writeln!(out, "  {head}: expected {}", cell.expected)?,
+            let what = match outcome {
+                CellOutcome::Fail => format!("expected {}, got {}", cell.expected, cell.actual),
+                _ => format!("expected {}", cell.expected),
+            };
+            let style = Style::new().fg_color(Some(ansi(outcome)));
+            let first = wrap(&format!("{head}: {what}"), usize::from(WIDTH) - 2);
+            for (i, line) in first.iter().enumerate() {
+                if i == 0 {
+                    let rest = line.strip_prefix(head.as_str()).unwrap_or(line);
+                    let painted = if line.starts_with(head.as_str()) {
+                        format!("{}{rest}", paint(style, &head))
+                    } else {
+                        line.clone()
+                    };
+                    writeln!(out, "  {painted}")?;
+                } else {
+                    writeln!(out, "    {line}")?;
+                }
             }
             for line in wrap(&cell.detail, usize::from(WIDTH) - 6) {
                 writeln!(out, "      {line}")?;
