@@ -182,11 +182,12 @@ impl Run {
     }
 }
 
-fn rlsgate_test(project: &Path) -> Run {
+fn rlsgate_test(project: &Path, tables: &[&str]) -> Run {
     let out = Command::new(BIN)
         .arg("--project")
         .arg(project)
         .args(["--quiet", "--color", "never", "test", "--format", "json"])
+        .args(tables.iter().flat_map(|t| ["--table", t]))
         .output()
         .expect("rlsgate runs");
     Run {
@@ -262,7 +263,7 @@ fn every_project_passes_its_specs() {
         projects.len()
     );
     let problems: Vec<String> = in_parallel(&projects, |p| {
-        let run = rlsgate_test(p);
+        let run = rlsgate_test(p, &[]);
         let hole = CAUGHT_BY_LINT
             .iter()
             .find(|(project, _, _)| name(p) == *project);
@@ -360,7 +361,10 @@ fn every_regression_fails_on_the_cell_it_names() {
             Err(why) => return Some(format!("{label}: {why}")),
         };
         let copy = with_regression(project, regression);
-        let run = rlsgate_test(copy.path());
+        let mut tables: Vec<&str> = expected.iter().map(|c| c.table.as_str()).collect();
+        tables.sort_unstable();
+        tables.dedup();
+        let run = rlsgate_test(copy.path(), &tables);
         if run.code != Some(1) || run.json.is_none() {
             return Some(format!(
                 "{label}: wanted exit 1 with JSON; {}",
@@ -415,4 +419,81 @@ fn expect_fail_headers_are_read_strictly() {
     assert!(expectations("select 1;").is_err());
     assert!(expectations("-- expect-fail: table=a identity=anon command=truncate").is_err());
     assert!(expectations("-- expect-fail: table=a command=select").is_err());
+}
+
+fn rlsgate_lint(project: &Path) -> (Option<i32>, Value, String) {
+    let out = Command::new(BIN)
+        .arg("--project")
+        .arg(project)
+        .args([
+            "--quiet", "--color", "never", "lint", "--db", "--format", "json",
+        ])
+        .output()
+        .expect("rlsgate runs");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (
+        out.status.code(),
+        json,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn exec_sql_hole_is_caught_and_the_fixed_variant_is_clean() {
+    let (code, json, stderr) = rlsgate_lint(&repo().join("examples/agent-creator"));
+    assert_eq!(code, Some(1), "lint exit code; stderr: {stderr}\n{json:#}");
+    let hole = json["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["rule"] == "security-definer-executable" && d["severity"] == "error");
+    let hole = hole.unwrap_or_else(|| panic!("no security-definer-executable error:\n{json:#}"));
+    assert_eq!(hole["object"], "public.exec_sql(text)", "{hole:#}");
+    assert!(
+        hole["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("supabase/migrations/20240301000000_exec_sql.sql")),
+        "{hole:#}"
+    );
+    assert!(
+        hole["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("anon"),
+        "{hole:#}"
+    );
+
+    let (code, json, stderr) = rlsgate_lint(&repo().join("examples/agent-creator-fixed"));
+    assert_eq!(code, Some(0), "lint exit code; stderr: {stderr}\n{json:#}");
+}
+
+#[test]
+fn every_other_project_is_lint_clean() {
+    let projects: Vec<PathBuf> = projects()
+        .into_iter()
+        .filter(|p| !WITHOUT_REGRESSIONS.iter().any(|w| *p == repo().join(w)))
+        .collect();
+    let problems: Vec<String> = in_parallel(&projects, |p| {
+        let (code, json, stderr) = rlsgate_lint(p);
+        let findings = json["diagnostics"].as_array().map_or(usize::MAX, Vec::len);
+        (code != Some(0) || findings != 0).then(|| {
+            format!(
+                "{}: exit {code:?}, {} finding(s)\n{json:#}\n{stderr}",
+                name(p),
+                if findings == usize::MAX {
+                    "no JSON".to_string()
+                } else {
+                    findings.to_string()
+                }
+            )
+        })
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    assert!(
+        problems.is_empty(),
+        "lint findings:\n{}",
+        problems.join("\n")
+    );
 }
