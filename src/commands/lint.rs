@@ -1,8 +1,106 @@
 use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 
 use crate::cli::{GlobalArgs, LintArgs};
+use crate::lint::{self, Baseline, Config, Diagnostic, Severity, Sources};
+use crate::report::lint as report;
 use crate::Status;
 
-pub fn run(_global: &GlobalArgs, _args: &LintArgs, _out: &mut dyn Write) -> anyhow::Result<Status> {
-    anyhow::bail!("`rlsgate lint` is not built yet")
+/// The threshold of `--fail-on`: a severity, or `never`.
+fn fail_threshold(value: &str) -> anyhow::Result<Option<Severity>> {
+    if value.eq_ignore_ascii_case("never") || value.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    value
+        .parse()
+        .map(Some)
+        .map_err(|e: lint::diagnostic::UnknownSeverity| {
+            anyhow::anyhow!("--fail-on: {e}, or `never`")
+        })
+}
+
+fn shown(path: &Path) -> PathBuf {
+    path.strip_prefix("./").unwrap_or(path).to_path_buf()
+}
+
+pub fn run(global: &GlobalArgs, args: &LintArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let fail_on = fail_threshold(&args.fail_on)?;
+    let config = Config::load(&global.project, args.config.as_deref())?;
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+        let dir = lint::default_migrations_dir(&global.project).with_context(|| {
+            format!(
+                "no migrations found in {}: looked for supabase/migrations/ and migrations/; pass SQL files or directories, or --project DIR",
+                global.project.display()
+            )
+        })?;
+        vec![shown(&dir)]
+    } else {
+        args.paths.clone()
+    };
+    let files = lint::collect_files(&paths)?;
+    let (sources, mut diagnostics) = lint::read_files(&files)?;
+    let output = lint::lint_sources(sources, &config);
+    diagnostics = lint::finalize(diagnostics, &config, &[]);
+    diagnostics.extend(output.diagnostics);
+    let mut sources = output.analysis.sources.clone();
+
+    if args.db {
+        let (catalog, catalog_sources) = catalog_findings(global, &config)?;
+        diagnostics.retain(|d| {
+            lint::registry::find(d.rule).is_none_or(|r| r.scope == lint::registry::Scope::Static)
+        });
+        diagnostics.extend(catalog);
+        for f in catalog_sources.files {
+            if sources.get(&f.path).is_none() {
+                sources.files.push(f);
+            }
+        }
+    }
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+
+    if let Some(path) = &args.write_baseline {
+        std::fs::write(path, Baseline::of(&diagnostics).to_json())
+            .with_context(|| format!("writing baseline {}", path.display()))?;
+    }
+    if let Some(path) = &args.baseline {
+        diagnostics = Baseline::read(path)?.new_findings(diagnostics);
+    }
+
+    let style = report::Style {
+        color: anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never,
+    };
+    report::write(args.format, out, &diagnostics, &sources, style)?;
+    let failing = fail_on.is_some_and(|t| diagnostics.iter().any(|d| d.severity >= t));
+    Ok(if failing {
+        Status::Findings
+    } else {
+        Status::Clean
+    })
+}
+
+/// Migrate the project into a throwaway database and lint its catalog; findings point at the
+/// migration files through provenance. The catalog is the ground truth: with `--db`, rules that
+/// run on both keep only their catalog findings.
+fn catalog_findings(
+    global: &GlobalArgs,
+    config: &Config,
+) -> anyhow::Result<(Vec<Diagnostic>, Sources)> {
+    use crate::migrate::{Database, OpenOptions};
+    use crate::project::Project;
+    let project = Project::load(&global.project)?;
+    let progress = crate::terminal::Progress::new(global.quiet);
+    let opts = OpenOptions {
+        db_url: global.db_url.clone(),
+        no_cache: global.no_cache,
+        migrate_external: true,
+        seed: false,
+    };
+    let mut db = Database::open(&project, &opts, &progress)?;
+    progress.set("linting the catalog");
+    let result =
+        lint::lint_migrated(&project, db.client(), config).context("linting the migrated catalog");
+    progress.finish();
+    result
 }

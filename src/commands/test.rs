@@ -68,7 +68,9 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
         migrate_external: true,
         seed: false,
     };
+    let t_open = Instant::now();
     let mut db = Database::open(&project, &opts, &progress)?;
+    crate::terminal::timing("start + migrate", t_open);
     let schemas = exposed_schemas(&project);
     let relations: Vec<TableRef> = probe::exposed_relations(db.client(), &schemas)?;
     specs
@@ -95,6 +97,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
             .max(2)
     });
     let owner_spec = |t: &TableRef| specs.owner_spec(t).cloned();
+    let t_probe = Instant::now();
     let matrix = probe::run(
         &mut db,
         &ProbeOptions {
@@ -108,6 +111,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
         },
     )?;
     progress.finish();
+    crate::terminal::timing("synthesize + probe", t_probe);
 
     let cells = judge(&matrix, &specs, &identities);
     let mut meta = RunMeta::new(global.project.display().to_string());

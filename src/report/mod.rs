@@ -1,3 +1,4 @@
 //! Reporters: one folder or file per format, each writing to `impl io::Write`.
 
+pub mod lint;
 pub mod matrix;

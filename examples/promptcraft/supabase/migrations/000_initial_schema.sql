@@ -102,7 +102,7 @@ create table public.api_providers (
 create table public.api_configurations (
   id uuid primary key default extensions.uuid_generate_v4(),
   user_id uuid not null references auth.users (id) on delete cascade,
-  provider varchar(50) not null default 'openai',
+  provider varchar(50) not null,
   api_key_encrypted text not null default '',
   is_active boolean not null default true,
   is_validated boolean not null default false,
@@ -228,7 +228,7 @@ create table public.feedback (
 
 create table public.feedback_analytics (
   id uuid primary key default extensions.uuid_generate_v4(),
-  day date not null unique default current_date,
+  day date not null unique,
   total_count integer not null default 0,
   open_count integer not null default 0,
   average_rating numeric(3, 2),

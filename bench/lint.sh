@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Static lint throughput: generate a migration set of ~100,000 lines (tables, RLS, policies,
+# functions, views, grants, DO blocks) and time `rlsgate lint` on it. Target: <= 0.5 s.
+#
+#   bench/lint.sh [LINES] [RUNS]      (builds the release binary first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+lines=${1:-100000}
+runs=${2:-5}
+cargo build --release --quiet
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+python3 - "$dir" "$lines" <<'PY'
+import sys, os
+out, target = sys.argv[1], int(sys.argv[2])
+block = '''create table public.t{i} (
+  id uuid primary key default gen_random_uuid(),
+  owner uuid not null references auth.users (id),
+  title text not null check (char_length(title) < 200),
+  body text,
+  created_at timestamptz not null default now()
+);
+create index t{i}_owner on public.t{i} (owner);
+alter table public.t{i} enable row level security;
+create policy "t{i} read" on public.t{i} for select to authenticated
+  using ((select auth.uid()) = owner);
+create policy "t{i} write" on public.t{i} for insert to authenticated
+  with check (auth.uid() = owner);
+create or replace function public.f{i}(p_id uuid)
+returns text
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v text; -- a comment; with a semicolon
+begin
+  select title into v from public.t{i} where id = p_id and body <> 'it''s; fine';
+  return v;
+end;
+$$;
+revoke execute on function public.f{i}(uuid) from public, anon;
+create view public.v{i} with (security_invoker = true) as
+  select id, title from public.t{i} where created_at > now() - interval '1 day';
+do $$ begin perform 1; end $$;
+/* block comment /* nested */ ; */
+'''
+per = block.count('\n')
+files = 100
+n = 0
+i = 0
+for f in range(files):
+    with open(os.path.join(out, f"{f:05}_m.sql"), "w") as fh:
+        while n < target * (f + 1) // files:
+            fh.write(block.format(i=i))
+            n += per
+            i += 1
+print(f"{n} lines, {i} blocks, {files} files", file=sys.stderr)
+PY
+bytes=$(cat "$dir"/*.sql | wc -c)
+echo "input: $(cat "$dir"/*.sql | wc -l) lines, $bytes bytes"
+best=999
+for _ in $(seq "$runs"); do
+  start=$(date +%s.%N)
+  ./target/release/rlsgate lint "$dir" --format json --fail-on never > "$dir/out.json"
+  end=$(date +%s.%N)
+  t=$(echo "$end - $start" | bc -l)
+  printf 'run: %.3f s\n' "$t"
+  best=$(echo "if ($t < $best) $t else $best" | bc -l)
+done
+printf 'best: %.3f s (target <= 0.5 s); findings: %s\n' "$best" "$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['diagnostics']))" "$dir/out.json")"

@@ -1,0 +1,297 @@
+//! What the migrations produced, as far as the rules care: relations with their RLS state and
+//! API grants, policies, functions, extensions. Built from the files (static) or from the
+//! catalog; the rules read only this.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::sql::names::QualifiedName;
+
+/// The roles PostgREST switches to for requests.
+pub const API_ROLES: [&str; 2] = ["anon", "authenticated"];
+
+/// A byte range in one of the analysed files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Site {
+    pub file: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RelKind {
+    Table,
+    PartitionedTable,
+    ForeignTable,
+    View,
+    MaterializedView,
+}
+
+impl RelKind {
+    pub fn noun(self) -> &'static str {
+        match self {
+            RelKind::Table => "table",
+            RelKind::PartitionedTable => "partitioned table",
+            RelKind::ForeignTable => "foreign table",
+            RelKind::View => "view",
+            RelKind::MaterializedView => "materialized view",
+        }
+    }
+
+    pub fn has_rls(self) -> bool {
+        matches!(self, RelKind::Table | RelKind::PartitionedTable)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Privilege {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+    References,
+    Trigger,
+}
+
+impl Privilege {
+    pub const TABLE_ALL: [Privilege; 7] = [
+        Privilege::Select,
+        Privilege::Insert,
+        Privilege::Update,
+        Privilege::Delete,
+        Privilege::Truncate,
+        Privilege::References,
+        Privilege::Trigger,
+    ];
+    pub const DML: [Privilege; 4] = [
+        Privilege::Select,
+        Privilege::Insert,
+        Privilege::Update,
+        Privilege::Delete,
+    ];
+
+    pub fn parse(word: &str) -> Option<Privilege> {
+        Some(match word.to_ascii_lowercase().as_str() {
+            "select" => Privilege::Select,
+            "insert" => Privilege::Insert,
+            "update" => Privilege::Update,
+            "delete" => Privilege::Delete,
+            "truncate" => Privilege::Truncate,
+            "references" => Privilege::References,
+            "trigger" => Privilege::Trigger,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Relation {
+    pub name: QualifiedName,
+    pub kind: RelKind,
+    pub created: Option<Site>,
+    pub rls_enabled: bool,
+    pub rls_forced: bool,
+    pub rls_enabled_at: Option<Site>,
+    pub rls_disabled_at: Option<Site>,
+    /// RLS was enabled on an earlier table of the same name that was dropped since.
+    pub rls_enabled_on_dropped: Option<Site>,
+    /// Privileges per role (`public` for PUBLIC).
+    pub privileges: BTreeMap<String, BTreeSet<Privilege>>,
+    /// Where TRUNCATE (or ALL) was granted to a role, when known.
+    pub truncate_granted_at: BTreeMap<String, Option<Site>>,
+    /// Views: `security_invoker = true`.
+    pub security_invoker: bool,
+    /// Views: the relations the query reads.
+    pub references: Vec<QualifiedName>,
+    /// The last statement that created or altered it.
+    pub last_altered: Option<Site>,
+}
+
+impl Relation {
+    pub fn new(name: QualifiedName, kind: RelKind, created: Option<Site>) -> Self {
+        Relation {
+            name,
+            kind,
+            created,
+            rls_enabled: false,
+            rls_forced: false,
+            rls_enabled_at: None,
+            rls_disabled_at: None,
+            rls_enabled_on_dropped: None,
+            privileges: BTreeMap::new(),
+            truncate_granted_at: BTreeMap::new(),
+            security_invoker: false,
+            references: Vec::new(),
+            last_altered: created,
+        }
+    }
+
+    /// Roles among anon/authenticated/PUBLIC holding `privilege`.
+    pub fn api_roles_with(&self, privilege: Privilege) -> Vec<&str> {
+        ["anon", "authenticated", "public"]
+            .into_iter()
+            .filter(|r| {
+                self.privileges
+                    .get(*r)
+                    .is_some_and(|p| p.contains(&privilege))
+            })
+            .collect()
+    }
+
+    /// anon, authenticated or PUBLIC can read or write it through the API.
+    pub fn api_reachable(&self) -> bool {
+        Privilege::DML
+            .iter()
+            .any(|p| !self.api_roles_with(*p).is_empty())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PolicyCommand {
+    All,
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+impl PolicyCommand {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyCommand::All => "ALL",
+            PolicyCommand::Select => "SELECT",
+            PolicyCommand::Insert => "INSERT",
+            PolicyCommand::Update => "UPDATE",
+            PolicyCommand::Delete => "DELETE",
+        }
+    }
+
+    /// The commands a policy for `self` applies to.
+    pub fn expand(self) -> &'static [PolicyCommand] {
+        match self {
+            PolicyCommand::All => &[
+                PolicyCommand::Select,
+                PolicyCommand::Insert,
+                PolicyCommand::Update,
+                PolicyCommand::Delete,
+            ],
+            PolicyCommand::Select => &[PolicyCommand::Select],
+            PolicyCommand::Insert => &[PolicyCommand::Insert],
+            PolicyCommand::Update => &[PolicyCommand::Update],
+            PolicyCommand::Delete => &[PolicyCommand::Delete],
+        }
+    }
+
+    pub fn writes(self) -> bool {
+        self != PolicyCommand::Select
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub table: QualifiedName,
+    pub name: String,
+    pub permissive: bool,
+    pub command: PolicyCommand,
+    /// Lower-case role names; `public` when the policy has no TO clause.
+    pub roles: Vec<String>,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+    pub site: Option<Site>,
+}
+
+impl Policy {
+    /// The policy applies to anon or authenticated requests.
+    pub fn applies_to_api(&self) -> bool {
+        self.roles
+            .iter()
+            .any(|r| r == "public" || API_ROLES.contains(&r.as_str()))
+    }
+
+    pub fn applies_to(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role || r == "public")
+    }
+
+    pub fn expressions(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.using
+            .as_deref()
+            .map(|e| ("USING", e))
+            .into_iter()
+            .chain(self.with_check.as_deref().map(|e| ("WITH CHECK", e)))
+    }
+
+    pub fn label(&self) -> String {
+        format!("policy \"{}\" on {}", self.name, self.table)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub name: QualifiedName,
+    /// Argument types as written, e.g. `text, integer`.
+    pub args: String,
+    pub arity: usize,
+    pub security_definer: bool,
+    pub search_path_set: bool,
+    pub language: String,
+    pub body: String,
+    pub returns_trigger: bool,
+    /// Roles (`public` for PUBLIC) that may EXECUTE it.
+    pub executable_by: BTreeSet<String>,
+    pub site: Option<Site>,
+}
+
+impl Function {
+    pub fn signature(&self) -> String {
+        format!("{}({})", self.name, self.args)
+    }
+
+    /// Roles among anon/authenticated/PUBLIC that may call it.
+    pub fn api_callers(&self) -> Vec<&str> {
+        ["anon", "authenticated", "public"]
+            .into_iter()
+            .filter(|r| self.executable_by.contains(*r))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Extension {
+    pub name: String,
+    pub schema: String,
+    pub site: Option<Site>,
+}
+
+/// A statement that changes a table managed by Supabase (auth.*, storage.*).
+#[derive(Debug, Clone)]
+pub struct ManagedAlteration {
+    pub table: QualifiedName,
+    pub action: String,
+    pub site: Site,
+}
+
+#[derive(Debug, Clone)]
+pub struct Unparsed {
+    pub site: Site,
+    pub what: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub relations: BTreeMap<QualifiedName, Relation>,
+    pub policies: Vec<Policy>,
+    pub functions: Vec<Function>,
+    pub extensions: Vec<Extension>,
+    pub managed_alterations: Vec<ManagedAlteration>,
+    pub unparsed: Vec<Unparsed>,
+}
+
+impl Model {
+    pub fn policies_on<'a>(
+        &'a self,
+        table: &'a QualifiedName,
+    ) -> impl Iterator<Item = &'a Policy> + 'a {
+        self.policies.iter().filter(move |p| &p.table == table)
+    }
+}

@@ -1,0 +1,56 @@
+use super::Context;
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::model::{Privilege, RelKind};
+use crate::lint::registry::{declare_rule, Scope};
+use crate::lint::Severity;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags materialized views in exposed schemas that anon or authenticated can select from.
+    ///
+    /// ## Why is this bad?
+    /// Materialized views and foreign tables have no row level security. In an exposed schema with the default grants, every row is served to anon and authenticated.
+    ///
+    /// ## Example
+    /// ```sql
+    /// create materialized view public.leaderboard as select user_id, sum(points) from public.scores group by 1;
+    /// ```
+    ///
+    /// Use instead (move it out of the API, or revoke access):
+    /// ```sql
+    /// create materialized view private.leaderboard as select user_id, sum(points) from public.scores group by 1;
+    /// ```
+    pub RULE, "materialized-view-exposed", Severity::Warning, Scope::Both, "materialized view readable through the API (no RLS possible)"
+}
+
+pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for r in ctx.model.relations.values() {
+        if r.kind != RelKind::MaterializedView || !ctx.is_exposed(&r.name.schema) {
+            continue;
+        }
+        let readers = r.api_roles_with(Privilege::Select);
+        if readers.is_empty() {
+            continue;
+        }
+        out.push(ctx.diagnostic(
+            &RULE,
+            ctx.head(r.created),
+            r.name.to_string(),
+            format!("materialized view {} is readable by {} through the API and cannot have row level security", r.name, readers.join(", ")),
+            format!("move it to a schema the API does not expose, or `revoke select on {} from anon, authenticated;`", r.name),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::rules::test_support::findings;
+
+    #[test]
+    fn materialized_view_in_public() {
+        let bad = "create materialized view public.board as select 1 as x;";
+        assert_eq!(findings("materialized-view-exposed", &[bad]), ["001.sql:1:1: materialized view public.board is readable by anon, authenticated through the API and cannot have row level security"]);
+        let good = format!("{bad}\nrevoke all on public.board from anon, authenticated;");
+        assert!(findings("materialized-view-exposed", &[&good]).is_empty());
+    }
+}

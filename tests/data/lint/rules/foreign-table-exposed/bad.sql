@@ -1,0 +1,1 @@
+create foreign table public.remote_orders (id int, total numeric) server billing;

@@ -1,0 +1,2 @@
+create schema private;
+create foreign table private.remote_orders (id int, total numeric) server billing;

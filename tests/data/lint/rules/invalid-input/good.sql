@@ -1,0 +1,2 @@
+create table public.t (id int);
+create function public.f() returns int language sql as $body$ select '$bdy$' $body$;

@@ -1,0 +1,3 @@
+create table public.todos (id int, owner uuid);
+alter table public.todos enable row level security;
+create policy "own" on public.todos for select to authenticated using ((select auth.uid()) = owner);

@@ -1,0 +1,5 @@
+do $$
+begin
+  execute 'alter table public.t enable row level security';
+end
+$$;
