@@ -108,18 +108,18 @@ fn a_spec_the_database_contradicts_fails_the_gate() {
     let project = demo(|p| {
         replace(
             &p.join("policy_specs/chat.toml"),
-            "[tables.messages]\nauthenticated = { select = \"own\", insert = \"own\", update = \"none\"",
-            "[tables.messages]\nauthenticated = { select = \"own\", insert = \"own\", update = \"own\"",
+            "[tables.messages]\nauthenticated = \"own\"",
+            "[tables.messages]\nauthenticated = { select = \"own\", insert = \"own\", update = \"none\", delete = \"own\" }",
         )
     });
     let out = rlsgate(project.path(), &["test"]);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("✗ messages · alice · update: expected own, got none"),
+        stdout.contains("✗ messages · alice · update: expected none, got own"),
         "{stdout}"
     );
-    assert!(stdout.contains("could not update row alice"), "{stdout}");
+    assert!(stdout.contains("updated row alice"), "{stdout}");
 
     let out = rlsgate(project.path(), &["test", "--format", "json"]);
     let report = rlsgate::report::matrix::read(&String::from_utf8(out.stdout).unwrap()).unwrap();
