@@ -476,14 +476,12 @@ impl Specs {
         let check_entries =
             |entries: &[Entry], table: Option<&TableRef>, errors: &mut SpecErrors| {
                 let mut labels = base_labels.clone();
-                if let Some(t) = table {
-                    labels.extend(
-                        fixtures
-                            .iter()
-                            .filter(|f| &f.table == t)
-                            .map(|f| f.label.as_str()),
-                    );
-                }
+                labels.extend(
+                    fixtures
+                        .iter()
+                        .filter(|f| table.is_none_or(|t| &f.table == t))
+                        .map(|f| f.label.as_str()),
+                );
                 for entry in entries {
                     if !keys.contains(entry.key.as_str()) {
                         let help =
