@@ -584,9 +584,15 @@ fn parse_owner(
         Item::Value(Value::Boolean(b)) if !*b.value() => Some((OwnerSpec::Nobody, l)),
         Item::Value(Value::String(s)) => {
             let s = s.value().trim();
-            let spec = match s.strip_prefix("via ") {
-                Some(fk) if !fk.trim().is_empty() => OwnerSpec::Via(fk.trim().to_string()),
-                _ if !s.is_empty() && !s.contains(char::is_whitespace) => {
+            let via = s
+                .strip_prefix("via")
+                .filter(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
+                .map(str::trim);
+            let spec = match via {
+                Some(fk) if !fk.is_empty() && !fk.contains(char::is_whitespace) => {
+                    OwnerSpec::Via(fk.to_string())
+                }
+                None if !s.is_empty() && !s.contains(char::is_whitespace) => {
                     OwnerSpec::Column(s.to_string())
                 }
                 _ => {
