@@ -4,6 +4,7 @@
 
 pub mod catalog;
 mod cells;
+pub mod functions;
 pub mod owner;
 pub mod rows;
 pub mod values;
@@ -92,6 +93,45 @@ pub fn exposed_relations(
 }
 
 pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError> {
+    let prepared = prepare(db, opts)?;
+    let observations = observe_all(
+        db,
+        &prepared,
+        &Execution {
+            only_identities: opts.only_identities,
+            jobs: opts.jobs,
+            extra_sql: None,
+        },
+    )?;
+    Ok(Matrix {
+        relations: prepared.rows.iter().map(|r| r.table.clone()).collect(),
+        rows: prepared.rows,
+        observations,
+    })
+}
+
+/// The database after setup: identities' users, synthesized and pinned rows, the catalog
+/// and ownership. Probing can then run as often as needed against it (mutation testing,
+/// provenance), each time in transactions that are rolled back.
+pub struct Prepared {
+    pub catalog: Catalog,
+    pub ownership: Vec<owner::Ownership>,
+    pub states: HashMap<TableRef, rows::TableState>,
+    pub identities: Vec<Identity>,
+    /// The relations probed, with their labelled rows.
+    pub rows: Vec<TableRows>,
+}
+
+/// How one pass of probes runs.
+pub struct Execution<'a> {
+    pub only_identities: &'a [String],
+    pub jobs: usize,
+    /// SQL run first in every probe transaction (as the superuser), e.g. a mutation of a
+    /// policy; it is rolled back with the probes.
+    pub extra_sql: Option<&'a str>,
+}
+
+pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, ProbeError> {
     let external = db.is_external();
     let client = db.client();
     if !external {
@@ -112,24 +152,16 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
             .batch_execute("commit")
             .map_err(ProbeError::db("committing the setup"))?;
     }
-
-    let selected: Vec<&Relation> = catalog
-        .exposed()
-        .filter(|r| table_selected(&r.table, opts.tables))
-        .collect();
-    let identities: Vec<&Identity> = opts
-        .identities
-        .iter()
-        .filter(|i| opts.only_identities.is_empty() || opts.only_identities.contains(&i.name))
-        .collect();
-    let owners: Vec<&Identity> = opts.identities.iter().filter(|i| i.owns_rows()).collect();
+    let states = std::mem::take(&mut synth.states);
 
     let mut table_rows = Vec::new();
-    let mut view_labels: HashMap<TableRef, BTreeMap<String, Option<String>>> = HashMap::new();
-    for rel in &selected {
+    for rel in catalog
+        .exposed()
+        .filter(|r| table_selected(&r.table, opts.tables))
+    {
         let labels = if rel.kind.holds_rows() {
-            let state = synth.states.get(&rel.table);
-            state
+            states
+                .get(&rel.table)
                 .map(|s| {
                     s.rows
                         .iter()
@@ -138,12 +170,9 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
                 })
                 .unwrap_or_default()
         } else {
-            let labels = view_rows(client, rel, opts.identities)?;
-            view_labels.insert(rel.table.clone(), labels.clone());
-            labels
+            view_rows(client, rel, opts.identities)?
         };
-        let owned = synth
-            .states
+        let owned = states
             .get(&rel.table)
             .is_some_and(|s| s.ownership.is_owned());
         table_rows.push(TableRows {
@@ -152,10 +181,39 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
             owned,
         });
     }
+    Ok(Prepared {
+        catalog,
+        ownership,
+        states,
+        identities: opts.identities.to_vec(),
+        rows: table_rows,
+    })
+}
 
+/// One pass of every probe over the prepared database.
+pub fn observe_all(
+    db: &mut Database,
+    prepared: &Prepared,
+    exec: &Execution,
+) -> Result<Vec<Observation>, ProbeError> {
+    let mut synth = Synthesizer::new(&prepared.catalog, &prepared.ownership, &prepared.identities);
+    synth.states = prepared.states.clone();
+    let identities: Vec<&Identity> = prepared
+        .identities
+        .iter()
+        .filter(|i| exec.only_identities.is_empty() || exec.only_identities.contains(&i.name))
+        .collect();
+    let owners: Vec<&Identity> = prepared
+        .identities
+        .iter()
+        .filter(|i| i.owns_rows())
+        .collect();
     let mut seq = 0;
     let mut plans: Vec<Plan> = Vec::new();
-    for rel in &selected {
+    for table_rows in &prepared.rows {
+        let Some(rel) = prepared.catalog.get(&table_rows.table) else {
+            continue;
+        };
         for id in &identities {
             plans.push(cells::plan(
                 &synth,
@@ -167,8 +225,7 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
             ));
         }
     }
-
-    let results = execute_plans(db, &plans, opts.jobs)?;
+    let results = execute_plans(db, &plans, exec)?;
     let mut observations = Vec::new();
     for (plan, results) in plans.iter().zip(results) {
         let state = synth.states.get(&plan.rel.table);
@@ -177,14 +234,10 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
             &results,
             state.map(|s| &s.rows[..]),
             state.and_then(|s| s.error.as_deref()),
-            opts.identities,
+            &prepared.identities,
         ));
     }
-    Ok(Matrix {
-        relations: selected.iter().map(|r| r.table.clone()).collect(),
-        rows: table_rows,
-        observations,
-    })
+    Ok(observations)
 }
 
 fn table_selected(table: &TableRef, filter: &[String]) -> bool {
@@ -261,19 +314,30 @@ fn label_json_rows(text: &str, identities: &[Identity]) -> BTreeSet<String> {
 fn execute_plans(
     db: &mut Database,
     plans: &[Plan],
-    jobs: usize,
+    exec: &Execution,
 ) -> Result<Vec<Vec<ProbeResult>>, ProbeError> {
     let slots: Vec<Mutex<Option<Vec<ProbeResult>>>> =
         plans.iter().map(|_| Mutex::new(None)).collect();
     if db.is_external() {
         let client = db.client();
         prepare_connection(client)?;
+        client
+            .batch_execute("savepoint rlsgate_pass")
+            .map_err(ProbeError::db("opening a probe pass"))?;
+        if let Some(sql) = exec.extra_sql {
+            client
+                .batch_execute(sql)
+                .map_err(ProbeError::db("applying the extra SQL"))?;
+        }
         for (i, plan) in plans.iter().enumerate() {
             let r = cells::execute(client, plan).map_err(ProbeError::db("running probes"))?;
             *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
         }
+        client
+            .batch_execute("rollback to savepoint rlsgate_pass")
+            .map_err(ProbeError::db("closing a probe pass"))?;
     } else {
-        let jobs = jobs.clamp(1, plans.len().max(1));
+        let jobs = exec.jobs.clamp(1, plans.len().max(1));
         let mut clients = Vec::with_capacity(jobs);
         for _ in 0..jobs {
             let mut c = db
@@ -283,6 +347,10 @@ fn execute_plans(
             prepare_connection(&mut c)?;
             c.batch_execute("begin")
                 .map_err(ProbeError::db("opening a probe transaction"))?;
+            if let Some(sql) = exec.extra_sql {
+                c.batch_execute(sql)
+                    .map_err(ProbeError::db("applying the extra SQL"))?;
+            }
             clients.push(c);
         }
         // One table per work unit: probes of one table never wait on each other.

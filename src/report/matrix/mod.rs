@@ -34,6 +34,40 @@ pub struct RunMeta {
     /// Unspecified cells do not fail the gate (`--allow-unspecified`).
     #[serde(default)]
     pub allow_unspecified: bool,
+    /// Catalog lint findings of the migrated database (warnings and errors). Errors fail
+    /// the gate like failed cells.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lint: Vec<LintFinding>,
+}
+
+/// A catalog lint finding as the access-matrix reports carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LintFinding {
+    pub rule: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default)]
+    pub line: u32,
+    #[serde(default)]
+    pub column: u32,
+    pub message: String,
+}
+
+impl LintFinding {
+    pub fn is_error(&self) -> bool {
+        self.severity == "error"
+    }
+
+    /// `file:line:col: severity[rule]: message`
+    pub fn one_line(&self) -> String {
+        let place = match &self.file {
+            Some(f) => format!("{f}:{}:{}: ", self.line, self.column),
+            None => String::new(),
+        };
+        format!("{place}{}[{}]: {}", self.severity, self.rule, self.message)
+    }
 }
 
 impl RunMeta {

@@ -152,6 +152,35 @@ pub fn write_with(
         }
     }
 
+    if !meta.lint.is_empty() {
+        let errors = meta.lint.iter().filter(|f| f.is_error()).count();
+        let title = format!(
+            "catalog lint: {errors} error(s), {} warning(s)",
+            meta.lint.len() - errors
+        );
+        writeln!(out, "\n{}:", paint(bold, &title))?;
+        for finding in &meta.lint {
+            let style = Style::new().fg_color(Some(
+                if finding.is_error() {
+                    AnsiColor::Red
+                } else {
+                    AnsiColor::Yellow
+                }
+                .into(),
+            ));
+            for (i, line) in wrap(&finding.one_line(), usize::from(WIDTH) - 4)
+                .into_iter()
+                .enumerate()
+            {
+                if i == 0 {
+                    writeln!(out, "  {}", paint(style, &line))?;
+                } else {
+                    writeln!(out, "      {line}")?;
+                }
+            }
+        }
+    }
+
     if summary.unspecified > 0 {
         let note = if meta.allow_unspecified {
             "allowed by --allow-unspecified"
