@@ -103,6 +103,7 @@ pub fn plan<'a>(
     state: Option<&TableState>,
     identity: &'a Identity,
     owners: &[&Identity],
+    updatable: &[String],
     seq: &mut usize,
 ) -> Plan<'a> {
     let mut probes = Vec::new();
@@ -161,7 +162,7 @@ pub fn plan<'a>(
     }
 
     // UPDATE and DELETE, one probe per labelled row
-    let touch = touch_column(rel, &ownership);
+    let touch = touch_column(rel, &ownership, updatable);
     let mut seen = HashSet::new();
     for row in state.rows.iter().filter(|r| seen.insert(r.label.clone())) {
         let pred = key_predicate(rel, &row.key);
@@ -222,14 +223,7 @@ fn insert_probe(
         owner,
         fixed: BTreeMap::new(),
     };
-    match synth.values(
-        rel,
-        &spec,
-        100_000 + *seq,
-        &HashMap::new(),
-        &HashMap::new(),
-        &HashSet::new(),
-    ) {
+    match synth.probe_values(rel, &spec, 100_000 + *seq) {
         Ok(values) => {
             let prelude = clear_conflicts(rel, &values);
             probe(
@@ -353,9 +347,10 @@ fn plan_relation_writes(rel: &Relation, _identity: &Identity, probes: &mut Vec<P
     ));
 }
 
-/// The column an UPDATE probe sets to itself: a plain data column when there is one, so
-/// the probe tests the policy rather than key or ownership changes.
-fn touch_column(rel: &Relation, ownership: &Ownership) -> String {
+/// The column an UPDATE probe sets to itself: a plain data column the role may update when
+/// there is one (column-level grants count), so the probe tests the policy rather than key
+/// or ownership changes; with no updatable column the probe meets the missing grant.
+fn touch_column(rel: &Relation, ownership: &Ownership, updatable: &[String]) -> String {
     let owner_col = match ownership {
         Ownership::Column(c) => Some(c.as_str()),
         _ => None,
@@ -367,11 +362,15 @@ fn touch_column(rel: &Relation, ownership: &Ownership) -> String {
                 .iter()
                 .any(|fk| fk.columns.iter().any(|c| c == name))
     };
-    rel.columns
-        .iter()
-        .filter(|c| c.writable())
-        .find(|c| Some(c.name.as_str()) != owner_col && !is_key(&c.name))
-        .or_else(|| rel.columns.iter().find(|c| c.writable()))
+    let granted = |name: &str| updatable.iter().any(|u| u == name);
+    let plain =
+        |c: &&super::catalog::Column| Some(c.name.as_str()) != owner_col && !is_key(&c.name);
+    let writable = || rel.columns.iter().filter(|c| c.writable());
+    writable()
+        .find(|c| granted(&c.name) && plain(c))
+        .or_else(|| writable().find(|c| granted(&c.name)))
+        .or_else(|| writable().find(plain))
+        .or_else(|| writable().next())
         .map(|c| c.name.clone())
         .unwrap_or_else(|| rel.columns[0].name.clone())
 }
