@@ -94,7 +94,9 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     }
 
     progress.set("linting the catalog");
+    let t_lint = Instant::now();
     let lint = catalog_lint(&project, &mut db)?;
+    crate::terminal::timing("catalog lint", t_lint);
 
     progress.set("probing");
     let jobs = args.jobs.unwrap_or_else(|| {

@@ -142,12 +142,18 @@ pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, Probe
             .batch_execute("begin")
             .map_err(ProbeError::db("opening the setup transaction"))?;
     }
+    let t = std::time::Instant::now();
     let catalog =
         Catalog::load(client, opts.schemas).map_err(ProbeError::db("reading the catalog"))?;
+    crate::terminal::timing("catalog", t);
     let ownership = owner::infer_all(&catalog, opts.owner_spec);
     let mut synth = Synthesizer::new(&catalog, &ownership, opts.identities);
+    let t = std::time::Instant::now();
     synth.create_users(client)?;
+    crate::terminal::timing("users", t);
+    let t = std::time::Instant::now();
     synth.synthesize_all(client)?;
+    crate::terminal::timing("rows", t);
     synth.place_fixtures(client, opts.fixtures)?;
     run_identity_setup(client, opts.identities)?;
     if !external {
@@ -237,7 +243,9 @@ pub fn observe_all(
             ));
         }
     }
+    let t = std::time::Instant::now();
     let results = execute_plans(db, &plans, exec)?;
+    crate::terminal::timing("probes", t);
     let mut observations = Vec::new();
     for (plan, results) in plans.iter().zip(results) {
         let state = synth.states.get(&plan.rel.table);
