@@ -71,7 +71,9 @@ pub fn run(global: &GlobalArgs, args: &LintArgs, out: &mut dyn Write) -> anyhow:
     let style = report::Style {
         color: anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never,
     };
-    report::write(args.format, out, &diagnostics, &sources, style)?;
+    let mut buffered = std::io::BufWriter::new(out);
+    report::write(args.format, &mut buffered, &diagnostics, &sources, style)?;
+    buffered.flush()?;
     let failing = fail_on.is_some_and(|t| diagnostics.iter().any(|d| d.severity >= t));
     Ok(if failing {
         Status::Findings

@@ -154,31 +154,39 @@ impl Analyzer {
             start: stmt.token_start,
             end: stmt.end(),
         };
+        let mut cur = Cursor::new(code);
+        if self.token_statement(&mut cur, site) {
+            return;
+        }
+        cur.i = 0;
+        if cur.at_word("do") {
+            self.model.unparsed.push(Unparsed {
+                site,
+                what: first_words(&cur, 3),
+                reason: "DO blocks run procedural code that the static linter does not follow".into(),
+            });
+            return;
+        }
         let parsed = Parser::new(&self.dialect)
             .try_with_sql(code)
             .and_then(|mut p| p.parse_statements());
-        let mut cur = Cursor::new(code);
-        let handled_by_tokens = self.token_statement(&mut cur, site);
         match parsed {
             Ok(asts) => {
                 for ast in &asts {
                     self.ast_statement(ast, site);
                 }
             }
-            Err(err) if !handled_by_tokens => {
+            Err(err) => {
                 cur.i = 0;
                 if !self.fallback_statement(&mut cur, site, code) {
                     let what = first_words(&cur, 3);
-                    let reason = if cur.at_word("do") {
-                        "DO blocks run procedural code that the static linter does not follow"
-                            .to_string()
-                    } else {
-                        err.to_string()
-                    };
-                    self.model.unparsed.push(Unparsed { site, what, reason });
+                    self.model.unparsed.push(Unparsed {
+                        site,
+                        what,
+                        reason: err.to_string(),
+                    });
                 }
             }
-            Err(_) => {}
         }
     }
 
@@ -410,8 +418,9 @@ impl Analyzer {
         self.model.relations.insert(name, relation);
     }
 
-    /// Statements read from tokens whether or not sqlparser accepts them. Returns whether the
-    /// statement was fully understood.
+    /// Statements the token reader understands fully, so sqlparser need not run: table DDL,
+    /// RLS switches, grants, drops, and statements with no effect on what the rules read.
+    /// sqlparser reads the rest (policies, functions, views, extensions, anything unknown).
     fn token_statement(&mut self, cur: &mut Cursor<'_>, site: Site) -> bool {
         cur.i = 0;
         if cur.at_word("grant") || cur.at_word("revoke") {
@@ -435,7 +444,22 @@ impl Analyzer {
         if cur.eat("drop") {
             return self.drop(cur);
         }
-        const NO_EFFECT: [&[&str]; 7] = [
+        cur.i = 0;
+        const NO_EFFECT: [&[&str]; 21] = [
+            &["create", "index"],
+            &["create", "unique", "index"],
+            &["create", "trigger"],
+            &["create", "or", "replace", "trigger"],
+            &["create", "schema"],
+            &["create", "type"],
+            &["create", "sequence"],
+            &["create", "domain"],
+            &["comment", "on"],
+            &["insert", "into"],
+            &["select"],
+            &["set"],
+            &["begin"],
+            &["commit"],
             &["refresh", "materialized", "view"],
             &["alter", "publication"],
             &["create", "publication"],
@@ -470,6 +494,7 @@ impl Analyzer {
                             RelKind::Table
                         };
                         self.create_relation(name, kind, site, if_not_exists);
+                        return true;
                     }
                 }
                 return false;
