@@ -44,7 +44,7 @@ pub fn run(global: &GlobalArgs, args: &LintArgs, out: &mut dyn Write) -> anyhow:
     let output = lint::lint_sources(sources, &config);
     diagnostics = lint::finalize(diagnostics, &config, &[]);
     diagnostics.extend(output.diagnostics);
-    let mut sources = output.analysis.sources.clone();
+    let mut sources = output.analysis.sources;
 
     if args.db {
         let (catalog, catalog_sources) = catalog_findings(global, &config)?;
