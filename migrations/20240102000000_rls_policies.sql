@@ -80,8 +80,8 @@ create policy "Users can delete their own conversations" on public.conversations
   for delete to authenticated using ((select auth.uid()) = owner_id);
 
 -- messages: reached through the conversation; a user writes only as themselves and never as
--- the assistant (assistant replies are written by the server with the service role).
--- Messages are immutable: there is no update policy.
+-- the assistant (assistant replies are written by the server with the service role). The
+-- sender may edit a message, but never re-attribute it.
 create policy "Users can view messages of their conversations" on public.messages
   for select to authenticated using (private.owns_conversation(conversation_id));
 create policy "Users can post in their conversations" on public.messages
@@ -91,6 +91,10 @@ create policy "Users can post in their conversations" on public.messages
     and sender_id = (select auth.uid())
     and not is_ai
   );
+create policy "Senders can edit their messages" on public.messages
+  for update to authenticated
+  using (sender_id = (select auth.uid()))
+  with check (sender_id = (select auth.uid()) and private.owns_conversation(conversation_id));
 create policy "Users can delete messages of their conversations" on public.messages
   for delete to authenticated using (private.owns_conversation(conversation_id));
 

@@ -11,7 +11,7 @@ create table public.api_keys (
   id uuid primary key default extensions.gen_random_uuid(),
   user_id uuid not null references auth.users (id) on delete cascade,
   key_hash text not null default encode(extensions.digest(extensions.gen_random_bytes(32), 'sha256'), 'hex'),
-  name text not null default 'default',
+  name text not null,
   created_at timestamptz not null default now(),
   last_used_at timestamptz,
   unique (user_id, name)

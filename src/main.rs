@@ -11,7 +11,9 @@ fn main() -> ExitCode {
     rlsgate::cluster::cleanup::install_signal_handlers();
     let stdout = io::stdout();
     let mut out = stdout.lock();
+    let started = std::time::Instant::now();
     let result = commands::run(&opts, &mut out);
+    rlsgate::terminal::timing("total (with teardown)", started);
     let flushed = out.flush();
     match result {
         Ok(Status::Clean) => ExitCode::SUCCESS,

@@ -132,6 +132,12 @@ impl Outcome {
         matches!(self, Outcome::Allowed { rows } if *rows > 0)
     }
 
+    /// Lost a lock race with a concurrent probe (deadlock, serialization failure): to be
+    /// re-run, never reported.
+    pub fn is_lock_conflict(&self) -> bool {
+        matches!(self, Outcome::Inconclusive { sqlstate, .. } if matches!(sqlstate.as_str(), "40P01" | "40001" | "55P03"))
+    }
+
     pub fn is_conclusive(&self) -> bool {
         !matches!(self, Outcome::Inconclusive { .. })
     }

@@ -86,3 +86,13 @@ impl Drop for Progress {
         self.bar.finish_and_clear();
     }
 }
+
+/// With `RLSGATE_TIMINGS` set, how long a phase took, on stderr (for benchmarks).
+pub fn timing(phase: &str, since: std::time::Instant) {
+    if std::env::var_os("RLSGATE_TIMINGS").is_some() {
+        eprintln!(
+            "timing: {phase}: {:.1} ms",
+            since.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+}

@@ -169,18 +169,24 @@ fn transfer_probed(rows: &TableRows, identity: &Identity) -> bool {
 pub fn observed(obs: &Observation, rows: &TableRows, identity: &Identity) -> Observed {
     match obs.command {
         Command::Insert => {
-            if !ownership_applies(rows, identity) {
+            if !rows.owned {
                 Observed::Insert(if obs.insert_own || obs.insert_other {
                     InsertScope::Any
                 } else {
                     InsertScope::Deny
                 })
             } else {
+                // An identity without rows of its own (anon, the service role) inserts `own`
+                // as a row owned by nobody; that probe exists only where the owner may be NULL.
+                let own_probed = obs.probes.iter().any(|p| p.target == "own");
                 match (obs.insert_own, obs.insert_other) {
                     (false, false) => Observed::Insert(InsertScope::Deny),
                     (true, false) => Observed::Insert(InsertScope::Own),
                     (true, true) => Observed::Insert(InsertScope::Any),
-                    (false, true) => Observed::InsertOtherOnly,
+                    (false, true) if own_probed || identity.owns_rows() => {
+                        Observed::InsertOtherOnly
+                    }
+                    (false, true) => Observed::Insert(InsertScope::Any),
                 }
             }
         }
@@ -237,20 +243,24 @@ pub fn judge(
             scope,
         }),
     });
-    let Some(declared) = declared else {
-        cell.detail = unspecified_hint(obs, &seen, inconclusive);
-        return cell;
-    };
-    cell.expected = declared.text();
-
+    if let Some(declared) = &declared {
+        cell.expected = declared.text();
+    }
     if let Some(probe) = inconclusive {
         cell.outcome = CellOutcome::Inconclusive;
         cell.detail = inconclusive_text(probe);
+        if declared.is_none() {
+            cell.detail.push_str("; and no spec covers this cell");
+        }
         return cell;
     }
+    let Some(declared) = declared else {
+        cell.detail = unspecified_hint(obs, &seen);
+        return cell;
+    };
 
     let verdict = match (&declared, &seen) {
-        (Declared::Insert(want), seen) => judge_insert(*want, seen, rows, identity),
+        (Declared::Insert(want), seen) => judge_insert(*want, seen, rows, identity, &obs.probes),
         (
             Declared::Rows { scope, transfer },
             Observed::Rows {
@@ -259,7 +269,7 @@ pub fn judge(
             },
         ) => {
             let want = resolve(scope, rows, identity);
-            let mut reasons = row_differences(obs.command, &want, &obs.reached);
+            let mut reasons = row_differences(obs.command, &want, &obs.reached, &obs.probes);
             if let Scope::Labels(labels) = scope {
                 let missing: Vec<&str> = labels
                     .iter()
@@ -294,7 +304,7 @@ pub fn judge(
     match verdict {
         Ok(()) => {
             cell.outcome = CellOutcome::Pass;
-            if cell.expected == cell.actual || matches!(seen, Observed::Rows { .. }) {
+            if matches!(seen, Observed::Rows { .. }) {
                 cell.actual = cell.expected.clone();
             }
         }
@@ -304,9 +314,7 @@ pub fn judge(
         }
     }
     if cell.outcome == CellOutcome::Pass {
-        if let (Declared::Insert(InsertScope::Own), false) =
-            (&declared, ownership_applies(rows, identity))
-        {
+        if let (Declared::Insert(InsertScope::Own), false) = (&declared, rows.owned) {
             cell.detail = own_impossible(rows, identity);
         }
     }
@@ -355,12 +363,24 @@ fn judge_insert(
     seen: &Observed,
     rows: &TableRows,
     identity: &Identity,
+    probes: &[Probe],
 ) -> Result<(), String> {
-    if !ownership_applies(rows, identity) {
+    let because = |targets: &[&str]| {
+        targets
+            .iter()
+            .find_map(|t| why(probes, t))
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default()
+    };
+    if !rows.owned {
         let want_allowed = want == InsertScope::Any;
         let allowed = matches!(seen, Observed::Insert(InsertScope::Any));
         return match (want_allowed, allowed) {
-            (true, false) => Err(format!("could not insert a row; the spec allows it ({})", own_context(rows, identity))),
+            (true, false) => Err(format!(
+                "could not insert a row{}; the spec allows it ({})",
+                because(&["any", "own", "other"]),
+                own_context(rows, identity)
+            )),
             (false, true) if want == InsertScope::Own => Err(format!(
                 "inserted a row; {} so `own` means no row can be inserted: write `any` if that is intended",
                 own_context(rows, identity)
@@ -388,13 +408,19 @@ fn judge_insert(
         reasons.push("inserted a row owned by itself".to_string());
     }
     if !own_ok && want_own {
-        reasons.push("could not insert a row owned by itself".to_string());
+        reasons.push(format!(
+            "could not insert a row owned by itself{}",
+            because(&["own"])
+        ));
     }
     if other_ok && !want_other {
         reasons.push("inserted a row owned by another user".to_string());
     }
     if !other_ok && want_other {
-        reasons.push("could not insert a row owned by another user".to_string());
+        reasons.push(format!(
+            "could not insert a row owned by another user{}",
+            because(&["other"])
+        ));
     }
     if reasons.is_empty() {
         Ok(())
@@ -419,6 +445,7 @@ fn row_differences(
     command: Command,
     want: &BTreeSet<String>,
     reached: &BTreeSet<String>,
+    probes: &[Probe],
 ) -> Vec<String> {
     let extra: Vec<&str> = reached.difference(want).map(String::as_str).collect();
     let missing: Vec<&str> = want.difference(reached).map(String::as_str).collect();
@@ -433,9 +460,37 @@ fn row_differences(
         reasons.push(format!("{did} {} it should not", rows_phrase(&extra)));
     }
     if !missing.is_empty() {
-        reasons.push(format!("{could_not} {}", rows_phrase(&missing)));
+        let mut groups: Vec<(Option<String>, Vec<&str>)> = Vec::new();
+        for label in &missing {
+            let reason = why(probes, label);
+            match groups.iter_mut().find(|(r, _)| *r == reason) {
+                Some((_, labels)) => labels.push(label),
+                None => groups.push((reason, vec![label])),
+            }
+        }
+        let parts: Vec<String> = groups
+            .into_iter()
+            .map(|(reason, labels)| match reason {
+                Some(r) => format!("{} ({r})", rows_phrase(&labels)),
+                None => rows_phrase(&labels),
+            })
+            .collect();
+        reasons.push(format!("{could_not} {}", parts.join(", ")));
     }
     reasons
+}
+
+/// How the probe aimed at `target` was stopped, if it was.
+fn why(probes: &[Probe], target: &str) -> Option<String> {
+    probes
+        .iter()
+        .filter(|p| p.target == target)
+        .find_map(|p| match &p.outcome {
+            Outcome::Filtered => Some("hidden by RLS".to_string()),
+            Outcome::DeniedRls { message } => Some(format!("denied by RLS: {message}")),
+            Outcome::DeniedPrivilege { message } => Some(format!("denied by privilege: {message}")),
+            Outcome::Allowed { .. } | Outcome::Inconclusive { .. } => None,
+        })
 }
 
 fn rows_phrase(labels: &[&str]) -> String {
@@ -455,7 +510,7 @@ fn with_denials(reason: String, probes: &[Probe]) -> String {
             _ => None,
         })
         .collect();
-    if privilege.is_empty() {
+    if privilege.is_empty() || reason.contains("denied by privilege") {
         reason
     } else {
         format!("{reason} (denied by privilege: {})", privilege.join("; "))
@@ -471,40 +526,33 @@ fn inconclusive_text(probe: &Probe) -> String {
     }
 }
 
-fn unspecified_hint(obs: &Observation, seen: &Observed, inconclusive: Option<&Probe>) -> String {
+fn unspecified_hint(obs: &Observation, seen: &Observed) -> String {
     let table = table_key(&obs.table);
     let table = if table.contains('.') {
         format!("\"{table}\"")
     } else {
         table
     };
-    match inconclusive {
-        Some(probe) => format!(
-            "no spec for `{}` under [tables.{table}]; and {}",
-            obs.command,
-            inconclusive_text(probe)
-        ),
-        None => {
-            let value = match seen {
-                Observed::Rows {
-                    scope: Scope::Labels(labels),
-                    ..
-                } => format!(
-                    "[{}]",
-                    labels
-                        .iter()
-                        .map(|l| format!("\"{l}\""))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                Observed::InsertOtherOnly => "\"any\"".to_string(),
-                Observed::Rows { scope, .. } => format!("\"{}\"", scope_text(scope)),
-                Observed::Insert(scope) => format!("\"{}\"", insert_text(*scope)),
-            };
-            format!(
+    {
+        let value = match seen {
+            Observed::Rows {
+                scope: Scope::Labels(labels),
+                ..
+            } => format!(
+                "[{}]",
+                labels
+                    .iter()
+                    .map(|l| format!("\"{l}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Observed::InsertOtherOnly => "\"any\"".to_string(),
+            Observed::Rows { scope, .. } => format!("\"{}\"", scope_text(scope)),
+            Observed::Insert(scope) => format!("\"{}\"", insert_text(*scope)),
+        };
+        format!(
                 "no spec; the database allows {value}: add `{} = {{ {} = {value} }}` under [tables.{table}]",
                 obs.identity, obs.command
             )
-        }
     }
 }

@@ -138,7 +138,7 @@ fn missing_own_rows_fail_as_over_restriction() {
     assert_eq!(c.actual, "{bob}");
     assert_eq!(
         c.detail,
-        "could not delete row shared_doc (denied by privilege: shared_doc: permission denied for table documents)"
+        "could not delete row shared_doc (denied by privilege: permission denied for table documents)"
     );
 }
 
@@ -281,6 +281,21 @@ fn an_inconclusive_probe_never_passes() {
             }
         }
     }
+    let unspecified = cell(
+        "",
+        &inconclusive(observe(&rows, "alice", Command::Select, &["alice"])),
+        &rows,
+    );
+    assert_eq!(
+        unspecified.outcome,
+        CellOutcome::Inconclusive,
+        "even without a spec"
+    );
+    assert_eq!(unspecified.expected, "unspecified");
+    assert!(unspecified
+        .detail
+        .ends_with("; and no spec covers this cell"));
+    assert_eq!(status(&Summary::of(&[unspecified]), true), Status::Findings);
     let summary = Summary::of(&[cell(
         OWN,
         &inconclusive(observe(&rows, "alice", Command::Select, &["alice"])),
@@ -304,7 +319,10 @@ fn insert_own_other_any() {
     assert_eq!(c.detail, "inserted a row owned by another user");
     let c = pass("alice", false, false);
     assert_eq!((c.expected.as_str(), c.actual.as_str()), ("own", "deny"));
-    assert_eq!(c.detail, "could not insert a row owned by itself");
+    assert_eq!(
+        c.detail,
+        "could not insert a row owned by itself (denied by RLS: new row violates row-level security policy for table \"documents\")"
+    );
     let c = pass("bob", false, true);
     assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Fail, "other"));
     assert_eq!(c.detail, "inserted a row owned by another user");
@@ -416,4 +434,55 @@ fn status_follows_the_summary() {
     assert_eq!(status(&s(3, 0, 1, 0), false), Status::Findings);
     assert_eq!(status(&s(3, 0, 1, 0), true), Status::Clean);
     assert_eq!(status(&s(3, 0, 0, 1), true), Status::Findings);
+}
+
+#[test]
+fn a_failure_says_how_each_row_was_stopped() {
+    let rows = documents();
+    let mut obs = observe(&rows, "bob", Command::Update, &[]);
+    obs.probes = vec![
+        Probe {
+            target: "bob".into(),
+            outcome: Outcome::Filtered,
+        },
+        Probe {
+            target: "shared_doc".into(),
+            outcome: Outcome::DeniedRls {
+                message: "new row violates row-level security policy for table \"documents\""
+                    .into(),
+            },
+        },
+    ];
+    let c = cell(OWN, &obs, &rows);
+    assert_eq!(c.outcome, CellOutcome::Fail);
+    assert_eq!(
+        c.detail,
+        "could not update row bob (hidden by RLS), row shared_doc (denied by RLS: new row violates row-level security policy for table \"documents\")"
+    );
+}
+
+#[test]
+fn anon_inserting_an_ownerless_row_is_its_own_insert() {
+    let rows = documents();
+    let spec = "[tables.documents]\nanon = { insert = \"own\" }\n";
+    let nobody_only = insert(&rows, "anon", true, false);
+    assert_eq!(cell(spec, &nobody_only, &rows).outcome, CellOutcome::Pass);
+    let forged = insert(&rows, "anon", true, true);
+    let c = cell(spec, &forged, &rows);
+    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Fail, "any"));
+    let denied = insert(&rows, "anon", false, false);
+    assert_eq!(cell(spec, &denied, &rows).outcome, CellOutcome::Fail);
+}
+
+#[test]
+fn without_a_nullable_owner_a_rowless_insert_of_another_users_row_is_any() {
+    let rows = documents();
+    let mut obs = insert(&rows, "service", false, true);
+    obs.probes.retain(|p| p.target != "own");
+    let c = cell(
+        "[tables.documents]\nservice = { insert = \"any\" }\n",
+        &obs,
+        &rows,
+    );
+    assert_eq!(c.outcome, CellOutcome::Pass, "{}", c.detail);
 }

@@ -11,7 +11,7 @@ mod db;
 mod lint;
 mod rule;
 mod snapshot;
-mod test;
+pub mod test;
 
 pub fn run(opts: &Opts, out: &mut dyn Write) -> anyhow::Result<Status> {
     match &opts.command {

@@ -3,7 +3,8 @@
 //! connections.
 
 pub mod catalog;
-mod cells;
+pub mod cells;
+pub mod functions;
 pub mod owner;
 pub mod rows;
 pub mod values;
@@ -92,6 +93,48 @@ pub fn exposed_relations(
 }
 
 pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError> {
+    let prepared = prepare(db, opts)?;
+    let observations = observe_all(
+        db,
+        &prepared,
+        &Execution {
+            only_identities: opts.only_identities,
+            jobs: opts.jobs,
+            extra_sql: None,
+        },
+    )?;
+    Ok(Matrix {
+        relations: prepared.rows.iter().map(|r| r.table.clone()).collect(),
+        rows: prepared.rows,
+        observations,
+    })
+}
+
+/// The database after setup: identities' users, synthesized and pinned rows, the catalog
+/// and ownership. Probing can then run as often as needed against it (mutation testing,
+/// provenance), each time in transactions that are rolled back.
+pub struct Prepared {
+    pub catalog: Catalog,
+    pub ownership: Vec<owner::Ownership>,
+    pub states: HashMap<TableRef, rows::TableState>,
+    pub recipes: HashMap<TableRef, rows::Recipe>,
+    /// (relation, role) -> the columns that role may UPDATE.
+    pub updatable: HashMap<(TableRef, String), Vec<String>>,
+    pub identities: Vec<Identity>,
+    /// The relations probed, with their labelled rows.
+    pub rows: Vec<TableRows>,
+}
+
+/// How one pass of probes runs.
+pub struct Execution<'a> {
+    pub only_identities: &'a [String],
+    pub jobs: usize,
+    /// SQL run first in every probe transaction (as the superuser), e.g. a mutation of a
+    /// policy; it is rolled back with the probes.
+    pub extra_sql: Option<&'a str>,
+}
+
+pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, ProbeError> {
     let external = db.is_external();
     let client = db.client();
     if !external {
@@ -112,24 +155,17 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
             .batch_execute("commit")
             .map_err(ProbeError::db("committing the setup"))?;
     }
-
-    let selected: Vec<&Relation> = catalog
-        .exposed()
-        .filter(|r| table_selected(&r.table, opts.tables))
-        .collect();
-    let identities: Vec<&Identity> = opts
-        .identities
-        .iter()
-        .filter(|i| opts.only_identities.is_empty() || opts.only_identities.contains(&i.name))
-        .collect();
-    let owners: Vec<&Identity> = opts.identities.iter().filter(|i| i.owns_rows()).collect();
+    let states = std::mem::take(&mut synth.states);
+    let recipes = std::mem::take(&mut synth.recipes);
 
     let mut table_rows = Vec::new();
-    let mut view_labels: HashMap<TableRef, BTreeMap<String, Option<String>>> = HashMap::new();
-    for rel in &selected {
+    for rel in catalog
+        .exposed()
+        .filter(|r| table_selected(&r.table, opts.tables))
+    {
         let labels = if rel.kind.holds_rows() {
-            let state = synth.states.get(&rel.table);
-            state
+            states
+                .get(&rel.table)
                 .map(|s| {
                     s.rows
                         .iter()
@@ -138,12 +174,9 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
                 })
                 .unwrap_or_default()
         } else {
-            let labels = view_rows(client, rel, opts.identities)?;
-            view_labels.insert(rel.table.clone(), labels.clone());
-            labels
+            view_rows(client, rel, opts.identities)?
         };
-        let owned = synth
-            .states
+        let owned = states
             .get(&rel.table)
             .is_some_and(|s| s.ownership.is_owned());
         table_rows.push(TableRows {
@@ -152,10 +185,43 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
             owned,
         });
     }
+    let updatable = updatable_columns(client, &catalog, opts.identities)?;
+    Ok(Prepared {
+        catalog,
+        ownership,
+        states,
+        recipes,
+        updatable,
+        identities: opts.identities.to_vec(),
+        rows: table_rows,
+    })
+}
 
+/// One pass of every probe over the prepared database.
+pub fn observe_all(
+    db: &mut Database,
+    prepared: &Prepared,
+    exec: &Execution,
+) -> Result<Vec<Observation>, ProbeError> {
+    let mut synth = Synthesizer::new(&prepared.catalog, &prepared.ownership, &prepared.identities);
+    synth.states = prepared.states.clone();
+    synth.recipes = prepared.recipes.clone();
+    let identities: Vec<&Identity> = prepared
+        .identities
+        .iter()
+        .filter(|i| exec.only_identities.is_empty() || exec.only_identities.contains(&i.name))
+        .collect();
+    let owners: Vec<&Identity> = prepared
+        .identities
+        .iter()
+        .filter(|i| i.owns_rows())
+        .collect();
     let mut seq = 0;
     let mut plans: Vec<Plan> = Vec::new();
-    for rel in &selected {
+    for table_rows in &prepared.rows {
+        let Some(rel) = prepared.catalog.get(&table_rows.table) else {
+            continue;
+        };
         for id in &identities {
             plans.push(cells::plan(
                 &synth,
@@ -163,12 +229,15 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
                 synth.states.get(&rel.table),
                 id,
                 &owners,
+                prepared
+                    .updatable
+                    .get(&(rel.table.clone(), id.role.clone()))
+                    .map_or(&[][..], |c| &c[..]),
                 &mut seq,
             ));
         }
     }
-
-    let results = execute_plans(db, &plans, opts.jobs)?;
+    let results = execute_plans(db, &plans, exec)?;
     let mut observations = Vec::new();
     for (plan, results) in plans.iter().zip(results) {
         let state = synth.states.get(&plan.rel.table);
@@ -177,14 +246,45 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
             &results,
             state.map(|s| &s.rows[..]),
             state.and_then(|s| s.error.as_deref()),
-            opts.identities,
+            &prepared.identities,
         ));
     }
-    Ok(Matrix {
-        relations: selected.iter().map(|r| r.table.clone()).collect(),
-        rows: table_rows,
-        observations,
-    })
+    Ok(observations)
+}
+
+/// Column-level UPDATE privileges of every identity's role on every exposed relation.
+fn updatable_columns(
+    client: &mut Client,
+    catalog: &Catalog,
+    identities: &[Identity],
+) -> Result<HashMap<(TableRef, String), Vec<String>>, ProbeError> {
+    let oids: Vec<u32> = catalog.exposed().map(|r| r.oid).collect();
+    let mut roles: Vec<&str> = identities.iter().map(|i| i.role.as_str()).collect();
+    roles.sort_unstable();
+    roles.dedup();
+    let mut out: HashMap<(TableRef, String), Vec<String>> = HashMap::new();
+    for role in roles {
+        let rows = client
+            .query(
+                "select n.nspname::text, c.relname::text, a.attname::text
+                 from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+                 where a.attrelid = any($1) and a.attnum > 0 and not a.attisdropped
+                   and exists (select 1 from pg_roles where rolname = $2)
+                   and has_column_privilege($2, a.attrelid, a.attnum, 'UPDATE')
+                 order by a.attrelid, a.attnum",
+                &[&oids, &role],
+            )
+            .map_err(ProbeError::db("reading column privileges"))?;
+        for r in rows {
+            out.entry((
+                TableRef::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+                role.to_string(),
+            ))
+            .or_default()
+            .push(r.get(2));
+        }
+    }
+    Ok(out)
 }
 
 fn table_selected(table: &TableRef, filter: &[String]) -> bool {
@@ -261,19 +361,30 @@ fn label_json_rows(text: &str, identities: &[Identity]) -> BTreeSet<String> {
 fn execute_plans(
     db: &mut Database,
     plans: &[Plan],
-    jobs: usize,
+    exec: &Execution,
 ) -> Result<Vec<Vec<ProbeResult>>, ProbeError> {
     let slots: Vec<Mutex<Option<Vec<ProbeResult>>>> =
         plans.iter().map(|_| Mutex::new(None)).collect();
     if db.is_external() {
         let client = db.client();
         prepare_connection(client)?;
+        client
+            .batch_execute("savepoint rlsgate_pass")
+            .map_err(ProbeError::db("opening a probe pass"))?;
+        if let Some(sql) = exec.extra_sql {
+            client
+                .batch_execute(sql)
+                .map_err(ProbeError::db("applying the extra SQL"))?;
+        }
         for (i, plan) in plans.iter().enumerate() {
             let r = cells::execute(client, plan).map_err(ProbeError::db("running probes"))?;
             *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
         }
+        client
+            .batch_execute("rollback to savepoint rlsgate_pass")
+            .map_err(ProbeError::db("closing a probe pass"))?;
     } else {
-        let jobs = jobs.clamp(1, plans.len().max(1));
+        let jobs = exec.jobs.clamp(1, plans.len().max(1));
         let mut clients = Vec::with_capacity(jobs);
         for _ in 0..jobs {
             let mut c = db
@@ -283,34 +394,76 @@ fn execute_plans(
             prepare_connection(&mut c)?;
             c.batch_execute("begin")
                 .map_err(ProbeError::db("opening a probe transaction"))?;
+            if let Some(sql) = exec.extra_sql {
+                c.batch_execute(sql)
+                    .map_err(ProbeError::db("applying the extra SQL"))?;
+            }
             clients.push(c);
+        }
+        // One table per work unit: probes of one table never wait on each other.
+        let mut units: Vec<Vec<usize>> = Vec::new();
+        for (i, plan) in plans.iter().enumerate() {
+            match units.last_mut() {
+                Some(u) if plans[u[0]].rel.table == plan.rel.table => u.push(i),
+                _ => units.push(vec![i]),
+            }
         }
         let next = AtomicUsize::new(0);
         let failure: Mutex<Option<ProbeError>> = Mutex::new(None);
+        let mut survivors: Vec<Client> = Vec::new();
         std::thread::scope(|scope| {
-            for mut client in clients {
-                let (next, slots, failure) = (&next, &slots, &failure);
-                scope.spawn(move || loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= plans.len() {
-                        let _ = client.batch_execute("rollback");
-                        break;
-                    }
-                    match cells::execute(&mut client, &plans[i]) {
-                        Ok(r) => *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r),
-                        Err(e) => {
-                            failure
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .get_or_insert(ProbeError::db("running probes")(e));
-                            next.store(plans.len(), Ordering::Relaxed);
+            let handles: Vec<_> = clients
+                .into_iter()
+                .map(|mut client| {
+                    let (next, slots, failure, units) = (&next, &slots, &failure, &units);
+                    scope.spawn(move || {
+                        loop {
+                            let u = next.fetch_add(1, Ordering::Relaxed);
+                            if u >= units.len() {
+                                break;
+                            }
+                            for &i in &units[u] {
+                                match cells::execute(&mut client, &plans[i]) {
+                                    Ok(r) => {
+                                        *slots[i].lock().unwrap_or_else(|p| p.into_inner()) =
+                                            Some(r)
+                                    }
+                                    Err(e) => {
+                                        failure
+                                            .lock()
+                                            .unwrap_or_else(|p| p.into_inner())
+                                            .get_or_insert(ProbeError::db("running probes")(e));
+                                        next.store(units.len(), Ordering::Relaxed);
+                                    }
+                                }
+                            }
                         }
-                    }
-                });
-            }
+                        client
+                    })
+                })
+                .collect();
+            survivors = handles.into_iter().filter_map(|h| h.join().ok()).collect();
         });
         if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
             return Err(e);
+        }
+        // Probes that lost a lock race to a probe on another connection are re-run alone.
+        if let Some(client) = survivors.first_mut() {
+            for (i, plan) in plans.iter().enumerate() {
+                let mut slot = slots[i].lock().unwrap_or_else(|p| p.into_inner());
+                if slot
+                    .as_ref()
+                    .is_some_and(|r| r.iter().any(|r| r.outcome.is_lock_conflict()))
+                {
+                    *slot = Some(
+                        cells::execute(client, plan)
+                            .map_err(ProbeError::db("re-running probes"))?,
+                    );
+                }
+            }
+        }
+        for mut client in survivors {
+            let _ = client.batch_execute("rollback");
         }
     }
     Ok(slots
@@ -326,6 +479,12 @@ fn execute_plans(
 fn prepare_connection(client: &mut Client) -> Result<(), ProbeError> {
     client
         .batch_execute("set statement_timeout = '10s'; set client_min_messages = error;")
+        .and_then(|_| {
+            client.batch_execute(
+                "do $$ begin if (select rolsuper from pg_roles where rolname = current_user) \
+                 then set deadlock_timeout = '20ms'; end if; end $$",
+            )
+        })
         .and_then(|_| client.batch_execute(cells::PROBE_FUNCTION))
         .map_err(ProbeError::db("installing the probe function"))
 }

@@ -33,7 +33,7 @@ pub struct SpecError {
     pub message: String,
     pub help: Option<String>,
     /// The offending source line and the character range to underline in it.
-    pub snippet: Option<SourceLine>,
+    pub snippet: Option<Box<SourceLine>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,11 +71,11 @@ impl SpecError {
             column: source[line_start..start].chars().count() + 1,
             message: message.into(),
             help: None,
-            snippet: Some(SourceLine {
+            snippet: Some(Box::new(SourceLine {
                 text: text.to_string(),
                 underline,
                 label: label.into(),
-            }),
+            })),
         }
     }
 
@@ -203,7 +203,7 @@ impl SpecErrors {
             .collect::<Vec<_>>()
             .join("\n\n");
         if self.0.len() > 1 {
-            text.push_str(&format!("\n\n{} problems in the specs", self.0.len()));
+            text.push_str(&format!("\n\n{} problems", self.0.len()));
         }
         text
     }
@@ -251,11 +251,16 @@ pub fn did_you_mean<'a>(
 
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_lowercase();
+    let limit = (lower.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(&lower, &c.to_lowercase()), c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter_map(|c| {
+            let other = c.to_lowercase();
+            let distance = strsim::osa_distance(&lower, &other);
+            let similar = strsim::jaro_winkler(&lower, &other);
+            (distance <= limit || similar >= 0.9).then_some((distance, c))
+        })
+        .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| c)
 }
 
@@ -264,4 +269,63 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let source = "[tables.\"café\"]\nbjörn = \"owm\"\n";
+        let start = source.find("\"owm\"").unwrap();
+        let e = SpecError::at(Path::new("s.toml"), source, start..start + 5, "bad", "here");
+        assert_eq!((e.line, e.column), (2, 9));
+        assert_eq!(e.render(false).lines().nth(1).unwrap(), " --> s.toml:2:9");
+        assert!(e
+            .render(false)
+            .contains("2 | björn = \"owm\"\n  |         ^^^^^ here"));
+    }
+
+    #[test]
+    fn crlf_and_end_of_file() {
+        let source = "a = 1\r\nb = \r\n";
+        let start = source.find("b = ").unwrap() + 4;
+        let e = SpecError::at(
+            Path::new("s.toml"),
+            source,
+            start..start,
+            "missing value",
+            "",
+        );
+        assert_eq!((e.line, e.column), (2, 5));
+        let snippet = e.snippet.as_ref().unwrap();
+        assert_eq!(snippet.text, "b = ");
+        let e = SpecError::at(Path::new("s.toml"), "x", 5..9, "past the end", "");
+        assert_eq!((e.line, e.column), (1, 2));
+    }
+
+    #[test]
+    fn suggestions_only_when_close() {
+        assert_eq!(closest("owm", ["none", "own", "all"]), Some("own"));
+        assert_eq!(
+            closest("mesages", ["messages", "profiles"]),
+            Some("messages")
+        );
+        assert_eq!(closest("Alcie", ["alice", "bob"]), Some("alice"));
+        assert_eq!(closest("xyz", ["none", "own", "all"]), None);
+        assert_eq!(closest("documents", ["profiles", "messages"]), None);
+    }
+
+    #[test]
+    fn several_errors_are_counted() {
+        let a = SpecError::file(Path::new("a.toml"), "cannot read a.toml");
+        let b = SpecError::file(Path::new("b.toml"), "cannot read b.toml");
+        let text = SpecErrors(vec![a, b]).render(false);
+        assert!(
+            text.starts_with("error: cannot read a.toml\n  --> a.toml"),
+            "{text}"
+        );
+        assert!(text.ends_with("\n\n2 problems"), "{text}");
+    }
 }

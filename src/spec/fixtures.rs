@@ -23,7 +23,12 @@ pub struct FixtureRow {
     pub owner: Option<String>,
     /// Column -> value, placeholders (`{sub:alice}`, `{email:alice}`) not yet substituted.
     pub values: BTreeMap<String, Json>,
+    /// The row's `[[rows."..."]]` header.
     pub source: Location,
+    /// Where the table name, the label and the owner are written, for errors.
+    pub table_source: Location,
+    pub label_source: Location,
+    pub owner_source: Option<Location>,
 }
 
 impl FixtureRow {
@@ -108,7 +113,7 @@ fn placeholder_error(row: &FixtureRow, message: String) -> SpecError {
         column: row.source.column,
         message,
         help: None,
-        snippet: None,
+        snippet: read_line(&row.source),
     }
 }
 
@@ -236,7 +241,7 @@ pub fn parse_fixtures(source: &SourceFile) -> Result<Vec<FixtureRow>, SpecErrors
                         _ => errors.push(source.unknown_key(rkey, "row key", &ROW_KEYS)),
                     }
                 }
-                let Some((label, _)) = label else {
+                let Some((label, label_span)) = label else {
                     errors.push(
                         source
                             .error_labelled(
@@ -248,13 +253,17 @@ pub fn parse_fixtures(source: &SourceFile) -> Result<Vec<FixtureRow>, SpecErrors
                     );
                     continue;
                 };
-                let location = source.location(row_span);
                 rows.push(FixtureRow {
                     table: table.clone(),
                     label,
+                    owner_source: owner
+                        .as_ref()
+                        .map(|(_, span)| source.location(span.clone())),
                     owner: owner.map(|(o, _)| o),
                     values,
-                    source: location,
+                    source: source.location(row_span),
+                    table_source: source.location(tkey.span()),
+                    label_source: source.location(label_span),
                 });
             }
         }
@@ -271,19 +280,19 @@ pub fn validate_fixtures(
 ) -> Result<(), SpecErrors> {
     let mut errors = SpecErrors::default();
     let mut seen: BTreeSet<(&TableRef, &str)> = BTreeSet::new();
-    let at = |row: &FixtureRow, message: String| SpecError {
-        file: row.source.file.clone(),
-        line: row.source.line,
-        column: row.source.column,
+    let at = |location: &Location, message: String| SpecError {
+        file: location.file.clone(),
+        line: location.line,
+        column: location.column,
         message,
         help: None,
-        snippet: read_line(&row.source),
+        snippet: read_line(location),
     };
     for row in rows {
         if !tables.contains(&row.table) {
             errors.push(
                 at(
-                    row,
+                    &row.table_source,
                     format!(
                         "fixture row `{}`: unknown table `{}`",
                         row.label,
@@ -298,7 +307,7 @@ pub fn validate_fixtures(
         }
         if !seen.insert((&row.table, row.label.as_str())) {
             errors.push(at(
-                row,
+                &row.label_source,
                 format!(
                     "label `{}` is used twice in `{}`",
                     row.label,
@@ -309,7 +318,7 @@ pub fn validate_fixtures(
         if row.label == PUBLIC_LABEL || identities.iter().any(|i| i.name == row.label) {
             errors.push(
                 at(
-                    row,
+                    &row.label_source,
                     format!("label `{}` is taken by the synthesized rows", row.label),
                 )
                 .with_help(
@@ -321,7 +330,7 @@ pub fn validate_fixtures(
             match identities.iter().find(|i| &i.name == owner) {
                 None => errors.push(
                     at(
-                        row,
+                        row.owner_source.as_ref().unwrap_or(&row.source),
                         format!("fixture row `{}`: unknown owner `{owner}`", row.label),
                     )
                     .with_help_opt(did_you_mean(
@@ -330,7 +339,7 @@ pub fn validate_fixtures(
                     )),
                 ),
                 Some(i) if !i.owns_rows() => errors.push(at(
-                    row,
+                    row.owner_source.as_ref().unwrap_or(&row.source),
                     format!(
                         "fixture row `{}`: `{owner}` cannot own rows (role {}, no sub)",
                         row.label, i.role
@@ -346,16 +355,16 @@ pub fn validate_fixtures(
     errors.into_result(())
 }
 
-fn read_line(location: &Location) -> Option<super::error::SourceLine> {
+fn read_line(location: &Location) -> Option<Box<super::error::SourceLine>> {
     let text = std::fs::read_to_string(&location.file).ok()?;
     let line = text.lines().nth(location.line.checked_sub(1)?)?;
     let start = line
         .char_indices()
         .nth(location.column.saturating_sub(1))
         .map_or(line.len(), |(i, _)| i);
-    Some(super::error::SourceLine {
+    Some(Box::new(super::error::SourceLine {
         text: line.to_string(),
         underline: start..line.len(),
         label: String::new(),
-    })
+    }))
 }

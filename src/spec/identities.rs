@@ -12,7 +12,7 @@ use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
 use toml_edit::{Item, Value};
 
-use super::error::{did_you_mean, SpecError, SpecErrors};
+use super::error::{SpecError, SpecErrors};
 use super::source::{entries, item_span, item_to_json, kind, SourceFile};
 
 pub const IDENTITIES_FILE: &str = "identities.toml";
@@ -423,9 +423,4 @@ pub fn deep_merge(base: &mut Json, overrides: Json) {
         }
         (base, overrides) => *base = overrides,
     }
-}
-
-/// `help: did you mean ...` among identity names.
-pub fn suggest_identity(name: &str, identities: &[Identity]) -> Option<String> {
-    did_you_mean(name, identities.iter().map(|i| i.name.as_str()))
 }

@@ -39,6 +39,27 @@ impl SourceFile {
                 Some((first, rest)) => (first.to_string(), rest.trim().to_string()),
                 None => (message.clone(), String::new()),
             };
+            let word: String = self.text[span.start.min(self.text.len())..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+                .collect();
+            let bare = !word.is_empty()
+                && !word.starts_with(|c: char| c.is_ascii_digit())
+                && !matches!(word.as_str(), "true" | "false" | "inf" | "nan");
+            if bare
+                && self.text[..span.start.min(self.text.len())]
+                    .trim_end()
+                    .ends_with('=')
+            {
+                return SpecError::at(
+                    &self.path,
+                    &self.text,
+                    span.start..span.start + word.len(),
+                    format!("invalid TOML: `{word}` is not a value"),
+                    "a bare word",
+                )
+                .with_help(format!("strings need quotes: write \"{word}\""));
+            }
             SpecError::at(
                 &self.path,
                 &self.text,

@@ -108,6 +108,20 @@ struct Rules {
     labels: Vec<(String, Loc)>,
 }
 
+impl Rules {
+    /// The same declarations, wherever they were written.
+    fn same_as(&self, other: &Rules) -> bool {
+        fn value<T: PartialEq>(a: &Option<(T, Loc)>, b: &Option<(T, Loc)>) -> bool {
+            a.as_ref().map(|x| &x.0) == b.as_ref().map(|x| &x.0)
+        }
+        value(&self.select, &other.select)
+            && value(&self.insert, &other.insert)
+            && value(&self.update, &other.update)
+            && value(&self.delete, &other.delete)
+            && value(&self.transfer, &other.transfer)
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Entry {
     key: String,
@@ -217,17 +231,22 @@ impl Specs {
                             if let Some(first) =
                                 self.defaults.iter().find(|d| d.key == entry.key)
                             {
-                                errors.push(
-                                    file.error_labelled(
-                                        Some(entry.key_loc.span()),
-                                        format!("`{}` has defaults twice", entry.key),
-                                        "declared again",
-                                    )
-                                    .with_help(format!(
-                                        "first declared at {}",
-                                        self.location(first.key_loc)
-                                    )),
-                                );
+                                if !first.rules.same_as(&entry.rules) {
+                                    errors.push(
+                                        file.error_labelled(
+                                            Some(entry.key_loc.span()),
+                                            format!(
+                                                "conflicting defaults for `{}`",
+                                                entry.key
+                                            ),
+                                            "differs from an earlier [defaults]",
+                                        )
+                                        .with_help(format!(
+                                            "[defaults] apply to every table of every file; first declared at {}",
+                                            self.location(first.key_loc)
+                                        )),
+                                    );
+                                }
                             } else {
                                 self.defaults.push(entry);
                             }
@@ -335,17 +354,10 @@ impl Specs {
 
     /// [`Specs::expectation`] by name and role.
     pub fn expectation_for(&self, table: &TableRef, name: &str, role: &str) -> Option<Expectation> {
-        let keys = [name, role, EVERYONE];
-        let table_entries = self.tables.get(table).map_or(&[][..], |t| &t.entries[..]);
-        let chain: Vec<&Entry> = [table_entries, &self.defaults[..]]
+        let chain: Vec<&Entry> = self
+            .chain(table, name, role)
             .into_iter()
-            .flat_map(|entries| {
-                let mut seen = BTreeSet::new();
-                keys.iter()
-                    .filter(move |k| seen.insert(**k))
-                    .filter_map(move |k| entries.iter().find(|e| e.key == *k))
-                    .collect::<Vec<_>>()
-            })
+            .map(|(_, e)| e)
             .collect();
         let first = chain.first()?;
         let mut sources = BTreeMap::new();
@@ -373,6 +385,46 @@ impl Specs {
             source: self.location(first.key_loc),
             sources,
         })
+    }
+
+    /// The entries that apply to `name` (with `role`) on `table`, most specific first; `true`
+    /// marks entries of the table's own section.
+    fn chain(&self, table: &TableRef, name: &str, role: &str) -> Vec<(bool, &Entry)> {
+        let keys = [name, role, EVERYONE];
+        let table_entries = self.tables.get(table).map_or(&[][..], |t| &t.entries[..]);
+        [(true, table_entries), (false, &self.defaults[..])]
+            .into_iter()
+            .flat_map(|(in_table, entries)| {
+                let mut seen = BTreeSet::new();
+                keys.iter()
+                    .filter(move |k| seen.insert(**k))
+                    .filter_map(move |k| entries.iter().find(|e| e.key == *k))
+                    .map(move |e| (in_table, e))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// Which key declares `what` (a command name or `transfer`) for `name` on `table`: `Some((true,
+    /// key))` for a key of the table's section, `Some((false, key))` for one in `[defaults]`.
+    pub fn declared_by(
+        &self,
+        table: &TableRef,
+        name: &str,
+        role: &str,
+        what: &str,
+    ) -> Option<(bool, String)> {
+        self.chain(table, name, role)
+            .into_iter()
+            .find(|(_, e)| match what {
+                "select" => e.rules.select.is_some(),
+                "insert" => e.rules.insert.is_some(),
+                "update" => e.rules.update.is_some(),
+                "delete" => e.rules.delete.is_some(),
+                "transfer" => e.rules.transfer.is_some(),
+                _ => false,
+            })
+            .map(|(in_table, e)| (in_table, e.key.clone()))
     }
 
     /// The owner column a spec names for `table` (`owner = "owner_id"`).
@@ -424,14 +476,12 @@ impl Specs {
         let check_entries =
             |entries: &[Entry], table: Option<&TableRef>, errors: &mut SpecErrors| {
                 let mut labels = base_labels.clone();
-                if let Some(t) = table {
-                    labels.extend(
-                        fixtures
-                            .iter()
-                            .filter(|f| &f.table == t)
-                            .map(|f| f.label.as_str()),
-                    );
-                }
+                labels.extend(
+                    fixtures
+                        .iter()
+                        .filter(|f| table.is_none_or(|t| &f.table == t))
+                        .map(|f| f.label.as_str()),
+                );
                 for entry in entries {
                     if !keys.contains(entry.key.as_str()) {
                         let help =
@@ -534,9 +584,15 @@ fn parse_owner(
         Item::Value(Value::Boolean(b)) if !*b.value() => Some((OwnerSpec::Nobody, l)),
         Item::Value(Value::String(s)) => {
             let s = s.value().trim();
-            let spec = match s.strip_prefix("via ") {
-                Some(fk) if !fk.trim().is_empty() => OwnerSpec::Via(fk.trim().to_string()),
-                _ if !s.is_empty() && !s.contains(char::is_whitespace) => {
+            let via = s
+                .strip_prefix("via")
+                .filter(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
+                .map(str::trim);
+            let spec = match via {
+                Some(fk) if !fk.is_empty() && !fk.contains(char::is_whitespace) => {
+                    OwnerSpec::Via(fk.to_string())
+                }
+                None if !s.is_empty() && !s.contains(char::is_whitespace) => {
                     OwnerSpec::Column(s.to_string())
                 }
                 _ => {
@@ -587,6 +643,17 @@ fn parse_entry(
     let who = key.get();
     let key_loc = loc(index, key.span());
     let mut rules = Rules::default();
+    if who == "owner" {
+        errors.push(
+            file.error_labelled(
+                key.span(),
+                "`owner` applies to one table",
+                "not in [defaults]",
+            )
+            .with_help("move it under the table it describes: `[tables.<name>]`"),
+        );
+        return None;
+    }
     if ENTRY_KEYS.contains(&who) {
         errors.push(
             file.error_labelled(
@@ -611,6 +678,9 @@ fn parse_entry(
                     }
                     "any" => {
                         "`any` is for insert only; for every command write \"all\"".to_string()
+                    }
+                    _ if context != "defaults" && closest(who, ["owner"]).is_some() => {
+                        format!("did you mean `owner = \"{word}\"`?")
                     }
                     _ => did_you_mean(word, SCOPE_WORDS).unwrap_or_else(|| {
                         "a string applies to every command: \"none\", \"own\" or \"all\""
@@ -749,7 +819,7 @@ fn parse_rule(
                             }
                         }
                     }
-                    ok.then(|| if labels.is_empty() { Scope::None } else { Scope::Labels(labels) })
+                    ok.then_some(if labels.is_empty() { Scope::None } else { Scope::Labels(labels) })
                 }
                 _ => {
                     errors.push(

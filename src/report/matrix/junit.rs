@@ -55,7 +55,7 @@ pub fn write(
                         out,
                         r#"      <failure message="{}" type="fail">{}</failure>"#,
                         xml(&message),
-                        xml(&failure_body(cell, &message))
+                        xml_text(&failure_body(cell, &message))
                     )?;
                     writeln!(out, "    </testcase>")?;
                 }
@@ -67,7 +67,7 @@ pub fn write(
                             out,
                             r#"      <failure message="{}" type="unspecified">{}</failure>"#,
                             xml(&message),
-                            xml(&failure_body(cell, &message))
+                            xml_text(&failure_body(cell, &message))
                         )?;
                     } else {
                         writeln!(out, r#"      <skipped message="{}"/>"#, xml(&message))?;
@@ -80,7 +80,7 @@ pub fn write(
                         out,
                         r#"      <error message="{}" type="inconclusive">{}</error>"#,
                         xml(&format!("inconclusive: expected {}", cell.expected)),
-                        xml(&failure_body(cell, "the probe did not test the policy"))
+                        xml_text(&failure_body(cell, "the probe did not test the policy"))
                     )?;
                     writeln!(out, "    </testcase>")?;
                 }
@@ -115,6 +115,7 @@ fn failure_body(cell: &Cell, message: &str) -> String {
 pub(crate) fn probe_text(outcome: &crate::matrix::Outcome) -> String {
     use crate::matrix::Outcome::*;
     match outcome {
+        Allowed { rows: 1 } => "allowed (1 row)".to_string(),
         Allowed { rows } => format!("allowed ({rows} rows)"),
         Filtered => "filtered (0 rows)".to_string(),
         DeniedRls { message } | DeniedPrivilege { message } => {
@@ -124,7 +125,12 @@ pub(crate) fn probe_text(outcome: &crate::matrix::Outcome) -> String {
     }
 }
 
-/// Escape for XML attribute values and text.
+/// Escape for XML text: newlines stay.
+fn xml_text(s: &str) -> String {
+    s.split('\n').map(xml).collect::<Vec<_>>().join("\n")
+}
+
+/// Escape for XML attribute values.
 fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

@@ -31,10 +31,10 @@ create table public.conversations (
   id uuid primary key default extensions.uuid_generate_v4(),
   agent_id uuid not null references public.agents (id) on delete cascade,
   participant_id uuid not null references auth.users (id) on delete cascade,
-  channel text not null default 'widget' check (channel in ('widget', 'sip', 'api')),
   status text not null default 'active' check (status in ('active', 'ended', 'escalated')),
-  started_at timestamptz not null default now(),
-  ended_at timestamptz
+  ended_at timestamptz,
+  channel text not null default 'widget' check (channel in ('widget', 'sip', 'api')),
+  started_at timestamptz not null default now()
 );
 
 create table public.messages (

@@ -10,6 +10,7 @@ create type factory_app.user_role as enum ('viewer', 'operator', 'engineer', 'ad
 create type factory_app.integration_type as enum ('erp', 'mes', 'plc', 'scada', 'api', 'file');
 create type factory_app.integration_status as enum ('draft', 'active', 'paused', 'error', 'archived');
 create type factory_app.job_status as enum ('queued', 'running', 'succeeded', 'failed', 'cancelled');
+create type factory_app.audit_action as enum ('INSERT', 'UPDATE', 'DELETE');
 
 create table factory_app.user_profiles (
   id uuid primary key references auth.users (id) on delete cascade,
@@ -70,7 +71,7 @@ create table factory_app.integration_jobs (
 create table factory_app.audit_log (
   id bigint generated always as identity primary key,
   actor_id uuid references auth.users (id) on delete set null,
-  action text not null check (action in ('INSERT', 'UPDATE', 'DELETE')),
+  action factory_app.audit_action not null,
   table_name text not null,
   record_id text,
   old_data jsonb,

@@ -48,7 +48,7 @@ begin
   insert into factory_app.audit_log (actor_id, action, table_name, record_id, old_data, new_data)
   values (
     auth.uid(),
-    tg_op,
+    tg_op::factory_app.audit_action,
     tg_table_name,
     coalesce(to_jsonb(new) ->> 'id', to_jsonb(old) ->> 'id'),
     case when tg_op in ('UPDATE', 'DELETE') then to_jsonb(old) end,

@@ -1,0 +1,72 @@
+#![allow(dead_code)]
+//! Helpers shared by the integration tests: the built CLI, scratch projects, a shared cluster.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use rlsgate::cluster::{Cluster, ClusterOptions};
+
+pub fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rlsgate"));
+    cmd.env_remove("RLSGATE_DB_URL").env("NO_COLOR", "1");
+    cmd
+}
+
+pub fn run(args: &[&str], project: &Path) -> Output {
+    bin()
+        .arg("--project")
+        .arg(project)
+        .args(args)
+        .output()
+        .expect("run rlsgate")
+}
+
+pub fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A scratch project with these migration files (name, SQL).
+pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    for (name, sql) in files {
+        std::fs::write(migrations.join(name), sql).unwrap();
+    }
+    dir
+}
+
+/// The repository root (the demo project).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// One cluster for the whole test binary; tests isolate themselves with transactions.
+pub fn shared_cluster() -> &'static Cluster {
+    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        Cluster::start(&ClusterOptions::default()).expect("start the shared cluster")
+    })
+}
+
+pub fn superuser() -> postgres::Client {
+    shared_cluster()
+        .connect(rlsgate::supabase::SUPERUSER)
+        .expect("connect")
+}
+
+pub fn pid_alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            !s.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+        .unwrap_or(false)
+}

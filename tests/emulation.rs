@@ -1,0 +1,213 @@
+//! The Supabase emulation on a real cluster: auth functions under every claim style, RLS
+//! bypass rules per role, and Supabase's default privileges.
+
+mod common;
+
+use common::superuser;
+
+fn one<T: for<'a> postgres::types::FromSql<'a>>(client: &mut postgres::Client, sql: &str) -> T {
+    client
+        .query_one(sql, &[])
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .get(0)
+}
+
+#[test]
+fn auth_uid_reads_the_claims_json() {
+    let mut c = superuser();
+    let mut tx = c.transaction().unwrap();
+    tx.batch_execute(r#"select set_config('request.jwt.claims', '{"sub":"11111111-1111-4111-8111-111111111111","role":"authenticated","email":"a@x.test"}', true)"#).unwrap();
+    let uid: String = tx.query_one("select auth.uid()::text", &[]).unwrap().get(0);
+    assert_eq!(uid, "11111111-1111-4111-8111-111111111111");
+    let role: String = tx.query_one("select auth.role()", &[]).unwrap().get(0);
+    assert_eq!(role, "authenticated");
+    let email: String = tx.query_one("select auth.email()", &[]).unwrap().get(0);
+    assert_eq!(email, "a@x.test");
+    let jwt: String = tx
+        .query_one("select auth.jwt() ->> 'email'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(jwt, "a@x.test");
+}
+
+#[test]
+fn auth_uid_reads_the_legacy_per_claim_settings_first() {
+    let mut c = superuser();
+    let mut tx = c.transaction().unwrap();
+    tx.batch_execute(
+        r#"select set_config('request.jwt.claim.sub', '22222222-2222-4222-8222-222222222222', true),
+                  set_config('request.jwt.claims', '{"sub":"33333333-3333-4333-8333-333333333333"}', true),
+                  set_config('request.jwt.claim.role', 'anon', true)"#,
+    )
+    .unwrap();
+    let uid: String = tx.query_one("select auth.uid()::text", &[]).unwrap().get(0);
+    assert_eq!(uid, "22222222-2222-4222-8222-222222222222");
+    let role: String = tx.query_one("select auth.role()", &[]).unwrap().get(0);
+    assert_eq!(role, "anon");
+}
+
+#[test]
+fn auth_uid_is_null_once_local_claims_are_gone() {
+    let mut c = superuser();
+    c.batch_execute(
+        r#"begin; select set_config('request.jwt.claims', '{"sub":"44444444-4444-4444-8444-444444444444"}', true); commit;"#,
+    )
+    .unwrap();
+    // The setting now reads '' (not NULL): nullif keeps auth.uid() from failing on ''::uuid.
+    let raw: String = one(&mut c, "select current_setting('request.jwt.claims', true)");
+    assert_eq!(raw, "");
+    let uid: Option<String> = one(&mut c, "select auth.uid()::text");
+    assert_eq!(uid, None);
+    let jwt: Option<String> = one(&mut c, "select auth.jwt()::text");
+    assert_eq!(jwt, None);
+}
+
+#[test]
+fn anon_and_authenticated_obey_rls_and_service_role_bypasses_it() {
+    let mut c = superuser();
+    let mut tx = c.transaction().unwrap();
+    tx.batch_execute(
+        "set local role postgres;
+         create table public.rls_probe (id int primary key, owner uuid);
+         alter table public.rls_probe enable row level security;
+         insert into public.rls_probe values (1, '55555555-5555-4555-8555-555555555555');
+         reset role;",
+    )
+    .unwrap();
+    for (role, visible) in [
+        ("anon", 0i64),
+        ("authenticated", 0),
+        ("service_role", 1),
+        ("postgres", 1),
+    ] {
+        tx.batch_execute(&format!("savepoint s; set local role {role}"))
+            .unwrap();
+        let n: i64 = tx
+            .query_one("select count(*) from public.rls_probe", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(n, visible, "{role} sees {n} rows");
+        tx.batch_execute("rollback to savepoint s").unwrap();
+    }
+    let bypass: Vec<(String, bool, bool)> = tx
+        .query(
+            "select rolname::text, rolbypassrls, rolsuper from pg_roles where rolname in ('anon','authenticated','service_role','postgres','authenticator') order by 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        bypass,
+        vec![
+            ("anon".into(), false, false),
+            ("authenticated".into(), false, false),
+            ("authenticator".into(), false, false),
+            ("postgres".into(), true, false),
+            ("service_role".into(), true, false),
+        ]
+    );
+}
+
+#[test]
+fn new_public_tables_functions_and_sequences_are_granted_to_the_api_roles() {
+    let mut c = superuser();
+    let mut tx = c.transaction().unwrap();
+    tx.batch_execute(
+        "set local role postgres;
+         create table public.granted (id bigserial primary key, note text);
+         create function public.granted_fn() returns int language sql as 'select 1';
+         reset role;",
+    )
+    .unwrap();
+    for role in ["anon", "authenticated", "service_role"] {
+        for privilege in [
+            "SELECT",
+            "INSERT",
+            "UPDATE",
+            "DELETE",
+            "TRUNCATE",
+            "REFERENCES",
+            "TRIGGER",
+        ] {
+            let ok: bool = tx
+                .query_one(
+                    "select has_table_privilege($1, 'public.granted', $2)",
+                    &[&role, &privilege],
+                )
+                .unwrap()
+                .get(0);
+            assert!(ok, "{role} lacks {privilege}");
+        }
+        let exec: bool = tx
+            .query_one(
+                "select has_function_privilege($1, 'public.granted_fn()', 'EXECUTE')",
+                &[&role],
+            )
+            .unwrap()
+            .get(0);
+        assert!(exec, "{role} cannot execute");
+        let seq: bool = tx
+            .query_one(
+                "select has_sequence_privilege($1, 'public.granted_id_seq', 'USAGE')",
+                &[&role],
+            )
+            .unwrap()
+            .get(0);
+        assert!(seq, "{role} cannot use the sequence");
+    }
+}
+
+#[test]
+fn auth_users_is_not_readable_by_the_api_roles() {
+    let mut c = superuser();
+    for role in ["anon", "authenticated"] {
+        let ok: bool = c
+            .query_one(
+                "select has_table_privilege($1, 'auth.users', 'SELECT')",
+                &[&role],
+            )
+            .unwrap()
+            .get(0);
+        assert!(!ok, "{role} can read auth.users");
+    }
+    let ok: bool = c
+        .query_one(
+            "select has_table_privilege('postgres', 'auth.users', 'SELECT')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(ok);
+}
+
+#[test]
+fn extensions_live_in_their_schema_and_are_on_the_search_path() {
+    let mut c = shared_cluster_as_postgres();
+    c.batch_execute("create extension if not exists \"uuid-ossp\" with schema extensions; create extension if not exists pgcrypto with schema extensions;").unwrap();
+    let v4: String = one(&mut c, "select uuid_generate_v4()::text");
+    assert_eq!(v4.len(), 36);
+    let digest: String = one(&mut c, "select encode(digest('x', 'sha256'), 'hex')");
+    assert_eq!(digest.len(), 64);
+}
+
+#[test]
+fn the_server_does_not_run_as_root() {
+    let pid = common::shared_cluster().pid().expect("running");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let uid: u32 = status
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_ne!(uid, 0, "postgres must never run as root");
+}
+
+fn shared_cluster_as_postgres() -> postgres::Client {
+    common::shared_cluster().connect("postgres").unwrap()
+}
