@@ -154,6 +154,7 @@ fn meta() -> RunMeta {
         started_at: Some("2026-11-22T00:00:00Z".into()),
         duration_ms: Some(212),
         allow_unspecified: false,
+        partition: None,
     }
 }
 

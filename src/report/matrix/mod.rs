@@ -34,6 +34,9 @@ pub struct RunMeta {
     /// Unspecified cells do not fail the gate (`--allow-unspecified`).
     #[serde(default)]
     pub allow_unspecified: bool,
+    /// `K/N` when the run covered only share K of N of the tables (`--partition`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
 }
 
 impl RunMeta {
