@@ -28,9 +28,13 @@ pub fn run(args: &MergeArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     };
     match &args.output {
         Some(path) => {
-            let mut file = std::fs::File::create(path)
-                .with_context(|| format!("creating {}", path.display()))?;
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?,
+            );
             report::write(format, &cells, &summary, &meta, &mut file)?;
+            file.flush()
+                .with_context(|| format!("writing {}", path.display()))?;
         }
         None => report::write(format, &cells, &summary, &meta, out)?,
     }

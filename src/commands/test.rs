@@ -36,9 +36,13 @@ pub fn run(global: &GlobalArgs, args: &TestArgs, out: &mut dyn Write) -> anyhow:
     };
     match &args.output {
         Some(path) => {
-            let mut file = std::fs::File::create(path)
-                .with_context(|| format!("creating {}", path.display()))?;
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?,
+            );
             report::write(format, &run.cells, &summary, &run.meta, &mut file)?;
+            file.flush()
+                .with_context(|| format!("writing {}", path.display()))?;
         }
         None => report::write(format, &run.cells, &summary, &run.meta, out)?,
     }
