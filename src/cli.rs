@@ -55,6 +55,8 @@ pub enum Command {
     Rule(RuleArgs),
     /// Manage the template-cluster cache.
     Cache(CacheArgs),
+    /// Combine the JSON reports of `test --partition K/N` runs into one verdict and report.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -87,6 +89,50 @@ pub struct TestArgs {
     /// With --db-url: apply the project's migrations first (rolled back with everything else).
     #[arg(long)]
     pub migrate: bool,
+    /// Probe only share K of N of the tables (round-robin in name order), for N CI runners;
+    /// combine their `--format json` outputs with `rlsgate merge`.
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<Partition>,
+}
+
+/// `K/N`: share K (1-based) of N.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Partition {
+    pub index: usize,
+    pub total: usize,
+}
+
+impl std::str::FromStr for Partition {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let usage = || format!("`{s}` is not K/N (for example 1/3, K from 1 to N)");
+        let (k, n) = s.split_once('/').ok_or_else(usage)?;
+        let index: usize = k.trim().parse().map_err(|_| usage())?;
+        let total: usize = n.trim().parse().map_err(|_| usage())?;
+        if total == 0 || index == 0 || index > total {
+            return Err(usage());
+        }
+        Ok(Partition { index, total })
+    }
+}
+
+impl std::fmt::Display for Partition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.total)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports written by `rlsgate test --format json`.
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub format: TestFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]

@@ -9,6 +9,7 @@ use crate::Status;
 mod cache;
 mod db;
 mod lint;
+mod merge;
 mod rule;
 mod snapshot;
 pub mod test;
@@ -21,5 +22,6 @@ pub fn run(opts: &Opts, out: &mut dyn Write) -> anyhow::Result<Status> {
         Command::Snapshot(args) => snapshot::run(&opts.global, args, out),
         Command::Rule(args) => rule::run(args, out),
         Command::Cache(args) => cache::run(args, out),
+        Command::Merge(args) => merge::run(args, out),
     }
 }

@@ -9,7 +9,7 @@ pub mod owner;
 pub mod rows;
 pub mod values;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -73,6 +73,9 @@ pub struct ProbeOptions<'a> {
     pub tables: &'a [String],
     /// Only these identities; empty = all.
     pub only_identities: &'a [String],
+    /// `Some((k, n))`: only share `k` of `n` (1-based) of the selected relations, dealt
+    /// round-robin in name order, so `n` runs together cover every cell exactly once.
+    pub partition: Option<(usize, usize)>,
     pub jobs: usize,
 }
 
@@ -103,11 +106,7 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
             extra_sql: None,
         },
     )?;
-    Ok(Matrix {
-        relations: prepared.rows.iter().map(|r| r.table.clone()).collect(),
-        rows: prepared.rows,
-        observations,
-    })
+    Ok(prepared.into_matrix(observations))
 }
 
 /// The database after setup: identities' users, synthesized and pinned rows, the catalog
@@ -123,6 +122,16 @@ pub struct Prepared {
     pub identities: Vec<Identity>,
     /// The relations probed, with their labelled rows.
     pub rows: Vec<TableRows>,
+}
+
+impl Prepared {
+    pub fn into_matrix(self, observations: Vec<Observation>) -> Matrix {
+        Matrix {
+            relations: self.rows.iter().map(|r| r.table.clone()).collect(),
+            rows: self.rows,
+            observations,
+        }
+    }
 }
 
 /// How one pass of probes runs.
@@ -164,10 +173,17 @@ pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, Probe
     let states = std::mem::take(&mut synth.states);
     let recipes = std::mem::take(&mut synth.recipes);
 
-    let mut table_rows = Vec::new();
-    for rel in catalog
+    let selected: Vec<&Relation> = catalog
         .exposed()
         .filter(|r| table_selected(&r.table, opts.tables))
+        .collect();
+    let share = opts
+        .partition
+        .map(|(k, n)| partition_share(&selected, k, n));
+    let mut table_rows = Vec::new();
+    for rel in selected
+        .into_iter()
+        .filter(|r| share.as_ref().is_none_or(|s| s.contains(&r.table)))
     {
         let labels = if rel.kind.holds_rows() {
             states
@@ -293,6 +309,18 @@ fn updatable_columns(
         }
     }
     Ok(out)
+}
+
+/// Share `k` of `n`: the relations at positions k-1, k-1+n, ... in name order.
+fn partition_share(relations: &[&Relation], k: usize, n: usize) -> HashSet<TableRef> {
+    let mut names: Vec<&TableRef> = relations.iter().map(|r| &r.table).collect();
+    names.sort();
+    names
+        .into_iter()
+        .skip(k.saturating_sub(1))
+        .step_by(n.max(1))
+        .cloned()
+        .collect()
 }
 
 fn table_selected(table: &TableRef, filter: &[String]) -> bool {
