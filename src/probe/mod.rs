@@ -3,9 +3,10 @@
 //! connections.
 
 pub mod catalog;
-mod cells;
+pub mod cells;
 pub mod functions;
 pub mod owner;
+pub mod provenance;
 pub mod rows;
 pub mod values;
 
