@@ -98,7 +98,7 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
     progress.finish();
 
     let summary = verdict::summarize(&cells);
-    let mut meta = RunMeta::new(global.project.display().to_string());
+    let mut meta = RunMeta::new(project_name(&global.project));
     meta.postgres = Some(db.server_version.clone());
     meta.started_at = Some(started_at);
     meta.duration_ms = Some(started.elapsed().as_millis() as u64);
@@ -236,6 +236,14 @@ fn lint_all(
             .then_with(|| a.sort_key().cmp(&b.sort_key()))
     });
     Ok(diagnostics)
+}
+
+/// The project directory as a reader knows it: its own name, not `.`.
+fn project_name(dir: &std::path::Path) -> String {
+    std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| dir.display().to_string())
 }
 
 fn identity_info(id: &Identity) -> IdentityInfo {

@@ -41,7 +41,7 @@ table.matrix thead tr.cmds th { top: 24px; font-weight: 500; color: var(--muted)
 table.matrix th.id { border-left: 3px solid #fff; }
 table.matrix tbody th { text-align: left; font-weight: 500; padding: 2px 10px 2px 4px; white-space: nowrap; background: #fafbfc; }
 table.matrix tbody tr:nth-child(5n) td, table.matrix tbody tr:nth-child(5n) th { border-bottom: 2px solid #fff; }
-table.matrix td.c { width: 42px; height: 22px; text-align: center; position: relative; font-variant-numeric: tabular-nums; }
+table.matrix td.c { min-width: 42px; height: 22px; padding: 0 3px; white-space: nowrap; text-align: center; position: relative; font-variant-numeric: tabular-nums; }
 table.matrix td.first { border-left: 3px solid #fff; }
 .s-none { background: var(--none); color: #8a949e; }
 .s-own { background: var(--own); }
@@ -352,9 +352,10 @@ fn tables(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
         out,
         "<h2 id=\"tables\">Tables: policies, grants and provenance</h2>\
          <p class=\"muted\">For each allowed cell, what grants it: found by re-probing with each permissive policy kept alone \
-         (the others dropped in a rolled-back transaction), and from the table's grants. Tables with a failed or inconclusive cell are open.</p>"
+         (the others dropped in a rolled-back transaction), and from the table's grants. With more than 12 relations, only tables with a failed or inconclusive cell start open.</p>"
     )?;
     let ids = audit.identity_names();
+    let few = audit.relations.len() <= 12;
     for tables in audit.tables_by_schema().values() {
         for table in tables {
             let rel = audit.relation(table);
@@ -382,7 +383,7 @@ fn tables(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "<details class=\"table\" id=\"{}\"{}><summary>{}<span class=\"muted\">{}</span>{flags}</summary>",
                 e(&anchor(table)),
-                if bad { " open" } else { "" },
+                if bad || few { " open" } else { "" },
                 e(&table.to_string()),
                 e(&rel
                     .map(|r| {
