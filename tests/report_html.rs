@@ -250,7 +250,11 @@ pub fn generate_project(root: &Path, tables: usize) {
 #[test]
 fn fifty_tables_render_as_one_heatmap_per_schema() {
     let dir = tempfile::tempdir().unwrap();
-    let project = dir.path().join("fifty");
+    let project = match std::env::var_os("RLSGATE_REPORT_KEEP") {
+        Some(keep) => PathBuf::from(keep).join("fifty"),
+        None => dir.path().join("fifty"),
+    };
+    let _ = std::fs::remove_dir_all(&project);
     generate_project(&project, 50);
     let html = dir.path().join("fifty-tables.html");
     let (out, text) = report(&project, &html);

@@ -120,6 +120,39 @@ impl Diff {
     pub fn has_widened(&self) -> bool {
         self.widened > 0
     }
+
+    /// The changes of one kind, identities that moved the same way on the same table and
+    /// command merged into one line: (sentence, table, command, before, after).
+    pub fn grouped(&self, change: Change) -> Vec<(String, &str, Command, &str, &str)> {
+        let mut groups: Vec<(&CellChange, Vec<&str>)> = Vec::new();
+        for c in self.changes.iter().filter(|c| c.change == change) {
+            match groups.iter_mut().find(|(g, _)| {
+                g.table == c.table && g.command == c.command && g.old == c.old && g.new == c.new
+            }) {
+                Some((_, ids)) => ids.push(&c.identity),
+                None => groups.push((c, vec![&c.identity])),
+            }
+        }
+        groups
+            .into_iter()
+            .map(|(c, ids)| {
+                let table = c.table.strip_prefix("public.").unwrap_or(&c.table);
+                (
+                    sentence(
+                        &ids.join(", "),
+                        c.command,
+                        table,
+                        c.old.as_deref(),
+                        c.new.as_deref(),
+                    ),
+                    c.table.as_str(),
+                    c.command,
+                    c.old.as_deref().unwrap_or("–"),
+                    c.new.as_deref().unwrap_or("–"),
+                )
+            })
+            .collect()
+    }
 }
 
 fn verb(command: Command) -> &'static str {
@@ -152,7 +185,7 @@ pub fn phrase(command: Command, scope: &str, identity: &str, table: &str) -> Str
             "inconclusive" => format!("{v} ? rows of {table} (probe inconclusive)"),
             labels => {
                 let _ = identity;
-                format!("{v} rows {labels} of {table}")
+                format!("{v} rows {} of {table}", labels.trim_matches(|c| c == '{' || c == '}'))
             }
         }
     };
@@ -169,7 +202,16 @@ fn sentence(
     old: Option<&str>,
     new: Option<&str>,
 ) -> String {
+    let lost = new.is_some_and(|n| Reach::parse(n, identity).is_empty());
     match (old, new) {
+        (Some(old), Some(_)) if lost => {
+            let what = if command == Command::Insert {
+                format!("insert into {table}")
+            } else {
+                format!("{} any row of {table}", verb(command))
+            };
+            format!("{identity} can no longer {what} (was: {old})")
+        }
         (Some(old), Some(new)) => format!(
             "{identity} can now {} (was: {old})",
             phrase(command, new, identity, table)
@@ -278,23 +320,18 @@ pub fn write_markdown(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
         (Change::Narrowed, "Narrowed"),
         (Change::Changed, "Changed"),
     ] {
-        let items: Vec<&CellChange> = diff.changes.iter().filter(|c| c.change == change).collect();
+        let items = diff.grouped(change);
         if items.is_empty() {
             continue;
         }
         writeln!(out, "#### {title}\n")?;
-        writeln!(out, "| table | identity | command | before | after | |")?;
-        writeln!(out, "|---|---|---|---|---|---|")?;
-        for c in items {
+        writeln!(out, "| | table | command | before | after |")?;
+        writeln!(out, "|---|---|---|---|---|")?;
+        for (message, table, command, old, new) in items {
             writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {} | {} |",
-                c.table,
-                c.identity,
-                c.command,
-                c.old.as_deref().unwrap_or("–"),
-                c.new.as_deref().unwrap_or("–"),
-                c.message.replace('|', "\\|")
+                "| {} | `{table}` | {command} | {old} | {new} |",
+                message.replace('|', "\\|")
             )?;
         }
         writeln!(out)?;
@@ -310,13 +347,14 @@ pub fn write_human(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
     if diff.changes.is_empty() {
         return writeln!(out, "no access changed");
     }
-    for c in &diff.changes {
-        let mark = match c.change {
-            Change::Widened => "+",
-            Change::Narrowed => "-",
-            Change::Changed => "~",
-        };
-        writeln!(out, "{mark} {}", c.message)?;
+    for (change, mark) in [
+        (Change::Widened, "+"),
+        (Change::Narrowed, "-"),
+        (Change::Changed, "~"),
+    ] {
+        for (message, ..) in diff.grouped(change) {
+            writeln!(out, "{mark} {message}")?;
+        }
     }
     writeln!(
         out,

@@ -32,7 +32,7 @@ table.data th, table.data td { border: 1px solid var(--line); padding: 4px 7px; 
 table.data th { background: #f3f5f7; font-weight: 600; }
 table.meta td:first-child { font-weight: 600; white-space: nowrap; width: 1%; }
 .legend { display: flex; flex-wrap: wrap; gap: 14px; margin: 8px 0 12px; font-size: 13px; align-items: center; }
-.legend .sw { display: inline-block; width: 34px; height: 20px; vertical-align: middle; border: 1px solid #c9d0d6; margin-right: 5px; text-align: center; font-size: 11px; line-height: 18px; }
+.legend .sw { display: inline-block; min-width: 34px; padding: 0 3px; white-space: nowrap; height: 20px; vertical-align: middle; border: 1px solid #c9d0d6; margin-right: 5px; text-align: center; font-size: 11px; line-height: 18px; }
 .matrix-wrap { overflow-x: auto; }
 table.matrix { font-size: 12px; }
 table.matrix th, table.matrix td { border: 1px solid #fff; padding: 0; }

@@ -100,9 +100,8 @@ impl Audit {
     /// probes, lint errors, SECURITY DEFINER functions the API roles can call.
     pub fn worst_findings(&self, limit: usize) -> Vec<Finding> {
         let mut out = Vec::new();
+        let mut groups: BTreeMap<(u32, &str, Command, &str, &str), Vec<&Cell>> = BTreeMap::new();
         for cell in &self.cells {
-            let anchor = anchor(&cell.table);
-            let table = cell.table.display_name();
             match cell.outcome {
                 CellOutcome::Fail => {
                     let wider = Reach::parse(&cell.actual, &cell.identity)
@@ -117,30 +116,55 @@ impl Audit {
                     if cell.command != Command::Select {
                         weight += 5;
                     }
-                    let how = if wider { "more than declared" } else { "less than declared" };
-                    out.push(Finding {
-                        weight,
-                        title: format!(
-                            "{} can {} ({how}: {})",
-                            cell.identity,
-                            super::diff::phrase(cell.command, &cell.actual, &cell.identity, &table),
-                            cell.expected
-                        ),
-                        detail: cell.detail.clone(),
-                        anchor,
-                    });
+                    groups
+                        .entry((
+                            weight,
+                            cell.identity.as_str(),
+                            cell.command,
+                            cell.actual.as_str(),
+                            cell.expected.as_str(),
+                        ))
+                        .or_default()
+                        .push(cell);
                 }
                 CellOutcome::Inconclusive => out.push(Finding {
                     weight: 50,
                     title: format!(
                         "{} {} on {}: inconclusive",
-                        cell.identity, cell.command, table
+                        cell.identity,
+                        cell.command,
+                        cell.table.display_name()
                     ),
                     detail: cell.detail.clone(),
-                    anchor,
+                    anchor: anchor(&cell.table),
                 }),
                 _ => {}
             }
+        }
+        for ((weight, identity, command, actual, expected), cells) in groups {
+            let how = if weight >= 100 {
+                "more than declared"
+            } else {
+                "less than declared"
+            };
+            let names: Vec<String> = cells.iter().map(|c| c.table.display_name()).collect();
+            let (subject, detail) = if let [one] = &names[..] {
+                (one.clone(), cells[0].detail.clone())
+            } else {
+                (
+                    format!("{} tables", names.len()),
+                    format!("{} ({})", names.join(", "), cells[0].detail),
+                )
+            };
+            out.push(Finding {
+                weight: weight + cells.len().min(20) as u32,
+                title: format!(
+                    "{identity} can {} ({how}: {expected})",
+                    super::diff::phrase(command, actual, identity, &subject)
+                ),
+                detail,
+                anchor: anchor(&cells[0].table),
+            });
         }
         for d in &self.lint {
             let weight = match d.severity {
