@@ -236,9 +236,7 @@ fn placed_rows(
             rows,
         });
     }
-    let mut tables: Vec<&TableRef> = prepared.states.keys().collect();
-    tables.sort();
-    for table in tables {
+    for table in parents_first(catalog, prepared.states.keys().collect()) {
         let (Some(rel), Some(state)) = (catalog.get(table), prepared.states.get(table)) else {
             continue;
         };
@@ -260,4 +258,21 @@ fn placed_rows(
         });
     }
     Ok(out)
+}
+
+/// Tables ordered so that every table comes after the tables its foreign keys reference.
+fn parents_first<'a>(catalog: &Catalog, mut pending: Vec<&'a TableRef>) -> Vec<&'a TableRef> {
+    pending.sort();
+    let mut done: Vec<&TableRef> = Vec::new();
+    while !pending.is_empty() {
+        let ready = pending.iter().position(|t| {
+            catalog.get(t).is_none_or(|rel| {
+                rel.foreign_keys.iter().all(|fk| {
+                    &fk.target == *t || done.contains(&&fk.target) || !pending.contains(&&fk.target)
+                })
+            })
+        });
+        done.push(pending.remove(ready.unwrap_or(0)));
+    }
+    done
 }
