@@ -60,7 +60,11 @@ fn rendered_dom(page: &Path) -> Option<String> {
         let stem = page.file_stem().unwrap().to_string_lossy().into_owned();
         std::fs::copy(page, keep.join(format!("{stem}.html"))).unwrap();
         let shot = keep.join(format!("{stem}.png"));
-        headless(&browser, &[format!("--screenshot={}", shot.display())], page);
+        headless(
+            &browser,
+            &[format!("--screenshot={}", shot.display())],
+            page,
+        );
     }
     Some(String::from_utf8(out.stdout).unwrap())
 }
@@ -129,10 +133,7 @@ fn json_cells(project: &Path) -> Vec<(String, String, String, String, String)> {
 }
 
 fn report(project: &Path, html: &Path) -> (std::process::Output, String) {
-    let out = common::run(
-        &["-q", "report", "--html", html.to_str().unwrap()],
-        project,
-    );
+    let out = common::run(&["-q", "report", "--html", html.to_str().unwrap()], project);
     let text = std::fs::read_to_string(html).unwrap_or_default();
     (out, text)
 }
@@ -160,7 +161,10 @@ fn demo_report_renders_the_whole_matrix_in_chromium() {
     rendered.sort();
     expected.sort();
     assert_eq!(rendered.len(), 252);
-    assert_eq!(rendered, expected, "the rendered matrix is the test run's matrix");
+    assert_eq!(
+        rendered, expected,
+        "the rendered matrix is the test run's matrix"
+    );
     assert!(dom.contains("id=\"verdict\">PASS<"));
     assert!(dom.contains("Users can view their own and public documents"));
     assert!(
@@ -176,7 +180,9 @@ fn demo_report_renders_the_whole_matrix_in_chromium() {
 /// functions, and specs that leave some cells failing and some unspecified.
 pub fn generate_project(root: &Path, tables: usize) {
     let mut sql = String::new();
-    sql.push_str("create schema api;\ngrant usage on schema api to anon, authenticated, service_role;\n");
+    sql.push_str(
+        "create schema api;\ngrant usage on schema api to anon, authenticated, service_role;\n",
+    );
     sql.push_str("alter default privileges in schema api grant all on tables to anon, authenticated, service_role;\n");
     let mut spec = String::from("[defaults]\nservice = \"all\"\nanon = \"none\"\n\n");
     for i in 0..tables {
@@ -196,11 +202,17 @@ pub fn generate_project(root: &Path, tables: usize) {
             0 => {
                 let _ = writeln!(sql, "alter table {t} enable row level security;");
                 let _ = writeln!(sql, "create policy \"own rows\" on {t} for all to authenticated using ({own}) with check ({own});");
-                let _ = writeln!(spec, "[tables.{key}]\nowner = \"user_id\"\nauthenticated = \"own\"\n");
+                let _ = writeln!(
+                    spec,
+                    "[tables.{key}]\nowner = \"user_id\"\nauthenticated = \"own\"\n"
+                );
             }
             1 => {
                 let _ = writeln!(sql, "alter table {t} enable row level security;");
-                let _ = writeln!(sql, "create policy \"everyone reads\" on {t} for select using (true);");
+                let _ = writeln!(
+                    sql,
+                    "create policy \"everyone reads\" on {t} for select using (true);"
+                );
                 let _ = writeln!(sql, "create policy \"own writes\" on {t} for insert to authenticated with check ({own});");
                 let _ = writeln!(
                     spec,
@@ -218,14 +230,20 @@ pub fn generate_project(root: &Path, tables: usize) {
             }
             4 => {
                 let _ = writeln!(sql, "alter table {t} enable row level security;");
-                let _ = writeln!(sql, "create policy \"read own\" on {t} for select to authenticated using ({own});");
+                let _ = writeln!(
+                    sql,
+                    "create policy \"read own\" on {t} for select to authenticated using ({own});"
+                );
                 let _ = writeln!(sql, "create policy \"read public\" on {t} for select to authenticated using (is_public);");
             }
             _ => {
                 let _ = writeln!(sql, "alter table {t} enable row level security;");
                 let _ = writeln!(sql, "create policy \"own rows\" on {t} for all to authenticated using ({own}) with check ({own});");
                 let _ = writeln!(sql, "create policy \"signed in\" on {t} as restrictive for all to authenticated using ((select auth.role()) = 'authenticated');");
-                let _ = writeln!(spec, "[tables.{key}]\nowner = \"user_id\"\nauthenticated = \"own\"\n");
+                let _ = writeln!(
+                    spec,
+                    "[tables.{key}]\nowner = \"user_id\"\nauthenticated = \"own\"\n"
+                );
             }
         }
     }
@@ -243,7 +261,11 @@ pub fn generate_project(root: &Path, tables: usize) {
         "[api]\nschemas = [\"public\", \"api\", \"graphql_public\"]\n",
     )
     .unwrap();
-    std::fs::write(root.join("supabase/migrations/20250101000000_items.sql"), sql).unwrap();
+    std::fs::write(
+        root.join("supabase/migrations/20250101000000_items.sql"),
+        sql,
+    )
+    .unwrap();
     std::fs::write(root.join("policy_specs/items.toml"), spec).unwrap();
 }
 
@@ -286,7 +308,10 @@ fn fifty_tables_render_as_one_heatmap_per_schema() {
     assert_eq!(cell("public.item_10", "alice", "select").4, "unspecified");
     assert_eq!(cell("public.all_items", "anon", "select").3, "all");
     assert!(dom.contains("view runs as its owner postgres"));
-    assert!(dom.contains("policies \"read own\" + \"read public\" together") || dom.contains("policy \"read own\""));
+    assert!(
+        dom.contains("policies \"read own\" + \"read public\" together")
+            || dom.contains("policy \"read own\"")
+    );
     assert!(dom.contains("limited by restrictive policy \"signed in\""));
     assert!(dom.contains("RLS disabled on the table"));
     assert!(dom.contains("public.purge(target bigint)"));

@@ -9,8 +9,8 @@ use crate::Status;
 
 pub fn run(args: &DiffArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let read = |path: &std::path::Path| -> anyhow::Result<report::Report> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         report::read(&text).with_context(|| {
             format!(
                 "{}: expected the output of `rlsgate test --format json`",

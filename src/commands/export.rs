@@ -22,7 +22,11 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &mut dyn Write) -> anyho
     }
 }
 
-fn pgtap_export(global: &GlobalArgs, args: &PgtapArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+fn pgtap_export(
+    global: &GlobalArgs,
+    args: &PgtapArgs,
+    out: &mut dyn Write,
+) -> anyhow::Result<Status> {
     let progress = Progress::new(global.quiet);
     let Session {
         identities,
@@ -148,22 +152,20 @@ fn pgtap_export(global: &GlobalArgs, args: &PgtapArgs, out: &mut dyn Write) -> a
                             )
                         })
                     }
-                    Command::Update | Command::Delete => {
-                        exp.scope(probe.command).map(|scope| {
-                            let allowed =
-                                verdict::resolve(&scope, table_rows, id).contains(&probe.target);
-                            (
-                                Expect::Writes(allowed),
-                                format!(
-                                    "{}: {} of row {} in {table} is {}",
-                                    id.name,
-                                    probe.command,
-                                    probe.target,
-                                    if allowed { "allowed" } else { "refused" }
-                                ),
-                            )
-                        })
-                    }
+                    Command::Update | Command::Delete => exp.scope(probe.command).map(|scope| {
+                        let allowed =
+                            verdict::resolve(&scope, table_rows, id).contains(&probe.target);
+                        (
+                            Expect::Writes(allowed),
+                            format!(
+                                "{}: {} of row {} in {table} is {}",
+                                id.name,
+                                probe.command,
+                                probe.target,
+                                if allowed { "allowed" } else { "refused" }
+                            ),
+                        )
+                    }),
                 };
                 let Some((expect, description)) = expect else {
                     continue;

@@ -433,8 +433,7 @@ fn trace_tables(
                     .iter()
                     .position(|s| matches!(s, Source::LimitedBy { .. }))
                     .unwrap_or(sources.len());
-                let mut policy_sources: Vec<Source> = if found.iter().any(|(_, partial)| !partial)
-                {
+                let mut policy_sources: Vec<Source> = if found.iter().any(|(_, partial)| !partial) {
                     found
                         .iter()
                         .filter(|(_, partial)| !partial)
@@ -486,7 +485,11 @@ fn grant_source(acc: &RelationAccess, role: &str, info: &RoleInfo, command: Comm
             .get(grantee)
             .is_some_and(|p| p.contains(privilege))
     };
-    let grantee = if info.bypass.as_deref().is_some_and(|b| b.contains("superuser")) {
+    let grantee = if info
+        .bypass
+        .as_deref()
+        .is_some_and(|b| b.contains("superuser"))
+    {
         format!("{role} (superuser)")
     } else if acc.owner == role {
         format!("{role} (owner)")

@@ -185,7 +185,10 @@ pub fn phrase(command: Command, scope: &str, identity: &str, table: &str) -> Str
             "inconclusive" => format!("{v} ? rows of {table} (probe inconclusive)"),
             labels => {
                 let _ = identity;
-                format!("{v} rows {} of {table}", labels.trim_matches(|c| c == '{' || c == '}'))
+                format!(
+                    "{v} the rows labelled {} of {table}",
+                    labels.trim_matches(|c| c == '{' || c == '}')
+                )
             }
         }
     };
@@ -204,6 +207,9 @@ fn sentence(
 ) -> String {
     let lost = new.is_some_and(|n| Reach::parse(n, identity).is_empty());
     match (old, new) {
+        (Some(old), Some(new)) if matches!(Reach::parse(new, identity), Reach::Unknown) => {
+            format!("{identity}: {command} on {table} is now {new} (was: {old})")
+        }
         (Some(old), Some(_)) if lost => {
             let what = if command == Command::Insert {
                 format!("insert into {table}")
@@ -289,7 +295,12 @@ pub fn diff(old: &Report, new: &Report) -> Diff {
         });
     }
     changes.sort_by(|x, y| {
-        (x.change, &x.table, &x.identity, x.command).cmp(&(y.change, &y.table, &y.identity, y.command))
+        (x.change, &x.table, &x.identity, x.command).cmp(&(
+            y.change,
+            &y.table,
+            &y.identity,
+            y.command,
+        ))
     });
     let count = |c: Change| changes.iter().filter(|x| x.change == c).count();
     Diff {

@@ -3,5 +3,5 @@
 pub mod audit;
 pub mod diff;
 pub mod lint;
-pub mod pgtap;
 pub mod matrix;
+pub mod pgtap;

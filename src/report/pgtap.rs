@@ -193,7 +193,10 @@ pub fn write(file: &TestFile, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "-- note: {note}")?;
     }
     writeln!(out, "begin;")?;
-    writeln!(out, "create extension if not exists pgtap with schema extensions;")?;
+    writeln!(
+        out,
+        "create extension if not exists pgtap with schema extensions;"
+    )?;
     writeln!(out, "set local search_path = public, extensions;")?;
     writeln!(out, "select plan({});", file.cases.len())?;
     out.write_all(HELPERS.as_bytes())?;
@@ -318,8 +321,11 @@ mod tests {
         write(&file, &mut buf).unwrap();
         let text = String::from_utf8(buf).unwrap();
         assert!(text.contains("select plan(2);"));
-        assert!(text.contains(r#"  perform pg_temp.rlsgate_put('public.notes', '{"id":1,"body":"it''s"}');"#));
-        assert!(text.contains("array['(1)']::text[]), '{}'::text[], 'anon: select on notes sees none');"));
+        assert!(text.contains(
+            r#"  perform pg_temp.rlsgate_put('public.notes', '{"id":1,"body":"it''s"}');"#
+        ));
+        assert!(text
+            .contains("array['(1)']::text[]), '{}'::text[], 'anon: select on notes sees none');"));
         assert!(text.contains("'^(affected 0|denied: )', 'anon: delete row alice is denied');"));
         assert!(text.trim_end().ends_with("rollback;"));
         assert_eq!(file.file_name(), "rlsgate_public_notes.test.sql");

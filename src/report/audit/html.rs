@@ -96,12 +96,19 @@ fn cmd_letter(c: Command) -> &'static str {
 pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
     let e = escape;
     let title = format!("rlsgate access report: {}", audit.meta.project);
-    writeln!(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">")?;
+    writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">"
+    )?;
     writeln!(
         out,
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
     )?;
-    writeln!(out, "<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>", e(&title))?;
+    writeln!(
+        out,
+        "<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>",
+        e(&title)
+    )?;
     writeln!(out, "<h1>{}</h1>", e(&title))?;
     writeln!(
         out,
@@ -360,9 +367,9 @@ fn tables(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
         for table in tables {
             let rel = audit.relation(table);
             let cells: Vec<_> = audit.cells.iter().filter(|c| &c.table == *table).collect();
-            let bad = cells.iter().any(|c| {
-                matches!(c.outcome, CellOutcome::Fail | CellOutcome::Inconclusive)
-            });
+            let bad = cells
+                .iter()
+                .any(|c| matches!(c.outcome, CellOutcome::Fail | CellOutcome::Inconclusive));
             let failed = cells
                 .iter()
                 .filter(|c| c.outcome == CellOutcome::Fail)
@@ -431,7 +438,11 @@ fn tables(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                         e(&cell.actual)
                     )?;
                     if cell.expected != cell.actual {
-                        write!(out, " <span class=\"exp\">expected {}</span>", e(&cell.expected))?;
+                        write!(
+                            out,
+                            " <span class=\"exp\">expected {}</span>",
+                            e(&cell.expected)
+                        )?;
                     }
                     let sources = audit.sources(table, id, c);
                     if !sources.is_empty() {
@@ -484,7 +495,11 @@ fn tables(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                 } else {
                     writeln!(out, "<div><b>Policies</b> ({})</div>", r.policies.len())?;
                     let sql: Vec<String> = r.policies.iter().map(|p| p.sql(table)).collect();
-                    writeln!(out, "<pre class=\"policies\">{}</pre>", e(&sql.join("\n\n")))?;
+                    writeln!(
+                        out,
+                        "<pre class=\"policies\">{}</pre>",
+                        e(&sql.join("\n\n"))
+                    )?;
                 }
                 if let Some(def) = &r.definition {
                     writeln!(
@@ -509,7 +524,10 @@ fn views(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
         .collect();
     writeln!(out, "<h2 id=\"views\">Views and materialized views</h2>")?;
     if views.is_empty() {
-        return writeln!(out, "<p>No view or materialized view in the exposed schemas.</p>");
+        return writeln!(
+            out,
+            "<p>No view or materialized view in the exposed schemas.</p>"
+        );
     }
     writeln!(
         out,
@@ -614,7 +632,10 @@ fn functions(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                 ""
             },
             yn(f.security_definer, risky),
-            yn(f.search_path_pinned, f.security_definer && !f.search_path_pinned),
+            yn(
+                f.search_path_pinned,
+                f.security_definer && !f.search_path_pinned
+            ),
             yn(f.dynamic_sql, f.dynamic_sql && risky),
         )?;
         for id in &ids {

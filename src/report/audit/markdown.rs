@@ -60,7 +60,10 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
         audit.migrations.len(),
         audit.migrations_hash
     )?;
-    writeln!(out, "### Identities\n\n| identity | role | claims |\n|---|---|---|")?;
+    writeln!(
+        out,
+        "### Identities\n\n| identity | role | claims |\n|---|---|---|"
+    )?;
     for id in &audit.identities {
         writeln!(
             out,
@@ -144,7 +147,10 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                 .filter(|p| &p.table == *table)
                 .collect();
             if !allowed.is_empty() {
-                writeln!(out, "| identity | command | can | granted by |\n|---|---|---|---|")?;
+                writeln!(
+                    out,
+                    "| identity | command | can | granted by |\n|---|---|---|---|"
+                )?;
                 for p in allowed {
                     let actual = audit
                         .cell(table, &p.identity, p.command)
@@ -225,7 +231,10 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
     }
 
     if !audit.lint.is_empty() {
-        writeln!(out, "## Lint findings\n\n| severity | rule | where | finding |\n|---|---|---|---|")?;
+        writeln!(
+            out,
+            "## Lint findings\n\n| severity | rule | where | finding |\n|---|---|---|---|"
+        )?;
         for d in &audit.lint {
             let at = d
                 .location
