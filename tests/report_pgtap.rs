@@ -11,9 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 fn on_path(name: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|d| d.join(name).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(name).is_file()))
 }
 
 fn pgtap_available() -> bool {
@@ -67,7 +66,9 @@ impl Db {
             .collect();
         files.sort();
         let out = Command::new("pg_prove")
-            .args(["-h", &self.host, "-p", "5432", "-U", "postgres", "-d", "postgres"])
+            .args([
+                "-h", &self.host, "-p", "5432", "-U", "postgres", "-d", "postgres",
+            ])
             .args(&files)
             .output()
             .unwrap();
@@ -105,8 +106,12 @@ fn exported_specs_pass_with_pg_prove_and_catch_a_regression() {
     let out = common::run(&["-q", "export", "pgtap", tests.to_str().unwrap()], &repo);
     let (stdout, stderr) = common::text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
-    assert!(stdout.contains("rlsgate_public_documents.test.sql ("), "{stdout}");
-    let documents = std::fs::read_to_string(tests.join("rlsgate_public_documents.test.sql")).unwrap();
+    assert!(
+        stdout.contains("rlsgate_public_documents.test.sql ("),
+        "{stdout}"
+    );
+    let documents =
+        std::fs::read_to_string(tests.join("rlsgate_public_documents.test.sql")).unwrap();
     assert!(documents.contains("'alice: select on documents sees {alice, shared_doc}'"));
     assert!(documents.contains("execute format('set local role %I', p_role);"));
 

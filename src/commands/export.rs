@@ -124,11 +124,10 @@ fn pgtap_export(
                         ))
                     }
                     Command::Insert => exp.insert.map(|scope| {
-                        let allowed = match (probe.target.as_str(), scope) {
-                            (_, InsertScope::Deny) => false,
-                            ("other", InsertScope::Own) => false,
-                            _ => true,
-                        };
+                        let allowed = !matches!(
+                            (probe.target.as_str(), scope),
+                            (_, InsertScope::Deny) | ("other", InsertScope::Own)
+                        );
                         (
                             Expect::Writes(allowed),
                             format!(
