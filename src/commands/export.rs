@@ -60,6 +60,7 @@ fn pgtap_export(
         .collect();
     let mut synth = Synthesizer::new(&prepared.catalog, &prepared.ownership, &identities);
     synth.states = prepared.states.clone();
+    synth.recipes = prepared.recipes.clone();
     let owners: Vec<&Identity> = identities.iter().filter(|i| i.owns_rows()).collect();
     let mut seq = 0;
     std::fs::create_dir_all(&args.dir)
@@ -93,7 +94,11 @@ fn pgtap_export(
                 continue;
             }
             sources.insert(exp.source.file.display().to_string());
-            let plan = cells::plan(&synth, rel, state, id, &owners, &mut seq);
+            let updatable = prepared
+                .updatable
+                .get(&(rel.table.clone(), id.role.clone()))
+                .map_or(&[][..], |c| &c[..]);
+            let plan = cells::plan(&synth, rel, state, id, &owners, updatable, &mut seq);
             let row_keys = |labels: &BTreeSet<String>| -> Vec<String> {
                 state
                     .map(|s| {
