@@ -57,6 +57,12 @@ pub enum Command {
     Cache(CacheArgs),
     /// Combine the JSON reports of `test --partition K/N` runs into one verdict and report.
     Merge(MergeArgs),
+    /// Write the auditor's report: access matrix with provenance, policies, functions, views, lint.
+    Report(ReportArgs),
+    /// Compare two `rlsgate test --format json` reports: which access widened or narrowed.
+    Diff(DiffArgs),
+    /// Write the specs in another test format.
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -199,4 +205,61 @@ pub enum CacheAction {
     Path,
     /// Remove every cached template cluster.
     Clear,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Write a self-contained HTML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write a Markdown report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Only these tables (`name` or `schema.name`); repeatable.
+    #[arg(long = "table", value_name = "TABLE")]
+    pub tables: Vec<String>,
+    /// Do not fail on cells that no spec covers.
+    #[arg(long)]
+    pub allow_unspecified: bool,
+    /// Skip tracing which policy grants each allowed cell (faster).
+    #[arg(long)]
+    pub no_provenance: bool,
+    /// Parallel probe connections (default: number of CPUs, at least 2).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Human,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The JSON report before the change.
+    pub old: PathBuf,
+    /// The JSON report after the change.
+    pub new: PathBuf,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(subcommand)]
+    pub target: ExportTarget,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportTarget {
+    /// pgTAP tests for `supabase test db` (writes DIR/rlsgate_*.test.sql).
+    Pgtap(PgtapArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PgtapArgs {
+    /// Output directory, e.g. supabase/tests/database.
+    pub dir: PathBuf,
 }

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod cells;
 pub mod functions;
 pub mod owner;
+pub mod provenance;
 pub mod rows;
 pub mod values;
 
