@@ -8,7 +8,9 @@ use crate::Status;
 
 mod cache;
 mod db;
+
 mod lint;
+pub mod mutate;
 mod rule;
 mod snapshot;
 pub mod test;
@@ -21,5 +23,7 @@ pub fn run(opts: &Opts, out: &mut dyn Write) -> anyhow::Result<Status> {
         Command::Snapshot(args) => snapshot::run(&opts.global, args, out),
         Command::Rule(args) => rule::run(args, out),
         Command::Cache(args) => cache::run(args, out),
+        Command::Mutate(args) => mutate::run(&opts.global, args, out),
+        Command::Fuzz(_) => anyhow::bail!("fuzz: not built yet"),
     }
 }
