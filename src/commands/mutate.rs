@@ -89,8 +89,7 @@ impl Setup {
     pub fn open(global: &GlobalArgs, progress: &Progress) -> anyhow::Result<Setup> {
         let project = Project::load(&global.project)?;
         let specs_dir = project.specs_dir();
-        let identities =
-            spec::identities::load_identities_all(&specs_dir).map_err(spec_errors)?;
+        let identities = spec::identities::load_identities_all(&specs_dir).map_err(spec_errors)?;
         let specs = spec::load_specs(&specs_dir).map_err(spec_errors)?;
         let fixtures = spec::load_fixtures(&project.fixtures_dir()).map_err(spec_errors)?;
         let opts = OpenOptions {

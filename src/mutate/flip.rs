@@ -27,7 +27,24 @@ pub fn equalities(expr: &str) -> Vec<usize> {
                 let operator_char = |c: Option<u8>| {
                     matches!(
                         c,
-                        Some(b'<' | b'>' | b'!' | b'=' | b':' | b'~' | b'@' | b'#' | b'%' | b'^' | b'&' | b'|' | b'?' | b'-' | b'+' | b'*' | b'/')
+                        Some(
+                            b'<' | b'>'
+                                | b'!'
+                                | b'='
+                                | b':'
+                                | b'~'
+                                | b'@'
+                                | b'#'
+                                | b'%'
+                                | b'^'
+                                | b'&'
+                                | b'|'
+                                | b'?'
+                                | b'-'
+                                | b'+'
+                                | b'*'
+                                | b'/'
+                        )
                     )
                 };
                 if !operator_char(prev) && !operator_char(next) {

@@ -53,7 +53,23 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
     };
 
     let mut mutants = Vec::new();
-    let mut push = |kind: MutantKind, table: Option<TableRef>, subject: String, sql: String, tables: Vec<TableRef>| {
+    let mut push = |kind: MutantKind,
+                    table: Option<TableRef>,
+                    subject: String,
+                    sql: String,
+                    tables: Vec<TableRef>,
+                    old_roles: &[String]| {
+        // Service-role (BYPASSRLS) identities never see a policy or RLS change; a grant to anon
+        // reaches only anon; a policy opened to every role changes nothing for its old roles.
+        let (only_roles, except_roles) = match kind {
+            MutantKind::GrantAnon => (vec!["anon".to_string()], Vec::new()),
+            _ => (
+                Vec::new(),
+                std::iter::once("service_role".to_string())
+                    .chain(old_roles.iter().cloned())
+                    .collect(),
+            ),
+        };
         mutants.push(Mutant {
             id: String::new(),
             kind,
@@ -61,22 +77,57 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
             subject,
             sql,
             tables,
+            only_roles,
+            except_roles,
         });
     };
 
     for p in policies.iter().filter(|p| probed.contains(&p.table)) {
         let on = format!("{} on {}", quote_ident(&p.name), p.table.qualified());
         let tables = affected(&[&p.table.name], Some(&p.table));
-        let subject = format!("policy \"{}\" on {} ({})", p.name, p.table.display_name(), p.command);
-        push(MutantKind::DropPolicy, Some(p.table.clone()), subject.clone(), format!("drop policy {on}"), tables.clone());
+        let subject = format!(
+            "policy \"{}\" on {} ({})",
+            p.name,
+            p.table.display_name(),
+            p.command
+        );
+        push(
+            MutantKind::DropPolicy,
+            Some(p.table.clone()),
+            subject.clone(),
+            format!("drop policy {on}"),
+            tables.clone(),
+            &[],
+        );
         if p.qual.as_deref().is_some_and(|q| !is_true(q)) {
-            push(MutantKind::UsingTrue, Some(p.table.clone()), subject.clone(), format!("alter policy {on} using (true)"), tables.clone());
+            push(
+                MutantKind::UsingTrue,
+                Some(p.table.clone()),
+                subject.clone(),
+                format!("alter policy {on} using (true)"),
+                tables.clone(),
+                &[],
+            );
         }
         if p.with_check.as_deref().is_some_and(|q| !is_true(q)) {
-            push(MutantKind::CheckTrue, Some(p.table.clone()), subject.clone(), format!("alter policy {on} with check (true)"), tables.clone());
+            push(
+                MutantKind::CheckTrue,
+                Some(p.table.clone()),
+                subject.clone(),
+                format!("alter policy {on} with check (true)"),
+                tables.clone(),
+                &[],
+            );
         }
         if p.roles != ["public"] {
-            push(MutantKind::NoTo, Some(p.table.clone()), format!("{subject} to {}", p.roles.join(", ")), format!("alter policy {on} to public"), tables.clone());
+            push(
+                MutantKind::NoTo,
+                Some(p.table.clone()),
+                format!("{subject} to {}", p.roles.join(", ")),
+                format!("alter policy {on} to public"),
+                tables.clone(),
+                &p.roles,
+            );
         }
         for (clause, expr) in [("using", &p.qual), ("with check", &p.with_check)] {
             let Some(expr) = expr else { continue };
@@ -88,6 +139,7 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
                     format!("{subject} {clause}: {}", around(expr, at)),
                     format!("alter policy {on} {clause} ({flipped})"),
                     tables.clone(),
+                    &[],
                 );
             }
         }
@@ -99,15 +151,27 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
         };
         let tables = affected(&[&t.name], Some(t));
         if rls {
-            push(MutantKind::DisableRls, Some(t.clone()), t.display_name(), format!("alter table {} disable row level security", t.qualified()), tables.clone());
+            push(
+                MutantKind::DisableRls,
+                Some(t.clone()),
+                t.display_name(),
+                format!("alter table {} disable row level security", t.qualified()),
+                tables.clone(),
+                &[],
+            );
         }
         if !missing.is_empty() && kind != 'm' {
             push(
                 MutantKind::GrantAnon,
                 Some(t.clone()),
                 format!("{} ({})", t.display_name(), missing.join(", ")),
-                format!("grant {} on table {} to anon", missing.join(", "), t.qualified()),
+                format!(
+                    "grant {} on table {} to anon",
+                    missing.join(", "),
+                    t.qualified()
+                ),
                 tables,
+                &[],
             );
         }
     }
@@ -117,7 +181,10 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
         .flat_map(|p| [p.qual.as_deref(), p.with_check.as_deref()])
         .flatten()
         .collect();
-    for f in functions.iter().filter(|f| f.security_definer && f.returns_boolean) {
+    for f in functions
+        .iter()
+        .filter(|f| f.security_definer && f.returns_boolean)
+    {
         if !policy_text.iter().any(|e| mentions(e, &f.name)) {
             continue;
         }
@@ -132,6 +199,7 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
                 f.arguments
             ),
             tables,
+            &[],
         );
     }
     Ok(mutants)
@@ -144,7 +212,11 @@ fn is_true(expr: &str) -> bool {
 /// A short excerpt of `expr` around byte `at`, the `=` marked as `<>`.
 fn around(expr: &str, at: usize) -> String {
     let flipped = flip::flip_at(expr, at);
-    let start = flipped[..at].char_indices().rev().nth(30).map_or(0, |(i, _)| i);
+    let start = flipped[..at]
+        .char_indices()
+        .rev()
+        .nth(30)
+        .map_or(0, |(i, _)| i);
     let end = flipped[at..]
         .char_indices()
         .nth(32)
@@ -293,7 +365,10 @@ mod tests {
 
     #[test]
     fn mentions_whole_identifiers_only() {
-        assert!(mentions("private.owns_conversation(x)", "owns_conversation"));
+        assert!(mentions(
+            "private.owns_conversation(x)",
+            "owns_conversation"
+        ));
         assert!(mentions("from public.messages m", "messages"));
         assert!(!mentions("from public.messages_archive m", "messages"));
         assert!(!mentions("my_messages", "messages"));

@@ -79,6 +79,24 @@ pub struct Mutant {
     /// The relations whose probes could notice it (the others are not re-probed).
     #[serde(skip)]
     pub tables: Vec<TableRef>,
+    /// Only identities of these database roles could notice it (empty: any).
+    #[serde(skip)]
+    pub only_roles: Vec<String>,
+    /// Identities of these database roles cannot notice it.
+    #[serde(skip)]
+    pub except_roles: Vec<String>,
+}
+
+impl Mutant {
+    /// The identities whose probes could notice the mutant.
+    pub fn observers(&self, identities: &[Identity]) -> Vec<String> {
+        identities
+            .iter()
+            .filter(|i| self.only_roles.is_empty() || self.only_roles.contains(&i.role))
+            .filter(|i| !self.except_roles.contains(&i.role))
+            .map(|i| i.name.clone())
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -247,8 +265,11 @@ pub fn run(
     let baseline: HashMap<CellKey, Cell> = base_cells.iter().map(|c| (key(c), c.clone())).collect();
     let baseline = &baseline;
     let done = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<MutantResult>>> = mutants.iter().map(|_| Mutex::new(None)).collect();
-    let evaluate = |m: &Mutant, outcome: Result<Vec<Observation>, ProbeError>| -> Result<MutantResult, ProbeError> {
+    let results: Vec<Mutex<Option<MutantResult>>> =
+        mutants.iter().map(|_| Mutex::new(None)).collect();
+    let evaluate = |m: &Mutant,
+                    outcome: Result<Vec<Observation>, ProbeError>|
+     -> Result<MutantResult, ProbeError> {
         match outcome {
             Ok(obs) => Ok(classify(m.clone(), baseline, &judge.cells(&obs))),
             Err(ProbeError::Db { context, message }) if context == "applying the extra SQL" => {
@@ -291,7 +312,18 @@ pub fn run(
                         let n = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&i) = order.get(n) else { break };
                         let m = &mutants[i];
-                        let e = exec(Some(&m.sql));
+                        let observers = m.observers(judge.identities);
+                        if observers.is_empty() {
+                            *results[i].lock().unwrap_or_else(|p| p.into_inner()) =
+                                Some(classify(m.clone(), baseline, &[]));
+                            (opts.on_done)(done.fetch_add(1, Ordering::Relaxed) + 1);
+                            continue;
+                        }
+                        let e = Execution {
+                            only_identities: &observers,
+                            jobs: 1,
+                            extra_sql: Some(&m.sql),
+                        };
                         let stop_when_killed = || {
                             let mut seen = 0;
                             move |obs: &[Observation]| {
@@ -308,10 +340,17 @@ pub fn run(
                         let obs = match together {
                             Ok(None) => {
                                 let _exclusive = alone.write().unwrap_or_else(|p| p.into_inner());
-                                conn.try_observe(judge.prepared, &m.tables, &e, &mut stop_when_killed()).and_then(|o| {
+                                conn.try_observe(
+                                    judge.prepared,
+                                    &m.tables,
+                                    &e,
+                                    &mut stop_when_killed(),
+                                )
+                                .and_then(|o| {
                                     o.ok_or_else(|| ProbeError::Db {
                                         context: "running probes".into(),
-                                        message: "a lock conflict with no other connection running".into(),
+                                        message: "a lock conflict with no other connection running"
+                                            .into(),
                                     })
                                 })
                             }
@@ -319,9 +358,14 @@ pub fn run(
                             Err(e) => Err(e),
                         };
                         match evaluate(m, obs) {
-                            Ok(r) => *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r),
+                            Ok(r) => {
+                                *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r)
+                            }
                             Err(e) => {
-                                failure.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+                                failure
+                                    .lock()
+                                    .unwrap_or_else(|p| p.into_inner())
+                                    .get_or_insert(e);
                                 next.store(order.len(), Ordering::Relaxed);
                             }
                         }

@@ -83,7 +83,14 @@ fn render(
     }
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table.set_header(["mutant", "total", "killed", "survived", "equivalent", "invalid"]);
+    table.set_header([
+        "mutant",
+        "total",
+        "killed",
+        "survived",
+        "equivalent",
+        "invalid",
+    ]);
     for (kind, counts) in &by_kind {
         let total: usize = counts.iter().sum();
         table.add_row([
@@ -97,9 +104,15 @@ fn render(
     }
     writeln!(out, "{table}")?;
 
-    let survivors: Vec<&MutantResult> = results.iter().filter(|r| r.status == Status::Survived).collect();
+    let survivors: Vec<&MutantResult> = results
+        .iter()
+        .filter(|r| r.status == Status::Survived)
+        .collect();
     if !survivors.is_empty() {
-        writeln!(out, "\n{bold}survived{bold:#} (the specs do not notice; each is a gap):")?;
+        writeln!(
+            out,
+            "\n{bold}survived{bold:#} (the specs do not notice; each is a gap):"
+        )?;
         for r in &survivors {
             line(out, r, red)?;
             if let Some(w) = &r.cell {
@@ -107,7 +120,10 @@ fn render(
             }
         }
     }
-    let equivalent: Vec<&MutantResult> = results.iter().filter(|r| r.status == Status::Equivalent).collect();
+    let equivalent: Vec<&MutantResult> = results
+        .iter()
+        .filter(|r| r.status == Status::Equivalent)
+        .collect();
     if !equivalent.is_empty() {
         writeln!(
             out,
@@ -117,7 +133,10 @@ fn render(
             line(out, r, dim)?;
         }
     }
-    let invalid: Vec<&MutantResult> = results.iter().filter(|r| r.status == Status::Invalid).collect();
+    let invalid: Vec<&MutantResult> = results
+        .iter()
+        .filter(|r| r.status == Status::Invalid)
+        .collect();
     if !invalid.is_empty() {
         writeln!(out, "\n{bold}invalid{bold:#} (the statement failed):")?;
         for r in &invalid {

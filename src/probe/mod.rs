@@ -252,7 +252,12 @@ impl ProbeConnection {
                 if r.iter().any(|r| r.outcome.is_lock_conflict()) {
                     return Ok(None);
                 }
-                observations.extend(assemble(&synth, std::slice::from_ref(plan), vec![r], prepared));
+                observations.extend(assemble(
+                    &synth,
+                    std::slice::from_ref(plan),
+                    vec![r],
+                    prepared,
+                ));
                 if stop(&observations) {
                     break;
                 }
@@ -270,7 +275,6 @@ impl ProbeConnection {
     pub fn client(&mut self) -> &mut Client {
         &mut self.client
     }
-
 }
 
 fn is_lock_race(sqlstate: &str) -> bool {
