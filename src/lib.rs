@@ -8,7 +8,7 @@
 pub mod cli;
 pub mod cluster;
 pub mod commands;
-
+pub mod fuzz;
 pub mod lint;
 pub mod matrix;
 pub mod migrate;

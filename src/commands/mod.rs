@@ -8,7 +8,7 @@ use crate::Status;
 
 mod cache;
 mod db;
-
+mod fuzz;
 mod lint;
 pub mod mutate;
 mod rule;
@@ -24,6 +24,6 @@ pub fn run(opts: &Opts, out: &mut dyn Write) -> anyhow::Result<Status> {
         Command::Rule(args) => rule::run(args, out),
         Command::Cache(args) => cache::run(args, out),
         Command::Mutate(args) => mutate::run(&opts.global, args, out),
-        Command::Fuzz(_) => anyhow::bail!("fuzz: not built yet"),
+        Command::Fuzz(args) => fuzz::run(&opts.global, args, out),
     }
 }

@@ -349,7 +349,7 @@ fn plan_relation_writes(rel: &Relation, _identity: &Identity, probes: &mut Vec<P
 
 /// The column an UPDATE probe sets to itself: a plain data column when there is one, so
 /// the probe tests the policy rather than key or ownership changes.
-fn touch_column(rel: &Relation, ownership: &Ownership) -> String {
+pub(crate) fn touch_column(rel: &Relation, ownership: &Ownership) -> String {
     let owner_col = match ownership {
         Ownership::Column(c) => Some(c.as_str()),
         _ => None,
@@ -372,7 +372,7 @@ fn touch_column(rel: &Relation, ownership: &Ownership) -> String {
 
 /// Superuser SQL removing rows that would collide with `values` on a unique key, with
 /// foreign-key and trigger enforcement off (`session_replication_role = replica`).
-fn clear_conflicts(rel: &Relation, values: &BTreeMap<String, String>) -> String {
+pub(crate) fn clear_conflicts(rel: &Relation, values: &BTreeMap<String, String>) -> String {
     clear_conflicts_except(rel, values, "false")
 }
 
@@ -410,7 +410,7 @@ fn clear_conflicts_except(rel: &Relation, values: &BTreeMap<String, String>, kee
 
 /// Superuser SQL removing the rows that reference the row(s) matching `pred`, so a DELETE
 /// or a key change is judged by its policy, not by a RESTRICT foreign key.
-fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) -> String {
+pub(crate) fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) -> String {
     let mut sql = String::new();
     let table = rel.table.qualified();
     for child in &synth.catalog.relations {

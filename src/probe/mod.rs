@@ -3,7 +3,7 @@
 //! connections.
 
 pub mod catalog;
-mod cells;
+pub(crate) mod cells;
 pub mod functions;
 pub mod owner;
 pub mod rows;
