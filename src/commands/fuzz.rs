@@ -74,7 +74,20 @@ pub fn run(global: &GlobalArgs, args: &FuzzArgs, out: &mut dyn Write) -> anyhow:
     if !v.tampering.is_empty() {
         writeln!(out, "  claims tampered with: {}", v.tampering.join("; "))?;
     }
-    writeln!(out, "  claims: {}", if v.claims.is_empty() { "(none)" } else { &v.claims })?;
-    writeln!(out, "\nreproduction:\n{}", v.reproduction)?;
+    writeln!(
+        out,
+        "  claims: {}",
+        if v.claims.is_empty() {
+            "(none)"
+        } else {
+            &v.claims
+        }
+    )?;
+    let verified = if v.reproduced {
+        "run on its own, it reaches the row again"
+    } else {
+        "not verified: run on its own it did not reach the row"
+    };
+    writeln!(out, "\nreproduction ({verified}):\n{}", v.reproduction)?;
     Ok(Status::Findings)
 }

@@ -132,7 +132,14 @@ pub fn tamper(users: usize) -> impl Strategy<Value = Tamper> {
         prop::sample::select(vec!["aal1", "aal2"]).prop_map(|a| Tamper::Aal(a.to_string())),
         Just(Tamper::Expired),
         (
-            prop::sample::select(vec!["role", "user_role", "admin", "is_admin", "app_role", "x"]),
+            prop::sample::select(vec![
+                "role",
+                "user_role",
+                "admin",
+                "is_admin",
+                "app_role",
+                "x"
+            ]),
             extra_value()
         )
             .prop_map(|(k, v)| Tamper::Extra(k.to_string(), v)),

@@ -98,6 +98,8 @@ pub struct Violation {
     pub statement: String,
     /// Runnable SQL: setup, impersonation, the statement, rollback.
     pub reproduction: String,
+    /// The reproduction was run on its own and reached the row again.
+    pub reproduced: bool,
 }
 
 pub struct FuzzOptions<'a> {
@@ -135,7 +137,8 @@ pub fn run(
         max_shrink_iters: 256,
         ..Config::default()
     };
-    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
     let started = Instant::now();
     let conn = RefCell::new(conn);
     let error: RefCell<Option<ProbeError>> = RefCell::new(None);
@@ -201,6 +204,9 @@ pub fn run(
         Err(TestError::Fail(_, case)) => {
             let conn = conn.into_inner();
             report.violation = check_case(conn.client(), prepared, specs, &tables, &case)?;
+            if let Some(v) = report.violation.as_mut() {
+                v.reproduced = reproduces(conn.client(), &v.reproduction);
+            }
             report.shrunk_case = Some(format!("{case:?}"));
         }
         Err(TestError::Abort(why)) => {
@@ -211,6 +217,28 @@ pub fn run(
         }
     }
     Ok(report)
+}
+
+/// Runs a reproduction script as it is; true when its last statement read or changed a row.
+fn reproduces(client: &mut Client, script: &str) -> bool {
+    use postgres::SimpleQueryMessage;
+    match client.simple_query(script) {
+        Ok(messages) => {
+            let counts: Vec<u64> = messages
+                .iter()
+                .filter_map(|m| match m {
+                    SimpleQueryMessage::CommandComplete(n) => Some(*n),
+                    _ => None,
+                })
+                .collect();
+            // The last count is the rollback's; the one before is the statement's.
+            counts.len() >= 2 && counts[counts.len() - 2] > 0
+        }
+        Err(_) => {
+            let _ = client.batch_execute("rollback");
+            false
+        }
+    }
 }
 
 /// The generated users of a case.
@@ -277,7 +305,9 @@ pub fn check_case(
             message: describe(&e),
         }
     };
-    client.batch_execute("begin").map_err(db("opening a fuzz case"))?;
+    client
+        .batch_execute("begin")
+        .map_err(db("opening a fuzz case"))?;
     let result = (|| {
         let users = users(case);
         let mut synth = Synthesizer::new(&prepared.catalog, &prepared.ownership, &users);
@@ -285,7 +315,9 @@ pub fn check_case(
         synth.synthesize_all(client)?;
         for (user, extra) in users.iter().zip(&case.extra_rows) {
             for table in tables {
-                let Some(rel) = prepared.catalog.get(table) else { continue };
+                let Some(rel) = prepared.catalog.get(table) else {
+                    continue;
+                };
                 if !rel.kind.holds_rows() || !synth.ownership_of(table).is_owned() {
                     continue;
                 }
@@ -342,7 +374,11 @@ pub fn check_case(
             name: anon_name.clone(),
             role: "anon".into(),
             claims: claims::apply(&anon_claims, &case.anon_tamper, &subs),
-            tampering: case.anon_tamper.iter().map(|t| t.describe(&names)).collect(),
+            tampering: case
+                .anon_tamper
+                .iter()
+                .map(|t| t.describe(&names))
+                .collect(),
             spec_name: anon_name,
             spec_role: "anon".into(),
             me: None,
@@ -368,7 +404,9 @@ pub fn check_case(
                     role: actor.role.clone(),
                     claims: actor.claims.clone(),
                     tampering: actor.tampering.clone(),
-                    row_owner: reached.and_then(|r| r.owner.clone()).or_else(|| a.row_owner.clone()),
+                    row_owner: reached
+                        .and_then(|r| r.owner.clone())
+                        .or_else(|| a.row_owner.clone()),
                     expected: a.expected.clone(),
                     statement: a.statement.clone(),
                     reproduction: repro::sql(
@@ -380,6 +418,7 @@ pub fn check_case(
                         &rows,
                         seen.as_ref(),
                     ),
+                    reproduced: false,
                 }));
             }
         }
@@ -411,8 +450,12 @@ fn attempts(
     let generated: HashSet<&str> = users.iter().map(|u| u.name.as_str()).collect();
     let mut out = Vec::new();
     for table in tables {
-        let Some(rel) = synth.catalog.get(table) else { continue };
-        let Some(state) = synth.states.get(table) else { continue };
+        let Some(rel) = synth.catalog.get(table) else {
+            continue;
+        };
+        let Some(state) = synth.states.get(table) else {
+            continue;
+        };
         if !rel.kind.holds_rows() || state.error.is_some() {
             continue;
         }
@@ -428,12 +471,17 @@ fn attempts(
         let key = key_expr(rel);
         let qualified = rel.table.qualified();
         for command in [Command::Select, Command::Update, Command::Delete] {
-            let Some(scope) = exp.scope(command) else { continue };
+            let Some(scope) = exp.scope(command) else {
+                continue;
+            };
             if isolation_only && scope != Scope::Own {
                 continue;
             }
             let expected = crate::spec::specs::scope_text(&scope);
-            let forbidden: Vec<&&PlacedRow> = rows.iter().filter(|r| !allowed(&scope, r, actor.me)).collect();
+            let forbidden: Vec<&&PlacedRow> = rows
+                .iter()
+                .filter(|r| !allowed(&scope, r, actor.me))
+                .collect();
             if forbidden.is_empty() {
                 continue;
             }
@@ -490,7 +538,14 @@ fn attempts(
                 owner: Some(owner),
                 fixed: BTreeMap::new(),
             };
-            let Ok(values) = synth.values(rel, &spec, 900_000 + out.len(), &HashMap::new(), &HashMap::new(), &HashSet::new()) else {
+            let Ok(values) = synth.values(
+                rel,
+                &spec,
+                900_000 + out.len(),
+                &HashMap::new(),
+                &HashMap::new(),
+                &HashSet::new(),
+            ) else {
                 continue;
             };
             out.push(Attempt {

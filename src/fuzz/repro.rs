@@ -12,23 +12,37 @@ use crate::probe::values::literal;
 use crate::spec::Identity;
 
 /// `row` and the rows it references (through foreign keys, transitively), parents first.
-pub(super) fn lineage(synth: &Synthesizer, rel: &Relation, row: &PlacedRow) -> Vec<(TableRef, PlacedRow)> {
+pub(super) fn lineage(
+    synth: &Synthesizer,
+    rel: &Relation,
+    row: &PlacedRow,
+) -> Vec<(TableRef, PlacedRow)> {
     let mut out = Vec::new();
     collect(synth, rel, row, &mut out, 0);
     out
 }
 
-fn collect(synth: &Synthesizer, rel: &Relation, row: &PlacedRow, out: &mut Vec<(TableRef, PlacedRow)>, depth: usize) {
+fn collect(
+    synth: &Synthesizer,
+    rel: &Relation,
+    row: &PlacedRow,
+    out: &mut Vec<(TableRef, PlacedRow)>,
+    depth: usize,
+) {
     if depth > 8 || out.iter().any(|(t, r)| *t == rel.table && r.key == row.key) {
         return;
     }
     for fk in &rel.foreign_keys {
-        let (Some(parent_rel), Some(state)) = (synth.catalog.get(&fk.target), synth.states.get(&fk.target)) else {
+        let (Some(parent_rel), Some(state)) =
+            (synth.catalog.get(&fk.target), synth.states.get(&fk.target))
+        else {
             continue;
         };
         let parent = state.rows.iter().find(|p| {
             fk.columns.iter().zip(&fk.target_columns).all(|(c, tc)| {
-                row.json.get(c).is_some_and(|v| !v.is_null() && p.json.get(tc) == Some(v))
+                row.json
+                    .get(c)
+                    .is_some_and(|v| !v.is_null() && p.json.get(tc) == Some(v))
             })
         });
         if let Some(parent) = parent {
@@ -48,7 +62,9 @@ pub(super) fn parents_of_insert(
 ) -> Vec<(TableRef, PlacedRow)> {
     let mut out = Vec::new();
     for fk in &rel.foreign_keys {
-        let (Some(parent_rel), Some(state)) = (synth.catalog.get(&fk.target), synth.states.get(&fk.target)) else {
+        let (Some(parent_rel), Some(state)) =
+            (synth.catalog.get(&fk.target), synth.states.get(&fk.target))
+        else {
             continue;
         };
         let parent = state.rows.iter().find(|p| {
@@ -88,7 +104,9 @@ pub(super) fn sql(
         ));
     }
     for (table, row) in rows {
-        let Some(rel) = synth.catalog.get(table) else { continue };
+        let Some(rel) = synth.catalog.get(table) else {
+            continue;
+        };
         let cols: Vec<String> = rel
             .columns
             .iter()

@@ -146,7 +146,7 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
     }
 
     for t in probed {
-        let Some((rls, kind, missing)) = table_state(client, t)? else {
+        let Some((rls, kind, missing, schema_usage)) = table_state(client, t)? else {
             continue;
         };
         let tables = affected(&[&t.name], Some(t));
@@ -166,7 +166,12 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
                 Some(t.clone()),
                 format!("{} ({})", t.display_name(), missing.join(", ")),
                 format!(
-                    "grant {} on table {} to anon",
+                    "{}grant {} on table {} to anon",
+                    if schema_usage {
+                        String::new()
+                    } else {
+                        format!("grant usage on schema {} to anon; ", quote_ident(&t.schema))
+                    },
                     missing.join(", "),
                     t.qualified()
                 ),
@@ -294,22 +299,29 @@ fn load_functions(client: &mut Client) -> Result<Vec<Function>, postgres::Error>
         .collect())
 }
 
-/// RLS on, relkind, and the table privileges anon lacks; `None` when not a relation.
+/// RLS on, relkind, the table privileges anon lacks, and whether anon may use the schema;
+/// `None` when not a relation.
 fn table_state(
     client: &mut Client,
     t: &TableRef,
-) -> Result<Option<(bool, char, Vec<String>)>, postgres::Error> {
+) -> Result<Option<(bool, char, Vec<String>, bool)>, postgres::Error> {
     let row = client.query_opt(
         "select c.relrowsecurity, c.relkind::text,
                 array(select p from unnest(array['select','insert','update','delete']) p
-                      where not has_table_privilege('anon', c.oid, p))
+                      where not has_table_privilege('anon', c.oid, p)),
+                has_schema_privilege('anon', n.oid, 'USAGE')
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
          where n.nspname = $1 and c.relname = $2",
         &[&t.schema, &t.name],
     )?;
     Ok(row.map(|r| {
         let kind: String = r.get(1);
-        (r.get(0), kind.chars().next().unwrap_or('r'), r.get(2))
+        (
+            r.get(0),
+            kind.chars().next().unwrap_or('r'),
+            r.get(2),
+            r.get(3),
+        )
     }))
 }
 
