@@ -32,7 +32,11 @@ fn collect(
     if depth > 8 || out.iter().any(|(t, r)| *t == rel.table && r.key == row.key) {
         return;
     }
-    for fk in &rel.foreign_keys {
+    for fk in rel
+        .foreign_keys
+        .iter()
+        .filter(|fk| fk.target.schema != "auth")
+    {
         let (Some(parent_rel), Some(state)) =
             (synth.catalog.get(&fk.target), synth.states.get(&fk.target))
         else {
@@ -61,7 +65,11 @@ pub(super) fn parents_of_insert(
     values: &BTreeMap<String, String>,
 ) -> Vec<(TableRef, PlacedRow)> {
     let mut out = Vec::new();
-    for fk in &rel.foreign_keys {
+    for fk in rel
+        .foreign_keys
+        .iter()
+        .filter(|fk| fk.target.schema != "auth")
+    {
         let (Some(parent_rel), Some(state)) =
             (synth.catalog.get(&fk.target), synth.states.get(&fk.target))
         else {
@@ -96,7 +104,15 @@ pub(super) fn sql(
     let mut s = String::from(
         "-- Run against the migrated database (e.g. the psql command `rlsgate db` prints).\nbegin;\n",
     );
-    for u in users {
+    // The users the claims or the rows name (Supabase Auth creates them; signup triggers fire).
+    let named = |sub: &str| {
+        claims.contains(sub)
+            || rows
+                .iter()
+                .any(|(_, r)| Json::Object(r.json.clone()).to_string().contains(sub))
+            || attempt.statement.contains(sub)
+    };
+    for u in users.iter().filter(|u| u.sub.as_deref().is_some_and(named)) {
         s.push_str(&format!(
             "insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)\n  values ('00000000-0000-0000-0000-000000000000', {}, 'authenticated', 'authenticated', {}, '{{\"provider\":\"email\"}}', '{{}}', now(), now());\n",
             literal(u.sub.as_deref().unwrap_or_default()),

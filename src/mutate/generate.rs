@@ -299,12 +299,11 @@ fn load_functions(client: &mut Client) -> Result<Vec<Function>, postgres::Error>
         .collect())
 }
 
-/// RLS on, relkind, the table privileges anon lacks, and whether anon may use the schema;
+/// RLS on, relkind, the table privileges anon lacks, and whether anon may use the schema.
+type TableState = (bool, char, Vec<String>, bool);
+
 /// `None` when not a relation.
-fn table_state(
-    client: &mut Client,
-    t: &TableRef,
-) -> Result<Option<(bool, char, Vec<String>, bool)>, postgres::Error> {
+fn table_state(client: &mut Client, t: &TableRef) -> Result<Option<TableState>, postgres::Error> {
     let row = client.query_opt(
         "select c.relrowsecurity, c.relkind::text,
                 array(select p from unnest(array['select','insert','update','delete']) p

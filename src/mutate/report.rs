@@ -131,6 +131,12 @@ fn render(
         )?;
         for r in &equivalent {
             line(out, r, dim)?;
+            if r.mutant.kind == MutantKind::DropPolicy {
+                writeln!(
+                    out,
+                    "      no probe needs this policy: it is redundant, or what it allows is never tried (a missing fixture, identity or probe)"
+                )?;
+            }
         }
     }
     let invalid: Vec<&MutantResult> = results
