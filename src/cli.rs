@@ -88,6 +88,9 @@ pub struct TestArgs {
     /// Parallel probe connections (default: number of CPUs, at least 2).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// With --db-url: apply the project's migrations first (rolled back with everything else).
+    #[arg(long)]
+    pub migrate: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]

@@ -114,7 +114,9 @@ impl Cluster {
                 cluster.server = Some(Server::start(&cluster.bin, &cluster.run_dir, user)?);
                 cluster.bootstrap()?;
                 if !opts.no_cache {
-                    cluster.server.take().map(Server::stop_clean);
+                    if let Some(server) = cluster.server.take() {
+                        server.stop_clean();
+                    }
                     cache::publish(&cluster.bin, &data)?;
                     cluster.server = Some(Server::start(&cluster.bin, &cluster.run_dir, user)?);
                 }
@@ -169,7 +171,7 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         drop(self.server.take());
-        let _ = std::fs::remove_dir_all(&self.run_dir);
+        cleanup::remove_dir(&self.run_dir);
     }
 }
 

@@ -311,6 +311,7 @@ pub fn check_case(
     let result = (|| {
         let users = users(case);
         let mut synth = Synthesizer::new(&prepared.catalog, &prepared.ownership, &users);
+        synth.recipes = prepared.recipes.clone();
         synth.create_users(client)?;
         synth.synthesize_all(client)?;
         for (user, extra) in users.iter().zip(&case.extra_rows) {
@@ -385,7 +386,7 @@ pub fn check_case(
         });
 
         for actor in &actors {
-            let attempts = attempts(&synth, specs, tables, actor, &users);
+            let attempts = attempts(&synth, prepared, specs, tables, actor, &users);
             if attempts.is_empty() {
                 continue;
             }
@@ -442,6 +443,7 @@ fn allowed(scope: &Scope, row: &PlacedRow, me: Option<&Identity>) -> bool {
 /// The statements that would reach generated rows beyond the spec for `actor`.
 fn attempts(
     synth: &Synthesizer,
+    prepared: &Prepared,
     specs: &Specs,
     tables: &[TableRef],
     actor: &Actor,
@@ -504,7 +506,14 @@ fn attempts(
                     for row in forbidden {
                         let pred = key_predicate(rel, &row.key);
                         let (prelude, statement) = if command == Command::Update {
-                            let col = crate::matrix::quote_ident(&touch_column(rel, &state.ownership));
+                            let col = crate::matrix::quote_ident(&touch_column(
+                                rel,
+                                &state.ownership,
+                                prepared
+                                    .updatable
+                                    .get(&(table.clone(), actor.role.clone()))
+                                    .map_or(&[][..], |c| &c[..]),
+                            ));
                             (String::new(), format!("update {qualified} as t set {col} = t.{col} where {pred}"))
                         } else {
                             (clear_children(synth, rel, &pred), format!("delete from {qualified} as t where {pred}"))
