@@ -83,7 +83,7 @@ fn the_cli_passes_on_the_demo() {
     let (stdout, stderr) = common::text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("8 cases (seed 3): isolation, claim tampering and anon hold"),
+        stdout.contains("8 cases (seed 3): isolation, claim tampering and anon hold; "),
         "{stdout}"
     );
 }

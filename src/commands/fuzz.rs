@@ -45,8 +45,8 @@ pub fn run(global: &GlobalArgs, args: &FuzzArgs, out: &mut dyn Write) -> anyhow:
     let Some(v) = &report.violation else {
         writeln!(
             out,
-            "fuzz: {} cases (seed {}){budget}: isolation, claim tampering and anon hold ({secs:.1} s)",
-            report.cases, report.seed
+            "fuzz: {} cases (seed {}){budget}: isolation, claim tampering and anon hold; {} statements tried ({secs:.1} s)",
+            report.cases, report.seed, report.statements
         )?;
         return Ok(Status::Clean);
     };

@@ -117,6 +117,9 @@ pub struct FuzzReport {
     pub cases: u32,
     /// The time budget ended generation before `--cases` were run.
     pub budget_reached: bool,
+    /// Statements tried as generated users and anon (shrinking included): each one that
+    /// the spec says must not reach a row or insert one.
+    pub statements: u64,
     /// The smallest failing case, after shrinking.
     pub violation: Option<Violation>,
     pub shrunk_case: Option<String>,
@@ -143,6 +146,7 @@ pub fn run(
     let conn = RefCell::new(conn);
     let error: RefCell<Option<ProbeError>> = RefCell::new(None);
     let state = RefCell::new((0u32, false, false)); // cases run, failed once, budget reached
+    let statements = RefCell::new(0u64);
     let tables: Vec<TableRef> = prepared
         .rows
         .iter()
@@ -170,7 +174,15 @@ pub fn run(
             }
         }
         let mut conn = conn.borrow_mut();
-        match check_case(conn.client(), prepared, specs, &tables, &case) {
+        let counted = check_counting(
+            conn.client(),
+            prepared,
+            specs,
+            &tables,
+            &case,
+            &mut statements.borrow_mut(),
+        );
+        match counted {
             Ok(None) => Ok(()),
             Ok(Some(v)) => {
                 state.borrow_mut().1 = true;
@@ -196,6 +208,7 @@ pub fn run(
         seed: opts.seed,
         cases,
         budget_reached,
+        statements: statements.into_inner(),
         violation: None,
         shrunk_case: None,
     };
@@ -299,6 +312,18 @@ pub fn check_case(
     tables: &[TableRef],
     case: &Case,
 ) -> Result<Option<Violation>, ProbeError> {
+    check_counting(client, prepared, specs, tables, case, &mut 0)
+}
+
+/// [`check_case`], adding the number of statements tried to `statements`.
+fn check_counting(
+    client: &mut Client,
+    prepared: &Prepared,
+    specs: &Specs,
+    tables: &[TableRef],
+    case: &Case,
+    statements: &mut u64,
+) -> Result<Option<Violation>, ProbeError> {
     let db = |context: &'static str| {
         move |e: postgres::Error| ProbeError::Db {
             context: context.into(),
@@ -390,6 +415,7 @@ pub fn check_case(
             if attempts.is_empty() {
                 continue;
             }
+            *statements += attempts.len() as u64;
             if let Some((hit, seen)) = run_attempts(client, actor, &attempts)? {
                 let a = &attempts[hit];
                 let reached = seen.as_ref().or(a.target.as_ref());
