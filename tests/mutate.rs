@@ -107,3 +107,18 @@ fn an_open_spec_lets_mutants_survive_and_names_the_cell() {
     );
     assert!(stdout.contains("spec says unspecified"), "{stdout}");
 }
+
+#[test]
+fn a_prelude_that_lost_a_lock_race_is_re_run_not_counted() {
+    use rlsgate::matrix::Outcome;
+    let lost = Outcome::Inconclusive {
+        sqlstate: "setup".into(),
+        message: "probe prelude failed (40P01): deadlock detected".into(),
+    };
+    assert!(lost.is_lock_conflict());
+    let other = Outcome::Inconclusive {
+        sqlstate: "setup".into(),
+        message: "probe prelude failed (23503): violates foreign key".into(),
+    };
+    assert!(!other.is_lock_conflict());
+}

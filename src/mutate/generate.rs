@@ -7,7 +7,7 @@ use postgres::Client;
 
 use super::flip;
 use super::{Mutant, MutantKind};
-use crate::matrix::{quote_ident, TableRef};
+use crate::matrix::{quote_ident, Command, TableRef};
 
 struct Policy {
     table: TableRef,
@@ -39,26 +39,31 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
     let functions = load_functions(client)?;
     let footprints = footprints(client, probed, &policies, &functions)?;
     // The mutated table first: its probes are the likeliest to catch the mutant.
-    let affected = |words: &[&str], own: Option<&TableRef>| -> Vec<TableRef> {
+    // A write policy (INSERT, UPDATE, DELETE) never changes what anyone reads, so only the
+    // relations whose triggers write to the table can notice it besides the table itself.
+    let affected = |words: &[&str], own: Option<&TableRef>, reads: bool| -> Vec<TableRef> {
         own.into_iter()
             .chain(probed.iter().filter(|t| Some(*t) != own))
             .filter(|t| {
                 Some(*t) == own
-                    || footprints
-                        .get(*t)
-                        .is_some_and(|f| words.iter().any(|w| mentions(f, w)))
+                    || footprints.get(*t).is_some_and(|(read, write)| {
+                        words
+                            .iter()
+                            .any(|w| (reads && mentions(read, w)) || mentions(write, w))
+                    })
             })
             .cloned()
             .collect()
     };
 
     let mut mutants = Vec::new();
-    let mut push = |kind: MutantKind,
-                    table: Option<TableRef>,
-                    subject: String,
-                    sql: String,
-                    tables: Vec<TableRef>,
-                    old_roles: &[String]| {
+    let push = |mutants: &mut Vec<Mutant>,
+                kind: MutantKind,
+                table: Option<TableRef>,
+                subject: String,
+                sql: String,
+                tables: Vec<TableRef>,
+                old_roles: &[String]| {
         // Service-role (BYPASSRLS) identities never see a policy or RLS change; a grant to anon
         // reaches only anon; a policy opened to every role changes nothing for its old roles.
         let (only_roles, except_roles) = match kind {
@@ -79,12 +84,18 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
             tables,
             only_roles,
             except_roles,
+            only_commands: Vec::new(),
         });
     };
 
     for p in policies.iter().filter(|p| probed.contains(&p.table)) {
         let on = format!("{} on {}", quote_ident(&p.name), p.table.qualified());
-        let tables = affected(&[&p.table.name], Some(&p.table));
+        let only_commands: Vec<Command> = match p.command.as_str() {
+            "all" | "select" => Vec::new(),
+            c => Command::parse(c).into_iter().collect(),
+        };
+        let tables = affected(&[&p.table.name], Some(&p.table), only_commands.is_empty());
+        let first = mutants.len();
         let subject = format!(
             "policy \"{}\" on {} ({})",
             p.name,
@@ -92,6 +103,7 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
             p.command
         );
         push(
+            &mut mutants,
             MutantKind::DropPolicy,
             Some(p.table.clone()),
             subject.clone(),
@@ -101,6 +113,7 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
         );
         if p.qual.as_deref().is_some_and(|q| !is_true(q)) {
             push(
+                &mut mutants,
                 MutantKind::UsingTrue,
                 Some(p.table.clone()),
                 subject.clone(),
@@ -111,6 +124,7 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
         }
         if p.with_check.as_deref().is_some_and(|q| !is_true(q)) {
             push(
+                &mut mutants,
                 MutantKind::CheckTrue,
                 Some(p.table.clone()),
                 subject.clone(),
@@ -121,6 +135,7 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
         }
         if p.roles != ["public"] {
             push(
+                &mut mutants,
                 MutantKind::NoTo,
                 Some(p.table.clone()),
                 format!("{subject} to {}", p.roles.join(", ")),
@@ -134,6 +149,7 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
             for at in flip::equalities(expr) {
                 let flipped = flip::flip_at(expr, at);
                 push(
+                    &mut mutants,
                     MutantKind::FlipEquality,
                     Some(p.table.clone()),
                     format!("{subject} {clause}: {}", around(expr, at)),
@@ -143,15 +159,19 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
                 );
             }
         }
+        for m in &mut mutants[first..] {
+            m.only_commands = only_commands.clone();
+        }
     }
 
     for t in probed {
         let Some((rls, kind, missing, schema_usage)) = table_state(client, t)? else {
             continue;
         };
-        let tables = affected(&[&t.name], Some(t));
+        let tables = affected(&[&t.name], Some(t), true);
         if rls {
             push(
+                &mut mutants,
                 MutantKind::DisableRls,
                 Some(t.clone()),
                 t.display_name(),
@@ -162,6 +182,7 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
         }
         if !missing.is_empty() && kind != 'm' {
             push(
+                &mut mutants,
                 MutantKind::GrantAnon,
                 Some(t.clone()),
                 format!("{} ({})", t.display_name(), missing.join(", ")),
@@ -193,9 +214,10 @@ pub fn generate(client: &mut Client, probed: &[TableRef]) -> Result<Vec<Mutant>,
         if !policy_text.iter().any(|e| mentions(e, &f.name)) {
             continue;
         }
-        let tables = affected(&[&f.name], None);
+        let tables = affected(&[&f.name], None, true);
         let name = format!("{}.{}", quote_ident(&f.schema), quote_ident(&f.name));
         push(
+            &mut mutants,
             MutantKind::HelperTrue,
             None,
             format!("{}.{}({})", f.schema, f.name, f.arguments),
@@ -324,33 +346,16 @@ fn table_state(client: &mut Client, t: &TableRef) -> Result<Option<TableState>, 
     }))
 }
 
-/// What each probed relation's probes can run into besides the relation itself: its policy
-/// expressions, its view definition, the bodies of its triggers' functions, and (transitively)
-/// the bodies of every function those name.
+/// What each probed relation's probes can run into besides the relation itself, as text: what
+/// they read (its policy expressions, its view definition) and what they write (the bodies of
+/// its triggers' functions), each with the bodies of every function named (transitively).
 fn footprints(
     client: &mut Client,
     probed: &[TableRef],
     policies: &[Policy],
     functions: &[Function],
-) -> Result<BTreeMap<TableRef, String>, postgres::Error> {
-    let mut out = BTreeMap::new();
-    for t in probed {
-        let row = client.query_one(
-            "select coalesce(case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end, ''),
-                    coalesce((select string_agg(coalesce(f.prosrc, ''), E'\\n')
-                              from pg_trigger g join pg_proc f on f.oid = g.tgfoid
-                              where g.tgrelid = c.oid and not g.tgisinternal), '')
-             from pg_class c join pg_namespace n on n.oid = c.relnamespace
-             where n.nspname = $1 and c.relname = $2",
-            &[&t.schema, &t.name],
-        )?;
-        let mut text = format!("{}\n{}", row.get::<_, String>(0), row.get::<_, String>(1));
-        for p in policies.iter().filter(|p| &p.table == t) {
-            for e in [&p.qual, &p.with_check].into_iter().flatten() {
-                text.push('\n');
-                text.push_str(e);
-            }
-        }
+) -> Result<BTreeMap<TableRef, (String, String)>, postgres::Error> {
+    let expand = |mut text: String| {
         let mut included: BTreeSet<usize> = BTreeSet::new();
         loop {
             let before = included.len();
@@ -362,10 +367,29 @@ fn footprints(
                 }
             }
             if included.len() == before {
-                break;
+                return text;
             }
         }
-        out.insert(t.clone(), text);
+    };
+    let mut out = BTreeMap::new();
+    for t in probed {
+        let row = client.query_one(
+            "select coalesce(case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end, ''),
+                    coalesce((select string_agg(coalesce(f.prosrc, ''), E'\\n')
+                              from pg_trigger g join pg_proc f on f.oid = g.tgfoid
+                              where g.tgrelid = c.oid and not g.tgisinternal), '')
+             from pg_class c join pg_namespace n on n.oid = c.relnamespace
+             where n.nspname = $1 and c.relname = $2",
+            &[&t.schema, &t.name],
+        )?;
+        let mut read: String = row.get(0);
+        for p in policies.iter().filter(|p| &p.table == t) {
+            for e in [&p.qual, &p.with_check].into_iter().flatten() {
+                read.push('\n');
+                read.push_str(e);
+            }
+        }
+        out.insert(t.clone(), (expand(read), expand(row.get(1))));
     }
     Ok(out)
 }

@@ -85,6 +85,10 @@ pub struct Mutant {
     /// Identities of these database roles cannot notice it.
     #[serde(skip)]
     pub except_roles: Vec<String>,
+    /// On its own table, only probes of these commands can notice it (empty: any); a policy
+    /// for UPDATE changes nothing that SELECT, INSERT or DELETE do.
+    #[serde(skip)]
+    pub only_commands: Vec<Command>,
 }
 
 impl Mutant {
@@ -96,6 +100,13 @@ impl Mutant {
             .filter(|i| !self.except_roles.contains(&i.role))
             .map(|i| i.name.clone())
             .collect()
+    }
+
+    /// Whether the probes of `command` on `table` could notice the mutant.
+    pub fn observed_by(&self, table: &TableRef, command: Command) -> bool {
+        self.only_commands.is_empty()
+            || self.table.as_ref() != Some(table)
+            || self.only_commands.contains(&command)
     }
 }
 
@@ -324,6 +335,7 @@ pub fn run(
                             jobs: 1,
                             extra_sql: Some(&m.sql),
                         };
+                        let observed_by = |t: &TableRef, c: Command| m.observed_by(t, c);
                         let stop_when_killed = || {
                             let mut seen = 0;
                             move |obs: &[Observation]| {
@@ -334,7 +346,13 @@ pub fn run(
                         };
                         let together = {
                             let _shared = alone.read().unwrap_or_else(|p| p.into_inner());
-                            conn.try_observe(judge.prepared, &m.tables, &e, &mut stop_when_killed())
+                            conn.try_observe(
+                                judge.prepared,
+                                &m.tables,
+                                &observed_by,
+                                &e,
+                                &mut stop_when_killed(),
+                            )
                         };
                         // Lost a lock race: run again with no other mutant in flight.
                         let obs = match together {
@@ -343,6 +361,7 @@ pub fn run(
                                 conn.try_observe(
                                     judge.prepared,
                                     &m.tables,
+                                    &observed_by,
                                     &e,
                                     &mut stop_when_killed(),
                                 )

@@ -227,8 +227,8 @@ impl ProbeConnection {
     }
 
     /// One pass on this connection over `tables` (in that order; every probed relation when
-    /// empty), in one transaction that is rolled back: `exec.extra_sql` first, then the
-    /// probes. After each table x identity, `stop` sees the observations so far and may end
+    /// empty), keeping the probes `probes` accepts (by relation and command), in one
+    /// transaction that is rolled back: `exec.extra_sql` first, then the probes. After each table x identity, `stop` sees the observations so far and may end
     /// the pass early. `None` when the pass lost a lock race (a deadlock) with another
     /// connection: it was rolled back, releasing what its extra SQL locked, and the caller
     /// decides when to run it again (alone, it cannot lose).
@@ -236,10 +236,16 @@ impl ProbeConnection {
         &mut self,
         prepared: &Prepared,
         tables: &[TableRef],
+        probes: &dyn Fn(&TableRef, Command) -> bool,
         exec: &Execution,
         stop: &mut dyn FnMut(&[Observation]) -> bool,
     ) -> Result<Option<Vec<Observation>>, ProbeError> {
-        let (synth, plans) = build_plans(prepared, exec.only_identities, tables);
+        let (synth, mut plans) = build_plans(prepared, exec.only_identities, tables);
+        for plan in &mut plans {
+            let table = &plan.rel.table;
+            plan.probes.retain(|p| probes(table, p.command));
+        }
+        plans.retain(|p| !p.probes.is_empty());
         let client = &mut self.client;
         client
             .batch_execute("begin")
@@ -259,12 +265,11 @@ impl ProbeConnection {
                 if r.iter().any(|r| r.outcome.is_lock_conflict()) {
                     return Ok(None);
                 }
-                observations.extend(assemble(
-                    &synth,
-                    std::slice::from_ref(plan),
-                    vec![r],
-                    prepared,
-                ));
+                observations.extend(
+                    assemble(&synth, std::slice::from_ref(plan), vec![r], prepared)
+                        .into_iter()
+                        .filter(|o| probes(&o.table, o.command)),
+                );
                 if stop(&observations) {
                     break;
                 }
