@@ -53,7 +53,7 @@ fn the_demo_holds_for_proptest_generated_cases() {
         .expect("own cluster");
     let mut runner = TestRunner::new_with_rng(
         Config {
-            cases: 12,
+            cases: 24,
             failure_persistence: None,
             ..Config::default()
         },
