@@ -19,7 +19,8 @@ pub enum Tamper {
     Aal(String),
     /// `exp` an hour in the past.
     Expired,
-    /// An unknown extra top-level claim.
+    /// An unknown extra top-level claim. (Never `role`: PostgREST sets the database role
+    /// from it, so a token's `role` and the role the statement runs as cannot differ.)
     Extra(String, Json),
     /// The claim document `{}`.
     Empty,
@@ -133,11 +134,11 @@ pub fn tamper(users: usize) -> impl Strategy<Value = Tamper> {
         Just(Tamper::Expired),
         (
             prop::sample::select(vec![
-                "role",
                 "user_role",
                 "admin",
                 "is_admin",
                 "app_role",
+                "permissions",
                 "x"
             ]),
             extra_value()
