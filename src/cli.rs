@@ -178,6 +178,9 @@ pub struct MutateArgs {
     /// Mutants probed at the same time, each on its own connection (default 3).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// With --db-url: apply the project's migrations first (rolled back at the end).
+    #[arg(long)]
+    pub migrate: bool,
 }
 
 #[derive(Debug, Args)]

@@ -46,7 +46,7 @@ fn the_demo_holds_for_proptest_generated_cases() {
         color: ColorChoice::Never,
         quiet: true,
     };
-    let mut setup = Setup::open(&global, &Progress::hidden()).expect("open the demo");
+    let mut setup = Setup::open(&global, false, &Progress::hidden()).expect("open the demo");
     let prepared = setup.prepare(2).expect("prepare");
     let mut conn = ProbeConnection::open(&setup.db)
         .expect("connect")

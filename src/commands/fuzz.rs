@@ -14,7 +14,7 @@ use super::mutate::Setup;
 pub fn run(global: &GlobalArgs, args: &FuzzArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let started = Instant::now();
     let progress = Progress::new(global.quiet);
-    let mut setup = Setup::open(global, &progress)?;
+    let mut setup = Setup::open(global, false, &progress)?;
     let prepared = setup.prepare(2)?;
     let Some(mut conn) = ProbeConnection::open(&setup.db)? else {
         anyhow::bail!(

@@ -16,7 +16,7 @@ use crate::Status;
 pub fn run(global: &GlobalArgs, args: &MutateArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let started = Instant::now();
     let progress = Progress::new(global.quiet);
-    let mut setup = Setup::open(global, &progress)?;
+    let mut setup = Setup::open(global, args.migrate, &progress)?;
     let jobs = args.jobs.unwrap_or(3).max(1);
     let prepared = setup.prepare(jobs)?;
 
@@ -86,7 +86,8 @@ pub struct Setup {
 }
 
 impl Setup {
-    pub fn open(global: &GlobalArgs, progress: &Progress) -> anyhow::Result<Setup> {
+    /// `migrate`: with `--db-url`, apply the migrations first (our own cluster always has them).
+    pub fn open(global: &GlobalArgs, migrate: bool, progress: &Progress) -> anyhow::Result<Setup> {
         let project = Project::load(&global.project)?;
         let specs_dir = project.specs_dir();
         let identities = spec::identities::load_identities_all(&specs_dir).map_err(spec_errors)?;
@@ -95,7 +96,7 @@ impl Setup {
         let opts = OpenOptions {
             db_url: global.db_url.clone(),
             no_cache: global.no_cache,
-            migrate_external: true,
+            migrate_external: migrate,
             seed: false,
         };
         let mut db = Database::open(&project, &opts, progress)?;
