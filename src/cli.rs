@@ -63,6 +63,10 @@ pub enum Command {
     Diff(DiffArgs),
     /// Write the specs in another test format.
     Export(ExportArgs),
+    /// Weaken the security one statement at a time and check that the specs notice.
+    Mutate(MutateArgs),
+    /// Property-test isolation and claim tampering with generated users, rows and claims.
+    Fuzz(FuzzArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -236,6 +240,12 @@ pub enum DiffFormat {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MutateFormat {
+    Human,
+    Json,
+}
+
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The JSON report before the change.
@@ -262,4 +272,38 @@ pub enum ExportTarget {
 pub struct PgtapArgs {
     /// Output directory, e.g. supabase/tests/database.
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct MutateArgs {
+    #[arg(long, value_enum, default_value_t = MutateFormat::Human)]
+    pub format: MutateFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only mutants that can affect these tables (`name` or `schema.name`); repeatable.
+    #[arg(long = "table", value_name = "TABLE")]
+    pub tables: Vec<String>,
+    /// Mutants probed at the same time, each on its own connection (default 3).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// With --db-url: apply the project's migrations first (rolled back at the end).
+    #[arg(long)]
+    pub migrate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FuzzArgs {
+    /// Seed of the generator: the same seed generates the same cases.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub seed: u64,
+    /// Generated cases per property.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub cases: u32,
+    /// Stop generating new cases after this many seconds (shrinking a failure still finishes).
+    #[arg(long, value_name = "SECS")]
+    pub time_budget: Option<u64>,
+    /// Only these tables (`name` or `schema.name`); repeatable.
+    #[arg(long = "table", value_name = "TABLE")]
+    pub tables: Vec<String>,
 }
