@@ -96,3 +96,13 @@ pub fn timing(phase: &str, since: std::time::Instant) {
         );
     }
 }
+
+/// What the emulation did differently from Supabase, on stderr, one line each.
+pub fn emulation_warnings(warnings: &[String]) {
+    let style = anstyle::Style::new()
+        .fg_color(Some(anstyle::AnsiColor::Yellow.into()))
+        .bold();
+    for w in warnings {
+        anstream::eprintln!("{style}warning{style:#}: {w}");
+    }
+}

@@ -11,7 +11,7 @@ use super::user::{chown_tree, ServerUser};
 use super::ClusterError;
 
 /// Bumped whenever the layout or the server settings baked into the template change.
-const FORMAT: &str = "rlsgate-template-v1";
+const FORMAT: &str = "rlsgate-template-v2";
 
 pub fn root() -> PathBuf {
     if let Some(dir) = std::env::var_os("RLSGATE_CACHE_DIR") {
