@@ -268,7 +268,7 @@ impl<'a> Synthesizer<'a> {
         let mut hints: HashMap<String, Vec<String>> = HashMap::new();
         let mut forced: HashSet<String> = HashSet::new();
         let mut last = String::new();
-        for _ in 0..10 {
+        for _ in 0..20 {
             self.seq += 1;
             let values = self.values(rel, spec, self.seq, &attempts, &hints, &forced)?;
             let sql = insert_sql(
@@ -544,28 +544,71 @@ fn fixture_literal(value: &Json) -> String {
 }
 
 /// Relations ordered so every table comes after the tables its foreign keys reference
-/// (self references and cycles are broken where they occur).
+/// (self references and cycles are broken where they occur). In a cycle, the nullable
+/// foreign key gives way: `a.b_id` (nullable) -> `b`, `b.a_id` (not null) -> `a` puts `a`
+/// first, so `b` can reference it.
 fn topo_order(catalog: &Catalog) -> Vec<usize> {
     let n = catalog.relations.len();
+    let index = |t: &TableRef| catalog.relations.iter().position(|r| &r.table == t);
+    let edges: Vec<Vec<(usize, bool)>> = catalog
+        .relations
+        .iter()
+        .enumerate()
+        .map(|(i, rel)| {
+            let mut out: Vec<(usize, bool)> = rel
+                .foreign_keys
+                .iter()
+                .filter_map(|fk| {
+                    let j = index(&fk.target)?;
+                    let required = fk
+                        .columns
+                        .iter()
+                        .any(|c| rel.column(c).is_some_and(|c| c.not_null));
+                    (j != i).then_some((j, required))
+                })
+                .collect();
+            out.sort_by_key(|&(_, required)| !required);
+            out
+        })
+        .collect();
+    let requires = |from: usize, to: usize| {
+        let mut seen = vec![false; n];
+        let mut stack = vec![from];
+        while let Some(k) = stack.pop() {
+            if k == to {
+                return true;
+            }
+            if std::mem::replace(&mut seen[k], true) {
+                continue;
+            }
+            stack.extend(edges[k].iter().filter(|e| e.1).map(|e| e.0));
+        }
+        false
+    };
     let mut state = vec![0u8; n];
     let mut out = Vec::with_capacity(n);
-    fn visit(i: usize, catalog: &Catalog, state: &mut [u8], out: &mut Vec<usize>) {
+    fn visit(
+        i: usize,
+        edges: &[Vec<(usize, bool)>],
+        requires: &dyn Fn(usize, usize) -> bool,
+        state: &mut [u8],
+        out: &mut Vec<usize>,
+    ) {
         if state[i] != 0 {
             return;
         }
         state[i] = 1;
-        for fk in &catalog.relations[i].foreign_keys {
-            if let Some(j) = catalog.relations.iter().position(|r| r.table == fk.target) {
-                if j != i {
-                    visit(j, catalog, state, out);
-                }
+        for &(j, required) in &edges[i] {
+            if !required && requires(j, i) {
+                continue;
             }
+            visit(j, edges, requires, state, out);
         }
         state[i] = 2;
         out.push(i);
     }
     for i in 0..n {
-        visit(i, catalog, &mut state, &mut out);
+        visit(i, &edges, &requires, &mut state, &mut out);
     }
     out
 }

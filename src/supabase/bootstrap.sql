@@ -34,6 +34,9 @@ grant pg_read_all_data to supabase_read_only_user;
 
 alter database postgres owner to postgres;
 alter database postgres set search_path = "$user", public, extensions;
+-- PostgREST and the Storage API set request.headers on every request; triggers read it
+-- with current_setting('request.headers') (no missing_ok), so it always has a value here.
+alter database postgres set request.headers = '{}';
 alter role postgres set search_path = "$user", public, extensions;
 alter role supabase_auth_admin set search_path = auth;
 alter role supabase_storage_admin set search_path = storage;
