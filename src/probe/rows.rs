@@ -33,6 +33,20 @@ pub struct TableState {
     pub rows: Vec<PlacedRow>,
     /// Why rows could not be synthesized; the table's cells are then inconclusive.
     pub error: Option<String>,
+    /// The value choices that got a row past the table's CHECKs, reused for probe rows.
+    pub repairs: Repairs,
+}
+
+/// Which columns needed another value (and the CHECK literals offered) before an insert
+/// succeeded.
+#[derive(Debug, Clone, Default)]
+pub struct Repairs {
+    attempts: HashMap<String, usize>,
+    hints: HashMap<String, Vec<String>>,
+    forced: HashSet<String>,
+    /// Foreign-key columns that must point at another identity's row than the owner's
+    /// (`check (blocker_id <> blocked_id)`).
+    other_party: HashSet<String>,
 }
 
 /// SQL printing a row's identity: its primary key, else its physical location.
@@ -59,6 +73,7 @@ pub struct Synthesizer<'a> {
     pub identities: &'a [Identity],
     pub states: HashMap<TableRef, TableState>,
     seq: usize,
+    learned: HashMap<TableRef, Repairs>,
 }
 
 /// What a new row should look like.
@@ -80,6 +95,7 @@ impl<'a> Synthesizer<'a> {
             identities,
             states: HashMap::new(),
             seq: 0,
+            learned: HashMap::new(),
         }
     }
 
@@ -165,6 +181,7 @@ impl<'a> Synthesizer<'a> {
                 ownership: ownership.clone(),
                 rows: Vec::new(),
                 error: None,
+                repairs: Repairs::default(),
             };
             if rel.table.schema == "auth" && rel.table.name == "users" {
                 state.rows = self.adopt(client, rel, &ownership)?;
@@ -204,6 +221,9 @@ impl<'a> Synthesizer<'a> {
                         ));
                     }
                 }
+            }
+            if let Some(repairs) = self.learned.remove(&rel.table) {
+                state.repairs = repairs;
             }
             self.states.insert(rel.table.clone(), state);
         }
@@ -267,10 +287,16 @@ impl<'a> Synthesizer<'a> {
         let mut attempts: HashMap<String, usize> = HashMap::new();
         let mut hints: HashMap<String, Vec<String>> = HashMap::new();
         let mut forced: HashSet<String> = HashSet::new();
+        let mut other_party: HashSet<String> = self
+            .learned
+            .get(&rel.table)
+            .map(|r| r.other_party.clone())
+            .unwrap_or_default();
         let mut last = String::new();
         for _ in 0..20 {
             self.seq += 1;
-            let values = self.values(rel, spec, self.seq, &attempts, &hints, &forced)?;
+            let values =
+                self.values_with(rel, spec, self.seq, &attempts, &hints, &forced, &other_party)?;
             let sql = insert_sql(
                 rel,
                 &values,
@@ -284,6 +310,17 @@ impl<'a> Synthesizer<'a> {
                     client
                         .batch_execute("release savepoint rlsgate_row")
                         .map_err(|e| e.to_string())?;
+                    if !attempts.is_empty() || !forced.is_empty() || !other_party.is_empty() {
+                        self.learned.insert(
+                            rel.table.clone(),
+                            Repairs {
+                                attempts,
+                                hints,
+                                forced,
+                                other_party,
+                            },
+                        );
+                    }
                     return Ok(placed(
                         String::new(),
                         spec.owner.map(|o| o.name.clone()),
@@ -306,6 +343,24 @@ impl<'a> Synthesizer<'a> {
                                 .iter()
                                 .find(|c| Some(c.name.as_str()) == db.constraint());
                             let Some(check) = check else { return Err(last) };
+                            let fk_cols: Vec<&String> = check
+                                .columns
+                                .iter()
+                                .filter(|c| rel.foreign_keys.iter().any(|fk| fk.columns.contains(c)))
+                                .collect();
+                            if fk_cols.len() >= 2 {
+                                let owner_col = match self.ownership_of(&rel.table) {
+                                    Ownership::Column(c) => Some(c.clone()),
+                                    _ => None,
+                                };
+                                if let Some(c) = fk_cols
+                                    .iter()
+                                    .find(|c| Some(**c) != owner_col.as_ref() && !other_party.contains(**c))
+                                {
+                                    other_party.insert((*c).clone());
+                                    continue;
+                                }
+                            }
                             for col in &check.columns {
                                 forced.insert(col.clone());
                                 *attempts.entry(col.clone()).or_default() += 1;
@@ -342,6 +397,37 @@ impl<'a> Synthesizer<'a> {
         hints: &HashMap<String, Vec<String>>,
         forced: &HashSet<String>,
     ) -> Result<BTreeMap<String, String>, String> {
+        let learned = self
+            .learned
+            .get(&rel.table)
+            .or_else(|| self.states.get(&rel.table).map(|s| &s.repairs));
+        let none = HashSet::new();
+        match learned {
+            Some(r) if attempts.is_empty() && hints.is_empty() && forced.is_empty() => self
+                .values_with(
+                    rel,
+                    spec,
+                    seq,
+                    &r.attempts,
+                    &r.hints,
+                    &r.forced,
+                    &r.other_party,
+                ),
+            _ => self.values_with(rel, spec, seq, attempts, hints, forced, &none),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn values_with(
+        &self,
+        rel: &Relation,
+        spec: &RowSpec,
+        seq: usize,
+        attempts: &HashMap<String, usize>,
+        hints: &HashMap<String, Vec<String>>,
+        forced: &HashSet<String>,
+        other_party: &HashSet<String>,
+    ) -> Result<BTreeMap<String, String>, String> {
         let mut values: BTreeMap<String, String> = spec.fixed.clone();
         let ownership = self.ownership_of(&rel.table);
         if let Ownership::Column(col) = ownership {
@@ -368,7 +454,15 @@ impl<'a> Synthesizer<'a> {
                 .columns
                 .iter()
                 .any(|c| rel.column(c).is_some_and(|c| c.not_null));
-            let parent = self.parent_row(&fk.target, spec.owner, is_owner_fk);
+            let other = fk.columns.iter().any(|c| other_party.contains(c));
+            let parent = if other {
+                let someone_else = self
+                    .owners()
+                    .find(|o| spec.owner.map(|s| s.name != o.name).unwrap_or(true));
+                self.parent_row(&fk.target, someone_else, true)
+            } else {
+                self.parent_row(&fk.target, spec.owner, is_owner_fk)
+            };
             match parent {
                 Some(p) => {
                     for (c, tc) in fk.columns.iter().zip(&fk.target_columns) {
@@ -493,6 +587,7 @@ impl<'a> Synthesizer<'a> {
                     ownership: Ownership::None,
                     rows: Vec::new(),
                     error: None,
+                    repairs: Repairs::default(),
                 });
             state.rows.push(PlacedRow {
                 label: f.label.clone(),
