@@ -47,6 +47,8 @@ pub struct Repairs {
     /// Foreign-key columns that must point at another identity's row than the owner's
     /// (`check (blocker_id <> blocked_id)`).
     other_party: HashSet<String>,
+    /// Nullable columns left NULL for a CHECK like `(a is null) <> (b is null)`.
+    nulled: HashSet<String>,
 }
 
 /// SQL printing a row's identity: its primary key, else its physical location.
@@ -272,7 +274,46 @@ impl<'a> Synthesizer<'a> {
                     rows.push(placed(PUBLIC.into(), None, r.get(0), r.get(1)));
                 }
             }
-            Ownership::Parent { .. } => {}
+            Ownership::Parent { fk, parent } => {
+                // rows a trigger already made under the owner's parent row
+                let fk = &rel.foreign_keys[*fk];
+                for id in self.owners() {
+                    let Some(p) = self.parent_row(parent, Some(id), true) else {
+                        continue;
+                    };
+                    let conditions: Option<Vec<String>> = fk
+                        .columns
+                        .iter()
+                        .zip(&fk.target_columns)
+                        .map(|(c, tc)| {
+                            let v = match p.json.get(tc)? {
+                                Json::String(s) => s.clone(),
+                                Json::Null => return None,
+                                other => other.to_string(),
+                            };
+                            Some(format!("t.{}::text = {}", quote_ident(c), literal(&v)))
+                        })
+                        .collect();
+                    let Some(conditions) = conditions else {
+                        continue;
+                    };
+                    let sql = format!(
+                        "select {key}, to_jsonb(t)::text from {table} t where {} limit 1",
+                        conditions.join(" and ")
+                    );
+                    for r in client
+                        .query(&sql, &[])
+                        .map_err(ProbeError::db("reading existing rows"))?
+                    {
+                        rows.push(placed(
+                            id.name.clone(),
+                            Some(id.name.clone()),
+                            r.get(0),
+                            r.get(1),
+                        ));
+                    }
+                }
+            }
         }
         Ok(rows)
     }
@@ -287,16 +328,22 @@ impl<'a> Synthesizer<'a> {
         let mut attempts: HashMap<String, usize> = HashMap::new();
         let mut hints: HashMap<String, Vec<String>> = HashMap::new();
         let mut forced: HashSet<String> = HashSet::new();
-        let mut other_party: HashSet<String> = self
-            .learned
-            .get(&rel.table)
-            .map(|r| r.other_party.clone())
-            .unwrap_or_default();
+        let learned = self.learned.get(&rel.table);
+        let mut other_party: HashSet<String> =
+            learned.map(|r| r.other_party.clone()).unwrap_or_default();
+        let mut nulled: HashSet<String> = learned.map(|r| r.nulled.clone()).unwrap_or_default();
         let mut last = String::new();
         for _ in 0..20 {
             self.seq += 1;
-            let values =
-                self.values_with(rel, spec, self.seq, &attempts, &hints, &forced, &other_party)?;
+            let values = self.values_with(
+                rel,
+                spec,
+                self.seq,
+                &attempts,
+                &hints,
+                &forced,
+                (&other_party, &nulled),
+            )?;
             let sql = insert_sql(
                 rel,
                 &values,
@@ -310,7 +357,11 @@ impl<'a> Synthesizer<'a> {
                     client
                         .batch_execute("release savepoint rlsgate_row")
                         .map_err(|e| e.to_string())?;
-                    if !attempts.is_empty() || !forced.is_empty() || !other_party.is_empty() {
+                    if !attempts.is_empty()
+                        || !forced.is_empty()
+                        || !other_party.is_empty()
+                        || !nulled.is_empty()
+                    {
                         self.learned.insert(
                             rel.table.clone(),
                             Repairs {
@@ -318,6 +369,7 @@ impl<'a> Synthesizer<'a> {
                                 hints,
                                 forced,
                                 other_party,
+                                nulled,
                             },
                         );
                     }
@@ -346,18 +398,35 @@ impl<'a> Synthesizer<'a> {
                             let fk_cols: Vec<&String> = check
                                 .columns
                                 .iter()
-                                .filter(|c| rel.foreign_keys.iter().any(|fk| fk.columns.contains(c)))
+                                .filter(|c| {
+                                    rel.foreign_keys.iter().any(|fk| fk.columns.contains(c))
+                                })
                                 .collect();
                             if fk_cols.len() >= 2 {
                                 let owner_col = match self.ownership_of(&rel.table) {
                                     Ownership::Column(c) => Some(c.clone()),
                                     _ => None,
                                 };
-                                if let Some(c) = fk_cols
-                                    .iter()
-                                    .find(|c| Some(**c) != owner_col.as_ref() && !other_party.contains(**c))
-                                {
+                                if let Some(c) = fk_cols.iter().find(|c| {
+                                    Some(**c) != owner_col.as_ref() && !other_party.contains(**c)
+                                }) {
                                     other_party.insert((*c).clone());
+                                    continue;
+                                }
+                            }
+                            if check.definition.to_ascii_uppercase().contains("IS NULL") {
+                                let owner_col = match self.ownership_of(&rel.table) {
+                                    Ownership::Column(c) => Some(c.clone()),
+                                    _ => None,
+                                };
+                                let candidate = check.columns.iter().find(|c| {
+                                    Some(*c) != owner_col.as_ref()
+                                        && !nulled.contains(*c)
+                                        && values.contains_key(*c)
+                                        && rel.column(c).is_some_and(|c| !c.not_null)
+                                });
+                                if let Some(c) = candidate {
+                                    nulled.insert(c.clone());
                                     continue;
                                 }
                             }
@@ -373,7 +442,15 @@ impl<'a> Synthesizer<'a> {
                             }
                             _ => return Err(last),
                         },
-                        "23505" => self.seq += 1000,
+                        "23505" => {
+                            self.seq += 1000;
+                            // constants (enum labels, CHECK literals) do not change with seq
+                            for col in unique_columns(db.detail().unwrap_or_default()) {
+                                if values.contains_key(&col) && !is_fk_column(rel, &col) {
+                                    *attempts.entry(col).or_default() += 1;
+                                }
+                            }
+                        }
                         "22P02" | "22001" | "22003" | "22007" | "22008" | "22023" => {
                             for c in values.keys() {
                                 *attempts.entry(c.clone()).or_default() += 1;
@@ -402,6 +479,7 @@ impl<'a> Synthesizer<'a> {
             .get(&rel.table)
             .or_else(|| self.states.get(&rel.table).map(|s| &s.repairs));
         let none = HashSet::new();
+        let none = (&none, &none);
         match learned {
             Some(r) if attempts.is_empty() && hints.is_empty() && forced.is_empty() => self
                 .values_with(
@@ -411,9 +489,9 @@ impl<'a> Synthesizer<'a> {
                     &r.attempts,
                     &r.hints,
                     &r.forced,
-                    &r.other_party,
+                    (&r.other_party, &r.nulled),
                 ),
-            _ => self.values_with(rel, spec, seq, attempts, hints, forced, &none),
+            _ => self.values_with(rel, spec, seq, attempts, hints, forced, none),
         }
     }
 
@@ -426,7 +504,7 @@ impl<'a> Synthesizer<'a> {
         attempts: &HashMap<String, usize>,
         hints: &HashMap<String, Vec<String>>,
         forced: &HashSet<String>,
-        other_party: &HashSet<String>,
+        (other_party, nulled): (&HashSet<String>, &HashSet<String>),
     ) -> Result<BTreeMap<String, String>, String> {
         let mut values: BTreeMap<String, String> = spec.fixed.clone();
         let ownership = self.ownership_of(&rel.table);
@@ -446,7 +524,12 @@ impl<'a> Synthesizer<'a> {
             }
         }
         for (k, fk) in rel.foreign_keys.iter().enumerate() {
-            if fk.columns.iter().any(|c| values.contains_key(c)) || fk.target == rel.table {
+            if fk
+                .columns
+                .iter()
+                .any(|c| values.contains_key(c) || nulled.contains(c))
+                || fk.target == rel.table
+            {
                 continue;
             }
             let is_owner_fk = matches!(ownership, Ownership::Parent { fk: f, .. } if *f == k);
@@ -487,6 +570,25 @@ impl<'a> Synthesizer<'a> {
                 }
                 None => {}
             }
+        }
+        for c in nulled {
+            values.insert(c.clone(), "null".to_string());
+        }
+        if rel.table.schema == "storage"
+            && rel.table.name == "objects"
+            && rel.column("name").is_some()
+            && !values.contains_key("name")
+        {
+            // Objects live under their owner's folder, as Supabase apps upload them and as
+            // policies check it: `(storage.foldername(name))[1] = auth.uid()::text`.
+            let folder = spec
+                .owner
+                .and_then(|o| o.sub.as_deref())
+                .unwrap_or("public");
+            values.insert(
+                "name".to_string(),
+                format!("{}::text", literal(&format!("{folder}/object-{seq}.txt"))),
+            );
         }
         let key = rel.table.to_string();
         for col in &rel.columns {
@@ -596,6 +698,25 @@ impl<'a> Synthesizer<'a> {
         }
         Ok(())
     }
+}
+
+/// Column names of a unique violation's detail: `Key (a, b)=(1, 2) already exists.`
+fn unique_columns(detail: &str) -> Vec<String> {
+    detail
+        .strip_prefix("Key (")
+        .and_then(|rest| rest.split(")=(").next())
+        .map(|cols| {
+            cols.split(',')
+                .map(|c| c.trim().trim_matches('"').to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn is_fk_column(rel: &Relation, col: &str) -> bool {
+    rel.foreign_keys
+        .iter()
+        .any(|fk| fk.columns.iter().any(|c| c == col))
 }
 
 fn placed(label: String, owner: Option<String>, key: String, json: String) -> PlacedRow {
