@@ -94,6 +94,8 @@ pub fn provider(object: &str) -> Option<&'static str> {
         Some((s, b)) => (s.trim_matches('"'), b.trim_matches('"')),
         None => ("", name.trim_matches('"')),
     };
+    // a bare name may be a schema (`schema "net" does not exist`)
+    let schema = if schema.is_empty() { base } else { schema };
     let by_schema = match schema {
         "net" => Some("the pg_net extension (`create extension pg_net`; rlsgate has a stand-in)"),
         "cron" => Some("the pg_cron extension (`create extension pg_cron`; rlsgate has a stand-in)"),
@@ -106,6 +108,7 @@ pub fn provider(object: &str) -> Option<&'static str> {
         _ => None,
     };
     by_schema.or(match base {
+        "hnsw" | "ivfflat" => Some("the vector extension's index methods, which its stand-in lacks: rlsgate skips `create index ... using hnsw|ivfflat` statements, but not inside DO blocks or EXECUTE"),
         "vector" | "halfvec" | "sparsevec" => Some("the vector extension (`create extension vector`; rlsgate has a stand-in)"),
         b if b.starts_with("http") => Some("the http extension (`create extension http`; rlsgate has a stand-in)"),
         "sign" | "verify" | "url_encode" | "url_decode" => Some("the pgjwt extension (rlsgate has a stand-in)"),
