@@ -651,6 +651,11 @@ fn observe(
     identities: &[Identity],
 ) -> Vec<Observation> {
     let rel = plan.rel;
+    let key_rows: HashMap<&str, &PlacedRow> = rows
+        .unwrap_or_default()
+        .iter()
+        .map(|r| (r.key.as_str(), r))
+        .collect();
     let key_labels: HashMap<&str, &str> = rows
         .unwrap_or_default()
         .iter()
@@ -687,7 +692,32 @@ fn observe(
                 (Command::Select, _) => obs.reached = label_json_rows(&r.payload, identities),
                 (Command::Insert, "own") | (Command::Insert, "any") => obs.insert_own = allowed,
                 (Command::Insert, "other") => obs.insert_other = allowed,
-                (Command::Update, "transfer") => obs.transfer = allowed,
+                (Command::Update, cells::TRANSFER) => obs.transfer |= allowed,
+                (_, cells::UNFILTERED) | (_, cells::TRANSFER_UNFILTERED) => {
+                    let changed = if allowed {
+                        cells::changes(&r.payload)
+                    } else {
+                        None
+                    };
+                    for key in changed
+                        .iter()
+                        .flat_map(|c| c.touched.iter().chain(&c.reowned))
+                    {
+                        if let Some(row) = key_rows.get(key.as_str()) {
+                            obs.reached.insert(row.label.clone());
+                        }
+                    }
+                    let mine = |key: &String| {
+                        key_rows.get(key.as_str()).is_some_and(|r| {
+                            r.owner.as_deref() == Some(plan.identity.name.as_str())
+                        })
+                    };
+                    if p.target == cells::TRANSFER_UNFILTERED
+                        && changed.is_some_and(|c| c.reowned.iter().any(mine))
+                    {
+                        obs.transfer = true;
+                    }
+                }
                 (_, label) if allowed => {
                     obs.reached.insert(label.to_string());
                 }
