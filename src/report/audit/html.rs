@@ -65,6 +65,7 @@ table.cells td .exp { color: var(--muted); }
 table.cells ul { margin: 2px 0 0; padding-left: 16px; color: #33414d; font-size: 12px; }
 td.yes { background: #fbe3e1; text-align: center; } td.no { color: #8a949e; text-align: center; }
 tr.risk td:first-child { border-left: 3px solid var(--bad); }
+table.lint td:nth-child(2), table.lint td:nth-child(3) { white-space: nowrap; }
 .sev-error { color: var(--bad); font-weight: 600; } .sev-warning { color: #7a4b00; font-weight: 600; } .sev-info { color: var(--muted); }
 @media print { details.table { break-inside: avoid; } thead th { position: static !important; } }
 "#;
@@ -663,7 +664,7 @@ fn lint(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(
         out,
-        "<table class=\"data\"><tr><th>severity</th><th>rule</th><th>where</th><th>object</th><th>finding</th></tr>"
+        "<table class=\"data lint\"><tr><th>severity</th><th>rule</th><th>where</th><th>object</th><th>finding</th></tr>"
     )?;
     for d in &audit.lint {
         let at = d

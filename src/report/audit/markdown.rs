@@ -200,6 +200,48 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
         }
     }
 
+    let views: Vec<_> = audit
+        .relations
+        .iter()
+        .filter(|r| r.kind.contains("view"))
+        .collect();
+    if !views.is_empty() {
+        writeln!(out, "## Views and materialized views\n")?;
+        write!(out, "| view | kind | security_invoker | owner |")?;
+        for id in &ids {
+            write!(out, " {id} reads |")?;
+        }
+        writeln!(out)?;
+        write!(out, "|---|---|---|---|")?;
+        for _ in &ids {
+            write!(out, "---|")?;
+        }
+        writeln!(out)?;
+        for v in views {
+            write!(
+                out,
+                "| `{}` | {} | {} | `{}` |",
+                v.table,
+                v.kind,
+                match (v.kind.as_str(), v.security_invoker) {
+                    ("view", true) => "yes",
+                    ("view", false) => "**no**",
+                    _ => "n/a (no RLS)",
+                },
+                v.owner
+            )?;
+            for id in &ids {
+                let actual = audit
+                    .cell(&v.table, id, Command::Select)
+                    .map(|c| c.actual.as_str())
+                    .unwrap_or("");
+                write!(out, " {} |", cell_md(actual))?;
+            }
+            writeln!(out)?;
+        }
+        writeln!(out)?;
+    }
+
     if !audit.functions.is_empty() {
         writeln!(out, "## Functions\n")?;
         write!(out, "| function | definer | search_path pinned |")?;
