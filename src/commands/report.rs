@@ -185,6 +185,7 @@ pub(crate) fn start(
             owner_spec: &owner_spec,
             tables,
             only_identities: &[],
+            partition: None,
             jobs,
         },
     )?;

@@ -350,7 +350,7 @@ fn plan_relation_writes(rel: &Relation, _identity: &Identity, probes: &mut Vec<P
 /// The column an UPDATE probe sets to itself: a plain data column the role may update when
 /// there is one (column-level grants count), so the probe tests the policy rather than key
 /// or ownership changes; with no updatable column the probe meets the missing grant.
-fn touch_column(rel: &Relation, ownership: &Ownership, updatable: &[String]) -> String {
+pub(crate) fn touch_column(rel: &Relation, ownership: &Ownership, updatable: &[String]) -> String {
     let owner_col = match ownership {
         Ownership::Column(c) => Some(c.as_str()),
         _ => None,
@@ -385,7 +385,7 @@ const REPLICA_OFF: &str =
 
 /// Superuser SQL removing rows that would collide with `values` on a unique key, with
 /// foreign-key and trigger enforcement off (`session_replication_role = replica`).
-fn clear_conflicts(rel: &Relation, values: &BTreeMap<String, String>) -> String {
+pub(crate) fn clear_conflicts(rel: &Relation, values: &BTreeMap<String, String>) -> String {
     clear_conflicts_except(rel, values, "false")
 }
 
@@ -423,7 +423,7 @@ fn clear_conflicts_except(rel: &Relation, values: &BTreeMap<String, String>, kee
 
 /// Superuser SQL removing the rows that reference the row(s) matching `pred`, so a DELETE
 /// or a key change is judged by its policy, not by a RESTRICT foreign key.
-fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) -> String {
+pub(crate) fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) -> String {
     let mut sql = String::new();
     let table = rel.table.qualified();
     for child in &synth.catalog.relations {
