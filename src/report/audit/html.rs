@@ -37,11 +37,11 @@ table.meta td:first-child { font-weight: 600; white-space: nowrap; width: 1%; }
 table.matrix { font-size: 12px; }
 table.matrix th, table.matrix td { border: 1px solid #fff; padding: 0; }
 table.matrix thead th { background: #f3f5f7; font-weight: 600; padding: 3px 4px; text-align: center; position: sticky; top: 0; z-index: 1; }
-table.matrix thead tr.cmds th { top: 24px; font-weight: 500; color: var(--muted); width: 40px; }
+table.matrix thead tr.cmds th { top: 24px; font-weight: 500; color: var(--muted); width: 36px; }
 table.matrix th.id { border-left: 3px solid #fff; }
 table.matrix tbody th { text-align: left; font-weight: 500; padding: 2px 10px 2px 4px; white-space: nowrap; background: #fafbfc; }
 table.matrix tbody tr:nth-child(5n) td, table.matrix tbody tr:nth-child(5n) th { border-bottom: 2px solid #fff; }
-table.matrix td.c { min-width: 42px; height: 22px; padding: 0 3px; white-space: nowrap; text-align: center; position: relative; font-variant-numeric: tabular-nums; }
+table.matrix td.c { min-width: 36px; height: 22px; padding: 0 3px; white-space: nowrap; text-align: center; position: relative; font-variant-numeric: tabular-nums; }
 table.matrix td.first { border-left: 3px solid #fff; }
 .s-none { background: var(--none); color: #8a949e; }
 .s-own { background: var(--own); }
@@ -248,7 +248,7 @@ fn legend(out: &mut dyn Write) -> io::Result<()> {
         out,
         "<div class=\"legend\"><span><span class=\"sw s-none\">–</span>no rows / denied</span>\
          <span><span class=\"sw s-own\">own</span>own rows</span>\
-         <span><span class=\"sw s-some\">2 rows</span>some others' rows</span>\
+         <span><span class=\"sw s-some\">2</span>some rows (how many of the labelled rows)</span>\
          <span><span class=\"sw s-all\">all</span>all rows / insert any</span>\
          <span><span class=\"sw s-unknown\">?</span>inconclusive</span>\
          <span><span class=\"sw\" style=\"outline:2px solid var(--bad);outline-offset:-2px\">✗</span>differs from the spec</span>\

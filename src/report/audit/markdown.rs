@@ -77,7 +77,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
 
     writeln!(
         out,
-        "## Access matrix\n\nEach cell: what the identity can do (select/update/delete: rows; insert: deny/own/any). \
+        "## Access matrix\n\nEach cell: what the identity can do (select/update/delete: `own`, `all`, or how many of the labelled rows; insert: deny/own/any). \
          ✗ differs from the spec, ! inconclusive, ? no spec.\n"
     )?;
     let ids = audit.identity_names();
