@@ -325,3 +325,15 @@ fn fifty_tables_render_as_one_heatmap_per_schema() {
         .expect("file:line:column");
     assert!(line.parse::<u32>().is_ok(), "{location}");
 }
+
+#[test]
+fn report_without_an_output_file_says_what_to_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::run(&["report"], dir.path());
+    let (_, stderr) = common::text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains("nothing to write: pass --html FILE and/or --markdown FILE"),
+        "{stderr}"
+    );
+}

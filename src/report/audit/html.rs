@@ -686,3 +686,80 @@ fn lint(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "</table>")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matrix::TableRef;
+    use crate::probe::provenance::{Policy, RelationAccess};
+    use crate::report::matrix::RunMeta;
+    use crate::verdict::{Cell, Summary};
+
+    fn audit() -> Audit {
+        let table = TableRef::new("public", "notes");
+        let cells = vec![Cell {
+            table: table.clone(),
+            identity: "anon".into(),
+            command: Command::Select,
+            expected: "none".into(),
+            actual: "all".into(),
+            outcome: CellOutcome::Fail,
+            detail: "sees rows alice, bob it should not".into(),
+            probes: vec![],
+        }];
+        Audit {
+            meta: RunMeta::new("demo"),
+            passed: false,
+            summary: Summary::of(&cells),
+            migrations: vec!["migrations/1.sql".into()],
+            migrations_hash: "abc".into(),
+            schemas: vec!["public".into()],
+            identities: vec![super::super::IdentityInfo {
+                name: "anon".into(),
+                role: "anon".into(),
+                sub: None,
+                claims: serde_json::json!({"role": "anon"}),
+            }],
+            cells,
+            relations: vec![RelationAccess {
+                table: table.clone(),
+                kind: "table".into(),
+                owner: "postgres".into(),
+                rls: true,
+                force_rls: false,
+                security_invoker: false,
+                policies: vec![Policy {
+                    name: "small <ids>".into(),
+                    permissive: true,
+                    command: "SELECT".into(),
+                    roles: vec!["public".into()],
+                    using: Some("id < 10".into()),
+                    check: None,
+                }],
+                grants: Default::default(),
+                definition: None,
+            }],
+            provenance: vec![],
+            lint: vec![],
+            functions: vec![],
+        }
+    }
+
+    #[test]
+    fn a_wider_cell_is_marked_and_leads_the_findings() {
+        let mut buf = Vec::new();
+        write(&audit(), &mut buf).unwrap();
+        let html = String::from_utf8(buf).unwrap();
+        assert!(html.contains("<span class=\"badge\" id=\"verdict\">FAIL</span>"));
+        assert!(html.contains(
+            "<td class=\"c s-all o-fail first\" data-identity=\"anon\" data-command=\"select\" data-actual=\"all\" data-outcome=\"fail\""
+        ));
+        assert!(html.contains(
+            "<li><a href=\"#t-public.notes\">anon can read all rows of notes (more than declared: none)</a>"
+        ));
+        assert!(html.contains(
+            "create policy &quot;small &lt;ids&gt;&quot; on public.notes\n  for select\n  to public\n  using (id &lt; 10);"
+        ));
+        assert!(!html.contains("<ids>"));
+    }
+}
