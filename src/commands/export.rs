@@ -9,7 +9,7 @@ use crate::commands::report::{default_jobs, start, Session};
 use crate::matrix::{Command, InsertScope, TableRef};
 use crate::probe::catalog::Catalog;
 use crate::probe::cells;
-use crate::probe::rows::{key_expr, Synthesizer};
+use crate::probe::rows::key_expr;
 use crate::report::pgtap::{self, Case, Expect, Impersonation, Rows, TestFile};
 use crate::spec::Identity;
 use crate::terminal::Progress;
@@ -58,9 +58,7 @@ fn pgtap_export(
             email: id.email.clone().unwrap_or_default(),
         })
         .collect();
-    let mut synth = Synthesizer::new(&prepared.catalog, &prepared.ownership, &identities);
-    synth.states = prepared.states.clone();
-    synth.recipes = prepared.recipes.clone();
+    let synth = prepared.synthesizer(&identities);
     let owners: Vec<&Identity> = identities.iter().filter(|i| i.owns_rows()).collect();
     let mut seq = 0;
     std::fs::create_dir_all(&args.dir)

@@ -80,6 +80,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     };
     let t_open = Instant::now();
     let mut db = Database::open(&project, &opts, &progress)?;
+    crate::terminal::emulation_warnings(&db.warnings);
     crate::terminal::timing("start + migrate", t_open);
     let t_catalog = Instant::now();
     let schemas = exposed_schemas(&project);

@@ -117,7 +117,6 @@ pub struct Prepared {
     pub catalog: Catalog,
     pub ownership: Vec<owner::Ownership>,
     pub states: HashMap<TableRef, rows::TableState>,
-    pub recipes: HashMap<TableRef, rows::Recipe>,
     /// (relation, role) -> the columns that role may UPDATE.
     pub updatable: HashMap<(TableRef, String), Vec<String>>,
     pub identities: Vec<Identity>,
@@ -132,6 +131,16 @@ impl Prepared {
             rows: self.rows,
             observations,
         }
+    }
+}
+
+impl Prepared {
+    /// A synthesizer that knows the rows already placed (and the repairs they needed), to
+    /// build probe rows like them.
+    pub fn synthesizer<'a>(&'a self, identities: &'a [Identity]) -> Synthesizer<'a> {
+        let mut synth = Synthesizer::new(&self.catalog, &self.ownership, identities);
+        synth.states = self.states.clone();
+        synth
     }
 }
 
@@ -172,7 +181,6 @@ pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, Probe
             .map_err(ProbeError::db("committing the setup"))?;
     }
     let states = std::mem::take(&mut synth.states);
-    let recipes = std::mem::take(&mut synth.recipes);
 
     let selected: Vec<&Relation> = catalog
         .exposed()
@@ -213,7 +221,6 @@ pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, Probe
         catalog,
         ownership,
         states,
-        recipes,
         updatable,
         identities: opts.identities.to_vec(),
         rows: table_rows,
@@ -323,9 +330,7 @@ fn build_plans<'p>(
     only_identities: &[String],
     tables: &[TableRef],
 ) -> (Synthesizer<'p>, Vec<Plan<'p>>) {
-    let mut synth = Synthesizer::new(&prepared.catalog, &prepared.ownership, &prepared.identities);
-    synth.states = prepared.states.clone();
-    synth.recipes = prepared.recipes.clone();
+    let synth = prepared.synthesizer(&prepared.identities);
     let identities: Vec<&Identity> = prepared
         .identities
         .iter()
