@@ -131,6 +131,7 @@ fn pg_cron_http_pgjwt_and_plv8_have_stand_ins() {
          select cron.schedule('nightly-cleanup', '0 3 * * *', $$delete from public.logs where true$$);
          select cron.unschedule('nightly-cleanup');
          create table public.logs (id bigserial primary key, line text);
+         alter table public.logs enable row level security;
          create function public.js_len(s text) returns int language plv8 as $$ return s.length; $$;
          do $$ begin
            if (select valid from extensions.verify(extensions.sign('{\"sub\":\"x\"}', 'secret'), 'secret')) is not true
@@ -153,7 +154,8 @@ fn unknown_extensions_are_skipped_with_a_warning() {
     let (code, _, stderr) = test_json(&[(
         "20240101000000_ext.sql",
         "create extension if not exists pg_hashids with schema extensions;
-         create table public.t (id bigserial primary key);",
+         create table public.t (id bigserial primary key);
+         alter table public.t enable row level security;",
     )]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
