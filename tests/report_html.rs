@@ -168,12 +168,12 @@ fn demo_report_renders_the_whole_matrix_in_chromium() {
     assert!(dom.contains("id=\"verdict\">PASS<"));
     assert!(dom.contains("Users can view their own and public documents"));
     assert!(
-        dom.contains("policy \"Admins can view all usage\""),
-        "admin's read of all api_usage rows comes from the admin policy alone"
+        dom.contains("<li>grant SELECT to authenticated</li><li>policy \""),
+        "a signed-in user's reads name the grant and the policy"
     );
     assert!(dom.contains("RLS bypass: service_role has BYPASSRLS"));
     assert!(dom.contains("id=\"functions-matrix\""));
-    assert!(dom.contains("migrations/20240111000000_api_rls.sql:"));
+    assert!(dom.contains("<h2 id=\"lint\">Lint findings</h2>"));
 }
 
 /// 50 tables in two schemas, with every kind of policy setup, views, a materialized view,
@@ -308,13 +308,32 @@ fn fifty_tables_render_as_one_heatmap_per_schema() {
     assert_eq!(cell("public.item_10", "alice", "select").4, "unspecified");
     assert_eq!(cell("public.all_items", "anon", "select").3, "all");
     assert!(dom.contains("view runs as its owner postgres"));
-    assert!(
-        dom.contains("policies \"read own\" + \"read public\" together")
-            || dom.contains("policy \"read own\"")
-    );
+    assert!(dom.contains("<li>policy \"read own\"</li>"));
     assert!(dom.contains("limited by restrictive policy \"signed in\""));
     assert!(dom.contains("RLS disabled on the table"));
     assert!(dom.contains("public.purge(target bigint)"));
     assert!(dom.contains("grant-truncate-to-api-role") || dom.contains("rls-disabled"));
     assert!(dom.contains("item_counts"));
+    let lint_at = dom
+        .find("<td><code>supabase/migrations/20250101000000_items.sql:")
+        .expect("a lint finding located in a migration file");
+    let location = &dom[lint_at + 10..lint_at + 90];
+    let line = location
+        .split(".sql:")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .expect("file:line:column");
+    assert!(line.parse::<u32>().is_ok(), "{location}");
+}
+
+#[test]
+fn report_without_an_output_file_says_what_to_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::run(&["report"], dir.path());
+    let (_, stderr) = common::text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains("nothing to write: pass --html FILE and/or --markdown FILE"),
+        "{stderr}"
+    );
 }

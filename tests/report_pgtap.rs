@@ -31,6 +31,8 @@ fn pgtap_available() -> bool {
 /// `rlsgate db`, up until dropped.
 struct Db {
     child: Child,
+    /// Kept open: `rlsgate db` stops when its stdout goes away.
+    _stdout: BufReader<std::process::ChildStdout>,
     url: String,
     host: String,
 }
@@ -46,9 +48,8 @@ impl Db {
             .spawn()
             .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        stdout.read_line(&mut line).unwrap();
         let url = line.trim().to_string();
         let host = url
             .split("host=")
@@ -56,7 +57,12 @@ impl Db {
             .and_then(|h| h.split('&').next())
             .expect("a socket URL")
             .to_string();
-        Db { child, url, host }
+        Db {
+            child,
+            _stdout: stdout,
+            url,
+            host,
+        }
     }
 
     fn prove(&self, dir: &Path) -> (bool, String) {

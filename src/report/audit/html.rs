@@ -37,11 +37,11 @@ table.meta td:first-child { font-weight: 600; white-space: nowrap; width: 1%; }
 table.matrix { font-size: 12px; }
 table.matrix th, table.matrix td { border: 1px solid #fff; padding: 0; }
 table.matrix thead th { background: #f3f5f7; font-weight: 600; padding: 3px 4px; text-align: center; position: sticky; top: 0; z-index: 1; }
-table.matrix thead tr.cmds th { top: 24px; font-weight: 500; color: var(--muted); width: 40px; }
+table.matrix thead tr.cmds th { top: 24px; font-weight: 500; color: var(--muted); width: 36px; }
 table.matrix th.id { border-left: 3px solid #fff; }
 table.matrix tbody th { text-align: left; font-weight: 500; padding: 2px 10px 2px 4px; white-space: nowrap; background: #fafbfc; }
 table.matrix tbody tr:nth-child(5n) td, table.matrix tbody tr:nth-child(5n) th { border-bottom: 2px solid #fff; }
-table.matrix td.c { min-width: 42px; height: 22px; padding: 0 3px; white-space: nowrap; text-align: center; position: relative; font-variant-numeric: tabular-nums; }
+table.matrix td.c { min-width: 36px; height: 22px; padding: 0 3px; white-space: nowrap; text-align: center; position: relative; font-variant-numeric: tabular-nums; }
 table.matrix td.first { border-left: 3px solid #fff; }
 .s-none { background: var(--none); color: #8a949e; }
 .s-own { background: var(--own); }
@@ -65,6 +65,7 @@ table.cells td .exp { color: var(--muted); }
 table.cells ul { margin: 2px 0 0; padding-left: 16px; color: #33414d; font-size: 12px; }
 td.yes { background: #fbe3e1; text-align: center; } td.no { color: #8a949e; text-align: center; }
 tr.risk td:first-child { border-left: 3px solid var(--bad); }
+table.lint td:nth-child(2), table.lint td:nth-child(3) { white-space: nowrap; }
 .sev-error { color: var(--bad); font-weight: 600; } .sev-warning { color: #7a4b00; font-weight: 600; } .sev-info { color: var(--muted); }
 @media print { details.table { break-inside: avoid; } thead th { position: static !important; } }
 "#;
@@ -247,7 +248,7 @@ fn legend(out: &mut dyn Write) -> io::Result<()> {
         out,
         "<div class=\"legend\"><span><span class=\"sw s-none\">–</span>no rows / denied</span>\
          <span><span class=\"sw s-own\">own</span>own rows</span>\
-         <span><span class=\"sw s-some\">2 rows</span>some others' rows</span>\
+         <span><span class=\"sw s-some\">2</span>some rows (how many of the labelled rows)</span>\
          <span><span class=\"sw s-all\">all</span>all rows / insert any</span>\
          <span><span class=\"sw s-unknown\">?</span>inconclusive</span>\
          <span><span class=\"sw\" style=\"outline:2px solid var(--bad);outline-offset:-2px\">✗</span>differs from the spec</span>\
@@ -663,7 +664,7 @@ fn lint(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(
         out,
-        "<table class=\"data\"><tr><th>severity</th><th>rule</th><th>where</th><th>object</th><th>finding</th></tr>"
+        "<table class=\"data lint\"><tr><th>severity</th><th>rule</th><th>where</th><th>object</th><th>finding</th></tr>"
     )?;
     for d in &audit.lint {
         let at = d
@@ -684,4 +685,81 @@ fn lint(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     writeln!(out, "</table>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matrix::TableRef;
+    use crate::probe::provenance::{Policy, RelationAccess};
+    use crate::report::matrix::RunMeta;
+    use crate::verdict::{Cell, Summary};
+
+    fn audit() -> Audit {
+        let table = TableRef::new("public", "notes");
+        let cells = vec![Cell {
+            table: table.clone(),
+            identity: "anon".into(),
+            command: Command::Select,
+            expected: "none".into(),
+            actual: "all".into(),
+            outcome: CellOutcome::Fail,
+            detail: "sees rows alice, bob it should not".into(),
+            probes: vec![],
+        }];
+        Audit {
+            meta: RunMeta::new("demo"),
+            passed: false,
+            summary: Summary::of(&cells),
+            migrations: vec!["migrations/1.sql".into()],
+            migrations_hash: "abc".into(),
+            schemas: vec!["public".into()],
+            identities: vec![super::super::IdentityInfo {
+                name: "anon".into(),
+                role: "anon".into(),
+                sub: None,
+                claims: serde_json::json!({"role": "anon"}),
+            }],
+            cells,
+            relations: vec![RelationAccess {
+                table: table.clone(),
+                kind: "table".into(),
+                owner: "postgres".into(),
+                rls: true,
+                force_rls: false,
+                security_invoker: false,
+                policies: vec![Policy {
+                    name: "small <ids>".into(),
+                    permissive: true,
+                    command: "SELECT".into(),
+                    roles: vec!["public".into()],
+                    using: Some("id < 10".into()),
+                    check: None,
+                }],
+                grants: Default::default(),
+                definition: None,
+            }],
+            provenance: vec![],
+            lint: vec![],
+            functions: vec![],
+        }
+    }
+
+    #[test]
+    fn a_wider_cell_is_marked_and_leads_the_findings() {
+        let mut buf = Vec::new();
+        write(&audit(), &mut buf).unwrap();
+        let html = String::from_utf8(buf).unwrap();
+        assert!(html.contains("<span class=\"badge\" id=\"verdict\">FAIL</span>"));
+        assert!(html.contains(
+            "<td class=\"c s-all o-fail first\" data-identity=\"anon\" data-command=\"select\" data-actual=\"all\" data-outcome=\"fail\""
+        ));
+        assert!(html.contains(
+            "<li><a href=\"#t-public.notes\">anon can read all rows of notes (more than declared: none)</a>"
+        ));
+        assert!(html.contains(
+            "create policy &quot;small &lt;ids&gt;&quot; on public.notes\n  for select\n  to public\n  using (id &lt; 10);"
+        ));
+        assert!(!html.contains("<ids>"));
+    }
 }

@@ -77,7 +77,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
 
     writeln!(
         out,
-        "## Access matrix\n\nEach cell: what the identity can do (select/update/delete: rows; insert: deny/own/any). \
+        "## Access matrix\n\nEach cell: what the identity can do (select/update/delete: `own`, `all`, or how many of the labelled rows; insert: deny/own/any). \
          ✗ differs from the spec, ! inconclusive, ? no spec.\n"
     )?;
     let ids = audit.identity_names();
@@ -198,6 +198,48 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
             }
             writeln!(out)?;
         }
+    }
+
+    let views: Vec<_> = audit
+        .relations
+        .iter()
+        .filter(|r| r.kind.contains("view"))
+        .collect();
+    if !views.is_empty() {
+        writeln!(out, "## Views and materialized views\n")?;
+        write!(out, "| view | kind | security_invoker | owner |")?;
+        for id in &ids {
+            write!(out, " {id} reads |")?;
+        }
+        writeln!(out)?;
+        write!(out, "|---|---|---|---|")?;
+        for _ in &ids {
+            write!(out, "---|")?;
+        }
+        writeln!(out)?;
+        for v in views {
+            write!(
+                out,
+                "| `{}` | {} | {} | `{}` |",
+                v.table,
+                v.kind,
+                match (v.kind.as_str(), v.security_invoker) {
+                    ("view", true) => "yes",
+                    ("view", false) => "**no**",
+                    _ => "n/a (no RLS)",
+                },
+                v.owner
+            )?;
+            for id in &ids {
+                let actual = audit
+                    .cell(&v.table, id, Command::Select)
+                    .map(|c| c.actual.as_str())
+                    .unwrap_or("");
+                write!(out, " {} |", cell_md(actual))?;
+            }
+            writeln!(out)?;
+        }
+        writeln!(out)?;
     }
 
     if !audit.functions.is_empty() {

@@ -244,7 +244,8 @@ pub fn scope_class(actual: &str) -> &'static str {
     }
 }
 
-/// A short cell label: `–`, `own`, `all`, `any`, `2 rows`; `⇄` marks an ownership transfer.
+/// A short cell label: `–`, `own`, `all`, `any`, `2` (rows of a label list); `⇄` marks an
+/// ownership transfer.
 pub fn scope_short(actual: &str) -> String {
     let transfer = actual.ends_with("+transfer");
     let base = actual.trim_end_matches("+transfer");
@@ -253,7 +254,7 @@ pub fn scope_short(actual: &str) -> String {
         "inconclusive" => "?".to_string(),
         b if b.starts_with('{') => {
             let n = b.trim_matches(|c| c == '{' || c == '}').split(',').count();
-            format!("{n} row{}", if n == 1 { "" } else { "s" })
+            n.to_string()
         }
         b => b.to_string(),
     };
