@@ -90,6 +90,9 @@ pub struct TestArgs {
     /// combine their `--format json` outputs with `rlsgate merge`.
     #[arg(long, value_name = "K/N")]
     pub partition: Option<Partition>,
+    /// With --db-url: apply the project's migrations first (rolled back with everything else).
+    #[arg(long)]
+    pub migrate: bool,
 }
 
 /// `K/N`: share K (1-based) of N.

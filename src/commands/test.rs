@@ -8,7 +8,7 @@ use crate::matrix::TableRef;
 use crate::migrate::{Database, OpenOptions};
 use crate::probe::{self, Matrix, ProbeOptions};
 use crate::project::Project;
-use crate::report::matrix::{self as report, Format, RunMeta};
+use crate::report::matrix::{self as report, Format, LintFinding, RunMeta};
 use crate::spec::{self, Identity, Specs};
 use crate::terminal::Progress;
 use crate::verdict::{self, Cell};
@@ -47,7 +47,11 @@ pub fn run(global: &GlobalArgs, args: &TestArgs, out: &mut dyn Write) -> anyhow:
         None => report::write(format, &run.cells, &summary, &run.meta, out)?,
     }
     crate::terminal::timing("report", t_report);
-    Ok(verdict::status(&summary, args.allow_unspecified))
+    let lint_errors = run.meta.lint.iter().any(|f| f.is_error());
+    Ok(match verdict::status(&summary, args.allow_unspecified) {
+        Status::Clean if lint_errors => Status::Findings,
+        status => status,
+    })
 }
 
 pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<Run> {
@@ -71,7 +75,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     let opts = OpenOptions {
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
-        migrate_external: true,
+        migrate_external: args.migrate,
         seed: false,
     };
     let t_open = Instant::now();
@@ -97,6 +101,11 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     }
 
     crate::terminal::timing("catalog + spec validation", t_catalog);
+    let t_lint = Instant::now();
+    progress.set("linting the catalog");
+    let lint = catalog_lint(&project, &mut db)?;
+    crate::terminal::timing("catalog lint", t_lint);
+
     progress.set("probing");
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
@@ -142,6 +151,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     meta.duration_ms = Some(started.elapsed().as_millis() as u64);
     meta.allow_unspecified = args.allow_unspecified;
     meta.partition = args.partition.map(|p| p.to_string());
+    meta.lint = lint;
     let t_down = Instant::now();
     drop(db);
     crate::terminal::timing("teardown", t_down);
@@ -166,6 +176,25 @@ pub fn judge(matrix: &Matrix, specs: &Specs, identities: &[Identity]) -> Vec<Cel
             Some(verdict::judge(obs, exp.as_ref(), rows, identity))
         })
         .collect()
+}
+
+/// The migrated catalog's warnings and errors, before any test rows exist.
+fn catalog_lint(project: &Project, db: &mut Database) -> anyhow::Result<Vec<LintFinding>> {
+    let config = crate::lint::config::Config::load(&project.root, None)?;
+    let (diagnostics, _) = crate::lint::lint_migrated(project, db.client(), &config)
+        .context("linting the migrated catalog")?;
+    Ok(diagnostics
+        .into_iter()
+        .filter(|d| d.severity >= crate::lint::diagnostic::Severity::Warning)
+        .map(|d| LintFinding {
+            rule: d.rule.to_string(),
+            severity: d.severity.as_str().to_string(),
+            file: d.location.as_ref().map(|l| l.file.clone()),
+            line: d.location.as_ref().map_or(0, |l| l.line),
+            column: d.location.as_ref().map_or(0, |l| l.column),
+            message: d.message,
+        })
+        .collect())
 }
 
 pub fn exposed_schemas(project: &Project) -> Vec<String> {

@@ -3,7 +3,7 @@
 //! connections.
 
 pub mod catalog;
-mod cells;
+pub mod cells;
 pub mod functions;
 pub mod owner;
 pub mod rows;
@@ -116,6 +116,9 @@ pub struct Prepared {
     pub catalog: Catalog,
     pub ownership: Vec<owner::Ownership>,
     pub states: HashMap<TableRef, rows::TableState>,
+    pub recipes: HashMap<TableRef, rows::Recipe>,
+    /// (relation, role) -> the columns that role may UPDATE.
+    pub updatable: HashMap<(TableRef, String), Vec<String>>,
     pub identities: Vec<Identity>,
     /// The relations probed, with their labelled rows.
     pub rows: Vec<TableRows>,
@@ -162,6 +165,7 @@ pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, Probe
             .map_err(ProbeError::db("committing the setup"))?;
     }
     let states = std::mem::take(&mut synth.states);
+    let recipes = std::mem::take(&mut synth.recipes);
 
     let selected: Vec<&Relation> = catalog
         .exposed()
@@ -197,10 +201,13 @@ pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, Probe
             owned,
         });
     }
+    let updatable = updatable_columns(client, &catalog, opts.identities)?;
     Ok(Prepared {
         catalog,
         ownership,
         states,
+        recipes,
+        updatable,
         identities: opts.identities.to_vec(),
         rows: table_rows,
     })
@@ -214,6 +221,7 @@ pub fn observe_all(
 ) -> Result<Vec<Observation>, ProbeError> {
     let mut synth = Synthesizer::new(&prepared.catalog, &prepared.ownership, &prepared.identities);
     synth.states = prepared.states.clone();
+    synth.recipes = prepared.recipes.clone();
     let identities: Vec<&Identity> = prepared
         .identities
         .iter()
@@ -237,6 +245,10 @@ pub fn observe_all(
                 synth.states.get(&rel.table),
                 id,
                 &owners,
+                prepared
+                    .updatable
+                    .get(&(rel.table.clone(), id.role.clone()))
+                    .map_or(&[][..], |c| &c[..]),
                 &mut seq,
             ));
         }
@@ -266,6 +278,41 @@ fn partition_share(relations: &[&Relation], k: usize, n: usize) -> HashSet<Table
         .step_by(n.max(1))
         .cloned()
         .collect()
+}
+
+/// Column-level UPDATE privileges of every identity's role on every exposed relation.
+fn updatable_columns(
+    client: &mut Client,
+    catalog: &Catalog,
+    identities: &[Identity],
+) -> Result<HashMap<(TableRef, String), Vec<String>>, ProbeError> {
+    let oids: Vec<u32> = catalog.exposed().map(|r| r.oid).collect();
+    let mut roles: Vec<&str> = identities.iter().map(|i| i.role.as_str()).collect();
+    roles.sort_unstable();
+    roles.dedup();
+    let mut out: HashMap<(TableRef, String), Vec<String>> = HashMap::new();
+    for role in roles {
+        let rows = client
+            .query(
+                "select n.nspname::text, c.relname::text, a.attname::text
+                 from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+                 where a.attrelid = any($1) and a.attnum > 0 and not a.attisdropped
+                   and exists (select 1 from pg_roles where rolname = $2)
+                   and has_column_privilege($2, a.attrelid, a.attnum, 'UPDATE')
+                 order by a.attrelid, a.attnum",
+                &[&oids, &role],
+            )
+            .map_err(ProbeError::db("reading column privileges"))?;
+        for r in rows {
+            out.entry((
+                TableRef::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+                role.to_string(),
+            ))
+            .or_default()
+            .push(r.get(2));
+        }
+    }
+    Ok(out)
 }
 
 fn table_selected(table: &TableRef, filter: &[String]) -> bool {

@@ -35,6 +35,16 @@ pub struct TableState {
     pub error: Option<String>,
 }
 
+/// What made Postgres accept a row of a table: alternatives tried per column after CHECK or
+/// type errors, literals read from CHECK definitions, columns that must be given a value.
+/// Probes reuse it, so an insert probe fails only on the policy.
+#[derive(Debug, Clone, Default)]
+pub struct Recipe {
+    pub attempts: HashMap<String, usize>,
+    pub hints: HashMap<String, Vec<String>>,
+    pub forced: HashSet<String>,
+}
+
 /// SQL printing a row's identity: its primary key, else its physical location.
 pub fn key_expr(rel: &Relation) -> String {
     if rel.primary_key.is_empty() {
@@ -58,6 +68,7 @@ pub struct Synthesizer<'a> {
     pub ownership: &'a [Ownership],
     pub identities: &'a [Identity],
     pub states: HashMap<TableRef, TableState>,
+    pub recipes: HashMap<TableRef, Recipe>,
     seq: usize,
 }
 
@@ -79,6 +90,7 @@ impl<'a> Synthesizer<'a> {
             ownership,
             identities,
             states: HashMap::new(),
+            recipes: HashMap::new(),
             seq: 0,
         }
     }
@@ -264,9 +276,12 @@ impl<'a> Synthesizer<'a> {
         rel: &Relation,
         spec: &RowSpec,
     ) -> Result<PlacedRow, String> {
-        let mut attempts: HashMap<String, usize> = HashMap::new();
-        let mut hints: HashMap<String, Vec<String>> = HashMap::new();
-        let mut forced: HashSet<String> = HashSet::new();
+        let recipe = self.recipes.get(&rel.table).cloned().unwrap_or_default();
+        let Recipe {
+            mut attempts,
+            mut hints,
+            mut forced,
+        } = recipe;
         let mut last = String::new();
         for _ in 0..10 {
             self.seq += 1;
@@ -284,6 +299,14 @@ impl<'a> Synthesizer<'a> {
                     client
                         .batch_execute("release savepoint rlsgate_row")
                         .map_err(|e| e.to_string())?;
+                    self.recipes.insert(
+                        rel.table.clone(),
+                        Recipe {
+                            attempts,
+                            hints,
+                            forced,
+                        },
+                    );
                     return Ok(placed(
                         String::new(),
                         spec.owner.map(|o| o.name.clone()),
@@ -332,6 +355,24 @@ impl<'a> Synthesizer<'a> {
         Err(last)
     }
 
+    /// Values for a probe's new row, with the repairs synthesis found for the table.
+    pub fn probe_values(
+        &self,
+        rel: &Relation,
+        spec: &RowSpec,
+        seq: usize,
+    ) -> Result<BTreeMap<String, String>, String> {
+        let recipe = self.recipes.get(&rel.table).cloned().unwrap_or_default();
+        self.values(
+            rel,
+            spec,
+            seq,
+            &recipe.attempts,
+            &recipe.hints,
+            &recipe.forced,
+        )
+    }
+
     /// Column -> SQL expression for a new row.
     pub fn values(
         &self,
@@ -352,10 +393,12 @@ impl<'a> Synthesizer<'a> {
                         .map(|c| c.sql_type.as_str())
                         .unwrap_or("uuid");
                     values.insert(col.clone(), format!("{}::{ty}", literal(sub)));
-                } else if rel.column(col).is_some_and(|c| c.required()) {
+                } else if rel.column(col).is_some_and(|c| c.not_null) {
                     return Err(format!(
                         "{col} is required and an identity without a user id owns nothing"
                     ));
+                } else {
+                    values.insert(col.clone(), "null".to_string());
                 }
             }
         }
