@@ -89,11 +89,13 @@ impl Drop for Progress {
 
 /// With `RLSGATE_TIMINGS` set, how long a phase took, on stderr (for benchmarks).
 pub fn timing(phase: &str, since: std::time::Instant) {
+    took(phase, since.elapsed());
+}
+
+/// [`timing`] for a duration measured elsewhere.
+pub fn took(phase: &str, elapsed: std::time::Duration) {
     if std::env::var_os("RLSGATE_TIMINGS").is_some() {
-        eprintln!(
-            "timing: {phase}: {:.1} ms",
-            since.elapsed().as_secs_f64() * 1000.0
-        );
+        eprintln!("timing: {phase}: {:.1} ms", elapsed.as_secs_f64() * 1000.0);
     }
 }
 

@@ -112,8 +112,10 @@ fn three_shares_cover_the_whole_run_and_merge_into_its_verdict() {
         let path = scratch.path().join(format!("share{k}.json"));
         let out = test_json(project.path(), &path, &["--partition", &format!("{k}/3")]);
         let share = load(&path);
-        let findings =
-            share.summary.failed + share.summary.inconclusive + share.summary.unspecified;
+        let findings = share.summary.failed
+            + share.summary.inconclusive
+            + share.summary.unspecified
+            + share.meta.lint.iter().filter(|f| f.is_error()).count();
         assert_eq!(
             out.status.code(),
             Some(if findings > 0 { 1 } else { 0 }),
@@ -156,6 +158,10 @@ fn three_shares_cover_the_whole_run_and_merge_into_its_verdict() {
     assert_eq!(merged.summary, whole.summary);
     assert_eq!(rows(&merged), rows(&whole), "same cells in the same order");
     assert_eq!(merged.meta.partition, None);
+    assert_eq!(
+        merged.meta.lint, whole.meta.lint,
+        "each catalog finding once"
+    );
 
     let human = rlsgate(&[
         "merge",

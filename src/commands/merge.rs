@@ -38,11 +38,15 @@ pub fn run(args: &MergeArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
         }
         None => report::write(format, &cells, &summary, &meta, out)?,
     }
-    Ok(verdict::status(&summary, meta.allow_unspecified))
+    let lint_errors = meta.lint.iter().any(|f| f.is_error());
+    Ok(match verdict::status(&summary, meta.allow_unspecified) {
+        Status::Clean if lint_errors => Status::Findings,
+        status => status,
+    })
 }
 
 /// One report from many: the cells of every input in table order (as a single run orders
-/// them), after checking that the inputs are the shares of one partitioned run, or at least
+/// them) and each catalog lint finding once, after checking that the inputs are the shares of one partitioned run, or at least
 /// never judge the same cell twice.
 pub fn merge(reports: Vec<(PathBuf, Report)>) -> anyhow::Result<(Vec<Cell>, RunMeta)> {
     let Some((first_path, first)) = reports.first() else {
@@ -68,6 +72,16 @@ pub fn merge(reports: Vec<(PathBuf, Report)>) -> anyhow::Result<(Vec<Cell>, RunM
         .iter()
         .filter_map(|(_, r)| r.meta.started_at.clone())
         .min();
+
+    // Every share lints the same whole catalog: each finding once.
+    meta.lint = Vec::new();
+    for (_, report) in &reports {
+        for finding in &report.meta.lint {
+            if !meta.lint.contains(finding) {
+                meta.lint.push(finding.clone());
+            }
+        }
+    }
 
     let mut seen: HashMap<(TableRef, String, Command), &Path> = HashMap::new();
     let mut cells: Vec<Cell> = Vec::new();

@@ -82,6 +82,14 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     let mut db = Database::open(&project, &opts, &progress)?;
     crate::terminal::emulation_warnings(&db.warnings);
     crate::terminal::timing("start + migrate", t_open);
+    if let Some(c) = db.cluster() {
+        let how = if c.report.template_cached {
+            "template copy"
+        } else {
+            "initdb + bootstrap"
+        };
+        crate::terminal::took(&format!("of which cluster start ({how})"), c.report.elapsed);
+    }
     let t_catalog = Instant::now();
     let schemas = exposed_schemas(&project);
     let relations: Vec<TableRef> = probe::exposed_relations(db.client(), &schemas)?;
