@@ -4,11 +4,12 @@ alter table public.api_keys enable row level security;
 
 -- api_usage is written by the server (service role). Users read their own usage; admins,
 -- marked in app_metadata (which only the server can set), read everyone's.
-create policy "Users can view their own usage" on public.api_usage
-  for select to authenticated using ((select auth.uid()) = user_id);
-create policy "Admins can view all usage" on public.api_usage
+create policy "Users view their own usage, admins all usage" on public.api_usage
   for select to authenticated
-  using (((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin');
+  using (
+    (select auth.uid()) = user_id
+    or ((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin'
+  );
 
 create policy "Users can view their own api keys" on public.api_keys
   for select to authenticated using ((select auth.uid()) = user_id);

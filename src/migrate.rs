@@ -196,7 +196,7 @@ impl Database {
         let host = describe_host(&config);
         let mut client = config.connect(NoTls).map_err(|e| OpenError::Unreachable {
             host,
-            reason: e.to_string(),
+            reason: crate::probe::describe(&e),
         })?;
         client
             .batch_execute("begin")

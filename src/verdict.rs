@@ -169,18 +169,24 @@ fn transfer_probed(rows: &TableRows, identity: &Identity) -> bool {
 pub fn observed(obs: &Observation, rows: &TableRows, identity: &Identity) -> Observed {
     match obs.command {
         Command::Insert => {
-            if !ownership_applies(rows, identity) {
+            if !rows.owned {
                 Observed::Insert(if obs.insert_own || obs.insert_other {
                     InsertScope::Any
                 } else {
                     InsertScope::Deny
                 })
             } else {
+                // An identity without rows of its own (anon, the service role) inserts `own`
+                // as a row owned by nobody; that probe exists only where the owner may be NULL.
+                let own_probed = obs.probes.iter().any(|p| p.target == "own");
                 match (obs.insert_own, obs.insert_other) {
                     (false, false) => Observed::Insert(InsertScope::Deny),
                     (true, false) => Observed::Insert(InsertScope::Own),
                     (true, true) => Observed::Insert(InsertScope::Any),
-                    (false, true) => Observed::InsertOtherOnly,
+                    (false, true) if own_probed || identity.owns_rows() => {
+                        Observed::InsertOtherOnly
+                    }
+                    (false, true) => Observed::Insert(InsertScope::Any),
                 }
             }
         }
@@ -308,9 +314,7 @@ pub fn judge(
         }
     }
     if cell.outcome == CellOutcome::Pass {
-        if let (Declared::Insert(InsertScope::Own), false) =
-            (&declared, ownership_applies(rows, identity))
-        {
+        if let (Declared::Insert(InsertScope::Own), false) = (&declared, rows.owned) {
             cell.detail = own_impossible(rows, identity);
         }
     }
@@ -368,7 +372,7 @@ fn judge_insert(
             .map(|w| format!(" ({w})"))
             .unwrap_or_default()
     };
-    if !ownership_applies(rows, identity) {
+    if !rows.owned {
         let want_allowed = want == InsertScope::Any;
         let allowed = matches!(seen, Observed::Insert(InsertScope::Any));
         return match (want_allowed, allowed) {

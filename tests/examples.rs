@@ -16,6 +16,14 @@ const MIN_REGRESSIONS: usize = 5;
 /// The seed as its authors wrote it, exec_sql hole included; its regressions are planted in
 /// the fixed variant, `examples/agent-creator-fixed`.
 const WITHOUT_REGRESSIONS: [&str; 1] = ["examples/agent-creator"];
+
+/// Projects whose hole is not in the table matrix but in the catalog: `rlsgate test` must
+/// exit 1 on the lint error (rule, a word of its message), with every cell passing.
+const CAUGHT_BY_LINT: [(&str, &str, &str); 1] = [(
+    "examples/agent-creator",
+    "security-definer-executable",
+    "exec_sql",
+)];
 /// Copied from a project when a regression is added to it.
 const PROJECT_ENTRIES: [&str; 5] = [
     "migrations",
@@ -174,11 +182,12 @@ impl Run {
     }
 }
 
-fn rlsgate_test(project: &Path) -> Run {
+fn rlsgate_test(project: &Path, tables: &[&str]) -> Run {
     let out = Command::new(BIN)
         .arg("--project")
         .arg(project)
         .args(["--quiet", "--color", "never", "test", "--format", "json"])
+        .args(tables.iter().flat_map(|t| ["--table", t]))
         .output()
         .expect("rlsgate runs");
     Run {
@@ -254,17 +263,49 @@ fn every_project_passes_its_specs() {
         projects.len()
     );
     let problems: Vec<String> = in_parallel(&projects, |p| {
-        let run = rlsgate_test(p);
-        let clean = run.code == Some(0)
-            && run.json.as_ref().is_some_and(|j| {
-                let s = &j["summary"];
-                s["cells"].as_u64().is_some_and(|n| n > 0)
-                    && s["passed"] == s["cells"]
-                    && s["failed"] == 0
-                    && s["inconclusive"] == 0
-                    && s["unspecified"] == 0
-            });
-        (!clean).then(|| format!("{}: {}", name(p), run.describe()))
+        let run = rlsgate_test(p, &[]);
+        let hole = CAUGHT_BY_LINT
+            .iter()
+            .find(|(project, _, _)| name(p) == *project);
+        let cells_pass = run.json.as_ref().is_some_and(|j| {
+            let s = &j["summary"];
+            s["cells"].as_u64().is_some_and(|n| n > 0)
+                && s["passed"] == s["cells"]
+                && s["failed"] == 0
+                && s["inconclusive"] == 0
+                && s["unspecified"] == 0
+        });
+        let lint_errors: Vec<(String, String)> = run
+            .json
+            .as_ref()
+            .and_then(|j| j["meta"]["lint"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter(|f| f["severity"] == "error")
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap_or("").to_string(),
+                    f["message"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        let ok = match hole {
+            None => run.code == Some(0) && cells_pass && lint_errors.is_empty(),
+            Some((_, rule, object)) => {
+                run.code == Some(1)
+                    && cells_pass
+                    && lint_errors
+                        .iter()
+                        .any(|(r, m)| r == rule && m.contains(object))
+            }
+        };
+        (!ok).then(|| {
+            format!(
+                "{}: {} lint errors {lint_errors:?}",
+                name(p),
+                run.describe()
+            )
+        })
     })
     .into_iter()
     .flatten()
@@ -320,7 +361,10 @@ fn every_regression_fails_on_the_cell_it_names() {
             Err(why) => return Some(format!("{label}: {why}")),
         };
         let copy = with_regression(project, regression);
-        let run = rlsgate_test(copy.path());
+        let mut tables: Vec<&str> = expected.iter().map(|c| c.table.as_str()).collect();
+        tables.sort_unstable();
+        tables.dedup();
+        let run = rlsgate_test(copy.path(), &tables);
         if run.code != Some(1) || run.json.is_none() {
             return Some(format!(
                 "{label}: wanted exit 1 with JSON; {}",
@@ -375,4 +419,81 @@ fn expect_fail_headers_are_read_strictly() {
     assert!(expectations("select 1;").is_err());
     assert!(expectations("-- expect-fail: table=a identity=anon command=truncate").is_err());
     assert!(expectations("-- expect-fail: table=a command=select").is_err());
+}
+
+fn rlsgate_lint(project: &Path) -> (Option<i32>, Value, String) {
+    let out = Command::new(BIN)
+        .arg("--project")
+        .arg(project)
+        .args([
+            "--quiet", "--color", "never", "lint", "--db", "--format", "json",
+        ])
+        .output()
+        .expect("rlsgate runs");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (
+        out.status.code(),
+        json,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn exec_sql_hole_is_caught_and_the_fixed_variant_is_clean() {
+    let (code, json, stderr) = rlsgate_lint(&repo().join("examples/agent-creator"));
+    assert_eq!(code, Some(1), "lint exit code; stderr: {stderr}\n{json:#}");
+    let hole = json["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["rule"] == "security-definer-executable" && d["severity"] == "error");
+    let hole = hole.unwrap_or_else(|| panic!("no security-definer-executable error:\n{json:#}"));
+    assert_eq!(hole["object"], "public.exec_sql(text)", "{hole:#}");
+    assert!(
+        hole["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("supabase/migrations/20240301000000_exec_sql.sql")),
+        "{hole:#}"
+    );
+    assert!(
+        hole["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("anon"),
+        "{hole:#}"
+    );
+
+    let (code, json, stderr) = rlsgate_lint(&repo().join("examples/agent-creator-fixed"));
+    assert_eq!(code, Some(0), "lint exit code; stderr: {stderr}\n{json:#}");
+}
+
+#[test]
+fn every_other_project_is_lint_clean() {
+    let projects: Vec<PathBuf> = projects()
+        .into_iter()
+        .filter(|p| !WITHOUT_REGRESSIONS.iter().any(|w| *p == repo().join(w)))
+        .collect();
+    let problems: Vec<String> = in_parallel(&projects, |p| {
+        let (code, json, stderr) = rlsgate_lint(p);
+        let findings = json["diagnostics"].as_array().map_or(usize::MAX, Vec::len);
+        (code != Some(0) || findings != 0).then(|| {
+            format!(
+                "{}: exit {code:?}, {} finding(s)\n{json:#}\n{stderr}",
+                name(p),
+                if findings == usize::MAX {
+                    "no JSON".to_string()
+                } else {
+                    findings.to_string()
+                }
+            )
+        })
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    assert!(
+        problems.is_empty(),
+        "lint findings:\n{}",
+        problems.join("\n")
+    );
 }

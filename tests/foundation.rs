@@ -196,13 +196,15 @@ fn sigterm_leaves_nothing(signal: i32) {
         .arg(dir.path())
         .arg("db")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+    // Keep stdout open: a closed pipe would end `rlsgate db` before the signal does.
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(lines.next().unwrap().unwrap().starts_with("psql "));
     assert!(
         first.starts_with("postgresql://postgres@/postgres?host="),
         "{first}"
@@ -218,18 +220,24 @@ fn sigterm_leaves_nothing(signal: i32) {
     let pid_file = std::fs::read_to_string(format!("{host}/data/postmaster.pid")).unwrap();
     let postmaster: i32 = pid_file.lines().next().unwrap().parse().unwrap();
     assert!(pid_alive(postmaster));
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "rlsgate db ended before it was signalled"
+    );
     // SAFETY: signalling the child we spawned.
     unsafe { libc::kill(child.id() as i32, signal) };
     let status = child.wait().unwrap();
-    assert!(
-        status.code().is_some(),
-        "killed by signal instead of exiting: {status:?}"
-    );
+    let stderr = stderr.join().unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(
         !pid_alive(postmaster),
         "postgres {postmaster} outlived rlsgate"
     );
-    assert!(!std::path::Path::new(&host).exists(), "{host} left behind");
+    assert!(
+        !std::path::Path::new(&host).exists(),
+        "{host} left behind: {stderr}"
+    );
 }
 
 #[test]
@@ -277,4 +285,63 @@ fn eight_parallel_runs_all_succeed_and_leave_nothing() {
         })
         .collect();
     assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
+}
+
+#[test]
+fn db_url_mode_probes_an_existing_database_and_leaves_no_trace() {
+    let mut server = bin()
+        .arg("--project")
+        .arg(common::repo())
+        .arg("db")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let url = lines.next().unwrap().unwrap().trim().to_string();
+    let psql = lines.next().unwrap().unwrap();
+    assert_eq!(psql, format!("psql '{url}'"));
+    let out = bin()
+        .arg("--project")
+        .arg(common::repo())
+        .args(["--db-url", &url, "test", "--format", "json"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert_eq!(out.status.code(), Some(0), "{}", report["summary"]);
+    assert_eq!(report["summary"]["passed"], report["summary"]["cells"]);
+
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let users: i64 = client
+        .query_one("select count(*) from auth.users", &[])
+        .unwrap()
+        .get(0);
+    let rows: i64 = client
+        .query_one("select count(*) from public.conversations", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!((users, rows), (0, 0), "the run left rows behind");
+    drop(client);
+    // SAFETY: signalling the child we spawned.
+    unsafe { libc::kill(server.id() as i32, libc::SIGINT) };
+    assert_eq!(server.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn with_the_download_feature_off_missing_binaries_never_try_the_network() {
+    let dir = project(&[("001.sql", OK_SQL)]);
+    let started = Instant::now();
+    let out = bin()
+        .env("RLSGATE_PG_BIN", "/nonexistent/bin")
+        .arg("--project")
+        .arg(dir.path())
+        .arg("test")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let (_, stderr) = text(&out);
+    assert!(stderr.contains("--features download"), "{stderr}");
 }

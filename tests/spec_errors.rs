@@ -253,3 +253,25 @@ fn owner_mistakes() {
     let errors = load_specs(&dir.path().join("policy_specs")).unwrap_err();
     insta::assert_snapshot!(shown(&errors, dir.path()));
 }
+
+#[test]
+fn defaults_may_name_any_fixture_label() {
+    let dir = project(&[
+        ("policy_specs/app.toml", "[defaults]\nauthenticated = { select = [\"shared_doc\"] }\n\n[tables.messages]\nbob = { select = [\"shared_doc\"] }\n"),
+        ("fixtures/documents.toml", "[[rows.documents]]\nlabel = \"shared_doc\"\nowner = \"bob\"\n"),
+    ]);
+    let specs = load_specs(&dir.path().join("policy_specs")).unwrap();
+    let fixtures = load_fixtures(&dir.path().join("fixtures")).unwrap();
+    let errors = specs
+        .validate_with(&tables(), &default_identities(), &fixtures)
+        .unwrap_err();
+    let lines: Vec<(usize, &str)> = errors
+        .iter()
+        .map(|e| (e.line, e.message.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [(5, "unknown row label `shared_doc`")],
+        "a label of documents is unknown on messages"
+    );
+}

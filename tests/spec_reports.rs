@@ -154,6 +154,8 @@ fn meta() -> RunMeta {
         started_at: Some("2026-11-22T00:00:00Z".into()),
         duration_ms: Some(212),
         allow_unspecified: false,
+        lint: Vec::new(),
+        partition: None,
     }
 }
 
@@ -318,4 +320,15 @@ fn junit_skips_unspecified_when_allowed() {
 #[test]
 fn markdown() {
     insta::assert_snapshot!(render(markdown::write));
+}
+
+#[test]
+fn a_narrow_terminal_gets_a_narrow_table() {
+    let cells = cells();
+    let mut out = Vec::new();
+    table::write_with(&cells, &Summary::of(&cells), &meta(), &mut out, false, 72).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    for line in text.lines() {
+        assert!(line.chars().count() <= 72, "wider than 72 columns: {line}");
+    }
 }

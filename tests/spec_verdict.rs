@@ -460,3 +460,29 @@ fn a_failure_says_how_each_row_was_stopped() {
         "could not update row bob (hidden by RLS), row shared_doc (denied by RLS: new row violates row-level security policy for table \"documents\")"
     );
 }
+
+#[test]
+fn anon_inserting_an_ownerless_row_is_its_own_insert() {
+    let rows = documents();
+    let spec = "[tables.documents]\nanon = { insert = \"own\" }\n";
+    let nobody_only = insert(&rows, "anon", true, false);
+    assert_eq!(cell(spec, &nobody_only, &rows).outcome, CellOutcome::Pass);
+    let forged = insert(&rows, "anon", true, true);
+    let c = cell(spec, &forged, &rows);
+    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Fail, "any"));
+    let denied = insert(&rows, "anon", false, false);
+    assert_eq!(cell(spec, &denied, &rows).outcome, CellOutcome::Fail);
+}
+
+#[test]
+fn without_a_nullable_owner_a_rowless_insert_of_another_users_row_is_any() {
+    let rows = documents();
+    let mut obs = insert(&rows, "service", false, true);
+    obs.probes.retain(|p| p.target != "own");
+    let c = cell(
+        "[tables.documents]\nservice = { insert = \"any\" }\n",
+        &obs,
+        &rows,
+    );
+    assert_eq!(c.outcome, CellOutcome::Pass, "{}", c.detail);
+}

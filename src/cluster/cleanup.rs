@@ -57,7 +57,19 @@ fn teardown_all() {
         kill_and_wait(l.pid, libc::SIGQUIT, Duration::from_secs(5));
     }
     for l in &live {
-        let _ = std::fs::remove_dir_all(&l.dir);
+        remove_dir(&l.dir);
+    }
+}
+
+/// Removes a run directory, retrying while exiting server processes still write into it.
+pub(super) fn remove_dir(dir: &Path) {
+    for _ in 0..200 {
+        match std::fs::remove_dir_all(dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound && dir.exists() => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            _ => return,
+        }
     }
 }
 
@@ -112,7 +124,7 @@ pub(super) fn sweep_stale(tmp: &Path) {
                 if let Some(pg) = postmaster_pid(&entry.path().join("data")) {
                     kill_and_wait(pg, libc::SIGQUIT, Duration::from_secs(2));
                 }
-                let _ = std::fs::remove_dir_all(entry.path());
+                remove_dir(&entry.path());
             }
         }
     }

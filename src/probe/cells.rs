@@ -28,6 +28,7 @@ language plpgsql as $fn$
 declare
   i int;
   cnt bigint;
+  stage text;
   out_text text;
   err_state text;
   err_msg text;
@@ -35,14 +36,17 @@ declare
 begin
   for i in 1 .. coalesce(array_length(p_statements, 1), 0) loop
     begin
+      stage := 'prelude';
       if p_preludes[i] <> '' then
         execute p_preludes[i];
       end if;
+      stage := 'impersonation';
       perform set_config('role', p_role, true);
       perform set_config('request.jwt.claims', p_claims, true);
       perform set_config('request.jwt.claim.sub', p_sub, true);
       perform set_config('request.jwt.claim.role', p_claim_role, true);
       perform set_config('request.jwt.claim.email', p_email, true);
+      stage := 'statement';
       if p_selects[i] then
         execute p_statements[i] into out_text;
         cnt := 0;
@@ -57,6 +61,8 @@ begin
       idx := i;
       if err_state = 'RLSG0' then
         ok := true; n := err_detail::bigint; state := null; msg := null; payload := err_msg;
+      elsif stage <> 'statement' then
+        ok := false; n := 0; state := 'setup'; msg := 'probe ' || stage || ' failed (' || err_state || '): ' || err_msg; payload := null;
       else
         ok := false; n := 0; state := err_state; msg := err_msg; payload := null;
       end if;
@@ -97,6 +103,7 @@ pub fn plan<'a>(
     state: Option<&TableState>,
     identity: &'a Identity,
     owners: &[&Identity],
+    updatable: &[String],
     seq: &mut usize,
 ) -> Plan<'a> {
     let mut probes = Vec::new();
@@ -155,7 +162,7 @@ pub fn plan<'a>(
     }
 
     // UPDATE and DELETE, one probe per labelled row
-    let touch = touch_column(rel, &ownership);
+    let touch = touch_column(rel, &ownership, updatable);
     let mut seen = HashSet::new();
     for row in state.rows.iter().filter(|r| seen.insert(r.label.clone())) {
         let pred = key_predicate(rel, &row.key);
@@ -216,14 +223,7 @@ fn insert_probe(
         owner,
         fixed: BTreeMap::new(),
     };
-    match synth.values(
-        rel,
-        &spec,
-        100_000 + *seq,
-        &HashMap::new(),
-        &HashMap::new(),
-        &HashSet::new(),
-    ) {
+    match synth.probe_values(rel, &spec, 100_000 + *seq) {
         Ok(values) => {
             let prelude = clear_conflicts(rel, &values);
             probe(
@@ -347,9 +347,10 @@ fn plan_relation_writes(rel: &Relation, _identity: &Identity, probes: &mut Vec<P
     ));
 }
 
-/// The column an UPDATE probe sets to itself: a plain data column when there is one, so
-/// the probe tests the policy rather than key or ownership changes.
-fn touch_column(rel: &Relation, ownership: &Ownership) -> String {
+/// The column an UPDATE probe sets to itself: a plain data column the role may update when
+/// there is one (column-level grants count), so the probe tests the policy rather than key
+/// or ownership changes; with no updatable column the probe meets the missing grant.
+pub(crate) fn touch_column(rel: &Relation, ownership: &Ownership, updatable: &[String]) -> String {
     let owner_col = match ownership {
         Ownership::Column(c) => Some(c.as_str()),
         _ => None,
@@ -361,18 +362,30 @@ fn touch_column(rel: &Relation, ownership: &Ownership) -> String {
                 .iter()
                 .any(|fk| fk.columns.iter().any(|c| c == name))
     };
-    rel.columns
-        .iter()
-        .filter(|c| c.writable())
-        .find(|c| Some(c.name.as_str()) != owner_col && !is_key(&c.name))
-        .or_else(|| rel.columns.iter().find(|c| c.writable()))
+    let granted = |name: &str| updatable.iter().any(|u| u == name);
+    let plain =
+        |c: &&super::catalog::Column| Some(c.name.as_str()) != owner_col && !is_key(&c.name);
+    let writable = || rel.columns.iter().filter(|c| c.writable());
+    writable()
+        .find(|c| granted(&c.name) && plain(c))
+        .or_else(|| writable().find(|c| granted(&c.name)))
+        .or_else(|| writable().find(plain))
+        .or_else(|| writable().next())
         .map(|c| c.name.clone())
         .unwrap_or_else(|| rel.columns[0].name.clone())
 }
 
+/// Foreign-key and trigger enforcement off while a prelude clears rows, where the connection
+/// may do that (a superuser); elsewhere the deletes run with enforcement on, and a refusal
+/// makes the probe inconclusive.
+const REPLICA_ON: &str =
+    "select set_config('session_replication_role', 'replica', true) from pg_roles where rolname = current_user and rolsuper; ";
+const REPLICA_OFF: &str =
+    "select set_config('session_replication_role', 'origin', true) from pg_roles where rolname = current_user and rolsuper;";
+
 /// Superuser SQL removing rows that would collide with `values` on a unique key, with
 /// foreign-key and trigger enforcement off (`session_replication_role = replica`).
-fn clear_conflicts(rel: &Relation, values: &BTreeMap<String, String>) -> String {
+pub(crate) fn clear_conflicts(rel: &Relation, values: &BTreeMap<String, String>) -> String {
     clear_conflicts_except(rel, values, "false")
 }
 
@@ -404,13 +417,13 @@ fn clear_conflicts_except(rel: &Relation, values: &BTreeMap<String, String>, kee
     if sql.is_empty() {
         sql
     } else {
-        format!("set local session_replication_role = replica; {sql}set local session_replication_role = origin;")
+        format!("{REPLICA_ON}{sql}{REPLICA_OFF}")
     }
 }
 
 /// Superuser SQL removing the rows that reference the row(s) matching `pred`, so a DELETE
 /// or a key change is judged by its policy, not by a RESTRICT foreign key.
-fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) -> String {
+pub(crate) fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) -> String {
     let mut sql = String::new();
     let table = rel.table.qualified();
     for child in &synth.catalog.relations {
@@ -439,7 +452,7 @@ fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) -> String {
     if sql.is_empty() {
         sql
     } else {
-        format!("set local session_replication_role = replica; {sql}set local session_replication_role = origin;")
+        format!("{REPLICA_ON}{sql}{REPLICA_OFF}")
     }
 }
 

@@ -3,13 +3,14 @@
 //! connections.
 
 pub mod catalog;
-mod cells;
+pub mod cells;
 pub mod functions;
 pub mod owner;
+pub mod provenance;
 pub mod rows;
 pub mod values;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -73,6 +74,9 @@ pub struct ProbeOptions<'a> {
     pub tables: &'a [String],
     /// Only these identities; empty = all.
     pub only_identities: &'a [String],
+    /// `Some((k, n))`: only share `k` of `n` (1-based) of the selected relations, dealt
+    /// round-robin in name order, so `n` runs together cover every cell exactly once.
+    pub partition: Option<(usize, usize)>,
     pub jobs: usize,
 }
 
@@ -103,11 +107,7 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
             extra_sql: None,
         },
     )?;
-    Ok(Matrix {
-        relations: prepared.rows.iter().map(|r| r.table.clone()).collect(),
-        rows: prepared.rows,
-        observations,
-    })
+    Ok(prepared.into_matrix(observations))
 }
 
 /// The database after setup: identities' users, synthesized and pinned rows, the catalog
@@ -117,9 +117,31 @@ pub struct Prepared {
     pub catalog: Catalog,
     pub ownership: Vec<owner::Ownership>,
     pub states: HashMap<TableRef, rows::TableState>,
+    /// (relation, role) -> the columns that role may UPDATE.
+    pub updatable: HashMap<(TableRef, String), Vec<String>>,
     pub identities: Vec<Identity>,
     /// The relations probed, with their labelled rows.
     pub rows: Vec<TableRows>,
+}
+
+impl Prepared {
+    pub fn into_matrix(self, observations: Vec<Observation>) -> Matrix {
+        Matrix {
+            relations: self.rows.iter().map(|r| r.table.clone()).collect(),
+            rows: self.rows,
+            observations,
+        }
+    }
+}
+
+impl Prepared {
+    /// A synthesizer that knows the rows already placed (and the repairs they needed), to
+    /// build probe rows like them.
+    pub fn synthesizer<'a>(&'a self, identities: &'a [Identity]) -> Synthesizer<'a> {
+        let mut synth = Synthesizer::new(&self.catalog, &self.ownership, identities);
+        synth.states = self.states.clone();
+        synth
+    }
 }
 
 /// How one pass of probes runs.
@@ -139,12 +161,18 @@ pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, Probe
             .batch_execute("begin")
             .map_err(ProbeError::db("opening the setup transaction"))?;
     }
+    let t = std::time::Instant::now();
     let catalog =
         Catalog::load(client, opts.schemas).map_err(ProbeError::db("reading the catalog"))?;
+    crate::terminal::timing("catalog", t);
     let ownership = owner::infer_all(&catalog, opts.owner_spec);
     let mut synth = Synthesizer::new(&catalog, &ownership, opts.identities);
+    let t = std::time::Instant::now();
     synth.create_users(client)?;
+    crate::terminal::timing("users", t);
+    let t = std::time::Instant::now();
     synth.synthesize_all(client)?;
+    crate::terminal::timing("rows", t);
     synth.place_fixtures(client, opts.fixtures)?;
     run_identity_setup(client, opts.identities)?;
     if !external {
@@ -154,10 +182,17 @@ pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, Probe
     }
     let states = std::mem::take(&mut synth.states);
 
-    let mut table_rows = Vec::new();
-    for rel in catalog
+    let selected: Vec<&Relation> = catalog
         .exposed()
         .filter(|r| table_selected(&r.table, opts.tables))
+        .collect();
+    let share = opts
+        .partition
+        .map(|(k, n)| partition_share(&selected, k, n));
+    let mut table_rows = Vec::new();
+    for rel in selected
+        .into_iter()
+        .filter(|r| share.as_ref().is_none_or(|s| s.contains(&r.table)))
     {
         let labels = if rel.kind.holds_rows() {
             states
@@ -181,10 +216,12 @@ pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, Probe
             owned,
         });
     }
+    let updatable = updatable_columns(client, &catalog, opts.identities)?;
     Ok(Prepared {
         catalog,
         ownership,
         states,
+        updatable,
         identities: opts.identities.to_vec(),
         rows: table_rows,
     })
@@ -196,12 +233,108 @@ pub fn observe_all(
     prepared: &Prepared,
     exec: &Execution,
 ) -> Result<Vec<Observation>, ProbeError> {
-    let mut synth = Synthesizer::new(&prepared.catalog, &prepared.ownership, &prepared.identities);
-    synth.states = prepared.states.clone();
+    let (synth, plans) = build_plans(prepared, exec.only_identities, &[]);
+    let t = std::time::Instant::now();
+    let results = execute_plans(db, &plans, exec)?;
+    crate::terminal::timing("probes", t);
+    Ok(assemble(&synth, &plans, results, prepared))
+}
+
+/// A connection to our own cluster, ready for probe passes that the caller schedules itself:
+/// mutation testing runs different mutants on different connections, each in its own
+/// transaction, instead of spreading one pass over all of them.
+pub struct ProbeConnection {
+    client: Client,
+}
+
+impl ProbeConnection {
+    /// `None` for a `--db-url` database, where everything runs on its one connection.
+    pub fn open(db: &Database) -> Result<Option<ProbeConnection>, ProbeError> {
+        let Some(client) = db.extra_connection() else {
+            return Ok(None);
+        };
+        let mut client = client.map_err(ProbeError::db("opening a probe connection"))?;
+        prepare_connection(&mut client)?;
+        Ok(Some(ProbeConnection { client }))
+    }
+
+    /// One pass on this connection over `tables` (in that order; every probed relation when
+    /// empty), keeping the probes `probes` accepts (by relation and command), in one
+    /// transaction that is rolled back: `exec.extra_sql` first, then the probes. After each table x identity, `stop` sees the observations so far and may end
+    /// the pass early. `None` when the pass lost a lock race (a deadlock) with another
+    /// connection: it was rolled back, releasing what its extra SQL locked, and the caller
+    /// decides when to run it again (alone, it cannot lose).
+    pub fn try_observe(
+        &mut self,
+        prepared: &Prepared,
+        tables: &[TableRef],
+        probes: &dyn Fn(&TableRef, Command) -> bool,
+        exec: &Execution,
+        stop: &mut dyn FnMut(&[Observation]) -> bool,
+    ) -> Result<Option<Vec<Observation>>, ProbeError> {
+        let (synth, mut plans) = build_plans(prepared, exec.only_identities, tables);
+        for plan in &mut plans {
+            let table = &plan.rel.table;
+            plan.probes.retain(|p| probes(table, p.command));
+        }
+        plans.retain(|p| !p.probes.is_empty());
+        let client = &mut self.client;
+        client
+            .batch_execute("begin")
+            .map_err(ProbeError::db("opening a probe transaction"))?;
+        let observations = (|| {
+            if let Some(sql) = exec.extra_sql {
+                if let Err(e) = client.batch_execute(sql) {
+                    if e.code().is_some_and(|c| is_lock_race(c.code())) {
+                        return Ok(None);
+                    }
+                    return Err(ProbeError::db("applying the extra SQL")(e));
+                }
+            }
+            let mut observations = Vec::new();
+            for plan in &plans {
+                let r = cells::execute(client, plan).map_err(ProbeError::db("running probes"))?;
+                if r.iter().any(|r| r.outcome.is_lock_conflict()) {
+                    return Ok(None);
+                }
+                observations.extend(
+                    assemble(&synth, std::slice::from_ref(plan), vec![r], prepared)
+                        .into_iter()
+                        .filter(|o| probes(&o.table, o.command)),
+                );
+                if stop(&observations) {
+                    break;
+                }
+            }
+            Ok(Some(observations))
+        })();
+        let rollback = client.batch_execute("rollback");
+        let observations = observations?;
+        rollback.map_err(ProbeError::db("closing a probe transaction"))?;
+        Ok(observations)
+    }
+
+    /// The connection itself, for callers that run their own statements in between passes
+    /// (the probe function `pg_temp.rlsgate_probe` is installed on it).
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
+fn is_lock_race(sqlstate: &str) -> bool {
+    matches!(sqlstate, "40P01" | "40001" | "55P03")
+}
+
+fn build_plans<'p>(
+    prepared: &'p Prepared,
+    only_identities: &[String],
+    tables: &[TableRef],
+) -> (Synthesizer<'p>, Vec<Plan<'p>>) {
+    let synth = prepared.synthesizer(&prepared.identities);
     let identities: Vec<&Identity> = prepared
         .identities
         .iter()
-        .filter(|i| exec.only_identities.is_empty() || exec.only_identities.contains(&i.name))
+        .filter(|i| only_identities.is_empty() || only_identities.contains(&i.name))
         .collect();
     let owners: Vec<&Identity> = prepared
         .identities
@@ -210,8 +343,16 @@ pub fn observe_all(
         .collect();
     let mut seq = 0;
     let mut plans: Vec<Plan> = Vec::new();
-    for table_rows in &prepared.rows {
-        let Some(rel) = prepared.catalog.get(&table_rows.table) else {
+    let selected: Vec<&TableRef> = if tables.is_empty() {
+        prepared.rows.iter().map(|r| &r.table).collect()
+    } else {
+        tables
+            .iter()
+            .filter(|t| prepared.rows.iter().any(|r| &r.table == *t))
+            .collect()
+    };
+    for table in selected {
+        let Some(rel) = prepared.catalog.get(table) else {
             continue;
         };
         for id in &identities {
@@ -221,11 +362,23 @@ pub fn observe_all(
                 synth.states.get(&rel.table),
                 id,
                 &owners,
+                prepared
+                    .updatable
+                    .get(&(rel.table.clone(), id.role.clone()))
+                    .map_or(&[][..], |c| &c[..]),
                 &mut seq,
             ));
         }
     }
-    let results = execute_plans(db, &plans, exec)?;
+    (synth, plans)
+}
+
+fn assemble(
+    synth: &Synthesizer,
+    plans: &[Plan],
+    results: Vec<Vec<ProbeResult>>,
+    prepared: &Prepared,
+) -> Vec<Observation> {
     let mut observations = Vec::new();
     for (plan, results) in plans.iter().zip(results) {
         let state = synth.states.get(&plan.rel.table);
@@ -237,7 +390,54 @@ pub fn observe_all(
             &prepared.identities,
         ));
     }
-    Ok(observations)
+    observations
+}
+
+/// Column-level UPDATE privileges of every identity's role on every exposed relation.
+fn updatable_columns(
+    client: &mut Client,
+    catalog: &Catalog,
+    identities: &[Identity],
+) -> Result<HashMap<(TableRef, String), Vec<String>>, ProbeError> {
+    let oids: Vec<u32> = catalog.exposed().map(|r| r.oid).collect();
+    let mut roles: Vec<&str> = identities.iter().map(|i| i.role.as_str()).collect();
+    roles.sort_unstable();
+    roles.dedup();
+    let mut out: HashMap<(TableRef, String), Vec<String>> = HashMap::new();
+    for role in roles {
+        let rows = client
+            .query(
+                "select n.nspname::text, c.relname::text, a.attname::text
+                 from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+                 where a.attrelid = any($1) and a.attnum > 0 and not a.attisdropped
+                   and exists (select 1 from pg_roles where rolname = $2)
+                   and has_column_privilege($2, a.attrelid, a.attnum, 'UPDATE')
+                 order by a.attrelid, a.attnum",
+                &[&oids, &role],
+            )
+            .map_err(ProbeError::db("reading column privileges"))?;
+        for r in rows {
+            out.entry((
+                TableRef::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+                role.to_string(),
+            ))
+            .or_default()
+            .push(r.get(2));
+        }
+    }
+    Ok(out)
+}
+
+/// Share `k` of `n`: the relations at positions k-1, k-1+n, ... in name order.
+fn partition_share(relations: &[&Relation], k: usize, n: usize) -> HashSet<TableRef> {
+    let mut names: Vec<&TableRef> = relations.iter().map(|r| &r.table).collect();
+    names.sort();
+    names
+        .into_iter()
+        .skip(k.saturating_sub(1))
+        .step_by(n.max(1))
+        .cloned()
+        .collect()
 }
 
 fn table_selected(table: &TableRef, filter: &[String]) -> bool {

@@ -464,6 +464,23 @@ impl<'a> Synthesizer<'a> {
         Err(last)
     }
 
+    /// Values for a probe's new row, with the repairs synthesis found for the table.
+    pub fn probe_values(
+        &self,
+        rel: &Relation,
+        spec: &RowSpec,
+        seq: usize,
+    ) -> Result<BTreeMap<String, String>, String> {
+        self.values(
+            rel,
+            spec,
+            seq,
+            &HashMap::new(),
+            &HashMap::new(),
+            &HashSet::new(),
+        )
+    }
+
     /// Column -> SQL expression for a new row.
     pub fn values(
         &self,
@@ -516,10 +533,12 @@ impl<'a> Synthesizer<'a> {
                         .map(|c| c.sql_type.as_str())
                         .unwrap_or("uuid");
                     values.insert(col.clone(), format!("{}::{ty}", literal(sub)));
-                } else if rel.column(col).is_some_and(|c| c.required()) {
+                } else if rel.column(col).is_some_and(|c| c.not_null) {
                     return Err(format!(
                         "{col} is required and an identity without a user id owns nothing"
                     ));
+                } else {
+                    values.insert(col.clone(), "null".to_string());
                 }
             }
         }

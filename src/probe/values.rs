@@ -56,7 +56,12 @@ pub fn generate(
             "{table_key}.{}.{seq}.{attempt}",
             column.name
         ))),
-        "bool" => (if attempt.is_multiple_of(2) { "false" } else { "true" }).to_string(),
+        "bool" => (if attempt.is_multiple_of(2) {
+            "false"
+        } else {
+            "true"
+        })
+        .to_string(),
         "int2" | "int4" | "int8" | "numeric" | "float4" | "float8" | "money" | "oid" => {
             let candidates = [n as i64, 0, 1, 100, 1000, -1];
             candidates[attempt % candidates.len()].to_string()

@@ -476,14 +476,12 @@ impl Specs {
         let check_entries =
             |entries: &[Entry], table: Option<&TableRef>, errors: &mut SpecErrors| {
                 let mut labels = base_labels.clone();
-                if let Some(t) = table {
-                    labels.extend(
-                        fixtures
-                            .iter()
-                            .filter(|f| &f.table == t)
-                            .map(|f| f.label.as_str()),
-                    );
-                }
+                labels.extend(
+                    fixtures
+                        .iter()
+                        .filter(|f| table.is_none_or(|t| &f.table == t))
+                        .map(|f| f.label.as_str()),
+                );
                 for entry in entries {
                     if !keys.contains(entry.key.as_str()) {
                         let help =
@@ -586,9 +584,15 @@ fn parse_owner(
         Item::Value(Value::Boolean(b)) if !*b.value() => Some((OwnerSpec::Nobody, l)),
         Item::Value(Value::String(s)) => {
             let s = s.value().trim();
-            let spec = match s.strip_prefix("via ") {
-                Some(fk) if !fk.trim().is_empty() => OwnerSpec::Via(fk.trim().to_string()),
-                _ if !s.is_empty() && !s.contains(char::is_whitespace) => {
+            let via = s
+                .strip_prefix("via")
+                .filter(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
+                .map(str::trim);
+            let spec = match via {
+                Some(fk) if !fk.is_empty() && !fk.contains(char::is_whitespace) => {
+                    OwnerSpec::Via(fk.to_string())
+                }
+                None if !s.is_empty() && !s.contains(char::is_whitespace) => {
                     OwnerSpec::Column(s.to_string())
                 }
                 _ => {

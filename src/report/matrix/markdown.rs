@@ -14,7 +14,8 @@ pub fn write(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let gate_fails = summary.failed + summary.inconclusive > 0
-        || (summary.unspecified > 0 && !meta.allow_unspecified);
+        || (summary.unspecified > 0 && !meta.allow_unspecified)
+        || meta.lint.iter().any(|f| f.is_error());
     let verdict = if gate_fails {
         "❌ failed"
     } else {
@@ -36,6 +37,15 @@ pub fn write(
             ""
         }
     )?;
+
+    if !meta.lint.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "### Catalog lint")?;
+        writeln!(out)?;
+        for finding in &meta.lint {
+            writeln!(out, "- `{}`", finding.one_line().replace('`', "'"))?;
+        }
+    }
 
     let problems: Vec<&Cell> = cells
         .iter()

@@ -34,15 +34,92 @@ pub struct RunMeta {
     /// Unspecified cells do not fail the gate (`--allow-unspecified`).
     #[serde(default)]
     pub allow_unspecified: bool,
+    /// Catalog lint findings of the migrated database (warnings and errors). Errors fail
+    /// the gate like failed cells.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lint: Vec<LintFinding>,
+    /// `K/N` when the run covered only share K of N of the tables (`--partition`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
+}
+
+/// A catalog lint finding as the access-matrix reports carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LintFinding {
+    pub rule: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default)]
+    pub line: u32,
+    #[serde(default)]
+    pub column: u32,
+    pub message: String,
+}
+
+impl LintFinding {
+    pub fn is_error(&self) -> bool {
+        self.severity == "error"
+    }
+
+    /// `file:line:col: severity[rule]: message`
+    pub fn one_line(&self) -> String {
+        let place = match &self.file {
+            Some(f) => format!("{f}:{}:{}: ", self.line, self.column),
+            None => String::new(),
+        };
+        format!("{place}{}[{}]: {}", self.severity, self.rule, self.message)
+    }
 }
 
 impl RunMeta {
+    /// Meta for a run starting now.
     pub fn new(project: impl Into<String>) -> RunMeta {
         RunMeta {
             rlsgate: env!("CARGO_PKG_VERSION").to_string(),
             project: project.into(),
+            started_at: Some(rfc3339(std::time::SystemTime::now())),
             ..RunMeta::default()
         }
+    }
+}
+
+/// `2026-11-22T00:31:05Z` (UTC, whole seconds).
+pub fn rfc3339(time: std::time::SystemTime) -> String {
+    let secs = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()) as i64;
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3_600,
+        rest % 3_600 / 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn rfc3339_dates() {
+        let at = |s: u64| super::rfc3339(UNIX_EPOCH + Duration::from_secs(s));
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(at(1_795_305_600 + 3_661), "2026-11-22T01:01:01Z");
+        assert_eq!(at(4_107_542_399), "2100-02-28T23:59:59Z");
     }
 }
 

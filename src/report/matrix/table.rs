@@ -21,15 +21,29 @@ pub fn write(
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    write_styled(cells, summary, meta, out, super::stdout_color())
+    let width = Table::new().width().map_or(WIDTH, |w| w.clamp(60, WIDTH));
+    write_with(cells, summary, meta, out, super::stdout_color(), width)
 }
 
+/// At most [`WIDTH`] columns, colour as asked.
 pub fn write_styled(
     cells: &[Cell],
     summary: &Summary,
     meta: &RunMeta,
     out: &mut dyn Write,
     color: bool,
+) -> io::Result<()> {
+    write_with(cells, summary, meta, out, color, WIDTH)
+}
+
+/// At most `width` columns (for a narrower terminal), colour as asked.
+pub fn write_with(
+    cells: &[Cell],
+    summary: &Summary,
+    meta: &RunMeta,
+    out: &mut dyn Write,
+    color: bool,
+    width: u16,
 ) -> io::Result<()> {
     let paint = |style: Style, text: &str| {
         if color {
@@ -45,7 +59,7 @@ pub fn write_styled(
         let mut view = Table::new();
         view.load_preset(presets::UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(WIDTH);
+            .set_width(width);
         if color {
             view.enforce_styling();
         } else {
@@ -87,10 +101,11 @@ pub fn write_styled(
         Style::new().bold().fg_color(Some(AnsiColor::Green.into()))
     };
     writeln!(out, "{}", paint(verdict_style, &summary.to_string()))?;
-    writeln!(
-        out,
-        "legend: ✓ pass (scope)  ✗ fail (expected → actual)  ? unspecified (actual)  ! inconclusive"
-    )?;
+    let legend =
+        "legend: ✓ pass  ✗ fail (expected → actual)  ? unspecified (actual)  ! inconclusive";
+    for line in wrap_legend(legend, usize::from(width)) {
+        writeln!(out, "{line}")?;
+    }
 
     let listed = |outcome: CellOutcome| cells.iter().filter(move |c| c.outcome == outcome);
     for (outcome, title) in [
@@ -117,7 +132,7 @@ pub fn write_styled(
                 _ => format!("expected {}", cell.expected),
             };
             let style = Style::new().fg_color(Some(ansi(outcome)));
-            let first = wrap(&format!("{head}: {what}"), usize::from(WIDTH) - 2);
+            let first = wrap(&format!("{head}: {what}"), usize::from(width) - 2);
             for (i, line) in first.iter().enumerate() {
                 if i == 0 {
                     let rest = line.strip_prefix(head.as_str()).unwrap_or(line);
@@ -131,19 +146,51 @@ pub fn write_styled(
                     writeln!(out, "    {line}")?;
                 }
             }
-            for line in wrap(&cell.detail, usize::from(WIDTH) - 6) {
+            for line in wrap(&cell.detail, usize::from(width) - 6) {
                 writeln!(out, "      {line}")?;
+            }
+        }
+    }
+
+    if !meta.lint.is_empty() {
+        let errors = meta.lint.iter().filter(|f| f.is_error()).count();
+        let title = format!(
+            "catalog lint: {errors} error(s), {} warning(s)",
+            meta.lint.len() - errors
+        );
+        writeln!(out, "\n{}:", paint(bold, &title))?;
+        for finding in &meta.lint {
+            let style = Style::new().fg_color(Some(
+                if finding.is_error() {
+                    AnsiColor::Red
+                } else {
+                    AnsiColor::Yellow
+                }
+                .into(),
+            ));
+            for (i, line) in wrap(&finding.one_line(), usize::from(WIDTH) - 4)
+                .into_iter()
+                .enumerate()
+            {
+                if i == 0 {
+                    writeln!(out, "  {}", paint(style, &line))?;
+                } else {
+                    writeln!(out, "      {line}")?;
+                }
             }
         }
     }
 
     if summary.unspecified > 0 {
         let note = if meta.allow_unspecified {
-            "unspecified (allowed by --allow-unspecified)"
+            "allowed by --allow-unspecified"
         } else {
-            "unspecified (add them to policy_specs/, run `rlsgate snapshot`, or pass --allow-unspecified)"
+            "add them to policy_specs/ (`rlsgate snapshot` writes them) or pass --allow-unspecified"
         };
-        writeln!(out, "\n{}:", paint(bold, note))?;
+        writeln!(out, "\n{}:", paint(bold, "unspecified"))?;
+        for line in wrap(note, usize::from(width) - 2) {
+            writeln!(out, "  {line}")?;
+        }
         for table in &grid.tables {
             let parts: Vec<String> = table
                 .identities
@@ -165,7 +212,7 @@ pub fn write_styled(
                 .collect();
             if !parts.is_empty() {
                 let text = format!("{}: {}", table.table.display_name(), parts.join(", "));
-                for (i, line) in wrap(&text, usize::from(WIDTH) - 4).into_iter().enumerate() {
+                for (i, line) in wrap(&text, usize::from(width) - 4).into_iter().enumerate() {
                     writeln!(out, "{}{line}", if i == 0 { "  ? " } else { "      " })?;
                 }
             }
@@ -191,6 +238,24 @@ fn ansi(outcome: CellOutcome) -> anstyle::Color {
         CellOutcome::Inconclusive => AnsiColor::Magenta,
     }
     .into()
+}
+
+/// The legend keeps its double spaces on one line, or breaks between its entries.
+fn wrap_legend(legend: &str, width: usize) -> Vec<String> {
+    if legend.chars().count() <= width {
+        return vec![legend.to_string()];
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for part in legend.split("  ") {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 2 + part.chars().count() <= width => {
+                line.push_str("  ");
+                line.push_str(part);
+            }
+            _ => lines.push(part.to_string()),
+        }
+    }
+    lines
 }
 
 /// Greedy word wrap at `width` characters; a longer word stands on its own line.

@@ -3,6 +3,12 @@
 create extension if not exists "uuid-ossp" with schema extensions;
 create extension if not exists pgcrypto with schema extensions;
 
+-- Supabase grants the API roles ALL on new public tables, TRUNCATE included, and row level
+-- security does not govern TRUNCATE. Tables created from here on do not grant it.
+alter default privileges for role postgres in schema public revoke truncate on tables from anon;
+alter default privileges for role postgres in schema public
+  revoke truncate on tables from authenticated;
+
 -- 01 core functions ----------------------------------------------------------------------
 
 create function public.update_updated_at_column()
@@ -457,11 +463,10 @@ create policy "Users manage own prompt history" on public.prompt_history
   using ((select auth.uid()) = user_id) with check ((select auth.uid()) = user_id);
 
 -- prompt_templates: visible to everyone when public; otherwise the owner's.
-create policy "Public templates are visible to all" on public.prompt_templates
+create policy "Published templates are visible to all, others to their owner"
+  on public.prompt_templates
   for select to anon, authenticated
-  using (is_public and is_active);
-create policy "Owners can view their templates" on public.prompt_templates
-  for select to authenticated using ((select auth.uid()) = user_id);
+  using ((is_public and is_active) or (select auth.uid()) = user_id);
 create policy "Owners can create templates" on public.prompt_templates
   for insert to authenticated with check ((select auth.uid()) = user_id);
 create policy "Owners can update their templates" on public.prompt_templates
@@ -472,10 +477,9 @@ create policy "Owners can delete their templates" on public.prompt_templates
 
 -- feedback: anyone may submit (anonymously: no user_id); users read their own; admins
 -- read, answer and remove all of it.
-create policy "Anyone can submit anonymous feedback" on public.feedback
-  for insert to anon, authenticated with check (user_id is null);
-create policy "Users can submit feedback as themselves" on public.feedback
-  for insert to authenticated with check ((select auth.uid()) = user_id);
+create policy "Anyone can submit feedback, anonymously or as themselves" on public.feedback
+  for insert to anon, authenticated
+  with check (user_id is null or (select auth.uid()) = user_id);
 create policy "Users can view own feedback; admins all" on public.feedback
   for select to authenticated
   using ((select auth.uid()) = user_id or (select public.is_admin()));
@@ -487,22 +491,34 @@ create policy "Admins delete feedback" on public.feedback
 
 create policy "Feedback categories are public" on public.feedback_categories
   for select to anon, authenticated using (true);
-create policy "Admins manage feedback categories" on public.feedback_categories
-  for all to authenticated
+create policy "Admins add feedback categories" on public.feedback_categories
+  for insert to authenticated with check ((select public.is_admin()));
+create policy "Admins change feedback categories" on public.feedback_categories
+  for update to authenticated
   using ((select public.is_admin())) with check ((select public.is_admin()));
+create policy "Admins remove feedback categories" on public.feedback_categories
+  for delete to authenticated using ((select public.is_admin()));
 
 create policy "Feedback tags are visible to users" on public.feedback_tags
   for select to authenticated using (true);
-create policy "Admins manage feedback tags" on public.feedback_tags
-  for all to authenticated
+create policy "Admins add feedback tags" on public.feedback_tags
+  for insert to authenticated with check ((select public.is_admin()));
+create policy "Admins change feedback tags" on public.feedback_tags
+  for update to authenticated
   using ((select public.is_admin())) with check ((select public.is_admin()));
+create policy "Admins remove feedback tags" on public.feedback_tags
+  for delete to authenticated using ((select public.is_admin()));
 
 create policy "Admins view feedback analytics" on public.feedback_analytics
   for select to authenticated using ((select public.is_admin()));
 
 -- system_config: public keys are readable by everyone; admins read and change all.
-create policy "Public settings are readable" on public.system_config
-  for select to anon, authenticated using (is_public);
-create policy "Admins manage settings" on public.system_config
-  for all to authenticated
+create policy "Public settings are readable, all of them by admins" on public.system_config
+  for select to anon, authenticated using (is_public or (select public.is_admin()));
+create policy "Admins add settings" on public.system_config
+  for insert to authenticated with check ((select public.is_admin()));
+create policy "Admins change settings" on public.system_config
+  for update to authenticated
   using ((select public.is_admin())) with check ((select public.is_admin()));
+create policy "Admins remove settings" on public.system_config
+  for delete to authenticated using ((select public.is_admin()));

@@ -3,6 +3,12 @@
 create extension if not exists "uuid-ossp" with schema extensions;
 create extension if not exists pgcrypto with schema extensions;
 
+-- Supabase grants the API roles ALL on new public tables, TRUNCATE included, and row level
+-- security does not govern TRUNCATE. Tables created from here on do not grant it.
+alter default privileges for role postgres in schema public revoke truncate on tables from anon;
+alter default privileges for role postgres in schema public
+  revoke truncate on tables from authenticated;
+
 create table public.profiles (
   id uuid primary key references auth.users (id) on delete cascade,
   email text,

@@ -54,12 +54,13 @@ create trigger on_auth_user_created
   after insert on auth.users
   for each row execute function public.handle_new_user();
 
--- Used by the llm-assistant edge function, which calls it with the user's JWT.
+-- Used by the llm-assistant edge function, which calls it with the user's JWT. Runs with the
+-- caller's rights: the RLS on projects already limits it to the caller's own projects.
 create function public.validate_project_ownership(project_uuid uuid)
 returns boolean
 language sql
 stable
-security definer
+security invoker
 set search_path = ''
 as $$
   select exists (
