@@ -570,17 +570,16 @@ fn run_steps(
     Ok(())
 }
 
-/// Errors that only happen because the file runs in one transaction.
+/// Errors that only happen because the file runs in one transaction and that the file's
+/// author cannot have meant: a new enum value used in the file that adds it. (CREATE INDEX
+/// CONCURRENTLY stays an error: it never runs in a Supabase migration.)
 fn transaction_only(err: &postgres::Error) -> bool {
-    matches!(
-        err.as_db_error().map(|d| d.code().code()),
-        Some("55P04" | "25001")
-    )
+    matches!(err.as_db_error().map(|d| d.code().code()), Some("55P04"))
 }
 
 /// Runs one file in its own transaction, as the Supabase CLI does. A file that fails only
-/// because of that transaction (a new enum value used in the file that adds it, CREATE
-/// INDEX CONCURRENTLY) is applied statement by statement instead, with a warning.
+/// because of that transaction (a new enum value used in the file that adds it) is applied
+/// statement by statement instead, with a warning.
 fn apply_file(
     client: &mut Client,
     file: &SqlFile,
