@@ -108,7 +108,11 @@ fn pgtap_export(
                     })
                     .unwrap_or_default()
             };
-            for probe in plan.probes.iter().filter(|p| p.unbuildable.is_none()) {
+            // Unfiltered probes are judged by before/after snapshots, which pgTAP cannot express.
+            let exportable = |p: &&crate::probe::cells::PlannedProbe| {
+                p.unbuildable.is_none() && p.check.is_none()
+            };
+            for probe in plan.probes.iter().filter(exportable) {
                 let table = rel.table.display_name();
                 let expect = match probe.command {
                     Command::Select => {

@@ -36,6 +36,12 @@ declare
   err_msg text;
   err_detail text;
 begin
+  -- The claims stay set for every probe of this call (each probe's rollback keeps settings
+  -- made before its block); the role is set per probe, after the superuser prelude.
+  perform set_config('request.jwt.claims', p_claims, true);
+  perform set_config('request.jwt.claim.sub', p_sub, true);
+  perform set_config('request.jwt.claim.role', p_claim_role, true);
+  perform set_config('request.jwt.claim.email', p_email, true);
   for i in 1 .. coalesce(array_length(p_statements, 1), 0) loop
     begin
       stage := 'prelude';
@@ -48,10 +54,6 @@ begin
       end if;
       stage := 'impersonation';
       perform set_config('role', p_role, true);
-      perform set_config('request.jwt.claims', p_claims, true);
-      perform set_config('request.jwt.claim.sub', p_sub, true);
-      perform set_config('request.jwt.claim.role', p_claim_role, true);
-      perform set_config('request.jwt.claim.email', p_email, true);
       stage := 'statement';
       if p_selects[i] then
         execute p_statements[i] into out_text;
