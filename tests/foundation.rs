@@ -155,7 +155,7 @@ fn an_unreachable_db_url_names_the_host_not_the_password_and_fails_fast() {
 }
 
 fn run_dirs() -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(std::env::temp_dir())
+    std::fs::read_dir(rlsgate::cluster::run_root())
         .unwrap()
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().starts_with("rlsgate-"))

@@ -85,7 +85,7 @@ impl Cluster {
         let started = Instant::now();
         let bin = binaries::find()?;
         let user = user::server_user();
-        let tmp = std::env::temp_dir();
+        let tmp = run_root();
         cleanup::sweep_stale(&tmp);
 
         let cached = if opts.no_cache {
@@ -187,6 +187,33 @@ impl Drop for Cluster {
         drop(self.server.take());
         cleanup::remove_dir(&self.run_dir);
     }
+}
+
+/// Where run directories go: `$RLSGATE_RUN_DIR`, else `/dev/shm` when it is a writable tmpfs
+/// with room (copying the template and removing it afterwards are then memory operations,
+/// not disk I/O), else the temp dir.
+pub fn run_root() -> PathBuf {
+    if let Some(dir) = std::env::var_os("RLSGATE_RUN_DIR") {
+        return PathBuf::from(dir);
+    }
+    let shm = Path::new("/dev/shm");
+    if has_room(shm, 512 << 20) {
+        return shm.to_path_buf();
+    }
+    std::env::temp_dir()
+}
+
+fn has_room(dir: &Path, bytes: u64) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else { return false };
+    // SAFETY: statvfs writes into the zeroed struct we own; the path is NUL-terminated.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(path.as_ptr(), &mut stat) } != 0 {
+        return false;
+    }
+    // SAFETY: access only checks permissions on the NUL-terminated path.
+    let writable = unsafe { libc::access(path.as_ptr(), libc::W_OK | libc::X_OK) } == 0;
+    writable && (stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64) >= bytes
 }
 
 fn new_run_dir(tmp: &Path, user: Option<ServerUser>) -> Result<PathBuf, ClusterError> {
