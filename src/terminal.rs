@@ -114,3 +114,13 @@ pub fn peak_memory() {
         eprintln!("memory: peak RSS of rlsgate: {:.1} MB", kb as f64 / 1024.0);
     }
 }
+
+/// What the emulation did differently from Supabase, on stderr, one line each.
+pub fn emulation_warnings(warnings: &[String]) {
+    let style = anstyle::Style::new()
+        .fg_color(Some(anstyle::AnsiColor::Yellow.into()))
+        .bold();
+    for w in warnings {
+        anstream::eprintln!("{style}warning{style:#}: {w}");
+    }
+}

@@ -154,8 +154,8 @@ fn meta() -> RunMeta {
         started_at: Some("2026-11-22T00:00:00Z".into()),
         duration_ms: Some(212),
         allow_unspecified: false,
-        partition: None,
         lint: Vec::new(),
+        partition: None,
     }
 }
 

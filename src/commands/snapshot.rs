@@ -19,8 +19,8 @@ pub fn run(
         identities: Vec::new(),
         allow_unspecified: true,
         jobs: None,
-        partition: None,
         migrate: false,
+        partition: None,
     };
     let run = super::test::probe_and_judge(global, &test_args)?;
     let dir = run.project.specs_dir();

@@ -80,6 +80,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     };
     let t_open = Instant::now();
     let mut db = Database::open(&project, &opts, &progress)?;
+    crate::terminal::emulation_warnings(&db.warnings);
     crate::terminal::timing("start + migrate", t_open);
     if let Some(c) = db.cluster() {
         let how = if c.report.template_cached {
@@ -109,11 +110,10 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     }
 
     crate::terminal::timing("catalog + spec validation", t_catalog);
-    let t_lint = Instant::now();
     progress.set("linting the catalog");
+    let t_lint = Instant::now();
     let lint = catalog_lint(&project, &mut db)?;
     crate::terminal::timing("catalog lint", t_lint);
-
     progress.set("probing");
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
@@ -158,8 +158,8 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     meta.postgres = Some(db.server_version.clone());
     meta.duration_ms = Some(started.elapsed().as_millis() as u64);
     meta.allow_unspecified = args.allow_unspecified;
-    meta.partition = args.partition.map(|p| p.to_string());
     meta.lint = lint;
+    meta.partition = args.partition.map(|p| p.to_string());
     let t_down = Instant::now();
     drop(db);
     crate::terminal::timing("teardown", t_down);

@@ -34,13 +34,13 @@ pub struct RunMeta {
     /// Unspecified cells do not fail the gate (`--allow-unspecified`).
     #[serde(default)]
     pub allow_unspecified: bool,
-    /// `K/N` when the run covered only share K of N of the tables (`--partition`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partition: Option<String>,
     /// Catalog lint findings of the migrated database (warnings and errors). Errors fail
     /// the gate like failed cells.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lint: Vec<LintFinding>,
+    /// `K/N` when the run covered only share K of N of the tables (`--partition`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
 }
 
 /// A catalog lint finding as the access-matrix reports carry it.
