@@ -140,7 +140,7 @@ def bench_start(reps):
     w = median([r.wall for r in warm])
     ready = median([r.phase("start + migrate") for r in warm])
     cells = warm[0].cells
-    probe = median([r.phase("probe") for r in warm])
+    probe = median([r.phase("probe (") for r in warm])
     synth = median([r.phase("synthesize") for r in warm])
     RESULTS["start"] = dict(first=first, first_ready=first_ready, warm=[r.wall for r in warm],
                             ready=ready, probe=probe, synth=synth, cells=cells)
@@ -157,7 +157,7 @@ def bench_start(reps):
         row("demo", f"warm, run directory on tmpfs (TMPDIR=/dev/shm), median of {reps} (min)",
             f"{fmt_s(ws)} ({fmt_s(min(r.wall for r in shm))})", "<= 300 ms", ws <= 0.3)
         row("demo", "  phases: ready / synthesize / probe / teardown",
-            " / ".join(fmt_s(median([r.phase(p) for r in shm])) for p in ["start + migrate", "synthesize", "probe", "teardown"]))
+            " / ".join(fmt_s(median([r.phase(p) for r in shm])) for p in ["start + migrate", "synthesize", "probe (", "teardown"]))
 
 
 # ---------------------------------------------------------------- pgbench
@@ -297,7 +297,7 @@ def bench_scale(reps):
         r = min(runs, key=lambda r: r.wall)
         if r.code != 0:
             log(f"  {n} tables: exit {r.code}: {r.stdout[-1500:]}")
-        ready, synth, probe = r.phase("start + migrate"), r.phase("synthesize"), r.phase("probe")
+        ready, synth, probe = r.phase("start + migrate"), r.phase("synthesize"), r.phase("probe (")
         RESULTS["scale"].append(dict(tables=n, wall=r.wall, cells=r.cells, rss_mb=r.rss_mb,
                                      tree_rss_mb=r.tree_rss_mb, ready=ready,
                                      synth=synth, probe=probe, exit=r.code))
