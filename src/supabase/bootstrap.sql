@@ -459,11 +459,16 @@ revoke all on schema _rlsgate from public;
 grant usage on schema _rlsgate to postgres;
 create table _rlsgate.standins (name text primary key, schema text not null);
 grant select on _rlsgate.standins to postgres;
-create function _rlsgate.privileged(statement text) returns void
-language plpgsql security definer
-as $$ begin execute statement; end $$;
-revoke all on function _rlsgate.privileged(text) from public;
-grant execute on function _rlsgate.privileged(text) to postgres;
+create function _rlsgate.privileged(statement text, path text) returns void
+language plpgsql security definer set search_path = pg_catalog
+as $$
+begin
+  perform pg_catalog.set_config('search_path', path, true);
+  execute statement;
+end
+$$;
+revoke all on function _rlsgate.privileged(text, text) from public;
+grant execute on function _rlsgate.privileged(text, text) to postgres;
 
 -- Database webhooks: Supabase creates `supabase_functions` when webhooks are enabled; the
 -- trigger function records the call instead of sending it.

@@ -37,7 +37,7 @@ err = open(f"{out}/test.err", encoding="utf-8", errors="replace").read()
 warnings = sum(1 for l in err.splitlines() if l.startswith("warning:"))
 try:
     lint = json.load(open(f"{out}/lint.json"))
-    findings = len(lint["findings"]) if isinstance(lint, dict) and "findings" in lint else len(lint)
+    findings = len(lint["diagnostics"])
 except Exception:
     findings = "?"
 CATEGORIES = {
