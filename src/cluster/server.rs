@@ -118,6 +118,10 @@ impl Server {
         for (k, v) in SPEED_SETTINGS {
             cmd.arg("-c").arg(format!("{k}={v}"));
         }
+        // Supabase preloads pg_stat_statements; its views fail without it.
+        if bin.dir.join("../lib/pg_stat_statements.so").is_file() {
+            cmd.arg("-c").arg("shared_preload_libraries=pg_stat_statements");
+        }
         cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
         if let Some(u) = user {
             std::os::unix::process::CommandExt::uid(&mut cmd, u.uid);
