@@ -521,7 +521,10 @@ fn run_steps(
             }
             Step::Privileged(stmt) => {
                 client
-                    .execute("select _rlsgate.privileged($1, current_setting('search_path'))", &[&stmt.code()])
+                    .execute(
+                        "select _rlsgate.privileged($1, current_setting('search_path'))",
+                        &[&stmt.code()],
+                    )
                     .map_err(at_stmt(stmt))?;
             }
             Step::StandIn {
@@ -552,7 +555,10 @@ fn run_steps(
                     schema.replace('\'', "''")
                 ));
                 client
-                    .execute("select _rlsgate.privileged($1, current_setting('search_path'))", &[&script])
+                    .execute(
+                        "select _rlsgate.privileged($1, current_setting('search_path'))",
+                        &[&script],
+                    )
                     .map_err(at_stmt(stmt))?;
                 warnings.push(format!(
                     "{}:{}: extension {} is not available in this Postgres; using rlsgate's stand-in in schema {schema} ({})",

@@ -205,7 +205,9 @@ pub fn run_root() -> PathBuf {
 
 fn has_room(dir: &Path, bytes: u64) -> bool {
     use std::os::unix::ffi::OsStrExt;
-    let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else { return false };
+    let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
     // SAFETY: statvfs writes into the zeroed struct we own; the path is NUL-terminated.
     let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
     if unsafe { libc::statvfs(path.as_ptr(), &mut stat) } != 0 {

@@ -120,7 +120,8 @@ impl Server {
         }
         // Supabase preloads pg_stat_statements; its views fail without it.
         if bin.dir.join("../lib/pg_stat_statements.so").is_file() {
-            cmd.arg("-c").arg("shared_preload_libraries=pg_stat_statements");
+            cmd.arg("-c")
+                .arg("shared_preload_libraries=pg_stat_statements");
         }
         cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
         if let Some(u) = user {
