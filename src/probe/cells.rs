@@ -210,6 +210,7 @@ pub fn plan<'a>(
             synth,
             rel,
             &ownership,
+            &state.rows,
             &touch,
             transfer_to,
         ));
@@ -368,12 +369,12 @@ fn unfiltered_probes(
     synth: &Synthesizer,
     rel: &Relation,
     ownership: &Ownership,
+    rows: &[PlacedRow],
     touch: &str,
     transfer_to: Option<&Identity>,
 ) -> Vec<PlannedProbe> {
     let table = rel.table.qualified();
     let check = Some(snapshot_sql(rel, ownership));
-    let col = quote_ident(touch);
     let no_children = clear_children(synth, rel, "true");
     let mut probes = vec![
         PlannedProbe {
@@ -382,7 +383,10 @@ fn unfiltered_probes(
                 Command::Update,
                 UNFILTERED,
                 String::new(),
-                format!("update {table} as t set {col} = t.{col}"),
+                format!(
+                    "update {table} as t set {}",
+                    constant_assignment(rel, ownership, rows, touch)
+                ),
                 false,
             )
         },
@@ -424,6 +428,55 @@ fn unfiltered_probes(
         }
     }
     probes
+}
+
+/// `col = <a value some row already holds>`: a SET that reads no column, so Postgres applies
+/// only the UPDATE policy (reading a column, even `col = t.col`, brings in the SELECT
+/// policies). The column is outside every unique key and every key or owner column, so one
+/// value for all rows collides with nothing. Without such a column, `touch = t.touch`.
+fn constant_assignment(
+    rel: &Relation,
+    ownership: &Ownership,
+    rows: &[PlacedRow],
+    touch: &str,
+) -> String {
+    let owner_col = match ownership {
+        Ownership::Column(c) => Some(c.as_str()),
+        _ => None,
+    };
+    let keyed = |name: &str| {
+        std::iter::once(&rel.primary_key)
+            .chain(&rel.uniques)
+            .any(|k| k.iter().any(|c| c == name))
+            || rel
+                .foreign_keys
+                .iter()
+                .any(|fk| fk.columns.iter().any(|c| c == name))
+            || Some(name) == owner_col
+    };
+    let value = |name: &str| {
+        rows.iter().find_map(|r| match r.json.get(name)? {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) => Some(literal(s)),
+            other => Some(literal(&other.to_string())),
+        })
+    };
+    let free = rel
+        .columns
+        .iter()
+        .filter(|c| c.writable() && !keyed(&c.name));
+    let pick = free
+        .clone()
+        .filter(|c| c.name == touch)
+        .chain(free)
+        .find_map(|c| value(&c.name).map(|v| (c, v)));
+    match pick {
+        Some((c, v)) => format!("{} = {v}::{}", quote_ident(&c.name), c.sql_type),
+        None => {
+            let col = quote_ident(touch);
+            format!("{col} = t.{col}")
+        }
+    }
 }
 
 /// `key␟ctid␟owner` per row, one per line, read by the superuser.
