@@ -563,7 +563,9 @@ fn execute_plans(
         }
         // Largest first, so the connections finish together rather than one waiting on the
         // last big table.
-        units.sort_by_key(|u| std::cmp::Reverse(u.iter().map(|&i| plans[i].probes.len()).sum::<usize>()));
+        units.sort_by_key(|u| {
+            std::cmp::Reverse(u.iter().map(|&i| plans[i].probes.len()).sum::<usize>())
+        });
         let next = AtomicUsize::new(0);
         let failure: Mutex<Option<ProbeError>> = Mutex::new(None);
         let mut survivors: Vec<Client> = Vec::new();
