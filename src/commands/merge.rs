@@ -4,10 +4,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use crate::cli::{MergeArgs, Partition, TestFormat};
+use crate::cli::{MergeArgs, Partition};
 use crate::matrix::{Command, TableRef};
-use crate::report::matrix::{self as report, Format, Report, RunMeta};
-use crate::verdict::{self, Cell};
+use crate::report::matrix::{self as report, Report, RunMeta};
+use crate::verdict::Cell;
 use crate::Status;
 
 pub fn run(args: &MergeArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
@@ -19,30 +19,7 @@ pub fn run(args: &MergeArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
         reports.push((path.clone(), report));
     }
     let (cells, meta) = merge(reports)?;
-    let summary = verdict::summarize(&cells);
-    let format = match args.format {
-        TestFormat::Human => Format::Table,
-        TestFormat::Json => Format::Json,
-        TestFormat::Junit => Format::Junit,
-        TestFormat::Markdown => Format::Markdown,
-    };
-    match &args.output {
-        Some(path) => {
-            let mut file = std::io::BufWriter::new(
-                std::fs::File::create(path)
-                    .with_context(|| format!("creating {}", path.display()))?,
-            );
-            report::write(format, &cells, &summary, &meta, &mut file)?;
-            file.flush()
-                .with_context(|| format!("writing {}", path.display()))?;
-        }
-        None => report::write(format, &cells, &summary, &meta, out)?,
-    }
-    let lint_errors = meta.lint.iter().any(|f| f.is_error());
-    Ok(match verdict::status(&summary, meta.allow_unspecified) {
-        Status::Clean if lint_errors => Status::Findings,
-        status => status,
-    })
+    super::test::write_report(args.format, args.output.as_deref(), &cells, &meta, out)
 }
 
 /// One report from many: the cells of every input in table order (as a single run orders

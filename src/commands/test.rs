@@ -27,28 +27,47 @@ pub struct Run {
 pub fn run(global: &GlobalArgs, args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let run = probe_and_judge(global, args)?;
     let t_report = Instant::now();
-    let summary = verdict::summarize(&run.cells);
-    let format = match args.format {
+    let status = write_report(
+        args.format,
+        args.output.as_deref(),
+        &run.cells,
+        &run.meta,
+        out,
+    )?;
+    crate::terminal::timing("report", t_report);
+    Ok(status)
+}
+
+/// Writes the matrix report (to `output`, or `out`) and gives the gate's verdict: failed,
+/// inconclusive or (unless allowed) unspecified cells, or a catalog lint error, fail it.
+pub(crate) fn write_report(
+    format: TestFormat,
+    output: Option<&std::path::Path>,
+    cells: &[Cell],
+    meta: &RunMeta,
+    out: &mut dyn Write,
+) -> anyhow::Result<Status> {
+    let summary = verdict::summarize(cells);
+    let format = match format {
         TestFormat::Human => Format::Table,
         TestFormat::Json => Format::Json,
         TestFormat::Junit => Format::Junit,
         TestFormat::Markdown => Format::Markdown,
     };
-    match &args.output {
+    match output {
         Some(path) => {
             let mut file = std::io::BufWriter::new(
                 std::fs::File::create(path)
                     .with_context(|| format!("creating {}", path.display()))?,
             );
-            report::write(format, &run.cells, &summary, &run.meta, &mut file)?;
+            report::write(format, cells, &summary, meta, &mut file)?;
             file.flush()
                 .with_context(|| format!("writing {}", path.display()))?;
         }
-        None => report::write(format, &run.cells, &summary, &run.meta, out)?,
+        None => report::write(format, cells, &summary, meta, out)?,
     }
-    crate::terminal::timing("report", t_report);
-    let lint_errors = run.meta.lint.iter().any(|f| f.is_error());
-    Ok(match verdict::status(&summary, args.allow_unspecified) {
+    let lint_errors = meta.lint.iter().any(|f| f.is_error());
+    Ok(match verdict::status(&summary, meta.allow_unspecified) {
         Status::Clean if lint_errors => Status::Findings,
         status => status,
     })
