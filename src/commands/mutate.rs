@@ -9,7 +9,7 @@ use crate::migrate::{Database, OpenOptions};
 use crate::mutate::{self, report, Judge, RunOptions};
 use crate::probe::{self, Prepared, ProbeOptions};
 use crate::project::Project;
-use crate::spec::{self, FixtureRow, Identity, Specs};
+use crate::spec::{FixtureRow, Identity, Specs};
 use crate::terminal::Progress;
 use crate::Status;
 
@@ -89,10 +89,7 @@ impl Setup {
     /// `migrate`: with `--db-url`, apply the migrations first (our own cluster always has them).
     pub fn open(global: &GlobalArgs, migrate: bool, progress: &Progress) -> anyhow::Result<Setup> {
         let project = Project::load(&global.project)?;
-        let specs_dir = project.specs_dir();
-        let identities = spec::identities::load_identities_all(&specs_dir).map_err(spec_errors)?;
-        let specs = spec::load_specs(&specs_dir).map_err(spec_errors)?;
-        let fixtures = spec::load_fixtures(&project.fixtures_dir()).map_err(spec_errors)?;
+        let (identities, specs, fixtures) = super::test::load_declarations(&project)?;
         let opts = OpenOptions {
             db_url: global.db_url.clone(),
             no_cache: global.no_cache,
@@ -102,10 +99,7 @@ impl Setup {
         let mut db = Database::open(&project, &opts, progress)?;
         let schemas = super::test::exposed_schemas(&project);
         let relations = probe::exposed_relations(db.client(), &schemas)?;
-        specs
-            .validate_with(&relations, &identities, &fixtures)
-            .map_err(spec_errors)?;
-        spec::validate_fixtures(&fixtures, &relations, &identities).map_err(spec_errors)?;
+        super::test::validate_declarations(&specs, &relations, &identities, &fixtures)?;
         Ok(Setup {
             project,
             identities,
@@ -134,8 +128,4 @@ impl Setup {
             },
         )?)
     }
-}
-
-fn spec_errors(errors: impl Into<spec::SpecErrors>) -> anyhow::Error {
-    crate::terminal::Rendered(errors.into().to_string()).into()
 }

@@ -13,7 +13,7 @@ use crate::probe::{self, functions, provenance, Execution, Matrix, Prepared, Pro
 use crate::project::Project;
 use crate::report::audit::{self, Audit, IdentityInfo};
 use crate::report::matrix::RunMeta;
-use crate::spec::{self, FixtureRow, Identity, Specs};
+use crate::spec::{Identity, Specs};
 use crate::terminal::Progress;
 use crate::verdict;
 use crate::Status;
@@ -149,10 +149,7 @@ pub(crate) fn start(
     progress: &Progress,
 ) -> anyhow::Result<Session> {
     let project = Project::load(&global.project)?;
-    let specs_dir = project.specs_dir();
-    let identities = spec::identities::load_identities_all(&specs_dir).map_err(spec_errors)?;
-    let specs = spec::load_specs(&specs_dir).map_err(spec_errors)?;
-    let fixtures = spec::load_fixtures(&project.fixtures_dir()).map_err(spec_errors)?;
+    let (identities, specs, fixtures) = super::test::load_declarations(&project)?;
     let opts = OpenOptions {
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
@@ -162,7 +159,7 @@ pub(crate) fn start(
     let mut db = Database::open(&project, &opts, progress)?;
     let schemas = exposed_schemas(&project);
     let relations: Vec<TableRef> = probe::exposed_relations(db.client(), &schemas)?;
-    validate(&specs, &relations, &identities, &fixtures)?;
+    super::test::validate_declarations(&specs, &relations, &identities, &fixtures)?;
     for name in tables {
         if !relations
             .iter()
@@ -197,19 +194,6 @@ pub(crate) fn start(
         schemas,
         prepared,
     })
-}
-
-fn validate(
-    specs: &Specs,
-    relations: &[TableRef],
-    identities: &[Identity],
-    fixtures: &[FixtureRow],
-) -> anyhow::Result<()> {
-    specs
-        .validate_with(relations, identities, fixtures)
-        .map_err(spec_errors)?;
-    spec::validate_fixtures(fixtures, relations, identities).map_err(spec_errors)?;
-    Ok(())
 }
 
 /// Static findings of the files (rules that only run there) and catalog findings of the
@@ -299,8 +283,4 @@ pub fn rfc3339_now() -> String {
         rem % 3600 / 60,
         rem % 60
     )
-}
-
-fn spec_errors(errors: impl Into<spec::SpecErrors>) -> anyhow::Error {
-    crate::terminal::Rendered(errors.into().to_string()).into()
 }

@@ -76,10 +76,7 @@ pub(crate) fn write_report(
 pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<Run> {
     let started = Instant::now();
     let project = Project::load(&global.project)?;
-    let specs_dir = project.specs_dir();
-    let identities = spec::identities::load_identities_all(&specs_dir).map_err(spec_errors)?;
-    let specs = spec::load_specs(&specs_dir).map_err(spec_errors)?;
-    let fixtures = spec::load_fixtures(&project.fixtures_dir()).map_err(spec_errors)?;
+    let (identities, specs, fixtures) = load_declarations(&project)?;
     for name in &args.identities {
         if !identities.iter().any(|i| &i.name == name) {
             let known: Vec<&str> = identities.iter().map(|i| i.name.as_str()).collect();
@@ -112,10 +109,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     let t_catalog = Instant::now();
     let schemas = exposed_schemas(&project);
     let relations: Vec<TableRef> = probe::exposed_relations(db.client(), &schemas)?;
-    specs
-        .validate_with(&relations, &identities, &fixtures)
-        .map_err(spec_errors)?;
-    spec::validate_fixtures(&fixtures, &relations, &identities).map_err(spec_errors)?;
+    validate_declarations(&specs, &relations, &identities, &fixtures)?;
     for name in &args.tables {
         if !relations
             .iter()
@@ -222,6 +216,32 @@ fn catalog_lint(project: &Project, db: &mut Database) -> anyhow::Result<Vec<Lint
             message: d.message,
         })
         .collect())
+}
+
+/// The project's identities, specs and fixtures; a mistake in any is a located error (exit 2).
+pub(crate) fn load_declarations(
+    project: &Project,
+) -> anyhow::Result<(Vec<Identity>, Specs, Vec<spec::FixtureRow>)> {
+    let specs_dir = project.specs_dir();
+    let identities = spec::identities::load_identities_all(&specs_dir).map_err(spec_errors)?;
+    let specs = spec::load_specs(&specs_dir).map_err(spec_errors)?;
+    let fixtures = spec::load_fixtures(&project.fixtures_dir()).map_err(spec_errors)?;
+    Ok((identities, specs, fixtures))
+}
+
+/// Specs and fixtures checked against what the migrated database holds: unknown tables,
+/// identities and labels, with did-you-mean.
+pub(crate) fn validate_declarations(
+    specs: &Specs,
+    relations: &[TableRef],
+    identities: &[Identity],
+    fixtures: &[spec::FixtureRow],
+) -> anyhow::Result<()> {
+    specs
+        .validate_with(relations, identities, fixtures)
+        .map_err(spec_errors)?;
+    spec::validate_fixtures(fixtures, relations, identities).map_err(spec_errors)?;
+    Ok(())
 }
 
 pub fn exposed_schemas(project: &Project) -> Vec<String> {
