@@ -8,8 +8,14 @@ cd "$(dirname "$0")/.."
 lines=${1:-100000}
 runs=${2:-5}
 cargo build --release --quiet
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+# LINT_BENCH_DIR keeps the generated files there (bench/run.sh runs squawk on them).
+if [ -n "${LINT_BENCH_DIR:-}" ]; then
+  dir=$LINT_BENCH_DIR
+  mkdir -p "$dir"
+else
+  dir=$(mktemp -d)
+  trap 'rm -rf "$dir"' EXIT
+fi
 python3 - "$dir" "$lines" <<'PY'
 import sys, os
 out, target = sys.argv[1], int(sys.argv[2])

@@ -8,9 +8,11 @@
 pub mod cli;
 pub mod cluster;
 pub mod commands;
+pub mod fuzz;
 pub mod lint;
 pub mod matrix;
 pub mod migrate;
+pub mod mutate;
 pub mod probe;
 pub mod project;
 pub mod report;

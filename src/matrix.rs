@@ -135,7 +135,16 @@ impl Outcome {
     /// Lost a lock race with a concurrent probe (deadlock, serialization failure): to be
     /// re-run, never reported.
     pub fn is_lock_conflict(&self) -> bool {
-        matches!(self, Outcome::Inconclusive { sqlstate, .. } if matches!(sqlstate.as_str(), "40P01" | "40001" | "55P03"))
+        const RACES: [&str; 3] = ["40P01", "40001", "55P03"];
+        match self {
+            Outcome::Inconclusive { sqlstate, message } => {
+                RACES.contains(&sqlstate.as_str())
+                    // A prelude or impersonation that lost the race: `probe prelude failed (40P01): ...`
+                    || (sqlstate == "setup"
+                        && RACES.iter().any(|r| message.contains(&format!("failed ({r})"))))
+            }
+            _ => false,
+        }
     }
 
     pub fn is_conclusive(&self) -> bool {

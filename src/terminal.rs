@@ -89,10 +89,38 @@ impl Drop for Progress {
 
 /// With `RLSGATE_TIMINGS` set, how long a phase took, on stderr (for benchmarks).
 pub fn timing(phase: &str, since: std::time::Instant) {
+    took(phase, since.elapsed());
+}
+
+/// [`timing`] for a duration measured elsewhere.
+pub fn took(phase: &str, elapsed: std::time::Duration) {
     if std::env::var_os("RLSGATE_TIMINGS").is_some() {
-        eprintln!(
-            "timing: {phase}: {:.1} ms",
-            since.elapsed().as_secs_f64() * 1000.0
-        );
+        eprintln!("timing: {phase}: {:.1} ms", elapsed.as_secs_f64() * 1000.0);
+    }
+}
+
+/// With `RLSGATE_TIMINGS` set, the peak resident memory of this process (not of the Postgres
+/// server it started), on stderr (for benchmarks; Linux only).
+pub fn peak_memory() {
+    if std::env::var_os("RLSGATE_TIMINGS").is_none() {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(kb) = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    {
+        eprintln!("memory: peak RSS of rlsgate: {:.1} MB", kb as f64 / 1024.0);
+    }
+}
+
+/// What the emulation did differently from Supabase, on stderr, one line each.
+pub fn emulation_warnings(warnings: &[String]) {
+    let style = anstyle::Style::new()
+        .fg_color(Some(anstyle::AnsiColor::Yellow.into()))
+        .bold();
+    for w in warnings {
+        anstream::eprintln!("{style}warning{style:#}: {w}");
     }
 }

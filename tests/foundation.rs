@@ -328,3 +328,20 @@ fn db_url_mode_probes_an_existing_database_and_leaves_no_trace() {
     unsafe { libc::kill(server.id() as i32, libc::SIGINT) };
     assert_eq!(server.wait().unwrap().code(), Some(0));
 }
+
+#[test]
+fn with_the_download_feature_off_missing_binaries_never_try_the_network() {
+    let dir = project(&[("001.sql", OK_SQL)]);
+    let started = Instant::now();
+    let out = bin()
+        .env("RLSGATE_PG_BIN", "/nonexistent/bin")
+        .arg("--project")
+        .arg(dir.path())
+        .arg("test")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let (_, stderr) = text(&out);
+    assert!(stderr.contains("--features download"), "{stderr}");
+}

@@ -50,6 +50,16 @@ pub fn find() -> Result<PgBin, ClusterError> {
         }
         searched.push(format!("{label}: {}", dir.display()));
     }
+    fallback(searched)
+}
+
+#[cfg(feature = "download")]
+fn fallback(searched: Vec<String>) -> Result<PgBin, ClusterError> {
+    super::embed::download().map_err(|reason| ClusterError::DownloadFailed { searched, reason })
+}
+
+#[cfg(not(feature = "download"))]
+fn fallback(searched: Vec<String>) -> Result<PgBin, ClusterError> {
     Err(ClusterError::BinariesNotFound { searched })
 }
 
@@ -119,7 +129,7 @@ fn newest_prefixed(root: &str, prefix: &str, suffix: &str) -> Option<PathBuf> {
         .map(|(_, p)| p)
 }
 
-fn probe(dir: &Path) -> Option<PgBin> {
+pub(super) fn probe(dir: &Path) -> Option<PgBin> {
     if !dir.join("initdb").is_file() || !dir.join("postgres").is_file() {
         return None;
     }

@@ -11,7 +11,7 @@ use super::user::{chown_tree, ServerUser};
 use super::ClusterError;
 
 /// Bumped whenever the layout or the server settings baked into the template change.
-const FORMAT: &str = "rlsgate-template-v1";
+const FORMAT: &str = "rlsgate-template-v2";
 
 pub fn root() -> PathBuf {
     if let Some(dir) = std::env::var_os("RLSGATE_CACHE_DIR") {
@@ -52,12 +52,35 @@ pub fn publish(bin: &PgBin, data: &Path) -> Result<PathBuf, ClusterError> {
     copy_tree(data, &staged, None)
         .map_err(|e| ClusterError::io("filling the template cache", e))?;
     match std::fs::rename(&staged, &final_dir) {
-        Ok(()) => Ok(final_dir),
+        Ok(()) => {
+            prune(&root, &final_dir);
+            Ok(final_dir)
+        }
         Err(_) if final_dir.join("PG_VERSION").is_file() => Ok(final_dir),
         Err(e) => Err(ClusterError::io(
             format!("publishing the template to {}", final_dir.display()),
             e,
         )),
+    }
+}
+
+/// Removes templates of other keys (an older rlsgate or bootstrap) unused for a day.
+fn prune(root: &Path, keep: &Path) {
+    let day = std::time::Duration::from_secs(24 * 3600);
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if path != keep && stale && entry.file_name().to_string_lossy().starts_with("pg") {
+            let _ = std::fs::remove_dir_all(&path);
+        }
     }
 }
 

@@ -5,6 +5,8 @@
 mod binaries;
 pub mod cache;
 pub mod cleanup;
+#[cfg(feature = "download")]
+mod embed;
 mod server;
 mod user;
 
@@ -117,6 +119,7 @@ impl Cluster {
                     if let Some(server) = cluster.server.take() {
                         server.stop_clean();
                     }
+                    server::reset_wal(&cluster.bin, &data, user)?;
                     cache::publish(&cluster.bin, &data)?;
                     cluster.server = Some(Server::start(&cluster.bin, &cluster.run_dir, user)?);
                 }
@@ -132,7 +135,18 @@ impl Cluster {
             .map_err(ClusterError::Bootstrap)?;
         client
             .batch_execute(crate::supabase::BOOTSTRAP_SQL)
-            .map_err(ClusterError::Bootstrap)
+            .map_err(ClusterError::Bootstrap)?;
+        // A smaller template is a faster copy per run: template0 only serves restores into
+        // fresh databases, which migrations never do.
+        for sql in [
+            "update pg_database set datistemplate = false where datname = 'template0'",
+            "drop database template0",
+            "vacuum freeze",
+            "checkpoint",
+        ] {
+            client.batch_execute(sql).map_err(ClusterError::Bootstrap)?;
+        }
+        Ok(())
     }
 
     pub fn socket_dir(&self) -> &Path {

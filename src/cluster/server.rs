@@ -70,6 +70,28 @@ pub fn initdb(bin: &PgBin, data: &Path, user: Option<ServerUser>) -> Result<(), 
     Ok(())
 }
 
+/// After a clean shutdown, drops the WAL segments the template does not need (one is kept),
+/// so each run copies less.
+pub fn reset_wal(bin: &PgBin, data: &Path, user: Option<ServerUser>) -> Result<(), ClusterError> {
+    let mut cmd = Command::new(bin.dir.join("pg_resetwal"));
+    cmd.arg("-D").arg(data).stdin(Stdio::null());
+    if let Some(u) = user {
+        std::os::unix::process::CommandExt::uid(&mut cmd, u.uid);
+        std::os::unix::process::CommandExt::gid(&mut cmd, u.gid);
+    }
+    match cmd.output() {
+        Ok(out) if out.status.success() => Ok(()),
+        Ok(out) => Err(ClusterError::Initdb {
+            log: format!(
+                "pg_resetwal: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        }),
+        // Some packagings ship no pg_resetwal: the template is then only larger.
+        Err(_) => Ok(()),
+    }
+}
+
 impl Server {
     /// Starts postgres on `run_dir/data` with its socket in `run_dir`, and waits until it
     /// accepts connections. The process is spawned from a keeper thread that lives as long as

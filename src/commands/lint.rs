@@ -100,6 +100,7 @@ fn catalog_findings(
         seed: false,
     };
     let mut db = Database::open(&project, &opts, &progress)?;
+    crate::terminal::emulation_warnings(&db.warnings);
     progress.set("linting the catalog");
     let result =
         lint::lint_migrated(&project, db.client(), config).context("linting the migrated catalog");

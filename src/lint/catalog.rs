@@ -16,7 +16,7 @@ use crate::sql::names::QualifiedName;
 
 const SKIP_SCHEMAS: &str = "('pg_catalog', 'information_schema', 'pg_toast', 'auth', 'storage', \
      'extensions', 'graphql', 'graphql_public', 'realtime', 'supabase_functions', \
-     'supabase_migrations', 'vault', 'pgsodium', 'net', 'cron', 'pgbouncer')";
+     'supabase_migrations', 'vault', 'pgsodium', 'net', 'cron', 'pgbouncer', '_rlsgate')";
 
 /// Lint the catalog of a migrated database.
 pub fn lint_catalog(

@@ -22,7 +22,8 @@ use crate::spec::Identity;
 
 pub const PROBE_FUNCTION: &str = r#"
 create or replace function pg_temp.rlsgate_probe(p_role text, p_claims text, p_sub text, p_claim_role text, p_email text,
-                                                 p_preludes text[], p_statements text[], p_selects boolean[])
+                                                 p_preludes text[], p_statements text[], p_selects boolean[],
+                                                 p_checks text[] default '{}')
 returns table (idx int, ok boolean, n bigint, state text, msg text, payload text)
 language plpgsql as $fn$
 declare
@@ -30,6 +31,7 @@ declare
   cnt bigint;
   stage text;
   out_text text;
+  before_text text;
   err_state text;
   err_msg text;
   err_detail text;
@@ -39,6 +41,10 @@ begin
       stage := 'prelude';
       if p_preludes[i] <> '' then
         execute p_preludes[i];
+      end if;
+      before_text := null;
+      if coalesce(p_checks[i], '') <> '' then
+        execute p_checks[i] into before_text;
       end if;
       stage := 'impersonation';
       perform set_config('role', p_role, true);
@@ -55,13 +61,19 @@ begin
         get diagnostics cnt = row_count;
         out_text := '';
       end if;
+      if before_text is not null then
+        stage := 'check';
+        perform set_config('role', 'none', true);
+        execute p_checks[i] into out_text;
+        out_text := before_text || chr(30) || coalesce(out_text, '');
+      end if;
       raise exception using errcode = 'RLSG0', message = coalesce(out_text, ''), detail = cnt::text;
     exception when others then
       get stacked diagnostics err_state = returned_sqlstate, err_msg = message_text, err_detail = pg_exception_detail;
       idx := i;
       if err_state = 'RLSG0' then
         ok := true; n := err_detail::bigint; state := null; msg := null; payload := err_msg;
-      elsif stage <> 'statement' then
+      elsif stage not in ('statement') then
         ok := false; n := 0; state := 'setup'; msg := 'probe ' || stage || ' failed (' || err_state || '): ' || err_msg; payload := null;
       else
         ok := false; n := 0; state := err_state; msg := err_msg; payload := null;
@@ -81,6 +93,9 @@ pub struct PlannedProbe {
     pub prelude: String,
     pub statement: String,
     pub select: bool,
+    /// Superuser SQL snapshotting the table (`key@ctid@owner` per row) before and after the
+    /// statement, for statements without a row filter: which rows they really changed.
+    pub check: Option<String>,
     /// Why the probe could not even be built: it is then inconclusive without running.
     pub unbuildable: Option<String>,
 }
@@ -187,6 +202,16 @@ pub fn plan<'a>(
     if let (Some(row), Some(o)) = (own_row, other) {
         probes.push(transfer_probe(synth, rel, &ownership, row, o));
     }
+    if !state.rows.is_empty() {
+        let transfer_to = own_row.and(other);
+        probes.extend(unfiltered_probes(
+            synth,
+            rel,
+            &ownership,
+            &touch,
+            transfer_to,
+        ));
+    }
     Plan {
         rel,
         identity,
@@ -207,6 +232,7 @@ fn probe(
         prelude,
         statement,
         select,
+        check: None,
         unbuildable: None,
     }
 }
@@ -241,15 +267,14 @@ fn insert_probe(
     }
 }
 
-fn transfer_probe(
+/// `SET` assignments handing a row to `to`: its owner column, or the foreign key to a parent
+/// row `to` owns.
+fn transfer_assignments(
     synth: &Synthesizer,
     rel: &Relation,
     ownership: &Ownership,
-    row: &PlacedRow,
     to: &Identity,
-) -> PlannedProbe {
-    let table = rel.table.qualified();
-    let pred = key_predicate(rel, &row.key);
+) -> Result<BTreeMap<String, String>, String> {
     let mut set = BTreeMap::new();
     match ownership {
         Ownership::Column(col) => {
@@ -264,26 +289,15 @@ fn transfer_probe(
         }
         Ownership::Parent { fk, parent } => {
             let fk = &rel.foreign_keys[*fk];
-            let target = synth.states.get(parent).and_then(|s| {
-                s.rows
-                    .iter()
-                    .find(|r| r.owner.as_deref() == Some(to.name.as_str()))
-            });
-            let Some(target) = target else {
-                return PlannedProbe {
-                    unbuildable: Some(format!(
-                        "{} has no row owned by {} to move to",
-                        parent, to.name
-                    )),
-                    ..probe(
-                        Command::Update,
-                        "transfer",
-                        String::new(),
-                        String::new(),
-                        false,
-                    )
-                };
-            };
+            let target = synth
+                .states
+                .get(parent)
+                .and_then(|s| {
+                    s.rows
+                        .iter()
+                        .find(|r| r.owner.as_deref() == Some(to.name.as_str()))
+                })
+                .ok_or_else(|| format!("{} has no row owned by {} to move to", parent, to.name))?;
             for (c, tc) in fk.columns.iter().zip(&fk.target_columns) {
                 let ty = rel
                     .column(c)
@@ -299,23 +313,183 @@ fn transfer_probe(
         }
         Ownership::None => {}
     }
-    let assignments: Vec<String> = set
-        .iter()
+    Ok(set)
+}
+
+fn set_clause(set: &BTreeMap<String, String>) -> String {
+    set.iter()
         .map(|(c, v)| format!("{} = {v}", quote_ident(c)))
-        .collect();
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn transfer_probe(
+    synth: &Synthesizer,
+    rel: &Relation,
+    ownership: &Ownership,
+    row: &PlacedRow,
+    to: &Identity,
+) -> PlannedProbe {
+    let table = rel.table.qualified();
+    let pred = key_predicate(rel, &row.key);
+    let set = match transfer_assignments(synth, rel, ownership, to) {
+        Ok(set) => set,
+        Err(why) => {
+            return PlannedProbe {
+                unbuildable: Some(why),
+                ..probe(
+                    Command::Update,
+                    TRANSFER,
+                    String::new(),
+                    String::new(),
+                    false,
+                )
+            }
+        }
+    };
     let mut prelude = clear_children(synth, rel, &pred);
     prelude.push_str(&clear_conflicts_except(rel, &set, &pred));
     probe(
         Command::Update,
-        "transfer",
+        TRANSFER,
         prelude,
-        format!(
-            "update {table} as t set {} where {pred}",
-            assignments.join(", ")
-        ),
+        format!("update {table} as t set {} where {pred}", set_clause(&set)),
         false,
     )
 }
+
+/// A row filter makes Postgres apply the SELECT policies to an UPDATE or DELETE too, so a
+/// probe aimed at one row cannot see a write policy that is wider than what the identity
+/// can read. These probes send the statement with no filter, as a client may, and learn
+/// from before/after snapshots which rows it really changed (or handed to another owner).
+fn unfiltered_probes(
+    synth: &Synthesizer,
+    rel: &Relation,
+    ownership: &Ownership,
+    touch: &str,
+    transfer_to: Option<&Identity>,
+) -> Vec<PlannedProbe> {
+    let table = rel.table.qualified();
+    let check = Some(snapshot_sql(rel, ownership));
+    let col = quote_ident(touch);
+    let no_children = clear_children(synth, rel, "true");
+    let mut probes = vec![
+        PlannedProbe {
+            check: check.clone(),
+            ..probe(
+                Command::Update,
+                UNFILTERED,
+                String::new(),
+                format!("update {table} as t set {col} = t.{col}"),
+                false,
+            )
+        },
+        PlannedProbe {
+            check: check.clone(),
+            ..probe(
+                Command::Delete,
+                UNFILTERED,
+                no_children.clone(),
+                format!("delete from {table} as t"),
+                false,
+            )
+        },
+    ];
+    // Handing every reachable row to one owner collides when the owner is (part of) a unique
+    // key, e.g. a profile keyed by its user; the per-row transfer probe covers those tables.
+    let owner_is_unique = |set: &BTreeMap<String, String>| {
+        std::iter::once(&rel.primary_key)
+            .chain(&rel.uniques)
+            .any(|key| !key.is_empty() && key.iter().all(|c| set.contains_key(c)))
+    };
+    if let Some(to) = transfer_to {
+        if let Some(set) = transfer_assignments(synth, rel, ownership, to)
+            .ok()
+            .filter(|s| !owner_is_unique(s))
+        {
+            let mut prelude = no_children;
+            prelude.push_str(&clear_conflicts(rel, &set));
+            probes.push(PlannedProbe {
+                check,
+                ..probe(
+                    Command::Update,
+                    TRANSFER_UNFILTERED,
+                    prelude,
+                    format!("update {table} as t set {}", set_clause(&set)),
+                    false,
+                )
+            });
+        }
+    }
+    probes
+}
+
+/// `key␟ctid␟owner` per row, one per line, read by the superuser.
+fn snapshot_sql(rel: &Relation, ownership: &Ownership) -> String {
+    let owner = match ownership {
+        Ownership::Column(col) => format!("t.{}::text", quote_ident(col)),
+        Ownership::Parent { fk, .. } => {
+            let cols: Vec<String> = rel.foreign_keys[*fk]
+                .columns
+                .iter()
+                .map(|c| format!("t.{}", quote_ident(c)))
+                .collect();
+            format!("row({})::text", cols.join(", "))
+        }
+        Ownership::None => "''".to_string(),
+    };
+    format!(
+        "select coalesce(string_agg(k, E'\\n'), '') from (select {} || chr(31) || t.ctid::text || chr(31) || coalesce({owner}, '') as k from {} as t) s",
+        key_expr(rel),
+        rel.table.qualified()
+    )
+}
+
+/// Rows an unfiltered probe changed, by key: deleted, rewritten, or given another owner.
+pub struct Changes {
+    pub touched: Vec<String>,
+    pub reowned: Vec<String>,
+}
+
+pub fn changes(payload: &str) -> Option<Changes> {
+    let (before, after) = payload.split_once('\u{1e}')?;
+    let parse = |text: &str| -> HashMap<String, (String, String)> {
+        text.lines()
+            .filter_map(|l| {
+                let mut parts = l.split('\u{1f}');
+                Some((
+                    parts.next()?.to_string(),
+                    (
+                        parts.next()?.to_string(),
+                        parts.next().unwrap_or("").to_string(),
+                    ),
+                ))
+            })
+            .collect()
+    };
+    let (before, after) = (parse(before), parse(after));
+    let mut touched = Vec::new();
+    let mut reowned = Vec::new();
+    for (key, (ctid, owner)) in &before {
+        match after.get(key) {
+            None => touched.push(key.clone()),
+            Some((c, o)) => {
+                if c != ctid {
+                    touched.push(key.clone());
+                }
+                if o != owner {
+                    reowned.push(key.clone());
+                }
+            }
+        }
+    }
+    Some(Changes { touched, reowned })
+}
+
+pub const TRANSFER: &str = "transfer";
+/// Target of the UPDATE and DELETE probes sent without a row filter.
+pub const UNFILTERED: &str = "unfiltered";
+pub const TRANSFER_UNFILTERED: &str = "transfer unfiltered";
 
 /// Writes to views and materialized views: whole-relation statements.
 fn plan_relation_writes(rel: &Relation, _identity: &Identity, probes: &mut Vec<PlannedProbe>) {
@@ -350,7 +524,7 @@ fn plan_relation_writes(rel: &Relation, _identity: &Identity, probes: &mut Vec<P
 /// The column an UPDATE probe sets to itself: a plain data column the role may update when
 /// there is one (column-level grants count), so the probe tests the policy rather than key
 /// or ownership changes; with no updatable column the probe meets the missing grant.
-fn touch_column(rel: &Relation, ownership: &Ownership, updatable: &[String]) -> String {
+pub(crate) fn touch_column(rel: &Relation, ownership: &Ownership, updatable: &[String]) -> String {
     let owner_col = match ownership {
         Ownership::Column(c) => Some(c.as_str()),
         _ => None,
@@ -385,7 +559,7 @@ const REPLICA_OFF: &str =
 
 /// Superuser SQL removing rows that would collide with `values` on a unique key, with
 /// foreign-key and trigger enforcement off (`session_replication_role = replica`).
-fn clear_conflicts(rel: &Relation, values: &BTreeMap<String, String>) -> String {
+pub(crate) fn clear_conflicts(rel: &Relation, values: &BTreeMap<String, String>) -> String {
     clear_conflicts_except(rel, values, "false")
 }
 
@@ -423,7 +597,7 @@ fn clear_conflicts_except(rel: &Relation, values: &BTreeMap<String, String>, kee
 
 /// Superuser SQL removing the rows that reference the row(s) matching `pred`, so a DELETE
 /// or a key change is judged by its policy, not by a RESTRICT foreign key.
-fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) -> String {
+pub(crate) fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) -> String {
     let mut sql = String::new();
     let table = rel.table.qualified();
     for child in &synth.catalog.relations {
@@ -470,9 +644,13 @@ pub fn execute(client: &mut Client, plan: &Plan) -> Result<Vec<ProbeResult>, pos
     let preludes: Vec<&str> = runnable.iter().map(|p| p.prelude.as_str()).collect();
     let statements: Vec<&str> = runnable.iter().map(|p| p.statement.as_str()).collect();
     let selects: Vec<bool> = runnable.iter().map(|p| p.select).collect();
+    let checks: Vec<&str> = runnable
+        .iter()
+        .map(|p| p.check.as_deref().unwrap_or(""))
+        .collect();
     let rows = client.query(
-        "select idx, ok, n, state, msg, payload from pg_temp.rlsgate_probe($1, $2, $3, $4, $5, $6, $7, $8)",
-        &[&id.role, &claims, &sub, &id.role, &email, &preludes, &statements, &selects],
+        "select idx, ok, n, state, msg, payload from pg_temp.rlsgate_probe($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &[&id.role, &claims, &sub, &id.role, &email, &preludes, &statements, &selects, &checks],
     )?;
     let mut by_index: HashMap<usize, ProbeResult> = HashMap::new();
     for row in rows {

@@ -6,10 +6,11 @@ pub mod catalog;
 pub mod cells;
 pub mod functions;
 pub mod owner;
+pub mod provenance;
 pub mod rows;
 pub mod values;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -73,6 +74,9 @@ pub struct ProbeOptions<'a> {
     pub tables: &'a [String],
     /// Only these identities; empty = all.
     pub only_identities: &'a [String],
+    /// `Some((k, n))`: only share `k` of `n` (1-based) of the selected relations, dealt
+    /// round-robin in name order, so `n` runs together cover every cell exactly once.
+    pub partition: Option<(usize, usize)>,
     pub jobs: usize,
 }
 
@@ -103,11 +107,7 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
             extra_sql: None,
         },
     )?;
-    Ok(Matrix {
-        relations: prepared.rows.iter().map(|r| r.table.clone()).collect(),
-        rows: prepared.rows,
-        observations,
-    })
+    Ok(prepared.into_matrix(observations))
 }
 
 /// The database after setup: identities' users, synthesized and pinned rows, the catalog
@@ -117,12 +117,31 @@ pub struct Prepared {
     pub catalog: Catalog,
     pub ownership: Vec<owner::Ownership>,
     pub states: HashMap<TableRef, rows::TableState>,
-    pub recipes: HashMap<TableRef, rows::Recipe>,
     /// (relation, role) -> the columns that role may UPDATE.
     pub updatable: HashMap<(TableRef, String), Vec<String>>,
     pub identities: Vec<Identity>,
     /// The relations probed, with their labelled rows.
     pub rows: Vec<TableRows>,
+}
+
+impl Prepared {
+    pub fn into_matrix(self, observations: Vec<Observation>) -> Matrix {
+        Matrix {
+            relations: self.rows.iter().map(|r| r.table.clone()).collect(),
+            rows: self.rows,
+            observations,
+        }
+    }
+}
+
+impl Prepared {
+    /// A synthesizer that knows the rows already placed (and the repairs they needed), to
+    /// build probe rows like them.
+    pub fn synthesizer<'a>(&'a self, identities: &'a [Identity]) -> Synthesizer<'a> {
+        let mut synth = Synthesizer::new(&self.catalog, &self.ownership, identities);
+        synth.states = self.states.clone();
+        synth
+    }
 }
 
 /// How one pass of probes runs.
@@ -142,12 +161,18 @@ pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, Probe
             .batch_execute("begin")
             .map_err(ProbeError::db("opening the setup transaction"))?;
     }
+    let t = std::time::Instant::now();
     let catalog =
         Catalog::load(client, opts.schemas).map_err(ProbeError::db("reading the catalog"))?;
+    crate::terminal::timing("catalog", t);
     let ownership = owner::infer_all(&catalog, opts.owner_spec);
     let mut synth = Synthesizer::new(&catalog, &ownership, opts.identities);
+    let t = std::time::Instant::now();
     synth.create_users(client)?;
+    crate::terminal::timing("users", t);
+    let t = std::time::Instant::now();
     synth.synthesize_all(client)?;
+    crate::terminal::timing("rows", t);
     synth.place_fixtures(client, opts.fixtures)?;
     run_identity_setup(client, opts.identities)?;
     if !external {
@@ -156,12 +181,18 @@ pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, Probe
             .map_err(ProbeError::db("committing the setup"))?;
     }
     let states = std::mem::take(&mut synth.states);
-    let recipes = std::mem::take(&mut synth.recipes);
 
-    let mut table_rows = Vec::new();
-    for rel in catalog
+    let selected: Vec<&Relation> = catalog
         .exposed()
         .filter(|r| table_selected(&r.table, opts.tables))
+        .collect();
+    let share = opts
+        .partition
+        .map(|(k, n)| partition_share(&selected, k, n));
+    let mut table_rows = Vec::new();
+    for rel in selected
+        .into_iter()
+        .filter(|r| share.as_ref().is_none_or(|s| s.contains(&r.table)))
     {
         let labels = if rel.kind.holds_rows() {
             states
@@ -190,7 +221,6 @@ pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, Probe
         catalog,
         ownership,
         states,
-        recipes,
         updatable,
         identities: opts.identities.to_vec(),
         rows: table_rows,
@@ -203,13 +233,108 @@ pub fn observe_all(
     prepared: &Prepared,
     exec: &Execution,
 ) -> Result<Vec<Observation>, ProbeError> {
-    let mut synth = Synthesizer::new(&prepared.catalog, &prepared.ownership, &prepared.identities);
-    synth.states = prepared.states.clone();
-    synth.recipes = prepared.recipes.clone();
+    let (synth, plans) = build_plans(prepared, exec.only_identities, &[]);
+    let t = std::time::Instant::now();
+    let results = execute_plans(db, &plans, exec)?;
+    crate::terminal::timing("probes", t);
+    Ok(assemble(&synth, &plans, results, prepared))
+}
+
+/// A connection to our own cluster, ready for probe passes that the caller schedules itself:
+/// mutation testing runs different mutants on different connections, each in its own
+/// transaction, instead of spreading one pass over all of them.
+pub struct ProbeConnection {
+    client: Client,
+}
+
+impl ProbeConnection {
+    /// `None` for a `--db-url` database, where everything runs on its one connection.
+    pub fn open(db: &Database) -> Result<Option<ProbeConnection>, ProbeError> {
+        let Some(client) = db.extra_connection() else {
+            return Ok(None);
+        };
+        let mut client = client.map_err(ProbeError::db("opening a probe connection"))?;
+        prepare_connection(&mut client)?;
+        Ok(Some(ProbeConnection { client }))
+    }
+
+    /// One pass on this connection over `tables` (in that order; every probed relation when
+    /// empty), keeping the probes `probes` accepts (by relation and command), in one
+    /// transaction that is rolled back: `exec.extra_sql` first, then the probes. After each table x identity, `stop` sees the observations so far and may end
+    /// the pass early. `None` when the pass lost a lock race (a deadlock) with another
+    /// connection: it was rolled back, releasing what its extra SQL locked, and the caller
+    /// decides when to run it again (alone, it cannot lose).
+    pub fn try_observe(
+        &mut self,
+        prepared: &Prepared,
+        tables: &[TableRef],
+        probes: &dyn Fn(&TableRef, Command) -> bool,
+        exec: &Execution,
+        stop: &mut dyn FnMut(&[Observation]) -> bool,
+    ) -> Result<Option<Vec<Observation>>, ProbeError> {
+        let (synth, mut plans) = build_plans(prepared, exec.only_identities, tables);
+        for plan in &mut plans {
+            let table = &plan.rel.table;
+            plan.probes.retain(|p| probes(table, p.command));
+        }
+        plans.retain(|p| !p.probes.is_empty());
+        let client = &mut self.client;
+        client
+            .batch_execute("begin")
+            .map_err(ProbeError::db("opening a probe transaction"))?;
+        let observations = (|| {
+            if let Some(sql) = exec.extra_sql {
+                if let Err(e) = client.batch_execute(sql) {
+                    if e.code().is_some_and(|c| is_lock_race(c.code())) {
+                        return Ok(None);
+                    }
+                    return Err(ProbeError::db("applying the extra SQL")(e));
+                }
+            }
+            let mut observations = Vec::new();
+            for plan in &plans {
+                let r = cells::execute(client, plan).map_err(ProbeError::db("running probes"))?;
+                if r.iter().any(|r| r.outcome.is_lock_conflict()) {
+                    return Ok(None);
+                }
+                observations.extend(
+                    assemble(&synth, std::slice::from_ref(plan), vec![r], prepared)
+                        .into_iter()
+                        .filter(|o| probes(&o.table, o.command)),
+                );
+                if stop(&observations) {
+                    break;
+                }
+            }
+            Ok(Some(observations))
+        })();
+        let rollback = client.batch_execute("rollback");
+        let observations = observations?;
+        rollback.map_err(ProbeError::db("closing a probe transaction"))?;
+        Ok(observations)
+    }
+
+    /// The connection itself, for callers that run their own statements in between passes
+    /// (the probe function `pg_temp.rlsgate_probe` is installed on it).
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
+fn is_lock_race(sqlstate: &str) -> bool {
+    matches!(sqlstate, "40P01" | "40001" | "55P03")
+}
+
+fn build_plans<'p>(
+    prepared: &'p Prepared,
+    only_identities: &[String],
+    tables: &[TableRef],
+) -> (Synthesizer<'p>, Vec<Plan<'p>>) {
+    let synth = prepared.synthesizer(&prepared.identities);
     let identities: Vec<&Identity> = prepared
         .identities
         .iter()
-        .filter(|i| exec.only_identities.is_empty() || exec.only_identities.contains(&i.name))
+        .filter(|i| only_identities.is_empty() || only_identities.contains(&i.name))
         .collect();
     let owners: Vec<&Identity> = prepared
         .identities
@@ -218,8 +343,16 @@ pub fn observe_all(
         .collect();
     let mut seq = 0;
     let mut plans: Vec<Plan> = Vec::new();
-    for table_rows in &prepared.rows {
-        let Some(rel) = prepared.catalog.get(&table_rows.table) else {
+    let selected: Vec<&TableRef> = if tables.is_empty() {
+        prepared.rows.iter().map(|r| &r.table).collect()
+    } else {
+        tables
+            .iter()
+            .filter(|t| prepared.rows.iter().any(|r| &r.table == *t))
+            .collect()
+    };
+    for table in selected {
+        let Some(rel) = prepared.catalog.get(table) else {
             continue;
         };
         for id in &identities {
@@ -237,7 +370,15 @@ pub fn observe_all(
             ));
         }
     }
-    let results = execute_plans(db, &plans, exec)?;
+    (synth, plans)
+}
+
+fn assemble(
+    synth: &Synthesizer,
+    plans: &[Plan],
+    results: Vec<Vec<ProbeResult>>,
+    prepared: &Prepared,
+) -> Vec<Observation> {
     let mut observations = Vec::new();
     for (plan, results) in plans.iter().zip(results) {
         let state = synth.states.get(&plan.rel.table);
@@ -249,7 +390,7 @@ pub fn observe_all(
             &prepared.identities,
         ));
     }
-    Ok(observations)
+    observations
 }
 
 /// Column-level UPDATE privileges of every identity's role on every exposed relation.
@@ -285,6 +426,18 @@ fn updatable_columns(
         }
     }
     Ok(out)
+}
+
+/// Share `k` of `n`: the relations at positions k-1, k-1+n, ... in name order.
+fn partition_share(relations: &[&Relation], k: usize, n: usize) -> HashSet<TableRef> {
+    let mut names: Vec<&TableRef> = relations.iter().map(|r| &r.table).collect();
+    names.sort();
+    names
+        .into_iter()
+        .skip(k.saturating_sub(1))
+        .step_by(n.max(1))
+        .cloned()
+        .collect()
 }
 
 fn table_selected(table: &TableRef, filter: &[String]) -> bool {
@@ -498,6 +651,11 @@ fn observe(
     identities: &[Identity],
 ) -> Vec<Observation> {
     let rel = plan.rel;
+    let key_rows: HashMap<&str, &PlacedRow> = rows
+        .unwrap_or_default()
+        .iter()
+        .map(|r| (r.key.as_str(), r))
+        .collect();
     let key_labels: HashMap<&str, &str> = rows
         .unwrap_or_default()
         .iter()
@@ -534,7 +692,32 @@ fn observe(
                 (Command::Select, _) => obs.reached = label_json_rows(&r.payload, identities),
                 (Command::Insert, "own") | (Command::Insert, "any") => obs.insert_own = allowed,
                 (Command::Insert, "other") => obs.insert_other = allowed,
-                (Command::Update, "transfer") => obs.transfer = allowed,
+                (Command::Update, cells::TRANSFER) => obs.transfer |= allowed,
+                (_, cells::UNFILTERED) | (_, cells::TRANSFER_UNFILTERED) => {
+                    let changed = if allowed {
+                        cells::changes(&r.payload)
+                    } else {
+                        None
+                    };
+                    for key in changed
+                        .iter()
+                        .flat_map(|c| c.touched.iter().chain(&c.reowned))
+                    {
+                        if let Some(row) = key_rows.get(key.as_str()) {
+                            obs.reached.insert(row.label.clone());
+                        }
+                    }
+                    let mine = |key: &String| {
+                        key_rows.get(key.as_str()).is_some_and(|r| {
+                            r.owner.as_deref() == Some(plan.identity.name.as_str())
+                        })
+                    };
+                    if p.target == cells::TRANSFER_UNFILTERED
+                        && changed.is_some_and(|c| c.reowned.iter().any(mine))
+                    {
+                        obs.transfer = true;
+                    }
+                }
                 (_, label) if allowed => {
                     obs.reached.insert(label.to_string());
                 }

@@ -1,0 +1,141 @@
+use std::io::Write;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use crate::cli::{GlobalArgs, MutateArgs, MutateFormat};
+use crate::matrix::TableRef;
+use crate::migrate::{Database, OpenOptions};
+use crate::mutate::{self, report, Judge, RunOptions};
+use crate::probe::{self, Prepared, ProbeOptions};
+use crate::project::Project;
+use crate::spec::{self, FixtureRow, Identity, Specs};
+use crate::terminal::Progress;
+use crate::Status;
+
+pub fn run(global: &GlobalArgs, args: &MutateArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let started = Instant::now();
+    let progress = Progress::new(global.quiet);
+    let mut setup = Setup::open(global, args.migrate, &progress)?;
+    let jobs = args.jobs.unwrap_or(3).max(1);
+    let prepared = setup.prepare(jobs)?;
+
+    progress.set("generating mutants");
+    let probed: Vec<TableRef> = prepared.rows.iter().map(|r| r.table.clone()).collect();
+    let mutants = mutate::generate(setup.db.client(), &probed).context("reading policies")?;
+    let mutants = mutate::number(mutants, &args.tables);
+    let total = mutants.len();
+    let judge = Judge {
+        prepared: &prepared,
+        specs: &setup.specs,
+        identities: &setup.identities,
+    };
+    let on_done = |n: usize| progress.set(format!("mutant {n}/{total}"));
+    let t_run = Instant::now();
+    let (base_cells, results) = mutate::run(
+        &mut setup.db,
+        &judge,
+        mutants,
+        &RunOptions {
+            jobs,
+            only_identities: &[],
+            on_done: &on_done,
+        },
+    )?;
+    crate::terminal::timing("mutants", t_run);
+    progress.finish();
+    let baseline = crate::verdict::summarize(&base_cells);
+    let ms = started.elapsed().as_millis() as u64;
+    match &args.output {
+        Some(path) => {
+            let mut file = std::fs::File::create(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            write(args.format, &results, &baseline, ms, &mut file)?;
+        }
+        None => write(args.format, &results, &baseline, ms, out)?,
+    }
+    let summary = mutate::Summary::of(&results);
+    Ok(if summary.survived > 0 {
+        Status::Findings
+    } else {
+        Status::Clean
+    })
+}
+
+fn write(
+    format: MutateFormat,
+    results: &[mutate::MutantResult],
+    baseline: &crate::verdict::Summary,
+    ms: u64,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        MutateFormat::Human => report::human(results, baseline, ms, out),
+        MutateFormat::Json => report::json(results, baseline, ms, out),
+    }
+}
+
+/// A project loaded and migrated, its specs validated: what `mutate` and `fuzz` start from.
+pub struct Setup {
+    pub project: Project,
+    pub identities: Vec<Identity>,
+    pub specs: Specs,
+    pub fixtures: Vec<FixtureRow>,
+    pub db: Database,
+    pub schemas: Vec<String>,
+}
+
+impl Setup {
+    /// `migrate`: with `--db-url`, apply the migrations first (our own cluster always has them).
+    pub fn open(global: &GlobalArgs, migrate: bool, progress: &Progress) -> anyhow::Result<Setup> {
+        let project = Project::load(&global.project)?;
+        let specs_dir = project.specs_dir();
+        let identities = spec::identities::load_identities_all(&specs_dir).map_err(spec_errors)?;
+        let specs = spec::load_specs(&specs_dir).map_err(spec_errors)?;
+        let fixtures = spec::load_fixtures(&project.fixtures_dir()).map_err(spec_errors)?;
+        let opts = OpenOptions {
+            db_url: global.db_url.clone(),
+            no_cache: global.no_cache,
+            migrate_external: migrate,
+            seed: false,
+        };
+        let mut db = Database::open(&project, &opts, progress)?;
+        let schemas = super::test::exposed_schemas(&project);
+        let relations = probe::exposed_relations(db.client(), &schemas)?;
+        specs
+            .validate_with(&relations, &identities, &fixtures)
+            .map_err(spec_errors)?;
+        spec::validate_fixtures(&fixtures, &relations, &identities).map_err(spec_errors)?;
+        Ok(Setup {
+            project,
+            identities,
+            specs,
+            fixtures,
+            db,
+            schemas,
+        })
+    }
+
+    /// Identities' users and the synthesized and pinned rows, committed once.
+    pub fn prepare(&mut self, jobs: usize) -> anyhow::Result<Prepared> {
+        let specs = &self.specs;
+        let owner_spec = |t: &TableRef| specs.owner_spec(t).cloned();
+        Ok(probe::prepare(
+            &mut self.db,
+            &ProbeOptions {
+                schemas: &self.schemas,
+                identities: &self.identities,
+                fixtures: &self.fixtures,
+                owner_spec: &owner_spec,
+                tables: &[],
+                only_identities: &[],
+                partition: None,
+                jobs,
+            },
+        )?)
+    }
+}
+
+fn spec_errors(errors: impl Into<spec::SpecErrors>) -> anyhow::Error {
+    crate::terminal::Rendered(errors.into().to_string()).into()
+}

@@ -1,0 +1,447 @@
+//! Mutation analysis of the specs: weaken the database's security one statement at a time
+//! (drop a policy, widen an expression, disable RLS, grant to anon, ...), probe again, and
+//! see whether the specs notice. A mutant no failing cell catches is a gap in the specs.
+//!
+//! Each mutant is one SQL statement applied inside a probe transaction that is rolled back,
+//! on the database prepared once; different mutants run on different connections.
+
+mod flip;
+mod generate;
+pub mod report;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, RwLock};
+
+use serde::Serialize;
+
+pub use generate::generate;
+
+use crate::matrix::{Command, Observation, TableRef};
+use crate::migrate::Database;
+use crate::probe::{self, Execution, Prepared, ProbeConnection, ProbeError};
+use crate::spec::{Identity, Specs};
+use crate::verdict::{self, Cell, CellOutcome};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MutantKind {
+    DropPolicy,
+    UsingTrue,
+    CheckTrue,
+    NoTo,
+    FlipEquality,
+    DisableRls,
+    GrantAnon,
+    HelperTrue,
+}
+
+impl MutantKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MutantKind::DropPolicy => "drop-policy",
+            MutantKind::UsingTrue => "using-true",
+            MutantKind::CheckTrue => "check-true",
+            MutantKind::NoTo => "no-to",
+            MutantKind::FlipEquality => "flip-equality",
+            MutantKind::DisableRls => "disable-rls",
+            MutantKind::GrantAnon => "grant-anon",
+            MutantKind::HelperTrue => "helper-true",
+        }
+    }
+
+    /// What the mutant does, in words.
+    pub fn verb(self) -> &'static str {
+        match self {
+            MutantKind::DropPolicy => "drop",
+            MutantKind::UsingTrue => "USING (true) in",
+            MutantKind::CheckTrue => "WITH CHECK (true) in",
+            MutantKind::NoTo => "remove the TO clause of",
+            MutantKind::FlipEquality => "= flipped to <> in",
+            MutantKind::DisableRls => "disable RLS on",
+            MutantKind::GrantAnon => "grant to anon on",
+            MutantKind::HelperTrue => "make return true:",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Mutant {
+    /// `M1`, `M2`, ... in generation order.
+    pub id: String,
+    pub kind: MutantKind,
+    /// The table the mutation is on (none for a helper function).
+    pub table: Option<TableRef>,
+    /// The policy, table or function mutated, in words.
+    pub subject: String,
+    /// The one statement that applies it.
+    pub sql: String,
+    /// The relations whose probes could notice it (the others are not re-probed).
+    #[serde(skip)]
+    pub tables: Vec<TableRef>,
+    /// Only identities of these database roles could notice it (empty: any).
+    #[serde(skip)]
+    pub only_roles: Vec<String>,
+    /// Identities of these database roles cannot notice it.
+    #[serde(skip)]
+    pub except_roles: Vec<String>,
+    /// On its own table, only probes of these commands can notice it (empty: any); a policy
+    /// for UPDATE changes nothing that SELECT, INSERT or DELETE do.
+    #[serde(skip)]
+    pub only_commands: Vec<Command>,
+}
+
+impl Mutant {
+    /// The identities whose probes could notice the mutant.
+    pub fn observers(&self, identities: &[Identity]) -> Vec<String> {
+        identities
+            .iter()
+            .filter(|i| self.only_roles.is_empty() || self.only_roles.contains(&i.role))
+            .filter(|i| !self.except_roles.contains(&i.role))
+            .map(|i| i.name.clone())
+            .collect()
+    }
+
+    /// Whether the probes of `command` on `table` could notice the mutant.
+    pub fn observed_by(&self, table: &TableRef, command: Command) -> bool {
+        self.only_commands.is_empty()
+            || self.table.as_ref() != Some(table)
+            || self.only_commands.contains(&command)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// A cell that passed now fails (or is inconclusive): the gate catches the mutant.
+    Killed,
+    /// Access changed, yet every cell still passes or is unspecified: a gap in the specs.
+    Survived,
+    /// No probe sees any difference in access: nothing the specs could catch with these
+    /// identities and rows.
+    Equivalent,
+    /// The statement could not be applied.
+    Invalid,
+}
+
+/// The cell that catches a mutant, or would have.
+#[derive(Debug, Clone, Serialize)]
+pub struct Witness {
+    pub table: TableRef,
+    pub identity: String,
+    pub command: Command,
+    /// What the spec declares (`unspecified` when nothing).
+    pub expected: String,
+    /// Observed without the mutant.
+    pub before: String,
+    /// Observed with the mutant.
+    pub after: String,
+    pub outcome: CellOutcome,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MutantResult {
+    #[serde(flatten)]
+    pub mutant: Mutant,
+    pub status: Status,
+    /// Killed: the first cell that fails. Survived: the first cell whose access changed.
+    pub cell: Option<Witness>,
+    /// Invalid: why the statement failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub total: usize,
+    pub killed: usize,
+    pub survived: usize,
+    pub equivalent: usize,
+    pub invalid: usize,
+}
+
+impl Summary {
+    pub fn of(results: &[MutantResult]) -> Summary {
+        let mut s = Summary {
+            total: results.len(),
+            ..Summary::default()
+        };
+        for r in results {
+            match r.status {
+                Status::Killed => s.killed += 1,
+                Status::Survived => s.survived += 1,
+                Status::Equivalent => s.equivalent += 1,
+                Status::Invalid => s.invalid += 1,
+            }
+        }
+        s
+    }
+}
+
+/// What judging a matrix needs besides the observations.
+pub struct Judge<'a> {
+    pub prepared: &'a Prepared,
+    pub specs: &'a Specs,
+    pub identities: &'a [Identity],
+}
+
+impl Judge<'_> {
+    pub fn cells(&self, observations: &[Observation]) -> Vec<Cell> {
+        observations
+            .iter()
+            .filter_map(|obs| {
+                let identity = self.identities.iter().find(|i| i.name == obs.identity)?;
+                let rows = self.prepared.rows.iter().find(|r| r.table == obs.table)?;
+                let exp = self.specs.expectation(&obs.table, identity);
+                Some(verdict::judge(obs, exp.as_ref(), rows, identity))
+            })
+            .collect()
+    }
+}
+
+type CellKey = (TableRef, String, Command);
+
+fn key(c: &Cell) -> CellKey {
+    (c.table.clone(), c.identity.clone(), c.command)
+}
+
+/// Compares the cells of a mutant's pass with the baseline's.
+pub fn classify(mutant: Mutant, baseline: &HashMap<CellKey, Cell>, cells: &[Cell]) -> MutantResult {
+    let witness = |c: &Cell, before: &Cell| Witness {
+        table: c.table.clone(),
+        identity: c.identity.clone(),
+        command: c.command,
+        expected: c.expected.clone(),
+        before: before.actual.clone(),
+        after: c.actual.clone(),
+        outcome: c.outcome,
+        detail: c.detail.clone(),
+    };
+    let mut killed = None;
+    let mut changed = None;
+    for c in cells {
+        let Some(before) = baseline.get(&key(c)) else {
+            continue;
+        };
+        if kills(c, baseline) {
+            killed.get_or_insert_with(|| witness(c, before));
+        } else if c.actual != before.actual {
+            changed.get_or_insert_with(|| witness(c, before));
+        }
+    }
+    let (status, cell) = match (killed, changed) {
+        (Some(w), _) => (Status::Killed, Some(w)),
+        (None, Some(w)) => (Status::Survived, Some(w)),
+        (None, None) => (Status::Equivalent, None),
+    };
+    MutantResult {
+        mutant,
+        status,
+        cell,
+        error: None,
+    }
+}
+
+fn caught(o: CellOutcome) -> bool {
+    matches!(o, CellOutcome::Fail | CellOutcome::Inconclusive)
+}
+
+/// The gate fails on this cell and did not without the mutant.
+fn kills(c: &Cell, baseline: &HashMap<CellKey, Cell>) -> bool {
+    caught(c.outcome) && baseline.get(&key(c)).is_some_and(|b| !caught(b.outcome))
+}
+
+pub struct RunOptions<'a> {
+    pub jobs: usize,
+    pub only_identities: &'a [String],
+    /// Called after each mutant (for progress).
+    pub on_done: &'a (dyn Fn(usize) + Sync),
+}
+
+/// Probes the baseline, then every mutant, and classifies each.
+pub fn run(
+    db: &mut Database,
+    judge: &Judge,
+    mutants: Vec<Mutant>,
+    opts: &RunOptions,
+) -> Result<(Vec<Cell>, Vec<MutantResult>), ProbeError> {
+    let exec = |extra_sql| Execution {
+        only_identities: opts.only_identities,
+        jobs: opts.jobs,
+        extra_sql,
+    };
+    let base_obs = probe::observe_all(db, judge.prepared, &exec(None))?;
+    let base_cells = judge.cells(&base_obs);
+    let baseline: HashMap<CellKey, Cell> = base_cells.iter().map(|c| (key(c), c.clone())).collect();
+    let baseline = &baseline;
+    let done = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<MutantResult>>> =
+        mutants.iter().map(|_| Mutex::new(None)).collect();
+    let evaluate = |m: &Mutant,
+                    outcome: Result<Vec<Observation>, ProbeError>|
+     -> Result<MutantResult, ProbeError> {
+        match outcome {
+            Ok(obs) => Ok(classify(m.clone(), baseline, &judge.cells(&obs))),
+            Err(ProbeError::Db { context, message }) if context == "applying the extra SQL" => {
+                Ok(MutantResult {
+                    mutant: m.clone(),
+                    status: Status::Invalid,
+                    cell: None,
+                    error: Some(message),
+                })
+            }
+            Err(e) => Err(e),
+        }
+    };
+
+    let order = interleave_by_table(&mutants);
+    let first = ProbeConnection::open(db)?;
+    match first {
+        None => {
+            for &i in &order {
+                let m = &mutants[i];
+                let obs = probe::observe_all(db, judge.prepared, &exec(Some(&m.sql)));
+                *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(evaluate(m, obs)?);
+                (opts.on_done)(done.fetch_add(1, Ordering::Relaxed) + 1);
+            }
+        }
+        Some(first) => {
+            let mut connections = vec![first];
+            for _ in 1..opts.jobs.clamp(1, mutants.len().max(1)) {
+                connections.extend(ProbeConnection::open(db)?);
+            }
+            let next = AtomicUsize::new(0);
+            let alone = RwLock::new(());
+            let failure: Mutex<Option<ProbeError>> = Mutex::new(None);
+            std::thread::scope(|scope| {
+                for mut conn in connections {
+                    let (next, order, mutants, results, failure, done, alone) =
+                        (&next, &order, &mutants, &results, &failure, &done, &alone);
+                    let evaluate = &evaluate;
+                    scope.spawn(move || loop {
+                        let n = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&i) = order.get(n) else { break };
+                        let m = &mutants[i];
+                        let observers = m.observers(judge.identities);
+                        if observers.is_empty() {
+                            *results[i].lock().unwrap_or_else(|p| p.into_inner()) =
+                                Some(classify(m.clone(), baseline, &[]));
+                            (opts.on_done)(done.fetch_add(1, Ordering::Relaxed) + 1);
+                            continue;
+                        }
+                        let e = Execution {
+                            only_identities: &observers,
+                            jobs: 1,
+                            extra_sql: Some(&m.sql),
+                        };
+                        let observed_by = |t: &TableRef, c: Command| m.observed_by(t, c);
+                        let stop_when_killed = || {
+                            let mut seen = 0;
+                            move |obs: &[Observation]| {
+                                let fresh = judge.cells(&obs[seen..]);
+                                seen = obs.len();
+                                fresh.iter().any(|c| kills(c, baseline))
+                            }
+                        };
+                        let together = {
+                            let _shared = alone.read().unwrap_or_else(|p| p.into_inner());
+                            conn.try_observe(
+                                judge.prepared,
+                                &m.tables,
+                                &observed_by,
+                                &e,
+                                &mut stop_when_killed(),
+                            )
+                        };
+                        // Lost a lock race: run again with no other mutant in flight.
+                        let obs = match together {
+                            Ok(None) => {
+                                let _exclusive = alone.write().unwrap_or_else(|p| p.into_inner());
+                                conn.try_observe(
+                                    judge.prepared,
+                                    &m.tables,
+                                    &observed_by,
+                                    &e,
+                                    &mut stop_when_killed(),
+                                )
+                                .and_then(|o| {
+                                    o.ok_or_else(|| ProbeError::Db {
+                                        context: "running probes".into(),
+                                        message: "a lock conflict with no other connection running"
+                                            .into(),
+                                    })
+                                })
+                            }
+                            Ok(Some(o)) => Ok(o),
+                            Err(e) => Err(e),
+                        };
+                        match evaluate(m, obs) {
+                            Ok(r) => {
+                                *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r)
+                            }
+                            Err(e) => {
+                                failure
+                                    .lock()
+                                    .unwrap_or_else(|p| p.into_inner())
+                                    .get_or_insert(e);
+                                next.store(order.len(), Ordering::Relaxed);
+                            }
+                        }
+                        (opts.on_done)(done.fetch_add(1, Ordering::Relaxed) + 1);
+                    });
+                }
+            });
+            if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
+                return Err(e);
+            }
+        }
+    }
+    let results = results
+        .into_iter()
+        .filter_map(|r| r.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .collect();
+    Ok((base_cells, results))
+}
+
+/// Mutant indices ordered so that neighbours are on different tables: mutants that run at
+/// the same time then rarely wait for each other's locks.
+fn interleave_by_table(mutants: &[Mutant]) -> Vec<usize> {
+    let mut groups: Vec<(Option<&TableRef>, Vec<usize>)> = Vec::new();
+    for (i, m) in mutants.iter().enumerate() {
+        match groups.iter_mut().find(|(t, _)| *t == m.table.as_ref()) {
+            Some((_, g)) => g.push(i),
+            None => groups.push((m.table.as_ref(), vec![i])),
+        }
+    }
+    let mut order = Vec::with_capacity(mutants.len());
+    let mut round = 0;
+    while order.len() < mutants.len() {
+        for (_, g) in &groups {
+            if let Some(&i) = g.get(round) {
+                order.push(i);
+            }
+        }
+        round += 1;
+    }
+    order
+}
+
+/// Numbers the mutants `M1`, `M2`, ... and keeps those on the selected tables (all when empty).
+pub fn number(mutants: Vec<Mutant>, tables: &[String]) -> Vec<Mutant> {
+    let selected: BTreeSet<&str> = tables.iter().map(String::as_str).collect();
+    mutants
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut m)| {
+            m.id = format!("M{}", i + 1);
+            m
+        })
+        .filter(|m| {
+            selected.is_empty()
+                || m.tables.iter().any(|t| {
+                    selected.contains(t.name.as_str()) || selected.contains(t.to_string().as_str())
+                })
+        })
+        .collect()
+}
