@@ -55,6 +55,14 @@ pub enum Command {
     Rule(RuleArgs),
     /// Manage the template-cluster cache.
     Cache(CacheArgs),
+    /// Combine the JSON reports of `test --partition K/N` runs into one verdict and report.
+    Merge(MergeArgs),
+    /// Write the auditor's report: access matrix with provenance, policies, functions, views, lint.
+    Report(ReportArgs),
+    /// Compare two `rlsgate test --format json` reports: which access widened or narrowed.
+    Diff(DiffArgs),
+    /// Write the specs in another test format.
+    Export(ExportArgs),
     /// Weaken the security one statement at a time and check that the specs notice.
     Mutate(MutateArgs),
     /// Property-test isolation and claim tampering with generated users, rows and claims.
@@ -91,6 +99,50 @@ pub struct TestArgs {
     /// With --db-url: apply the project's migrations first (rolled back with everything else).
     #[arg(long)]
     pub migrate: bool,
+    /// Probe only share K of N of the tables (round-robin in name order), for N CI runners;
+    /// combine their `--format json` outputs with `rlsgate merge`.
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<Partition>,
+}
+
+/// `K/N`: share K (1-based) of N.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Partition {
+    pub index: usize,
+    pub total: usize,
+}
+
+impl std::str::FromStr for Partition {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let usage = || format!("`{s}` is not K/N (for example 1/3, K from 1 to N)");
+        let (k, n) = s.split_once('/').ok_or_else(usage)?;
+        let index: usize = k.trim().parse().map_err(|_| usage())?;
+        let total: usize = n.trim().parse().map_err(|_| usage())?;
+        if total == 0 || index == 0 || index > total {
+            return Err(usage());
+        }
+        Ok(Partition { index, total })
+    }
+}
+
+impl std::fmt::Display for Partition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.total)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports written by `rlsgate test --format json`.
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub format: TestFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
@@ -159,10 +211,67 @@ pub enum CacheAction {
     Clear,
 }
 
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Write a self-contained HTML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write a Markdown report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Only these tables (`name` or `schema.name`); repeatable.
+    #[arg(long = "table", value_name = "TABLE")]
+    pub tables: Vec<String>,
+    /// Do not fail on cells that no spec covers.
+    #[arg(long)]
+    pub allow_unspecified: bool,
+    /// Skip tracing which policy grants each allowed cell (faster).
+    #[arg(long)]
+    pub no_provenance: bool,
+    /// Parallel probe connections (default: number of CPUs, at least 2).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Human,
+    Markdown,
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MutateFormat {
     Human,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The JSON report before the change.
+    pub old: PathBuf,
+    /// The JSON report after the change.
+    pub new: PathBuf,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(subcommand)]
+    pub target: ExportTarget,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportTarget {
+    /// pgTAP tests for `supabase test db` (writes DIR/rlsgate_*.test.sql).
+    Pgtap(PgtapArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PgtapArgs {
+    /// Output directory, e.g. supabase/tests/database.
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

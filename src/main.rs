@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     let started = std::time::Instant::now();
     let result = commands::run(&opts, &mut out);
     rlsgate::terminal::timing("total (with teardown)", started);
+    rlsgate::terminal::peak_memory();
     let flushed = out.flush();
     match result {
         Ok(Status::Clean) => ExitCode::SUCCESS,

@@ -12,6 +12,7 @@ use postgres::{Client, NoTls};
 use crate::cluster::{Cluster, ClusterOptions};
 use crate::project::{Project, SqlFile};
 use crate::sql::split;
+use crate::supabase::extensions::{self, StandIn};
 use crate::supabase::{self, config};
 use crate::terminal::Progress;
 
@@ -20,6 +21,9 @@ pub struct Database {
     client: Client,
     pub applied: Vec<Applied>,
     pub server_version: String,
+    /// What the emulation did differently from Supabase (stand-ins, skipped statements,
+    /// files applied outside a transaction), one sentence each, with file:line.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +54,8 @@ pub struct MigrationError {
     pub detail: Option<String>,
     pub hint: Option<String>,
     pub context: Option<String>,
+    /// For a missing object: whether Supabase provides it, or which later file creates it.
+    pub note: Option<String>,
 }
 
 impl fmt::Display for MigrationError {
@@ -77,6 +83,7 @@ impl fmt::Display for MigrationError {
             ("detail", &self.detail),
             ("hint", &self.hint),
             ("context", &self.context),
+            ("note", &self.note),
         ] {
             if let Some(v) = value {
                 write!(f, "\n{:gutter$} = {label}: {v}", "")?;
@@ -133,14 +140,31 @@ impl Database {
         let mut migrator = cluster
             .connect(supabase::MIGRATION_ROLE)
             .map_err(db("connecting as postgres"))?;
+        let emulation = Emulation::load(&mut admin).map_err(db("listing available extensions"))?;
         let mut applied = Vec::new();
-        for file in &project.migrations {
+        let mut warnings = Vec::new();
+        for (i, file) in project.migrations.iter().enumerate() {
             progress.set(format!("applying {}", file.path.display()));
-            applied.push(apply_file(&mut migrator, file, Wrap::Transaction)?);
+            let later = &project.migrations[i + 1..];
+            applied.push(apply_file(
+                &mut migrator,
+                file,
+                Wrap::Transaction,
+                Some(&emulation),
+                later,
+                &mut warnings,
+            )?);
         }
         if opts.seed {
             if let Some(seed) = &project.seed {
-                applied.push(apply_file(&mut migrator, seed, Wrap::Transaction)?);
+                applied.push(apply_file(
+                    &mut migrator,
+                    seed,
+                    Wrap::Transaction,
+                    Some(&emulation),
+                    &[],
+                    &mut warnings,
+                )?);
             }
         }
         let server_version = server_version(&mut admin);
@@ -149,6 +173,7 @@ impl Database {
             client: admin,
             applied,
             server_version,
+            warnings,
         })
     }
 
@@ -177,10 +202,19 @@ impl Database {
             .batch_execute("begin")
             .map_err(db("opening the run's transaction"))?;
         let mut applied = Vec::new();
+        let mut warnings = Vec::new();
         if opts.migrate_external {
-            for file in &project.migrations {
+            for (i, file) in project.migrations.iter().enumerate() {
                 progress.set(format!("applying {}", file.path.display()));
-                applied.push(apply_file(&mut client, file, Wrap::Savepoint)?);
+                let later = &project.migrations[i + 1..];
+                applied.push(apply_file(
+                    &mut client,
+                    file,
+                    Wrap::Savepoint,
+                    None,
+                    later,
+                    &mut warnings,
+                )?);
             }
         }
         let server_version = server_version(&mut client);
@@ -189,6 +223,7 @@ impl Database {
             client,
             applied,
             server_version,
+            warnings,
         })
     }
 
@@ -258,39 +293,389 @@ impl Wrap {
     }
 }
 
-/// Runs one file in its own transaction, as the Supabase CLI does.
-fn apply_file(client: &mut Client, file: &SqlFile, wrap: Wrap) -> Result<Applied, OpenError> {
-    let started = Instant::now();
-    client
-        .batch_execute(wrap.open())
-        .map_err(db("starting a migration"))?;
-    match client.batch_execute(&file.text) {
-        Ok(()) => {
-            client
-                .batch_execute(wrap.commit())
-                .map_err(|e| locate(client, file, e, wrap))?;
-            Ok(Applied {
-                path: file.path.clone(),
-                elapsed: started.elapsed(),
-            })
-        }
-        Err(e) => Err(locate(client, file, e, wrap)),
+/// What the migrator knows about this cluster: which extensions it can really create.
+struct Emulation {
+    available: std::collections::HashSet<String>,
+}
+
+impl Emulation {
+    fn load(client: &mut Client) -> Result<Emulation, postgres::Error> {
+        let rows = client.query("select name from pg_available_extensions", &[])?;
+        Ok(Emulation {
+            available: rows.iter().map(|r| r.get::<_, String>(0)).collect(),
+        })
     }
 }
 
-/// Points a failure at its statement: by the error's position when Postgres gives one,
-/// else by replaying the file statement by statement until one fails.
-fn locate(client: &mut Client, file: &SqlFile, err: postgres::Error, wrap: Wrap) -> OpenError {
+/// How one statement of a migration is carried out.
+enum Step<'a> {
+    /// A run of ordinary SQL: the file's bytes `start..end`.
+    Sql { start: usize, end: usize },
+    /// `create/alter/drop extension` run as the superuser, as Supabase's supautils does.
+    Privileged(split::Statement<'a>),
+    /// `create extension` of an extension this Postgres lacks, replaced by a stand-in.
+    StandIn {
+        stmt: split::Statement<'a>,
+        standin: &'static StandIn,
+        schema: Option<String>,
+    },
+    /// Not run, with the reason (reported as a warning).
+    Skip {
+        stmt: split::Statement<'a>,
+        why: String,
+    },
+}
+
+/// Lower-cased words of a statement, quotes removed, `(` split off.
+fn words(code: &str) -> Vec<String> {
+    code.split(|c: char| c.is_whitespace() || c == '(' || c == ';')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.trim_matches('"').to_ascii_lowercase())
+        .collect()
+}
+
+fn classify<'a>(stmt: split::Statement<'a>, emu: &Emulation) -> Option<Step<'a>> {
+    let w = words(stmt.code());
+    let at = |i: usize| w.get(i).map(String::as_str).unwrap_or("");
+    match (at(0), at(1)) {
+        ("create", "extension") => {
+            let mut i = 2;
+            if at(i) == "if" {
+                i += 3;
+            }
+            let name = at(i).to_string();
+            let schema = w
+                .iter()
+                .position(|x| x == "schema")
+                .and_then(|p| w.get(p + 1))
+                .cloned();
+            if emu.available.contains(&name) {
+                Some(Step::Privileged(stmt))
+            } else if let Some(standin) = extensions::standin(&name) {
+                Some(Step::StandIn {
+                    stmt,
+                    standin,
+                    schema,
+                })
+            } else {
+                Some(Step::Skip {
+                    stmt,
+                    why: format!(
+                        "extension {name} is not available in this Postgres and rlsgate has no stand-in for it: \
+                         skipped, so the objects it would create are missing"
+                    ),
+                })
+            }
+        }
+        ("alter" | "drop", "extension") | ("comment", "on") => {
+            if (at(0), at(1), at(2)) == ("comment", "on", "extension") {
+                let name = at(3);
+                return (!emu.available.contains(name)).then(|| Step::Skip {
+                    stmt,
+                    why: format!(
+                        "comment on extension {name}, which is emulated by a stand-in: skipped"
+                    ),
+                });
+            }
+            if at(0) == "comment" {
+                return None;
+            }
+            let names: Vec<&str> = w[2..]
+                .iter()
+                .map(String::as_str)
+                .filter(|x| !matches!(*x, "if" | "exists" | "cascade" | "restrict"))
+                .take_while(|x| at(0) == "drop" || !x.is_empty())
+                .collect();
+            let names: Vec<&str> = if at(0) == "alter" {
+                names.into_iter().take(1).collect()
+            } else {
+                names
+                    .iter()
+                    .flat_map(|n| n.split(','))
+                    .filter(|n| !n.is_empty())
+                    .collect()
+            };
+            match names.iter().find(|n| !emu.available.contains(**n)) {
+                Some(n) => Some(Step::Skip {
+                    stmt,
+                    why: format!(
+                        "{} extension {n}: it is emulated by a stand-in (or missing), skipped",
+                        at(0)
+                    ),
+                }),
+                None => Some(Step::Privileged(stmt)),
+            }
+        }
+        ("create", _) if !emu.available.contains("vector") => {
+            let using = w.iter().position(|x| x == "using")?;
+            let method = w.get(using + 1)?;
+            let is_index = w.iter().take(using).any(|x| x == "index");
+            (is_index && (method == "hnsw" || method == "ivfflat")).then(|| Step::Skip {
+                stmt,
+                why: format!(
+                    "{method} index skipped: the vector stand-in has no index methods (indexes do not change access)"
+                ),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The file as steps: ordinary SQL runs in as few round trips as possible; extension
+/// statements (and vector indexes without pgvector) are singled out.
+fn plan<'a>(
+    file: &'a SqlFile,
+    stmts: &[split::Statement<'a>],
+    emu: Option<&Emulation>,
+) -> Vec<Step<'a>> {
+    let text = &file.text;
+    let mut steps = Vec::new();
+    let mut cursor = 0;
+    if let Some(emu) = emu {
+        for stmt in stmts {
+            if let Some(step) = classify(*stmt, emu) {
+                if text[cursor..stmt.start].trim().is_empty() {
+                    // nothing between the previous special statement and this one
+                } else {
+                    steps.push(Step::Sql {
+                        start: cursor,
+                        end: stmt.start,
+                    });
+                }
+                steps.push(step);
+                cursor = stmt.end();
+                if text[cursor..].starts_with(';') {
+                    cursor += 1;
+                }
+            }
+        }
+    }
+    if !text[cursor..].trim().is_empty() || steps.is_empty() {
+        steps.push(Step::Sql {
+            start: cursor,
+            end: text.len(),
+        });
+    }
+    steps
+}
+
+/// A failing statement: the error and its byte offset in the file, when known.
+struct Failure {
+    offset: Option<usize>,
+    error: postgres::Error,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Granularity {
+    /// Each `Sql` step in one round trip.
+    Batch,
+    /// Statement by statement, to find the failing one (or to run outside a transaction).
+    OneByOne,
+}
+
+fn at_stmt(stmt: &split::Statement<'_>) -> impl Fn(postgres::Error) -> Failure {
+    let offset = stmt.token_start;
+    move |error| Failure {
+        offset: Some(offset),
+        error,
+    }
+}
+
+/// A failure of `chunk` (at byte `base` of the file), placed by the error's position.
+fn located(base: usize, chunk: &str) -> impl Fn(postgres::Error) -> Failure + '_ {
+    move |error| {
+        let offset = match error.as_db_error().and_then(|d| d.position()) {
+            Some(ErrorPosition::Original(pos)) => Some(base + char_to_byte(chunk, *pos as usize)),
+            _ => None,
+        };
+        Failure { offset, error }
+    }
+}
+
+fn run_steps(
+    client: &mut Client,
+    file: &SqlFile,
+    stmts: &[split::Statement<'_>],
+    steps: &[Step<'_>],
+    granularity: Granularity,
+    warnings: &mut Vec<String>,
+) -> Result<(), Failure> {
+    let text = &file.text;
+    for step in steps {
+        match step {
+            Step::Sql { start, end } => {
+                if granularity == Granularity::Batch || stmts.is_empty() {
+                    let chunk = &text[*start..*end];
+                    client
+                        .batch_execute(chunk)
+                        .map_err(located(*start, chunk))?;
+                } else {
+                    for stmt in stmts.iter().filter(|s| s.start >= *start && s.start < *end) {
+                        client.batch_execute(stmt.text).map_err(|e| {
+                            let mut f = located(stmt.start, stmt.text)(e);
+                            f.offset = f.offset.or(Some(stmt.token_start));
+                            f
+                        })?;
+                    }
+                }
+            }
+            Step::Privileged(stmt) => {
+                client
+                    .execute("select _rlsgate.privileged($1)", &[&stmt.code()])
+                    .map_err(at_stmt(stmt))?;
+            }
+            Step::StandIn {
+                stmt,
+                standin,
+                schema,
+            } => {
+                let installed = client
+                    .query_opt(
+                        "select schema from _rlsgate.standins where name = $1",
+                        &[&standin.name],
+                    )
+                    .map_err(at_stmt(stmt))?;
+                if installed.is_some() {
+                    continue;
+                }
+                let schema = match standin.schema(schema.as_deref()) {
+                    Some(s) => s.to_string(),
+                    None => client
+                        .query_one("select coalesce(current_schema(), 'public')", &[])
+                        .map_err(at_stmt(stmt))?
+                        .get(0),
+                };
+                let mut script = standin.script(&schema);
+                script.push_str(&format!(
+                    "\ninsert into _rlsgate.standins values ('{}', '{}');",
+                    standin.name,
+                    schema.replace('\'', "''")
+                ));
+                client
+                    .execute("select _rlsgate.privileged($1)", &[&script])
+                    .map_err(at_stmt(stmt))?;
+                warnings.push(format!(
+                    "{}:{}: extension {} is not available in this Postgres; using rlsgate's stand-in in schema {schema} ({})",
+                    file.path.display(),
+                    stmt.line,
+                    standin.name,
+                    standin.limits
+                ));
+            }
+            Step::Skip { stmt, why } => {
+                warnings.push(format!("{}:{}: {why}", file.path.display(), stmt.line));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Errors that only happen because the file runs in one transaction.
+fn transaction_only(err: &postgres::Error) -> bool {
+    matches!(
+        err.as_db_error().map(|d| d.code().code()),
+        Some("55P04" | "25001")
+    )
+}
+
+/// Runs one file in its own transaction, as the Supabase CLI does. A file that fails only
+/// because of that transaction (a new enum value used in the file that adds it, CREATE
+/// INDEX CONCURRENTLY) is applied statement by statement instead, with a warning.
+fn apply_file(
+    client: &mut Client,
+    file: &SqlFile,
+    wrap: Wrap,
+    emulation: Option<&Emulation>,
+    later: &[SqlFile],
+    warnings: &mut Vec<String>,
+) -> Result<Applied, OpenError> {
+    let started = Instant::now();
+    let stmts = split::split(&file.text).unwrap_or_default();
+    let steps = plan(file, &stmts, emulation);
+    let mut notes = Vec::new();
+    client
+        .batch_execute(wrap.open())
+        .map_err(db("starting a migration"))?;
+    let outcome =
+        run_steps(client, file, &stmts, &steps, Granularity::Batch, &mut notes).and_then(|()| {
+            client
+                .batch_execute(wrap.commit())
+                .map_err(|error| Failure {
+                    offset: None,
+                    error,
+                })
+        });
+    let failure = match outcome {
+        Ok(()) => {
+            warnings.append(&mut notes);
+            return Ok(Applied {
+                path: file.path.clone(),
+                elapsed: started.elapsed(),
+            });
+        }
+        Err(f) => f,
+    };
     let _ = client.batch_execute(wrap.rollback());
+    let offset = failure.offset.or_else(|| {
+        client.batch_execute(wrap.open()).ok()?;
+        let found = run_steps(
+            client,
+            file,
+            &stmts,
+            &steps,
+            Granularity::OneByOne,
+            &mut Vec::new(),
+        )
+        .err()
+        .and_then(|f| f.offset);
+        let _ = client.batch_execute(wrap.rollback());
+        found
+    });
+    if emulation.is_some() && transaction_only(&failure.error) {
+        let mut notes = Vec::new();
+        if run_steps(
+            client,
+            file,
+            &stmts,
+            &steps,
+            Granularity::OneByOne,
+            &mut notes,
+        )
+        .is_ok()
+        {
+            let (line, _) = split::line_col(&file.text, offset.unwrap_or(0));
+            let message = failure
+                .error
+                .as_db_error()
+                .map(|d| d.message().to_string())
+                .unwrap_or_default();
+            warnings.push(format!(
+                "{}:{line}: applied statement by statement, outside a transaction: the Supabase CLI runs each \
+                 migration file in one transaction, where this file fails ({message}); split it into separate files",
+                file.path.display()
+            ));
+            warnings.append(&mut notes);
+            return Ok(Applied {
+                path: file.path.clone(),
+                elapsed: started.elapsed(),
+            });
+        }
+    }
+    Err(migration_error(file, offset, failure.error, later))
+}
+
+/// Points a failure at its statement, and says where a missing object would come from.
+fn migration_error(
+    file: &SqlFile,
+    offset: Option<usize>,
+    err: postgres::Error,
+    later: &[SqlFile],
+) -> OpenError {
     let Some(dberr) = err.as_db_error() else {
         return OpenError::Db {
             context: format!("applying {}", file.path.display()),
             source: err,
         };
-    };
-    let offset = match dberr.position() {
-        Some(ErrorPosition::Original(pos)) => Some(char_to_byte(&file.text, *pos as usize)),
-        _ => replay(client, file, wrap),
     };
     let offset = offset.unwrap_or(0);
     let (line, column) = split::line_col(&file.text, offset);
@@ -308,6 +693,8 @@ fn locate(client: &mut Client, file: &SqlFile, err: postgres::Error, wrap: Wrap)
                 .to_string(),
         );
     }
+    let note = missing_object(dberr.code().code(), dberr.message())
+        .map(|object| explain_missing(&object, later));
     OpenError::Migration(Box::new(MigrationError {
         file: file.path.clone(),
         line,
@@ -318,27 +705,82 @@ fn locate(client: &mut Client, file: &SqlFile, err: postgres::Error, wrap: Wrap)
         detail: dberr.detail().map(str::to_string),
         hint: dberr.hint().map(str::to_string),
         context,
+        note,
     }))
 }
 
-/// Byte offset in the file of the statement that fails when the file is replayed one
-/// statement at a time, plus the error's position inside that statement if any.
-fn replay(client: &mut Client, file: &SqlFile, wrap: Wrap) -> Option<usize> {
-    let statements = split::split(&file.text).ok()?;
-    client.batch_execute(wrap.open()).ok()?;
-    let mut found = None;
-    for stmt in &statements {
-        if let Err(e) = client.batch_execute(stmt.text) {
-            let inner = match e.as_db_error().and_then(|d| d.position()) {
-                Some(ErrorPosition::Original(pos)) => char_to_byte(stmt.text, *pos as usize),
-                _ => stmt.token_start - stmt.start,
-            };
-            found = Some(stmt.start + inner);
-            break;
+/// The object an "does not exist" error is about, as Postgres names it.
+fn missing_object(sqlstate: &str, message: &str) -> Option<String> {
+    if !matches!(sqlstate, "42P01" | "42883" | "42704" | "3F000" | "42P38") {
+        return None;
+    }
+    if let Some(rest) = message.strip_prefix("function ") {
+        return Some(rest.split('(').next().unwrap_or(rest).trim().to_string());
+    }
+    let start = message.find('"')? + 1;
+    let len = message[start..].find('"')?;
+    Some(message[start..start + len].to_string())
+}
+
+fn explain_missing(object: &str, later: &[SqlFile]) -> String {
+    if let Some(provider) = extensions::provider(object) {
+        return format!("on Supabase, `{object}` comes from {provider}");
+    }
+    let base = object
+        .rsplit('.')
+        .next()
+        .unwrap_or(object)
+        .trim_matches('"')
+        .to_ascii_lowercase();
+    for file in later {
+        let Ok(stmts) = split::split(&file.text) else {
+            continue;
+        };
+        if let Some(stmt) = stmts
+            .iter()
+            .find(|s| created_name(s.code()).as_deref() == Some(&base))
+        {
+            return format!(
+                "Supabase does not provide `{object}`; {}:{} creates it, but runs later (migrations apply in filename order, as with the Supabase CLI)",
+                file.path.display(),
+                stmt.line
+            );
         }
     }
-    let _ = client.batch_execute(wrap.rollback());
-    found
+    format!(
+        "Supabase does not provide `{object}` and no migration creates it: if it was made in the dashboard, \
+         capture it in a migration (`supabase db diff`)"
+    )
+}
+
+/// The unqualified name a `create table|view|function|type|schema|...` statement creates.
+fn created_name(code: &str) -> Option<String> {
+    let w = words(code);
+    let mut it = w.iter().map(String::as_str).peekable();
+    if it.next()? != "create" {
+        return None;
+    }
+    while matches!(
+        it.peek(),
+        Some(
+            &("or" | "replace" | "unlogged" | "temporary" | "temp" | "materialized" | "recursive")
+        )
+    ) {
+        it.next();
+    }
+    if !matches!(
+        it.next()?,
+        "table" | "view" | "function" | "type" | "schema" | "sequence" | "procedure" | "domain"
+    ) {
+        return None;
+    }
+    let mut name = it.next()?;
+    if name == "if" {
+        it.next();
+        it.next();
+        name = it.next()?;
+    }
+    Some(name.rsplit('.').next()?.trim_matches('"').to_string())
 }
 
 /// Postgres positions are 1-based character indexes.

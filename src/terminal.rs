@@ -96,3 +96,29 @@ pub fn timing(phase: &str, since: std::time::Instant) {
         );
     }
 }
+
+/// With `RLSGATE_TIMINGS` set, the peak resident memory of this process (not of the Postgres
+/// server it started), on stderr (for benchmarks; Linux only).
+pub fn peak_memory() {
+    if std::env::var_os("RLSGATE_TIMINGS").is_none() {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(kb) = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    {
+        eprintln!("memory: peak RSS of rlsgate: {:.1} MB", kb as f64 / 1024.0);
+    }
+}
+
+/// What the emulation did differently from Supabase, on stderr, one line each.
+pub fn emulation_warnings(warnings: &[String]) {
+    let style = anstyle::Style::new()
+        .fg_color(Some(anstyle::AnsiColor::Yellow.into()))
+        .bold();
+    for w in warnings {
+        anstream::eprintln!("{style}warning{style:#}: {w}");
+    }
+}

@@ -155,6 +155,7 @@ fn meta() -> RunMeta {
         duration_ms: Some(212),
         allow_unspecified: false,
         lint: Vec::new(),
+        partition: None,
     }
 }
 

@@ -17,6 +17,7 @@ pub fn run(global: &GlobalArgs, args: &DbArgs, out: &mut dyn Write) -> anyhow::R
         seed: true,
     };
     let db = Database::open(&project, &opts, &progress)?;
+    crate::terminal::emulation_warnings(&db.warnings);
     progress.finish();
     let Some(cluster) = db.cluster() else {
         writeln!(out, "Connected to the --db-url database; {} migration(s) applied inside a transaction that will be rolled back.", db.applied.len())?;

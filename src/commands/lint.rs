@@ -44,7 +44,7 @@ pub fn run(global: &GlobalArgs, args: &LintArgs, out: &mut dyn Write) -> anyhow:
     let output = lint::lint_sources(sources, &config);
     diagnostics = lint::finalize(diagnostics, &config, &[]);
     diagnostics.extend(output.diagnostics);
-    let mut sources = output.analysis.sources.clone();
+    let mut sources = output.analysis.sources;
 
     if args.db {
         let (catalog, catalog_sources) = catalog_findings(global, &config)?;
@@ -71,7 +71,9 @@ pub fn run(global: &GlobalArgs, args: &LintArgs, out: &mut dyn Write) -> anyhow:
     let style = report::Style {
         color: anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never,
     };
-    report::write(args.format, out, &diagnostics, &sources, style)?;
+    let mut buffered = std::io::BufWriter::new(out);
+    report::write(args.format, &mut buffered, &diagnostics, &sources, style)?;
+    buffered.flush()?;
     let failing = fail_on.is_some_and(|t| diagnostics.iter().any(|d| d.severity >= t));
     Ok(if failing {
         Status::Findings
@@ -98,6 +100,7 @@ fn catalog_findings(
         seed: false,
     };
     let mut db = Database::open(&project, &opts, &progress)?;
+    crate::terminal::emulation_warnings(&db.warnings);
     progress.set("linting the catalog");
     let result =
         lint::lint_migrated(&project, db.client(), config).context("linting the migrated catalog");

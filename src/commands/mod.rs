@@ -8,9 +8,13 @@ use crate::Status;
 
 mod cache;
 mod db;
+mod diff;
+mod export;
 mod fuzz;
 mod lint;
+mod merge;
 pub mod mutate;
+pub mod report;
 mod rule;
 mod snapshot;
 pub mod test;
@@ -23,6 +27,10 @@ pub fn run(opts: &Opts, out: &mut dyn Write) -> anyhow::Result<Status> {
         Command::Snapshot(args) => snapshot::run(&opts.global, args, out),
         Command::Rule(args) => rule::run(args, out),
         Command::Cache(args) => cache::run(args, out),
+        Command::Merge(args) => merge::run(args, out),
+        Command::Report(args) => report::run(&opts.global, args, out),
+        Command::Diff(args) => diff::run(args, out),
+        Command::Export(args) => export::run(&opts.global, args, out),
         Command::Mutate(args) => mutate::run(&opts.global, args, out),
         Command::Fuzz(args) => fuzz::run(&opts.global, args, out),
     }

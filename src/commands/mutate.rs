@@ -129,6 +129,7 @@ impl Setup {
                 owner_spec: &owner_spec,
                 tables: &[],
                 only_identities: &[],
+                partition: None,
                 jobs,
             },
         )?)

@@ -20,6 +20,7 @@ pub fn run(
         allow_unspecified: true,
         jobs: None,
         migrate: false,
+        partition: None,
     };
     let run = super::test::probe_and_judge(global, &test_args)?;
     let dir = run.project.specs_dir();

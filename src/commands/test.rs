@@ -26,6 +26,7 @@ pub struct Run {
 
 pub fn run(global: &GlobalArgs, args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let run = probe_and_judge(global, args)?;
+    let t_report = Instant::now();
     let summary = verdict::summarize(&run.cells);
     let format = match args.format {
         TestFormat::Human => Format::Table,
@@ -35,12 +36,17 @@ pub fn run(global: &GlobalArgs, args: &TestArgs, out: &mut dyn Write) -> anyhow:
     };
     match &args.output {
         Some(path) => {
-            let mut file = std::fs::File::create(path)
-                .with_context(|| format!("creating {}", path.display()))?;
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?,
+            );
             report::write(format, &run.cells, &summary, &run.meta, &mut file)?;
+            file.flush()
+                .with_context(|| format!("writing {}", path.display()))?;
         }
         None => report::write(format, &run.cells, &summary, &run.meta, out)?,
     }
+    crate::terminal::timing("report", t_report);
     let lint_errors = run.meta.lint.iter().any(|f| f.is_error());
     Ok(match verdict::status(&summary, args.allow_unspecified) {
         Status::Clean if lint_errors => Status::Findings,
@@ -74,7 +80,9 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     };
     let t_open = Instant::now();
     let mut db = Database::open(&project, &opts, &progress)?;
+    crate::terminal::emulation_warnings(&db.warnings);
     crate::terminal::timing("start + migrate", t_open);
+    let t_catalog = Instant::now();
     let schemas = exposed_schemas(&project);
     let relations: Vec<TableRef> = probe::exposed_relations(db.client(), &schemas)?;
     specs
@@ -93,9 +101,11 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
         }
     }
 
+    crate::terminal::timing("catalog + spec validation", t_catalog);
     progress.set("linting the catalog");
+    let t_lint = Instant::now();
     let lint = catalog_lint(&project, &mut db)?;
-
+    crate::terminal::timing("catalog lint", t_lint);
     progress.set("probing");
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
@@ -105,7 +115,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     });
     let owner_spec = |t: &TableRef| specs.owner_spec(t).cloned();
     let t_probe = Instant::now();
-    let matrix = probe::run(
+    let prepared = probe::prepare(
         &mut db,
         &ProbeOptions {
             schemas: &schemas,
@@ -114,18 +124,37 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
             owner_spec: &owner_spec,
             tables: &args.tables,
             only_identities: &args.identities,
+            partition: args.partition.map(|p| (p.index, p.total)),
             jobs,
         },
     )?;
+    crate::terminal::timing("synthesize", t_probe);
+    let t_observe = Instant::now();
+    let observations = probe::observe_all(
+        &mut db,
+        &prepared,
+        &probe::Execution {
+            only_identities: &args.identities,
+            jobs,
+            extra_sql: None,
+        },
+    )?;
+    crate::terminal::timing(&format!("probe ({} cells)", observations.len()), t_observe);
+    let matrix = prepared.into_matrix(observations);
     progress.finish();
-    crate::terminal::timing("synthesize + probe", t_probe);
 
+    let t_judge = Instant::now();
     let cells = judge(&matrix, &specs, &identities);
+    crate::terminal::timing("judge", t_judge);
     let mut meta = RunMeta::new(global.project.display().to_string());
     meta.postgres = Some(db.server_version.clone());
     meta.duration_ms = Some(started.elapsed().as_millis() as u64);
     meta.allow_unspecified = args.allow_unspecified;
     meta.lint = lint;
+    meta.partition = args.partition.map(|p| p.to_string());
+    let t_down = Instant::now();
+    drop(db);
+    crate::terminal::timing("teardown", t_down);
     Ok(Run {
         project,
         identities,

@@ -336,7 +336,6 @@ fn check_counting(
     let result = (|| {
         let users = users(case);
         let mut synth = Synthesizer::new(&prepared.catalog, &prepared.ownership, &users);
-        synth.recipes = prepared.recipes.clone();
         synth.create_users(client)?;
         synth.synthesize_all(client)?;
         for (user, extra) in users.iter().zip(&case.extra_rows) {

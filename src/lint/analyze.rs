@@ -3,7 +3,7 @@
 //! (ALTER TABLE ... ROW LEVEL SECURITY, GRANT/REVOKE with several grantees, ALTER DEFAULT
 //! PRIVILEGES, ...). Anything neither understands becomes an `unparsed-statement` note.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sqlparser::ast::{
     CreateFunctionBody, CreatePolicyCommand, CreatePolicyType, CreateTableOptions, Expr,
@@ -38,9 +38,10 @@ pub struct Analyzer {
     pub model: Model,
     defaults: Defaults,
     dropped: BTreeMap<QualifiedName, Option<Site>>,
+    /// Positions in `model.functions` by name (overloads share a name).
+    fn_index: HashMap<QualifiedName, Vec<usize>>,
     /// Supabase's default privileges grant new objects in `public` to the API roles.
     pub auto_expose: bool,
-    dialect: PostgreSqlDialect,
 }
 
 impl Default for Analyzer {
@@ -100,8 +101,8 @@ impl Analyzer {
             model: Model::default(),
             defaults: Defaults::new(),
             dropped: BTreeMap::new(),
+            fn_index: HashMap::new(),
             auto_expose: true,
-            dialect: PostgreSqlDialect {},
         }
     }
 
@@ -147,38 +148,56 @@ impl Analyzer {
         roles
     }
 
+    /// Analyse one statement (see [`Analyzer::prepare`] and [`Analyzer::apply`]).
     pub fn statement(&mut self, file: usize, stmt: &Statement<'_>) {
+        let prepared = Self::prepare(stmt.code());
+        self.apply(file, stmt, prepared);
+    }
+
+    /// The part of the analysis that needs no state: tokens, and the sqlparser AST unless the
+    /// token reader handles the statement. Runs in parallel over files.
+    pub fn prepare(code: &str) -> Prepared<'_> {
+        let cur = Cursor::new(code);
+        let parsed = (!token_only(&cur)).then(|| {
+            Parser::new(&PostgreSqlDialect {})
+                .try_with_sql(code)
+                .and_then(|mut p| p.parse_statements())
+                .map_err(|e| e.to_string())
+        });
+        Prepared { cur, parsed }
+    }
+
+    /// Apply a prepared statement to the model, in migration order.
+    pub fn apply(&mut self, file: usize, stmt: &Statement<'_>, prepared: Prepared<'_>) {
         let code = stmt.code();
         let site = Site {
             file,
             start: stmt.token_start,
             end: stmt.end(),
         };
-        let parsed = Parser::new(&self.dialect)
-            .try_with_sql(code)
-            .and_then(|mut p| p.parse_statements());
-        let mut cur = Cursor::new(code);
-        let handled_by_tokens = self.token_statement(&mut cur, site);
+        let Prepared { mut cur, parsed } = prepared;
         match parsed {
-            Ok(asts) => {
+            None if cur.at_word("do") => self.model.unparsed.push(Unparsed {
+                site,
+                what: first_words(&cur, 3),
+                reason: "DO blocks run procedural code that the static linter does not follow"
+                    .into(),
+            }),
+            None => {
+                self.token_statement(&mut cur, site);
+            }
+            Some(Ok(asts)) => {
                 for ast in &asts {
                     self.ast_statement(ast, site);
                 }
             }
-            Err(err) if !handled_by_tokens => {
+            Some(Err(reason)) => {
                 cur.i = 0;
                 if !self.fallback_statement(&mut cur, site, code) {
                     let what = first_words(&cur, 3);
-                    let reason = if cur.at_word("do") {
-                        "DO blocks run procedural code that the static linter does not follow"
-                            .to_string()
-                    } else {
-                        err.to_string()
-                    };
                     self.model.unparsed.push(Unparsed { site, what, reason });
                 }
             }
-            Err(_) => {}
         }
     }
 
@@ -362,12 +381,29 @@ impl Analyzer {
         self.model.relations.insert(name, relation);
     }
 
+    /// Indices of the functions called `name` with `arity` arguments (any arity if `None`).
+    fn functions_named(&self, name: &QualifiedName, arity: Option<usize>) -> Vec<usize> {
+        self.fn_index
+            .get(name)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| arity.is_none_or(|a| a == self.model.functions[i].arity))
+            .collect()
+    }
+
+    fn reindex_functions(&mut self) {
+        self.fn_index.clear();
+        for (i, f) in self.model.functions.iter().enumerate() {
+            self.fn_index.entry(f.name.clone()).or_default().push(i);
+        }
+    }
+
     fn add_function(&mut self, mut function: Function, replace: bool) {
         let existing = self
-            .model
-            .functions
-            .iter()
-            .position(|f| f.name == function.name && f.args == function.args);
+            .functions_named(&function.name, None)
+            .into_iter()
+            .find(|&i| self.model.functions[i].args == function.args);
         match existing {
             Some(i) if replace => {
                 function.executable_by = self.model.functions[i].executable_by.clone();
@@ -378,6 +414,10 @@ impl Analyzer {
                     .initial_privileges(&function.name.schema, ObjectClass::Functions)
                     .into_keys()
                     .collect();
+                self.fn_index
+                    .entry(function.name.clone())
+                    .or_default()
+                    .push(self.model.functions.len());
                 self.model.functions.push(function);
             }
         }
@@ -410,8 +450,9 @@ impl Analyzer {
         self.model.relations.insert(name, relation);
     }
 
-    /// Statements read from tokens whether or not sqlparser accepts them. Returns whether the
-    /// statement was fully understood.
+    /// Statements the token reader understands fully, so sqlparser need not run: table DDL,
+    /// RLS switches, grants, drops, and statements with no effect on what the rules read.
+    /// sqlparser reads the rest (policies, functions, views, extensions, anything unknown).
     fn token_statement(&mut self, cur: &mut Cursor<'_>, site: Site) -> bool {
         cur.i = 0;
         if cur.at_word("grant") || cur.at_word("revoke") {
@@ -435,15 +476,7 @@ impl Analyzer {
         if cur.eat("drop") {
             return self.drop(cur);
         }
-        const NO_EFFECT: [&[&str]; 7] = [
-            &["refresh", "materialized", "view"],
-            &["alter", "publication"],
-            &["create", "publication"],
-            &["analyze"],
-            &["vacuum"],
-            &["reindex"],
-            &["notify"],
-        ];
+        cur.i = 0;
         if NO_EFFECT.iter().any(|seq| cur.eat_seq(seq)) {
             return true;
         }
@@ -470,6 +503,7 @@ impl Analyzer {
                             RelKind::Table
                         };
                         self.create_relation(name, kind, site, if_not_exists);
+                        return true;
                     }
                 }
                 return false;
@@ -669,12 +703,8 @@ impl Analyzer {
         };
         let start = cur.i;
         let mut any = false;
-        for f in self
-            .model
-            .functions
-            .iter_mut()
-            .filter(|f| f.name == name && arity.is_none_or(|a| a == f.arity))
-        {
+        for i in self.functions_named(&name, arity) {
+            let f = &mut self.model.functions[i];
             cur.i = start;
             probe.security_definer = f.security_definer;
             probe.search_path_set = f.search_path_set;
@@ -856,6 +886,7 @@ impl Analyzer {
                         self.model
                             .functions
                             .retain(|f| !(f.name == name && arity.is_none_or(|a| a == f.arity)));
+                        self.reindex_functions();
                     }
                     if !cur.eat_punct(',') {
                         break;
@@ -1018,13 +1049,8 @@ impl Analyzer {
             }
             Target::Functions(fns) if execute => {
                 for (name, arity) in fns {
-                    for f in self
-                        .model
-                        .functions
-                        .iter_mut()
-                        .filter(|f| f.name == name && arity.is_none_or(|a| a == f.arity))
-                    {
-                        apply_fn(f);
+                    for i in self.functions_named(&name, arity) {
+                        apply_fn(&mut self.model.functions[i]);
                     }
                 }
             }
@@ -1106,6 +1132,80 @@ impl Analyzer {
         }
         true
     }
+}
+
+/// A statement after the stateless part of the analysis.
+pub struct Prepared<'a> {
+    cur: Cursor<'a>,
+    /// `None` when the token reader handles the statement alone.
+    parsed: Option<Result<Vec<Ast>, String>>,
+}
+
+const NO_EFFECT: [&[&str]; 21] = [
+    &["create", "index"],
+    &["create", "unique", "index"],
+    &["create", "trigger"],
+    &["create", "or", "replace", "trigger"],
+    &["create", "schema"],
+    &["create", "type"],
+    &["create", "sequence"],
+    &["create", "domain"],
+    &["comment", "on"],
+    &["insert", "into"],
+    &["select"],
+    &["set"],
+    &["begin"],
+    &["commit"],
+    &["refresh", "materialized", "view"],
+    &["alter", "publication"],
+    &["create", "publication"],
+    &["analyze"],
+    &["vacuum"],
+    &["reindex"],
+    &["notify"],
+];
+
+/// Statements the token reader understands fully, so sqlparser need not run: table DDL, RLS
+/// switches, grants, drops, DO blocks, and statements with no effect on what the rules read.
+/// sqlparser reads the rest (policies, functions, views, extensions, anything unknown).
+fn token_only(cur: &Cursor<'_>) -> bool {
+    const KINDS: [&[&str]; 9] = [
+        &["grant"],
+        &["revoke"],
+        &["do"],
+        &["drop"],
+        &["alter", "table"],
+        &["alter", "view"],
+        &["alter", "materialized", "view"],
+        &["alter", "function"],
+        &["alter", "default", "privileges"],
+    ];
+    let at = |seq: &[&str]| {
+        seq.iter()
+            .enumerate()
+            .all(|(k, w)| cur.toks.get(k).is_some_and(|t| t.is_word(cur.sql, w)))
+    };
+    if KINDS.iter().chain(NO_EFFECT.iter()).any(|seq| at(seq))
+        || at(&["alter", "procedure"])
+        || at(&["alter", "routine"])
+    {
+        return true;
+    }
+    let word = |k: usize, w: &str| cur.toks.get(k).is_some_and(|t| t.is_word(cur.sql, w));
+    if !word(0, "create") {
+        return false;
+    }
+    let mut k = 1;
+    if word(k, "or") && word(k + 1, "replace") {
+        k += 2;
+    }
+    while ["global", "local", "temp", "temporary", "unlogged"]
+        .iter()
+        .any(|w| word(k, w))
+    {
+        k += 1;
+    }
+    word(k, "table") || (word(k, "foreign") && word(k + 1, "table"))
 }
 
 fn is_truthy(v: &str) -> bool {

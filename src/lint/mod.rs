@@ -32,6 +32,33 @@ pub use suppress::Suppression;
 
 use rules::{invalid_input, Context};
 
+struct PreparedFile<'a> {
+    statements: Vec<(crate::sql::Statement<'a>, analyze::Prepared<'a>)>,
+    error: Option<crate::sql::SplitError>,
+}
+
+fn prepare_file(file: &SourceFile) -> PreparedFile<'_> {
+    let text = file.text.as_str();
+    let (statements, error) = match crate::sql::split(text) {
+        Ok(statements) => (statements, None),
+        Err(err) => (
+            crate::sql::split(&text[..err.offset]).unwrap_or_default(),
+            Some(err),
+        ),
+    };
+    let cut = |stmt: &crate::sql::Statement<'_>| {
+        file.truncated_at.is_some() && !text[stmt.end()..].trim_start().starts_with(';')
+    };
+    PreparedFile {
+        statements: statements
+            .into_iter()
+            .filter(|s| !cut(s))
+            .map(|s| (s, analyze::Analyzer::prepare(s.code())))
+            .collect(),
+        error,
+    }
+}
+
 /// The result of the static analysis of a set of files.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -42,31 +69,49 @@ pub struct Analysis {
     pub input_diagnostics: Vec<Diagnostic>,
 }
 
-/// Split and analyse `files` in order.
+/// Split and analyse `files` in order. Tokenising and parsing run in parallel over files;
+/// the statements then update the model one by one, in migration order.
 pub fn analyze(files: Vec<SourceFile>, config: &Config) -> Analysis {
     let mut analyzer = analyze::Analyzer::new();
     analyzer.auto_expose = config.auto_expose_new_tables;
     let mut suppressions = Vec::new();
     let mut input_diagnostics = Vec::new();
-    for (index, file) in files.iter().enumerate() {
-        let text = file.text.as_str();
-        let statements = match crate::sql::split(text) {
-            Ok(statements) => statements,
-            Err(err) => {
-                input_diagnostics.push(invalid_input::diagnostic(
-                    file.location(err.offset, err.offset),
-                    err.to_string(),
-                    &format!("expected {} before the end of the file", err.expected()),
-                ));
-                crate::sql::split(&text[..err.offset]).unwrap_or_default()
-            }
-        };
-        let cut = |stmt: &&crate::sql::Statement<'_>| {
-            file.truncated_at.is_some() && !text[stmt.end()..].trim_start().starts_with(';')
-        };
-        for stmt in statements.iter().filter(|s| !cut(s)) {
-            suppress::collect(&file.path, stmt, text.len(), &mut suppressions);
-            analyzer.statement(index, stmt);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+        .min(files.len().max(1));
+    let prepared: Vec<PreparedFile<'_>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let files = &files;
+                scope.spawn(move || {
+                    files
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| i % workers == w)
+                        .map(|(i, f)| (i, prepare_file(f)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut all: Vec<(usize, PreparedFile<'_>)> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect();
+        all.sort_by_key(|(i, _)| *i);
+        all.into_iter().map(|(_, p)| p).collect()
+    });
+    for (index, (file, prepared)) in files.iter().zip(prepared).enumerate() {
+        if let Some(err) = prepared.error {
+            input_diagnostics.push(invalid_input::diagnostic(
+                file.location(err.offset, err.offset),
+                err.to_string(),
+                &format!("expected {} before the end of the file", err.expected()),
+            ));
+        }
+        for (stmt, p) in prepared.statements {
+            suppress::collect(&file.path, &stmt, file.text.len(), &mut suppressions);
+            analyzer.apply(index, &stmt, p);
         }
     }
     let model = analyzer.finish();

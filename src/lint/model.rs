@@ -288,6 +288,11 @@ pub struct Model {
 }
 
 impl Model {
+    /// Tables that have at least one policy.
+    pub fn tables_with_policies(&self) -> std::collections::HashSet<&QualifiedName> {
+        self.policies.iter().map(|p| &p.table).collect()
+    }
+
     pub fn policies_on<'a>(
         &'a self,
         table: &'a QualifiedName,

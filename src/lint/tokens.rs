@@ -40,6 +40,15 @@ impl<'a> Cursor<'a> {
         hit
     }
 
+    /// The next tokens are `words`.
+    pub fn at_seq(&self, words: &[&str]) -> bool {
+        words.iter().enumerate().all(|(k, w)| {
+            self.toks
+                .get(self.i + k)
+                .is_some_and(|t| t.is_word(self.sql, w))
+        })
+    }
+
     /// Eat all of `words` in order, or nothing.
     pub fn eat_seq(&mut self, words: &[&str]) -> bool {
         let matches = words.iter().enumerate().all(|(k, w)| {

@@ -6,10 +6,11 @@ pub mod catalog;
 pub mod cells;
 pub mod functions;
 pub mod owner;
+pub mod provenance;
 pub mod rows;
 pub mod values;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -73,6 +74,9 @@ pub struct ProbeOptions<'a> {
     pub tables: &'a [String],
     /// Only these identities; empty = all.
     pub only_identities: &'a [String],
+    /// `Some((k, n))`: only share `k` of `n` (1-based) of the selected relations, dealt
+    /// round-robin in name order, so `n` runs together cover every cell exactly once.
+    pub partition: Option<(usize, usize)>,
     pub jobs: usize,
 }
 
@@ -103,11 +107,7 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
             extra_sql: None,
         },
     )?;
-    Ok(Matrix {
-        relations: prepared.rows.iter().map(|r| r.table.clone()).collect(),
-        rows: prepared.rows,
-        observations,
-    })
+    Ok(prepared.into_matrix(observations))
 }
 
 /// The database after setup: identities' users, synthesized and pinned rows, the catalog
@@ -117,12 +117,31 @@ pub struct Prepared {
     pub catalog: Catalog,
     pub ownership: Vec<owner::Ownership>,
     pub states: HashMap<TableRef, rows::TableState>,
-    pub recipes: HashMap<TableRef, rows::Recipe>,
     /// (relation, role) -> the columns that role may UPDATE.
     pub updatable: HashMap<(TableRef, String), Vec<String>>,
     pub identities: Vec<Identity>,
     /// The relations probed, with their labelled rows.
     pub rows: Vec<TableRows>,
+}
+
+impl Prepared {
+    pub fn into_matrix(self, observations: Vec<Observation>) -> Matrix {
+        Matrix {
+            relations: self.rows.iter().map(|r| r.table.clone()).collect(),
+            rows: self.rows,
+            observations,
+        }
+    }
+}
+
+impl Prepared {
+    /// A synthesizer that knows the rows already placed (and the repairs they needed), to
+    /// build probe rows like them.
+    pub fn synthesizer<'a>(&'a self, identities: &'a [Identity]) -> Synthesizer<'a> {
+        let mut synth = Synthesizer::new(&self.catalog, &self.ownership, identities);
+        synth.states = self.states.clone();
+        synth
+    }
 }
 
 /// How one pass of probes runs.
@@ -142,12 +161,18 @@ pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, Probe
             .batch_execute("begin")
             .map_err(ProbeError::db("opening the setup transaction"))?;
     }
+    let t = std::time::Instant::now();
     let catalog =
         Catalog::load(client, opts.schemas).map_err(ProbeError::db("reading the catalog"))?;
+    crate::terminal::timing("catalog", t);
     let ownership = owner::infer_all(&catalog, opts.owner_spec);
     let mut synth = Synthesizer::new(&catalog, &ownership, opts.identities);
+    let t = std::time::Instant::now();
     synth.create_users(client)?;
+    crate::terminal::timing("users", t);
+    let t = std::time::Instant::now();
     synth.synthesize_all(client)?;
+    crate::terminal::timing("rows", t);
     synth.place_fixtures(client, opts.fixtures)?;
     run_identity_setup(client, opts.identities)?;
     if !external {
@@ -156,12 +181,18 @@ pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, Probe
             .map_err(ProbeError::db("committing the setup"))?;
     }
     let states = std::mem::take(&mut synth.states);
-    let recipes = std::mem::take(&mut synth.recipes);
 
-    let mut table_rows = Vec::new();
-    for rel in catalog
+    let selected: Vec<&Relation> = catalog
         .exposed()
         .filter(|r| table_selected(&r.table, opts.tables))
+        .collect();
+    let share = opts
+        .partition
+        .map(|(k, n)| partition_share(&selected, k, n));
+    let mut table_rows = Vec::new();
+    for rel in selected
+        .into_iter()
+        .filter(|r| share.as_ref().is_none_or(|s| s.contains(&r.table)))
     {
         let labels = if rel.kind.holds_rows() {
             states
@@ -190,7 +221,6 @@ pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, Probe
         catalog,
         ownership,
         states,
-        recipes,
         updatable,
         identities: opts.identities.to_vec(),
         rows: table_rows,
@@ -204,7 +234,9 @@ pub fn observe_all(
     exec: &Execution,
 ) -> Result<Vec<Observation>, ProbeError> {
     let (synth, plans) = build_plans(prepared, exec.only_identities, &[]);
+    let t = std::time::Instant::now();
     let results = execute_plans(db, &plans, exec)?;
+    crate::terminal::timing("probes", t);
     Ok(assemble(&synth, &plans, results, prepared))
 }
 
@@ -298,9 +330,7 @@ fn build_plans<'p>(
     only_identities: &[String],
     tables: &[TableRef],
 ) -> (Synthesizer<'p>, Vec<Plan<'p>>) {
-    let mut synth = Synthesizer::new(&prepared.catalog, &prepared.ownership, &prepared.identities);
-    synth.states = prepared.states.clone();
-    synth.recipes = prepared.recipes.clone();
+    let synth = prepared.synthesizer(&prepared.identities);
     let identities: Vec<&Identity> = prepared
         .identities
         .iter()
@@ -396,6 +426,18 @@ fn updatable_columns(
         }
     }
     Ok(out)
+}
+
+/// Share `k` of `n`: the relations at positions k-1, k-1+n, ... in name order.
+fn partition_share(relations: &[&Relation], k: usize, n: usize) -> HashSet<TableRef> {
+    let mut names: Vec<&TableRef> = relations.iter().map(|r| &r.table).collect();
+    names.sort();
+    names
+        .into_iter()
+        .skip(k.saturating_sub(1))
+        .step_by(n.max(1))
+        .cloned()
+        .collect()
 }
 
 fn table_selected(table: &TableRef, filter: &[String]) -> bool {

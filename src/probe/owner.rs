@@ -89,6 +89,10 @@ pub fn infer_all(
                     .columns
                     .iter()
                     .all(|c| rel.column(c).is_some_and(|c| c.not_null));
+                if !required && requires_back(&catalog.relations[pi], &rel.table) {
+                    // the parent needs this table's row first: a cycle through a nullable key
+                    continue;
+                }
                 if best.is_none_or(|(req, _)| required && !req) {
                     best = Some((required, k));
                 }
@@ -109,6 +113,17 @@ pub fn infer_all(
         .into_iter()
         .map(|o| o.unwrap_or(Ownership::None))
         .collect()
+}
+
+/// `parent` has a NOT NULL foreign key to `table`.
+fn requires_back(parent: &Relation, table: &TableRef) -> bool {
+    parent.foreign_keys.iter().any(|fk| {
+        &fk.target == table
+            && fk
+                .columns
+                .iter()
+                .all(|c| parent.column(c).is_some_and(|c| c.not_null))
+    })
 }
 
 fn direct_owner(rel: &Relation, catalog: &Catalog) -> Option<String> {

@@ -33,16 +33,22 @@ pub struct TableState {
     pub rows: Vec<PlacedRow>,
     /// Why rows could not be synthesized; the table's cells are then inconclusive.
     pub error: Option<String>,
+    /// The value choices that got a row past the table's CHECKs, reused for probe rows.
+    pub repairs: Repairs,
 }
 
-/// What made Postgres accept a row of a table: alternatives tried per column after CHECK or
-/// type errors, literals read from CHECK definitions, columns that must be given a value.
-/// Probes reuse it, so an insert probe fails only on the policy.
+/// Which columns needed another value (and the CHECK literals offered) before an insert
+/// succeeded.
 #[derive(Debug, Clone, Default)]
-pub struct Recipe {
-    pub attempts: HashMap<String, usize>,
-    pub hints: HashMap<String, Vec<String>>,
-    pub forced: HashSet<String>,
+pub struct Repairs {
+    attempts: HashMap<String, usize>,
+    hints: HashMap<String, Vec<String>>,
+    forced: HashSet<String>,
+    /// Foreign-key columns that must point at another identity's row than the owner's
+    /// (`check (blocker_id <> blocked_id)`).
+    other_party: HashSet<String>,
+    /// Nullable columns left NULL for a CHECK like `(a is null) <> (b is null)`.
+    nulled: HashSet<String>,
 }
 
 /// SQL printing a row's identity: its primary key, else its physical location.
@@ -68,8 +74,8 @@ pub struct Synthesizer<'a> {
     pub ownership: &'a [Ownership],
     pub identities: &'a [Identity],
     pub states: HashMap<TableRef, TableState>,
-    pub recipes: HashMap<TableRef, Recipe>,
     seq: usize,
+    learned: HashMap<TableRef, Repairs>,
 }
 
 /// What a new row should look like.
@@ -90,8 +96,8 @@ impl<'a> Synthesizer<'a> {
             ownership,
             identities,
             states: HashMap::new(),
-            recipes: HashMap::new(),
             seq: 0,
+            learned: HashMap::new(),
         }
     }
 
@@ -177,6 +183,7 @@ impl<'a> Synthesizer<'a> {
                 ownership: ownership.clone(),
                 rows: Vec::new(),
                 error: None,
+                repairs: Repairs::default(),
             };
             if rel.table.schema == "auth" && rel.table.name == "users" {
                 state.rows = self.adopt(client, rel, &ownership)?;
@@ -216,6 +223,9 @@ impl<'a> Synthesizer<'a> {
                         ));
                     }
                 }
+            }
+            if let Some(repairs) = self.learned.remove(&rel.table) {
+                state.repairs = repairs;
             }
             self.states.insert(rel.table.clone(), state);
         }
@@ -264,7 +274,46 @@ impl<'a> Synthesizer<'a> {
                     rows.push(placed(PUBLIC.into(), None, r.get(0), r.get(1)));
                 }
             }
-            Ownership::Parent { .. } => {}
+            Ownership::Parent { fk, parent } => {
+                // rows a trigger already made under the owner's parent row
+                let fk = &rel.foreign_keys[*fk];
+                for id in self.owners() {
+                    let Some(p) = self.parent_row(parent, Some(id), true) else {
+                        continue;
+                    };
+                    let conditions: Option<Vec<String>> = fk
+                        .columns
+                        .iter()
+                        .zip(&fk.target_columns)
+                        .map(|(c, tc)| {
+                            let v = match p.json.get(tc)? {
+                                Json::String(s) => s.clone(),
+                                Json::Null => return None,
+                                other => other.to_string(),
+                            };
+                            Some(format!("t.{}::text = {}", quote_ident(c), literal(&v)))
+                        })
+                        .collect();
+                    let Some(conditions) = conditions else {
+                        continue;
+                    };
+                    let sql = format!(
+                        "select {key}, to_jsonb(t)::text from {table} t where {} limit 1",
+                        conditions.join(" and ")
+                    );
+                    for r in client
+                        .query(&sql, &[])
+                        .map_err(ProbeError::db("reading existing rows"))?
+                    {
+                        rows.push(placed(
+                            id.name.clone(),
+                            Some(id.name.clone()),
+                            r.get(0),
+                            r.get(1),
+                        ));
+                    }
+                }
+            }
         }
         Ok(rows)
     }
@@ -276,16 +325,25 @@ impl<'a> Synthesizer<'a> {
         rel: &Relation,
         spec: &RowSpec,
     ) -> Result<PlacedRow, String> {
-        let recipe = self.recipes.get(&rel.table).cloned().unwrap_or_default();
-        let Recipe {
-            mut attempts,
-            mut hints,
-            mut forced,
-        } = recipe;
+        let mut attempts: HashMap<String, usize> = HashMap::new();
+        let mut hints: HashMap<String, Vec<String>> = HashMap::new();
+        let mut forced: HashSet<String> = HashSet::new();
+        let learned = self.learned.get(&rel.table);
+        let mut other_party: HashSet<String> =
+            learned.map(|r| r.other_party.clone()).unwrap_or_default();
+        let mut nulled: HashSet<String> = learned.map(|r| r.nulled.clone()).unwrap_or_default();
         let mut last = String::new();
-        for _ in 0..10 {
+        for _ in 0..20 {
             self.seq += 1;
-            let values = self.values(rel, spec, self.seq, &attempts, &hints, &forced)?;
+            let values = self.values_with(
+                rel,
+                spec,
+                self.seq,
+                &attempts,
+                &hints,
+                &forced,
+                (&other_party, &nulled),
+            )?;
             let sql = insert_sql(
                 rel,
                 &values,
@@ -299,14 +357,22 @@ impl<'a> Synthesizer<'a> {
                     client
                         .batch_execute("release savepoint rlsgate_row")
                         .map_err(|e| e.to_string())?;
-                    self.recipes.insert(
-                        rel.table.clone(),
-                        Recipe {
-                            attempts,
-                            hints,
-                            forced,
-                        },
-                    );
+                    if !attempts.is_empty()
+                        || !forced.is_empty()
+                        || !other_party.is_empty()
+                        || !nulled.is_empty()
+                    {
+                        self.learned.insert(
+                            rel.table.clone(),
+                            Repairs {
+                                attempts,
+                                hints,
+                                forced,
+                                other_party,
+                                nulled,
+                            },
+                        );
+                    }
                     return Ok(placed(
                         String::new(),
                         spec.owner.map(|o| o.name.clone()),
@@ -329,6 +395,41 @@ impl<'a> Synthesizer<'a> {
                                 .iter()
                                 .find(|c| Some(c.name.as_str()) == db.constraint());
                             let Some(check) = check else { return Err(last) };
+                            let fk_cols: Vec<&String> = check
+                                .columns
+                                .iter()
+                                .filter(|c| {
+                                    rel.foreign_keys.iter().any(|fk| fk.columns.contains(c))
+                                })
+                                .collect();
+                            if fk_cols.len() >= 2 {
+                                let owner_col = match self.ownership_of(&rel.table) {
+                                    Ownership::Column(c) => Some(c.clone()),
+                                    _ => None,
+                                };
+                                if let Some(c) = fk_cols.iter().find(|c| {
+                                    Some(**c) != owner_col.as_ref() && !other_party.contains(**c)
+                                }) {
+                                    other_party.insert((*c).clone());
+                                    continue;
+                                }
+                            }
+                            if check.definition.to_ascii_uppercase().contains("IS NULL") {
+                                let owner_col = match self.ownership_of(&rel.table) {
+                                    Ownership::Column(c) => Some(c.clone()),
+                                    _ => None,
+                                };
+                                let candidate = check.columns.iter().find(|c| {
+                                    Some(*c) != owner_col.as_ref()
+                                        && !nulled.contains(*c)
+                                        && values.contains_key(*c)
+                                        && rel.column(c).is_some_and(|c| !c.not_null)
+                                });
+                                if let Some(c) = candidate {
+                                    nulled.insert(c.clone());
+                                    continue;
+                                }
+                            }
                             for col in &check.columns {
                                 forced.insert(col.clone());
                                 *attempts.entry(col.clone()).or_default() += 1;
@@ -341,7 +442,15 @@ impl<'a> Synthesizer<'a> {
                             }
                             _ => return Err(last),
                         },
-                        "23505" => self.seq += 1000,
+                        "23505" => {
+                            self.seq += 1000;
+                            // constants (enum labels, CHECK literals) do not change with seq
+                            for col in unique_columns(db.detail().unwrap_or_default()) {
+                                if values.contains_key(&col) && !is_fk_column(rel, &col) {
+                                    *attempts.entry(col).or_default() += 1;
+                                }
+                            }
+                        }
                         "22P02" | "22001" | "22003" | "22007" | "22008" | "22023" => {
                             for c in values.keys() {
                                 *attempts.entry(c.clone()).or_default() += 1;
@@ -362,14 +471,13 @@ impl<'a> Synthesizer<'a> {
         spec: &RowSpec,
         seq: usize,
     ) -> Result<BTreeMap<String, String>, String> {
-        let recipe = self.recipes.get(&rel.table).cloned().unwrap_or_default();
         self.values(
             rel,
             spec,
             seq,
-            &recipe.attempts,
-            &recipe.hints,
-            &recipe.forced,
+            &HashMap::new(),
+            &HashMap::new(),
+            &HashSet::new(),
         )
     }
 
@@ -382,6 +490,38 @@ impl<'a> Synthesizer<'a> {
         attempts: &HashMap<String, usize>,
         hints: &HashMap<String, Vec<String>>,
         forced: &HashSet<String>,
+    ) -> Result<BTreeMap<String, String>, String> {
+        let learned = self
+            .learned
+            .get(&rel.table)
+            .or_else(|| self.states.get(&rel.table).map(|s| &s.repairs));
+        let none = HashSet::new();
+        let none = (&none, &none);
+        match learned {
+            Some(r) if attempts.is_empty() && hints.is_empty() && forced.is_empty() => self
+                .values_with(
+                    rel,
+                    spec,
+                    seq,
+                    &r.attempts,
+                    &r.hints,
+                    &r.forced,
+                    (&r.other_party, &r.nulled),
+                ),
+            _ => self.values_with(rel, spec, seq, attempts, hints, forced, none),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn values_with(
+        &self,
+        rel: &Relation,
+        spec: &RowSpec,
+        seq: usize,
+        attempts: &HashMap<String, usize>,
+        hints: &HashMap<String, Vec<String>>,
+        forced: &HashSet<String>,
+        (other_party, nulled): (&HashSet<String>, &HashSet<String>),
     ) -> Result<BTreeMap<String, String>, String> {
         let mut values: BTreeMap<String, String> = spec.fixed.clone();
         let ownership = self.ownership_of(&rel.table);
@@ -403,7 +543,12 @@ impl<'a> Synthesizer<'a> {
             }
         }
         for (k, fk) in rel.foreign_keys.iter().enumerate() {
-            if fk.columns.iter().any(|c| values.contains_key(c)) || fk.target == rel.table {
+            if fk
+                .columns
+                .iter()
+                .any(|c| values.contains_key(c) || nulled.contains(c))
+                || fk.target == rel.table
+            {
                 continue;
             }
             let is_owner_fk = matches!(ownership, Ownership::Parent { fk: f, .. } if *f == k);
@@ -411,7 +556,15 @@ impl<'a> Synthesizer<'a> {
                 .columns
                 .iter()
                 .any(|c| rel.column(c).is_some_and(|c| c.not_null));
-            let parent = self.parent_row(&fk.target, spec.owner, is_owner_fk);
+            let other = fk.columns.iter().any(|c| other_party.contains(c));
+            let parent = if other {
+                let someone_else = self
+                    .owners()
+                    .find(|o| spec.owner.map(|s| s.name != o.name).unwrap_or(true));
+                self.parent_row(&fk.target, someone_else, true)
+            } else {
+                self.parent_row(&fk.target, spec.owner, is_owner_fk)
+            };
             match parent {
                 Some(p) => {
                     for (c, tc) in fk.columns.iter().zip(&fk.target_columns) {
@@ -436,6 +589,25 @@ impl<'a> Synthesizer<'a> {
                 }
                 None => {}
             }
+        }
+        for c in nulled {
+            values.insert(c.clone(), "null".to_string());
+        }
+        if rel.table.schema == "storage"
+            && rel.table.name == "objects"
+            && rel.column("name").is_some()
+            && !values.contains_key("name")
+        {
+            // Objects live under their owner's folder, as Supabase apps upload them and as
+            // policies check it: `(storage.foldername(name))[1] = auth.uid()::text`.
+            let folder = spec
+                .owner
+                .and_then(|o| o.sub.as_deref())
+                .unwrap_or("public");
+            values.insert(
+                "name".to_string(),
+                format!("{}::text", literal(&format!("{folder}/object-{seq}.txt"))),
+            );
         }
         let key = rel.table.to_string();
         for col in &rel.columns {
@@ -536,6 +708,7 @@ impl<'a> Synthesizer<'a> {
                     ownership: Ownership::None,
                     rows: Vec::new(),
                     error: None,
+                    repairs: Repairs::default(),
                 });
             state.rows.push(PlacedRow {
                 label: f.label.clone(),
@@ -544,6 +717,25 @@ impl<'a> Synthesizer<'a> {
         }
         Ok(())
     }
+}
+
+/// Column names of a unique violation's detail: `Key (a, b)=(1, 2) already exists.`
+fn unique_columns(detail: &str) -> Vec<String> {
+    detail
+        .strip_prefix("Key (")
+        .and_then(|rest| rest.split(")=(").next())
+        .map(|cols| {
+            cols.split(',')
+                .map(|c| c.trim().trim_matches('"').to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn is_fk_column(rel: &Relation, col: &str) -> bool {
+    rel.foreign_keys
+        .iter()
+        .any(|fk| fk.columns.iter().any(|c| c == col))
 }
 
 fn placed(label: String, owner: Option<String>, key: String, json: String) -> PlacedRow {
@@ -587,28 +779,71 @@ fn fixture_literal(value: &Json) -> String {
 }
 
 /// Relations ordered so every table comes after the tables its foreign keys reference
-/// (self references and cycles are broken where they occur).
+/// (self references and cycles are broken where they occur). In a cycle, the nullable
+/// foreign key gives way: `a.b_id` (nullable) -> `b`, `b.a_id` (not null) -> `a` puts `a`
+/// first, so `b` can reference it.
 fn topo_order(catalog: &Catalog) -> Vec<usize> {
     let n = catalog.relations.len();
+    let index = |t: &TableRef| catalog.relations.iter().position(|r| &r.table == t);
+    let edges: Vec<Vec<(usize, bool)>> = catalog
+        .relations
+        .iter()
+        .enumerate()
+        .map(|(i, rel)| {
+            let mut out: Vec<(usize, bool)> = rel
+                .foreign_keys
+                .iter()
+                .filter_map(|fk| {
+                    let j = index(&fk.target)?;
+                    let required = fk
+                        .columns
+                        .iter()
+                        .any(|c| rel.column(c).is_some_and(|c| c.not_null));
+                    (j != i).then_some((j, required))
+                })
+                .collect();
+            out.sort_by_key(|&(_, required)| !required);
+            out
+        })
+        .collect();
+    let requires = |from: usize, to: usize| {
+        let mut seen = vec![false; n];
+        let mut stack = vec![from];
+        while let Some(k) = stack.pop() {
+            if k == to {
+                return true;
+            }
+            if std::mem::replace(&mut seen[k], true) {
+                continue;
+            }
+            stack.extend(edges[k].iter().filter(|e| e.1).map(|e| e.0));
+        }
+        false
+    };
     let mut state = vec![0u8; n];
     let mut out = Vec::with_capacity(n);
-    fn visit(i: usize, catalog: &Catalog, state: &mut [u8], out: &mut Vec<usize>) {
+    fn visit(
+        i: usize,
+        edges: &[Vec<(usize, bool)>],
+        requires: &dyn Fn(usize, usize) -> bool,
+        state: &mut [u8],
+        out: &mut Vec<usize>,
+    ) {
         if state[i] != 0 {
             return;
         }
         state[i] = 1;
-        for fk in &catalog.relations[i].foreign_keys {
-            if let Some(j) = catalog.relations.iter().position(|r| r.table == fk.target) {
-                if j != i {
-                    visit(j, catalog, state, out);
-                }
+        for &(j, required) in &edges[i] {
+            if !required && requires(j, i) {
+                continue;
             }
+            visit(j, edges, requires, state, out);
         }
         state[i] = 2;
         out.push(i);
     }
     for i in 0..n {
-        visit(i, catalog, &mut state, &mut out);
+        visit(i, &edges, &requires, &mut state, &mut out);
     }
     out
 }

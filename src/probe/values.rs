@@ -66,7 +66,11 @@ pub fn generate(
             let candidates = [n as i64, 0, 1, 100, 1000, -1];
             candidates[attempt % candidates.len()].to_string()
         }
+        "date" if ends_later(&column.name) => "(current_date + 1)".to_string(),
         "date" => "current_date".to_string(),
+        "timestamptz" | "timestamp" if ends_later(&column.name) => {
+            "(now() + interval '1 day')".to_string()
+        }
         "timestamptz" | "timestamp" => "now()".to_string(),
         "time" | "timetz" => "'12:00'".to_string(),
         "interval" => "'1 hour'".to_string(),
@@ -79,11 +83,72 @@ pub fn generate(
         "bit" | "varbit" => "'1'".to_string(),
         _ if column.category == 'A' => "'{}'".to_string(),
         _ if column.category == 'S' || base == "citext" => {
-            literal(&text_value(table_key, column, seq, attempt))
+            match attempt.checked_sub(hints.len() + 1) {
+                Some(k) => literal(&text_alternative(column, seq, k)),
+                None => literal(&text_value(table_key, column, seq, attempt)),
+            }
         }
         _ => literal(&n.to_string()),
     };
     format!("{v}::{cast}")
+}
+
+/// Whether a date/time column names the end of something (`ends_at`, `expires_on`,
+/// `valid_until`...), so it gets a later value than its start: `check (ends_at > starts_at)`.
+fn ends_later(column: &str) -> bool {
+    column.to_ascii_lowercase().split('_').any(|w| {
+        matches!(
+            w,
+            "end"
+                | "ends"
+                | "ended"
+                | "expire"
+                | "expires"
+                | "expiry"
+                | "expired"
+                | "until"
+                | "finish"
+                | "finished"
+                | "finishes"
+                | "due"
+                | "stop"
+                | "stops"
+                | "close"
+                | "closes"
+                | "deadline"
+                | "to"
+        )
+    })
+}
+
+/// Text that fits the usual shapes CHECKs demand once the free-form value and the CHECK's
+/// own literals failed: a lower-case slug, an upper-case code, bare alphanumerics, digits.
+fn text_alternative(column: &Column, seq: usize, k: usize) -> String {
+    let stem: String = column
+        .name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(12)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let n = seq + 1;
+    let v = match k % 4 {
+        0 => format!("{stem}-{n}"),
+        1 => format!("{}-{n}", stem.to_ascii_uppercase()),
+        2 => format!("{stem}{n}"),
+        _ => format!("{n:04}"),
+    };
+    match column.max_len {
+        Some(max) if v.chars().count() > max => v
+            .chars()
+            .rev()
+            .take(max)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect(),
+        _ => v,
+    }
 }
 
 fn text_value(table_key: &str, column: &Column, seq: usize, attempt: usize) -> String {
@@ -171,6 +236,15 @@ pub fn check_hints(definition: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn end_columns_come_after_start_columns() {
+        assert!(ends_later("ends_at"));
+        assert!(ends_later("valid_until"));
+        assert!(ends_later("expires_on"));
+        assert!(!ends_later("starts_at"));
+        assert!(!ends_later("tokens_used_at"));
+    }
 
     #[test]
     fn stable_uuid_is_stable_and_shaped() {

@@ -24,9 +24,9 @@ pub struct Statement<'a> {
     pub token_start: usize,
 }
 
-impl Statement<'_> {
+impl<'a> Statement<'a> {
     /// The statement without the comments that precede it.
-    pub fn code(&self) -> &str {
+    pub fn code(&self) -> &'a str {
         &self.text[self.token_start - self.start..]
     }
 

@@ -23,11 +23,20 @@ create role supabase_read_only_user login bypassrls;
 create role supabase_functions_admin login noinherit createrole noreplication;
 create role dashboard_user nosuperuser createdb createrole replication;
 create role pgbouncer login;
+create role pgsodium_keyiduser nologin noinherit;
+create role pgsodium_keyholder nologin noinherit;
+create role pgsodium_keymaker nologin noinherit;
+grant pgsodium_keyiduser to pgsodium_keyholder;
+grant pgsodium_keyholder to pgsodium_keymaker;
+grant pgsodium_keymaker to postgres with admin option;
 grant supabase_auth_admin, supabase_storage_admin, supabase_functions_admin to postgres;
 grant pg_read_all_data to supabase_read_only_user;
 
 alter database postgres owner to postgres;
 alter database postgres set search_path = "$user", public, extensions;
+-- PostgREST and the Storage API set request.headers on every request; triggers read it
+-- with current_setting('request.headers') (no missing_ok), so it always has a value here.
+alter database postgres set request.headers = '{}';
 alter role postgres set search_path = "$user", public, extensions;
 alter role supabase_auth_admin set search_path = auth;
 alter role supabase_storage_admin set search_path = storage;
@@ -440,4 +449,52 @@ grant execute on all functions in schema realtime to postgres, anon, authenticat
 create publication supabase_realtime;
 alter publication supabase_realtime owner to postgres;
 
+-- Extensions the platform runs as the superuser ------------------------------------------------
+-- Supabase's supautils runs CREATE/ALTER/DROP EXTENSION for `postgres` as the superuser; the
+-- migrator does the same through this function. Extensions Debian's Postgres lacks are
+-- replaced by stand-ins (src/supabase/standins), recorded here.
+
+create schema _rlsgate;
+revoke all on schema _rlsgate from public;
+grant usage on schema _rlsgate to postgres;
+create table _rlsgate.standins (name text primary key, schema text not null);
+grant select on _rlsgate.standins to postgres;
+create function _rlsgate.privileged(statement text) returns void
+language plpgsql security definer
+as $$ begin execute statement; end $$;
+revoke all on function _rlsgate.privileged(text) from public;
+grant execute on function _rlsgate.privileged(text) to postgres;
+
+-- Database webhooks: Supabase creates `supabase_functions` when webhooks are enabled; the
+-- trigger function records the call instead of sending it.
+
+create schema supabase_functions authorization supabase_admin;
+grant usage on schema supabase_functions to postgres, anon, authenticated, service_role;
+create table supabase_functions.hooks (
+    id bigserial primary key,
+    hook_table_id integer not null,
+    hook_name text not null,
+    created_at timestamptz not null default now(),
+    request_id bigint
+);
+create function supabase_functions.http_request() returns trigger
+language plpgsql security definer set search_path = supabase_functions
+as $$
+begin
+  insert into supabase_functions.hooks (hook_table_id, hook_name)
+  values (tg_relid::integer, tg_name);
+  return coalesce(new, old);
+end
+$$;
+grant execute on function supabase_functions.http_request() to postgres, anon, authenticated, service_role;
+alter function supabase_functions.http_request() owner to supabase_functions_admin;
+grant all on schema supabase_functions to supabase_functions_admin;
+grant all on supabase_functions.hooks to supabase_functions_admin, postgres;
+grant all on sequence supabase_functions.hooks_id_seq to supabase_functions_admin, postgres;
+
+-- Enabled on every new Supabase project: pg_graphql and supabase_vault (stand-ins, appended
+-- to this script).
+insert into _rlsgate.standins values ('pg_graphql', 'graphql'), ('supabase_vault', 'vault');
+
 reset client_min_messages;
+

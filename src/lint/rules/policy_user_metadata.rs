@@ -30,6 +30,13 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let reading: std::collections::HashMap<&QualifiedName, &crate::lint::model::Function> = ctx
+        .model
+        .functions
+        .iter()
+        .filter(|f| user_metadata_mention(&f.body).is_some())
+        .map(|f| (&f.name, f))
+        .collect();
     for p in &ctx.model.policies {
         if p.expressions()
             .any(|(_, e)| user_metadata_mention(e).is_some())
@@ -51,11 +58,7 @@ pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .flat_map(|(_, e)| called_functions(e))
             .find_map(|(parts, _, _)| {
                 let name = QualifiedName::from_parts(&parts)?;
-                let f = ctx
-                    .model
-                    .functions
-                    .iter()
-                    .find(|f| f.name == name && user_metadata_mention(&f.body).is_some())?;
+                let f = *reading.get(&name)?;
                 Some((parts, f))
             });
         if let Some((parts, f)) = helper {

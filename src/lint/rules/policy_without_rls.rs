@@ -27,8 +27,13 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let with_policies = ctx.model.tables_with_policies();
     for r in ctx.model.relations.values() {
-        if !r.kind.has_rls() || r.rls_enabled || !ctx.is_exposed(&r.name.schema) {
+        if !r.kind.has_rls()
+            || r.rls_enabled
+            || !ctx.is_exposed(&r.name.schema)
+            || !with_policies.contains(&r.name)
+        {
             continue;
         }
         let policies: Vec<_> = ctx.model.policies_on(&r.name).collect();

@@ -29,11 +29,12 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let with_policies = ctx.model.tables_with_policies();
     for r in ctx.model.relations.values() {
         if !r.kind.has_rls() || !r.rls_enabled || !ctx.is_exposed(&r.name.schema) {
             continue;
         }
-        if ctx.model.policies_on(&r.name).next().is_some() {
+        if with_policies.contains(&r.name) {
             continue;
         }
         out.push(ctx.diagnostic(

@@ -37,7 +37,10 @@ pub fn write(
         let snippet_text;
         let origin_text;
         if let Some(loc) = &d.location {
-            if let Some(file) = sources.get(&loc.file) {
+            if let Some(file) = sources
+                .get(&loc.file)
+                .filter(|f| !f.text.is_empty() && loc.end <= f.text.len())
+            {
                 let first = loc.line;
                 let start_byte = file.text[..loc.start.min(file.text.len())]
                     .rfind('\n')
@@ -61,7 +64,7 @@ pub fn write(
                         .annotation(level(d.severity).span(span_start..span_end.max(span_start))),
                 );
             } else {
-                origin_text = format!("{}:{}:{}", loc.file, loc.line, loc.column);
+                origin_text = format!("at {}:{}:{}", loc.file, loc.line, loc.column);
                 message = message.footer(Level::Note.title(&origin_text));
             }
         }

@@ -38,6 +38,9 @@ pub struct RunMeta {
     /// the gate like failed cells.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lint: Vec<LintFinding>,
+    /// `K/N` when the run covered only share K of N of the tables (`--partition`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
 }
 
 /// A catalog lint finding as the access-matrix reports carry it.

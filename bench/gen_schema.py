@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Generate an rlsgate project with N tables: owner policies and foreign-key chains.
+
+    bench/gen_schema.py N DIR
+
+Tables come in chains of four: the head is owned through `user_id -> auth.users(id)` with
+one policy per command; each following table references the previous one
+(`parent_id ... on delete cascade`), has no owner column of its own (ownership follows the
+foreign key), and its policies look the parent up with `exists`, so the parent's own RLS
+applies inside. Every table also has a CHECK constraint, a NOT NULL column without default,
+a unique column and an index, so row synthesis has some work to do. The migrations are split
+into files of 50 tables; policy_specs/gate.toml declares the whole matrix through
+`[defaults]` (anon none, authenticated own, service all), so `rlsgate test` passes.
+"""
+import os
+import sys
+
+CHAIN = 4
+PER_FILE = 50
+
+
+def table_sql(i: int) -> str:
+    name = f"t{i:04}"
+    level = i % CHAIN
+    cols = [
+        "  id uuid primary key default gen_random_uuid()",
+    ]
+    if level == 0:
+        cols.append("  user_id uuid not null references auth.users (id) on delete cascade")
+    else:
+        parent = f"t{i - 1:04}"
+        cols.append(f"  parent_id uuid not null references public.{parent} (id) on delete cascade")
+    cols += [
+        "  title text not null check (char_length(title) between 1 and 200)",
+        "  slug text unique",
+        "  status text not null default 'draft' check (status in ('draft', 'published', 'archived'))",
+        "  amount numeric(10, 2)",
+        "  body jsonb not null default '{}'::jsonb",
+        "  created_at timestamptz not null default now()",
+    ]
+    out = [f"create table public.{name} (\n" + ",\n".join(cols) + "\n);"]
+    fk = "user_id" if level == 0 else "parent_id"
+    out.append(f"create index {name}_{fk}_idx on public.{name} ({fk});")
+    out.append(f"alter table public.{name} enable row level security;")
+    if level == 0:
+        mine = "(select auth.uid()) = user_id"
+    else:
+        parent = f"t{i - 1:04}"
+        mine = f"exists (select 1 from public.{parent} p where p.id = {name}.parent_id)"
+    out += [
+        f'create policy "{name} select own" on public.{name} for select to authenticated\n'
+        f"  using ({mine});",
+        f'create policy "{name} insert own" on public.{name} for insert to authenticated\n'
+        f"  with check ({mine});",
+        f'create policy "{name} update own" on public.{name} for update to authenticated\n'
+        f"  using ({mine}) with check ({mine});",
+        f'create policy "{name} delete own" on public.{name} for delete to authenticated\n'
+        f"  using ({mine});",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    n, root = int(sys.argv[1]), sys.argv[2]
+    mig = os.path.join(root, "migrations")
+    specs = os.path.join(root, "policy_specs")
+    os.makedirs(mig, exist_ok=True)
+    os.makedirs(specs, exist_ok=True)
+    for f in range(0, n, PER_FILE):
+        path = os.path.join(mig, f"2024010100{f // PER_FILE:04}_tables.sql")
+        with open(path, "w") as fh:
+            fh.write(f"-- generated: tables {f} to {min(f + PER_FILE, n) - 1}\n")
+            for i in range(f, min(f + PER_FILE, n)):
+                fh.write(table_sql(i))
+    with open(os.path.join(specs, "gate.toml"), "w") as fh:
+        fh.write(
+            "# generated: every table is owner-only\n"
+            "[defaults]\n"
+            'anon = "none"\n'
+            'authenticated = "own"\n'
+            'service = "all"\n'
+        )
+
+
+if __name__ == "__main__":
+    main()

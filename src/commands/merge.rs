@@ -1,0 +1,145 @@
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+
+use crate::cli::{MergeArgs, Partition, TestFormat};
+use crate::matrix::{Command, TableRef};
+use crate::report::matrix::{self as report, Format, Report, RunMeta};
+use crate::verdict::{self, Cell};
+use crate::Status;
+
+pub fn run(args: &MergeArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let mut reports = Vec::new();
+    for path in &args.reports {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let report = report::read(&text).with_context(|| format!("{}", path.display()))?;
+        reports.push((path.clone(), report));
+    }
+    let (cells, meta) = merge(reports)?;
+    let summary = verdict::summarize(&cells);
+    let format = match args.format {
+        TestFormat::Human => Format::Table,
+        TestFormat::Json => Format::Json,
+        TestFormat::Junit => Format::Junit,
+        TestFormat::Markdown => Format::Markdown,
+    };
+    match &args.output {
+        Some(path) => {
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?,
+            );
+            report::write(format, &cells, &summary, &meta, &mut file)?;
+            file.flush()
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        None => report::write(format, &cells, &summary, &meta, out)?,
+    }
+    Ok(verdict::status(&summary, meta.allow_unspecified))
+}
+
+/// One report from many: the cells of every input in table order (as a single run orders
+/// them), after checking that the inputs are the shares of one partitioned run, or at least
+/// never judge the same cell twice.
+pub fn merge(reports: Vec<(PathBuf, Report)>) -> anyhow::Result<(Vec<Cell>, RunMeta)> {
+    let Some((first_path, first)) = reports.first() else {
+        bail!("no reports to merge");
+    };
+    check_shares(&reports)?;
+    for (path, report) in &reports[1..] {
+        if report.meta.allow_unspecified != first.meta.allow_unspecified {
+            bail!(
+                "{} was run with{} --allow-unspecified and {} with{}: run every share with the same flags",
+                first_path.display(),
+                if first.meta.allow_unspecified { "" } else { "out" },
+                path.display(),
+                if report.meta.allow_unspecified { "" } else { "out" },
+            );
+        }
+    }
+
+    let mut meta = first.meta.clone();
+    meta.partition = None;
+    meta.duration_ms = reports.iter().filter_map(|(_, r)| r.meta.duration_ms).max();
+    meta.started_at = reports
+        .iter()
+        .filter_map(|(_, r)| r.meta.started_at.clone())
+        .min();
+
+    let mut seen: HashMap<(TableRef, String, Command), &Path> = HashMap::new();
+    let mut cells: Vec<Cell> = Vec::new();
+    for (path, report) in &reports {
+        for cell in &report.cells {
+            let key = (cell.table.clone(), cell.identity.clone(), cell.command);
+            if let Some(other) = seen.insert(key, path) {
+                bail!(
+                    "{} · {} · {} is judged in both {} and {}: merge the shares of one partitioned run (--partition K/N), each once",
+                    cell.table.display_name(),
+                    cell.identity,
+                    cell.command.as_str(),
+                    other.display(),
+                    path.display()
+                );
+            }
+            cells.push(cell.clone());
+        }
+    }
+    cells.sort_by(|a, b| a.table.cmp(&b.table));
+    Ok((cells, meta))
+}
+
+/// Partitioned inputs must be all the shares 1..N of the same N, each once, so a forgotten
+/// CI runner cannot make the merged gate pass.
+fn check_shares(reports: &[(PathBuf, Report)]) -> anyhow::Result<()> {
+    let mut shares: BTreeMap<usize, &Path> = BTreeMap::new();
+    let mut total: Option<(usize, &Path)> = None;
+    let mut whole: Option<&Path> = None;
+    for (path, report) in reports {
+        let Some(text) = &report.meta.partition else {
+            whole = Some(path);
+            continue;
+        };
+        let share: Partition = text
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("{}: meta.partition: {e}", path.display()))?;
+        match total {
+            Some((n, other)) if n != share.total => bail!(
+                "{} is share {share} but {} is a share of {n}: merge the shares of one partitioned run",
+                path.display(),
+                other.display()
+            ),
+            _ => total = Some((share.total, path)),
+        }
+        if let Some(other) = shares.insert(share.index, path) {
+            bail!(
+                "{} and {} are both share {share}",
+                other.display(),
+                path.display()
+            );
+        }
+    }
+    let Some((n, _)) = total else {
+        return Ok(());
+    };
+    if let Some(whole) = whole {
+        bail!(
+            "{} is a whole run, the others are shares of --partition K/{n}: merge only the shares",
+            whole.display()
+        );
+    }
+    let missing: Vec<String> = (1..=n)
+        .filter(|k| !shares.contains_key(k))
+        .map(|k| format!("{k}/{n}"))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "missing share{} {} of --partition K/{n}: pass the JSON report of every runner",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join(", ")
+        );
+    }
+    Ok(())
+}

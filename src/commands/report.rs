@@ -1,0 +1,306 @@
+use std::io::Write;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+
+use crate::cli::{GlobalArgs, ReportArgs};
+use crate::commands::test::{exposed_schemas, judge};
+use crate::lint::{self, Config, SourceFile};
+use crate::matrix::TableRef;
+use crate::migrate::{Database, OpenOptions};
+use crate::probe::{self, functions, provenance, Execution, Matrix, Prepared, ProbeOptions};
+use crate::project::Project;
+use crate::report::audit::{self, Audit, IdentityInfo};
+use crate::report::matrix::RunMeta;
+use crate::spec::{self, FixtureRow, Identity, Specs};
+use crate::terminal::Progress;
+use crate::verdict;
+use crate::Status;
+
+pub fn run(global: &GlobalArgs, args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    if args.html.is_none() && args.markdown.is_none() {
+        anyhow::bail!("nothing to write: pass --html FILE and/or --markdown FILE");
+    }
+    let audit = collect(global, args)?;
+    if let Some(path) = &args.html {
+        let mut buf = Vec::new();
+        audit::html::write(&audit, &mut buf)?;
+        std::fs::write(path, buf).with_context(|| format!("writing {}", path.display()))?;
+        writeln!(out, "wrote {}", path.display())?;
+    }
+    if let Some(path) = &args.markdown {
+        let mut buf = Vec::new();
+        audit::markdown::write(&audit, &mut buf)?;
+        std::fs::write(path, buf).with_context(|| format!("writing {}", path.display()))?;
+        writeln!(out, "wrote {}", path.display())?;
+    }
+    writeln!(
+        out,
+        "{}: {}",
+        if audit.passed { "pass" } else { "fail" },
+        audit.summary
+    )?;
+    Ok(if audit.passed {
+        Status::Clean
+    } else {
+        Status::Findings
+    })
+}
+
+/// A whole audit run: probe and judge like `rlsgate test`, then trace provenance, read
+/// policies, grants, functions and views, and lint the migrations and the catalog.
+pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> {
+    let started = Instant::now();
+    let started_at = rfc3339_now();
+    let progress = Progress::new(global.quiet);
+    let jobs = args.jobs.unwrap_or_else(default_jobs);
+    let Session {
+        project,
+        identities,
+        specs,
+        mut db,
+        schemas,
+        mut prepared,
+    } = start(global, &args.tables, jobs, &progress)?;
+    progress.set("probing");
+    let observations = probe::observe_all(
+        &mut db,
+        &prepared,
+        &Execution {
+            only_identities: &[],
+            jobs,
+            extra_sql: None,
+        },
+    )?;
+    let matrix = Matrix {
+        relations: prepared.rows.iter().map(|r| r.table.clone()).collect(),
+        rows: prepared.rows.clone(),
+        observations,
+    };
+    let cells = judge(&matrix, &specs, &identities);
+
+    progress.set("reading policies and grants");
+    let access = provenance::relation_access(db.client(), &matrix.relations)
+        .context("reading policies and grants")?;
+    let traced = if args.no_provenance {
+        Vec::new()
+    } else {
+        progress.set("tracing provenance");
+        provenance::trace(&mut db, &mut prepared, &matrix.observations, &access)?
+    };
+    progress.set("reading functions");
+    let functions = functions::load(db.client(), &schemas, &identities)
+        .context("reading functions and EXECUTE privileges")?;
+    progress.set("linting");
+    let config = Config::load(&global.project, None)?;
+    let diagnostics = lint_all(&project, &mut db, &config)?;
+    progress.finish();
+
+    let summary = verdict::summarize(&cells);
+    let mut meta = RunMeta::new(project_name(&global.project));
+    meta.postgres = Some(db.server_version.clone());
+    meta.started_at = Some(started_at);
+    meta.duration_ms = Some(started.elapsed().as_millis() as u64);
+    meta.allow_unspecified = args.allow_unspecified;
+    Ok(Audit {
+        passed: verdict::status(&summary, args.allow_unspecified) == Status::Clean,
+        summary,
+        migrations: project
+            .migrations
+            .iter()
+            .map(|m| m.path.display().to_string())
+            .collect(),
+        migrations_hash: migrations_hash(&project),
+        schemas,
+        identities: identities.iter().map(identity_info).collect(),
+        cells,
+        relations: access,
+        provenance: traced,
+        lint: diagnostics,
+        functions,
+        meta,
+    })
+}
+
+/// The database migrated and prepared for probing, with what the project declares.
+pub(crate) struct Session {
+    pub project: Project,
+    pub identities: Vec<Identity>,
+    pub specs: Specs,
+    pub db: Database,
+    pub schemas: Vec<String>,
+    pub prepared: Prepared,
+}
+
+pub(crate) fn default_jobs() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .max(2)
+}
+
+/// Load the project, its identities, specs and fixtures, migrate a throwaway database and
+/// place the rows the probes use.
+pub(crate) fn start(
+    global: &GlobalArgs,
+    tables: &[String],
+    jobs: usize,
+    progress: &Progress,
+) -> anyhow::Result<Session> {
+    let project = Project::load(&global.project)?;
+    let specs_dir = project.specs_dir();
+    let identities = spec::identities::load_identities_all(&specs_dir).map_err(spec_errors)?;
+    let specs = spec::load_specs(&specs_dir).map_err(spec_errors)?;
+    let fixtures = spec::load_fixtures(&project.fixtures_dir()).map_err(spec_errors)?;
+    let opts = OpenOptions {
+        db_url: global.db_url.clone(),
+        no_cache: global.no_cache,
+        migrate_external: true,
+        seed: false,
+    };
+    let mut db = Database::open(&project, &opts, progress)?;
+    let schemas = exposed_schemas(&project);
+    let relations: Vec<TableRef> = probe::exposed_relations(db.client(), &schemas)?;
+    validate(&specs, &relations, &identities, &fixtures)?;
+    for name in tables {
+        if !relations
+            .iter()
+            .any(|t| &t.name == name || &t.to_string() == name)
+        {
+            anyhow::bail!(
+                "--table {name}: no such table or view in the exposed schemas ({})",
+                schemas.join(", ")
+            );
+        }
+    }
+    progress.set("placing rows");
+    let owner_spec = |t: &TableRef| specs.owner_spec(t).cloned();
+    let prepared = probe::prepare(
+        &mut db,
+        &ProbeOptions {
+            schemas: &schemas,
+            identities: &identities,
+            fixtures: &fixtures,
+            owner_spec: &owner_spec,
+            tables,
+            only_identities: &[],
+            partition: None,
+            jobs,
+        },
+    )?;
+    Ok(Session {
+        project,
+        identities,
+        specs,
+        db,
+        schemas,
+        prepared,
+    })
+}
+
+fn validate(
+    specs: &Specs,
+    relations: &[TableRef],
+    identities: &[Identity],
+    fixtures: &[FixtureRow],
+) -> anyhow::Result<()> {
+    specs
+        .validate_with(relations, identities, fixtures)
+        .map_err(spec_errors)?;
+    spec::validate_fixtures(fixtures, relations, identities).map_err(spec_errors)?;
+    Ok(())
+}
+
+/// Static findings of the files (rules that only run there) and catalog findings of the
+/// migrated database, pointing at file:line.
+fn lint_all(
+    project: &Project,
+    db: &mut Database,
+    config: &Config,
+) -> anyhow::Result<Vec<lint::Diagnostic>> {
+    let files: Vec<SourceFile> = project
+        .migrations
+        .iter()
+        .map(|f| SourceFile::new(f.path.display().to_string(), f.text.clone()))
+        .collect();
+    let mut diagnostics = lint::lint_sources(files, config).diagnostics;
+    diagnostics.retain(|d| {
+        lint::registry::find(d.rule).is_none_or(|r| r.scope == lint::registry::Scope::Static)
+    });
+    let (catalog, _) = lint::lint_migrated(project, db.client(), config)
+        .context("linting the migrated catalog")?;
+    diagnostics.extend(catalog);
+    diagnostics.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.sort_key().cmp(&b.sort_key()))
+    });
+    Ok(diagnostics)
+}
+
+/// The project directory as a reader knows it: its own name, not `.`.
+fn project_name(dir: &std::path::Path) -> String {
+    std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| dir.display().to_string())
+}
+
+fn identity_info(id: &Identity) -> IdentityInfo {
+    IdentityInfo {
+        name: id.name.clone(),
+        role: id.role.clone(),
+        sub: id.sub.clone(),
+        claims: id.claims.clone(),
+    }
+}
+
+/// SHA-256 over each migration's path and text, in the order applied.
+pub fn migrations_hash(project: &Project) -> String {
+    let mut hasher = Sha256::new();
+    for m in &project.migrations {
+        let name = m
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update(m.text.as_bytes());
+        hasher.update([0]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn rfc3339_now() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn spec_errors(errors: impl Into<spec::SpecErrors>) -> anyhow::Error {
+    crate::terminal::Rendered(errors.into().to_string()).into()
+}

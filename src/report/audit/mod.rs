@@ -1,0 +1,264 @@
+//! The auditor's report (`rlsgate report`): everything one run learns, as a document. The data
+//! is gathered once into an [`Audit`]; `html` and `markdown` are two views of it.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::diff::Reach;
+use super::matrix::RunMeta;
+use crate::lint::{Diagnostic, Severity};
+use crate::matrix::{Command, TableRef};
+use crate::probe::functions::FunctionAccess;
+use crate::probe::provenance::{CellProvenance, RelationAccess, Source};
+use crate::verdict::{Cell, CellOutcome, Summary};
+
+pub mod html;
+pub mod markdown;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentityInfo {
+    pub name: String,
+    pub role: String,
+    pub sub: Option<String>,
+    pub claims: serde_json::Value,
+}
+
+/// One run, ready to be written.
+#[derive(Debug, Clone, Serialize)]
+pub struct Audit {
+    pub meta: RunMeta,
+    pub passed: bool,
+    pub summary: Summary,
+    /// Migration files in the order applied.
+    pub migrations: Vec<String>,
+    /// SHA-256 over the migration files' names and contents.
+    pub migrations_hash: String,
+    pub schemas: Vec<String>,
+    pub identities: Vec<IdentityInfo>,
+    pub cells: Vec<Cell>,
+    pub relations: Vec<RelationAccess>,
+    pub provenance: Vec<CellProvenance>,
+    pub lint: Vec<Diagnostic>,
+    pub functions: Vec<FunctionAccess>,
+}
+
+/// One of the worst findings shown first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub weight: u32,
+    pub title: String,
+    pub detail: String,
+    /// Anchor of the section that explains it.
+    pub anchor: String,
+}
+
+impl Audit {
+    pub fn identity_names(&self) -> Vec<&str> {
+        self.identities.iter().map(|i| i.name.as_str()).collect()
+    }
+
+    pub fn cell(&self, table: &TableRef, identity: &str, command: Command) -> Option<&Cell> {
+        self.cells
+            .iter()
+            .find(|c| &c.table == table && c.identity == identity && c.command == command)
+    }
+
+    pub fn sources(&self, table: &TableRef, identity: &str, command: Command) -> &[Source] {
+        self.provenance
+            .iter()
+            .find(|p| &p.table == table && p.identity == identity && p.command == command)
+            .map(|p| &p.sources[..])
+            .unwrap_or(&[])
+    }
+
+    pub fn relation(&self, table: &TableRef) -> Option<&RelationAccess> {
+        self.relations.iter().find(|r| &r.table == table)
+    }
+
+    /// Tables in the order of the cells, grouped by schema.
+    pub fn tables_by_schema(&self) -> BTreeMap<&str, Vec<&TableRef>> {
+        let mut out: BTreeMap<&str, Vec<&TableRef>> = BTreeMap::new();
+        for cell in &self.cells {
+            let list = out.entry(cell.table.schema.as_str()).or_default();
+            if !list.contains(&&cell.table) {
+                list.push(&cell.table);
+            }
+        }
+        out
+    }
+
+    fn role_of(&self, identity: &str) -> &str {
+        self.identities
+            .iter()
+            .find(|i| i.name == identity)
+            .map(|i| i.role.as_str())
+            .unwrap_or("")
+    }
+
+    /// The findings that matter most, worst first: access wider than declared, inconclusive
+    /// probes, lint errors, SECURITY DEFINER functions the API roles can call.
+    pub fn worst_findings(&self, limit: usize) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let mut groups: BTreeMap<(u32, &str, Command, &str, &str), Vec<&Cell>> = BTreeMap::new();
+        for cell in &self.cells {
+            match cell.outcome {
+                CellOutcome::Fail => {
+                    let wider = Reach::parse(&cell.actual, &cell.identity)
+                        .exceeds(&Reach::parse(&cell.expected, &cell.identity));
+                    let mut weight = if wider { 100 } else { 60 };
+                    if self.role_of(&cell.identity) == "anon" {
+                        weight += 20;
+                    }
+                    if matches!(cell.actual.as_str(), "all" | "any") {
+                        weight += 10;
+                    }
+                    if cell.command != Command::Select {
+                        weight += 5;
+                    }
+                    groups
+                        .entry((
+                            weight,
+                            cell.identity.as_str(),
+                            cell.command,
+                            cell.actual.as_str(),
+                            cell.expected.as_str(),
+                        ))
+                        .or_default()
+                        .push(cell);
+                }
+                CellOutcome::Inconclusive => out.push(Finding {
+                    weight: 50,
+                    title: format!(
+                        "{} {} on {}: inconclusive",
+                        cell.identity,
+                        cell.command,
+                        cell.table.display_name()
+                    ),
+                    detail: cell.detail.clone(),
+                    anchor: anchor(&cell.table),
+                }),
+                _ => {}
+            }
+        }
+        for ((weight, identity, command, actual, expected), cells) in groups {
+            let how = if weight >= 100 {
+                "more than declared"
+            } else {
+                "less than declared"
+            };
+            let names: Vec<String> = cells.iter().map(|c| c.table.display_name()).collect();
+            let (subject, detail) = if let [one] = &names[..] {
+                (one.clone(), cells[0].detail.clone())
+            } else {
+                (
+                    format!("{} tables", names.len()),
+                    format!("{} ({})", names.join(", "), cells[0].detail),
+                )
+            };
+            out.push(Finding {
+                weight: weight + cells.len().min(20) as u32,
+                title: format!(
+                    "{identity} can {} ({how}: {expected})",
+                    super::diff::phrase(command, actual, identity, &subject)
+                ),
+                detail,
+                anchor: anchor(&cells[0].table),
+            });
+        }
+        for d in &self.lint {
+            let weight = match d.severity {
+                Severity::Error => 70,
+                Severity::Warning => 30,
+                Severity::Info => continue,
+            };
+            let at = d
+                .location
+                .as_ref()
+                .map(|l| format!(" ({}:{})", l.file, l.line))
+                .unwrap_or_default();
+            out.push(Finding {
+                weight,
+                title: format!("{}: {}{at}", d.rule, d.message),
+                detail: d.help.clone(),
+                anchor: "lint".into(),
+            });
+        }
+        for f in &self.functions {
+            let callers: Vec<&str> = self
+                .identities
+                .iter()
+                .filter(|i| matches!(i.role.as_str(), "anon" | "authenticated"))
+                .filter(|i| f.execute.get(&i.name).copied().unwrap_or(false))
+                .map(|i| i.name.as_str())
+                .collect();
+            if f.security_definer && !callers.is_empty() && !f.returns_trigger {
+                let weight = if f.search_path_pinned { 40 } else { 65 };
+                out.push(Finding {
+                    weight,
+                    title: format!(
+                        "SECURITY DEFINER function {}.{} is callable by {}{}",
+                        f.schema,
+                        f.signature,
+                        callers.join(", "),
+                        if f.search_path_pinned {
+                            ""
+                        } else {
+                            " and its search_path is not pinned"
+                        }
+                    ),
+                    detail: "It runs with its owner's rights, bypassing RLS.".into(),
+                    anchor: "functions".into(),
+                });
+            }
+        }
+        out.sort_by(|a, b| b.weight.cmp(&a.weight).then(a.title.cmp(&b.title)));
+        out.truncate(limit);
+        out
+    }
+}
+
+/// The anchor of a table's section.
+pub fn anchor(table: &TableRef) -> String {
+    let mut s = String::from("t-");
+    for c in table.to_string().chars() {
+        if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+            s.push(c);
+        } else {
+            s.push_str(&format!("_{:x}", c as u32));
+        }
+    }
+    s
+}
+
+/// How a scope text is coloured: `none`, `own`, `some`, `all`, `unknown`.
+pub fn scope_class(actual: &str) -> &'static str {
+    let base = actual.trim_end_matches("+transfer");
+    match base {
+        "none" | "deny" => "none",
+        "own" => "own",
+        "all" | "any" | "other" => "all",
+        "inconclusive" | "unspecified" | "" => "unknown",
+        b if b.starts_with('{') => "some",
+        _ => "unknown",
+    }
+}
+
+/// A short cell label: `–`, `own`, `all`, `any`, `2 rows`; `⇄` marks an ownership transfer.
+pub fn scope_short(actual: &str) -> String {
+    let transfer = actual.ends_with("+transfer");
+    let base = actual.trim_end_matches("+transfer");
+    let mut s = match base {
+        "none" | "deny" => "–".to_string(),
+        "inconclusive" => "?".to_string(),
+        b if b.starts_with('{') => {
+            let n = b.trim_matches(|c| c == '{' || c == '}').split(',').count();
+            format!("{n} row{}", if n == 1 { "" } else { "s" })
+        }
+        b => b.to_string(),
+    };
+    if transfer {
+        s.push('⇄');
+    }
+    s
+}
