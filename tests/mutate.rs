@@ -55,6 +55,21 @@ fn every_mutant_of_the_demo_is_killed_or_equivalent() {
             "no killed {kind} mutant"
         );
     }
+    // A DELETE policy widened to every row is invisible to key-filtered probes, but an
+    // unfiltered delete reaches other users' rows: reported beyond the matrix.
+    let widened = mutants
+        .iter()
+        .find(|m| {
+            m["sql"]
+                == "alter policy \"Users can delete their own conversations\" on public.conversations using (true)"
+        })
+        .expect("the mutant exists");
+    assert_eq!(widened["status"], "equivalent", "{widened:#}");
+    let beyond = widened["beyond"].as_str().expect("a second look");
+    assert!(
+        beyond.starts_with("`delete from public.conversations` as alice deletes "),
+        "{beyond}"
+    );
     // Dropping any policy is always caught, and a killed mutant names a failing cell.
     for m in mutants.iter().filter(|m| m["kind"] == "drop-policy") {
         assert_eq!(m["status"], "killed", "{m:#}");

@@ -5,6 +5,7 @@
 //! Each mutant is one SQL statement applied inside a probe transaction that is rolled back,
 //! on the database prepared once; different mutants run on different connections.
 
+mod beyond;
 mod flip;
 mod generate;
 pub mod report;
@@ -150,6 +151,10 @@ pub struct MutantResult {
     /// Invalid: why the statement failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Equivalent under the probes, yet an unfiltered write reaches rows beyond the spec:
+    /// what it reached (the matrix cannot show this; see docs/mutate.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beyond: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -240,6 +245,7 @@ pub fn classify(mutant: Mutant, baseline: &HashMap<CellKey, Cell>, cells: &[Cell
         status,
         cell,
         error: None,
+        beyond: None,
     }
 }
 
@@ -289,6 +295,7 @@ pub fn run(
                     status: Status::Invalid,
                     cell: None,
                     error: Some(message),
+                    beyond: None,
                 })
             }
             Err(e) => Err(e),
@@ -397,10 +404,13 @@ pub fn run(
             }
         }
     }
-    let results = results
+    let mut results: Vec<MutantResult> = results
         .into_iter()
         .filter_map(|r| r.into_inner().unwrap_or_else(|p| p.into_inner()))
         .collect();
+    if let Some(mut conn) = ProbeConnection::open(db)? {
+        beyond::second_look(conn.client(), judge.prepared, judge.specs, &mut results)?;
+    }
     Ok((base_cells, results))
 }
 

@@ -131,6 +131,9 @@ fn render(
         )?;
         for r in &equivalent {
             line(out, r, dim)?;
+            if let Some(beyond) = &r.beyond {
+                writeln!(out, "      {red}beyond the matrix{red:#}: {beyond}")?;
+            }
             if r.mutant.kind == MutantKind::DropPolicy {
                 writeln!(
                     out,
@@ -149,6 +152,13 @@ fn render(
             line(out, r, dim)?;
             writeln!(out, "      {}", r.error.as_deref().unwrap_or_default())?;
         }
+    }
+    let beyond = results.iter().filter(|r| r.beyond.is_some()).count();
+    if beyond > 0 {
+        writeln!(
+            out,
+            "\n{beyond} equivalent mutant(s) let an unfiltered UPDATE or DELETE reach rows beyond the spec; the probes filter on a key, so `rlsgate test` cannot see this."
+        )?;
     }
     let s = Summary::of(results);
     let style = if s.survived > 0 { red } else { green };
