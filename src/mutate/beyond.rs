@@ -10,7 +10,7 @@ use crate::matrix::{quote_ident, Command, Scope};
 use crate::probe::cells::{clear_children, touch_column};
 use crate::probe::owner::Ownership;
 use crate::probe::rows::Synthesizer;
-use crate::probe::values::literal;
+use crate::probe::values::{json_literal, literal};
 use crate::probe::{describe, Prepared, ProbeError};
 use crate::spec::{Identity, Specs};
 
@@ -110,11 +110,7 @@ pub fn second_look(
                         let ty = rel
                             .column(&col)
                             .map_or("text".to_string(), |c| c.sql_type.clone());
-                        let value = match value {
-                            serde_json::Value::String(s) => literal(s),
-                            serde_json::Value::Null => "null".to_string(),
-                            other => literal(&other.to_string()),
-                        };
+                        let value = json_literal(value);
                         (
                             String::new(),
                             format!("update {q} set {} = {value}::{ty}", quote_ident(&col)),

@@ -14,9 +14,9 @@ use postgres::Client;
 use super::catalog::Relation;
 use super::owner::Ownership;
 use super::rows::{
-    insert_sql, key_expr, key_predicate, PlacedRow, RowSpec, Synthesizer, TableState,
+    insert_sql, key_expr, key_predicate, reference, PlacedRow, RowSpec, Synthesizer, TableState,
 };
-use super::values::literal;
+use super::values::{json_literal, literal};
 use crate::matrix::{quote_ident, Command, Outcome};
 use crate::spec::Identity;
 
@@ -301,18 +301,7 @@ fn transfer_assignments(
                         .find(|r| r.owner.as_deref() == Some(to.name.as_str()))
                 })
                 .ok_or_else(|| format!("{} has no row owned by {} to move to", parent, to.name))?;
-            for (c, tc) in fk.columns.iter().zip(&fk.target_columns) {
-                let ty = rel
-                    .column(c)
-                    .map(|c| c.sql_type.clone())
-                    .unwrap_or_else(|| "text".into());
-                let v = match target.json.get(tc) {
-                    Some(serde_json::Value::String(s)) => literal(s),
-                    Some(other) => literal(&other.to_string()),
-                    None => "null".into(),
-                };
-                set.insert(c.clone(), format!("{v}::{ty}"));
-            }
+            set.extend(reference(rel, fk, target));
         }
         Ownership::None => {}
     }
@@ -455,11 +444,8 @@ fn constant_assignment(
             || Some(name) == owner_col
     };
     let value = |name: &str| {
-        rows.iter().find_map(|r| match r.json.get(name)? {
-            serde_json::Value::Null => None,
-            serde_json::Value::String(s) => Some(literal(s)),
-            other => Some(literal(&other.to_string())),
-        })
+        rows.iter()
+            .find_map(|r| r.json.get(name).filter(|v| !v.is_null()).map(json_literal))
     };
     let free = rel
         .columns

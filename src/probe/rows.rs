@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use postgres::Client;
 use serde_json::Value as Json;
 
-use super::catalog::{Catalog, Relation};
+use super::catalog::{Catalog, ForeignKey, Relation};
 use super::owner::Ownership;
-use super::values::{check_hints, generate, literal};
+use super::values::{check_hints, generate, json_literal, literal};
 use super::ProbeError;
 use crate::matrix::{quote_ident, TableRef};
 use crate::spec::{FixtureRow, Identity};
@@ -567,18 +567,7 @@ impl<'a> Synthesizer<'a> {
             };
             match parent {
                 Some(p) => {
-                    for (c, tc) in fk.columns.iter().zip(&fk.target_columns) {
-                        let ty = rel
-                            .column(c)
-                            .map(|c| c.sql_type.clone())
-                            .unwrap_or_else(|| "text".into());
-                        let v = match p.json.get(tc) {
-                            Some(Json::String(s)) => literal(s),
-                            Some(Json::Null) | None => "null".to_string(),
-                            Some(other) => literal(&other.to_string()),
-                        };
-                        values.insert(c.clone(), format!("{v}::{ty}"));
-                    }
+                    values.extend(reference(rel, fk, p));
                 }
                 None if required || is_owner_fk => {
                     return Err(format!(
@@ -693,7 +682,7 @@ impl<'a> Synthesizer<'a> {
                         message: format!("{} has no column {col}", f.table),
                     }
                 })?;
-                fixed.insert(col.clone(), format!("{}::{ty}", fixture_literal(value)));
+                fixed.insert(col.clone(), format!("{}::{ty}", json_literal(value)));
             }
             let row = self
                 .insert(client, rel, &RowSpec { owner, fixed })
@@ -770,12 +759,20 @@ pub fn insert_sql(rel: &Relation, values: &BTreeMap<String, String>, returning: 
     )
 }
 
-fn fixture_literal(value: &Json) -> String {
-    match value {
-        Json::Null => "null".into(),
-        Json::String(s) => literal(s),
-        other => literal(&other.to_string()),
-    }
+/// `rel`'s columns of foreign key `fk` set to point at `parent`, as `column -> literal::type`.
+pub fn reference(rel: &Relation, fk: &ForeignKey, parent: &PlacedRow) -> Vec<(String, String)> {
+    fk.columns
+        .iter()
+        .zip(&fk.target_columns)
+        .map(|(c, tc)| {
+            let ty = rel.column(c).map_or("text", |c| c.sql_type.as_str());
+            let v = parent
+                .json
+                .get(tc)
+                .map_or_else(|| "null".to_string(), json_literal);
+            (c.clone(), format!("{v}::{ty}"))
+        })
+        .collect()
 }
 
 /// Relations ordered so every table comes after the tables its foreign keys reference

@@ -27,6 +27,16 @@ pub fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
+/// A JSON value (a row read with `to_jsonb`, a fixture value) as an SQL literal, for a cast
+/// to the column's type; JSON null is SQL null.
+pub fn json_literal(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "null".to_string(),
+        serde_json::Value::String(s) => literal(s),
+        other => literal(&other.to_string()),
+    }
+}
+
 /// A value for `column` in row number `seq` of table `table_key`; `attempt` > 0 asks for an
 /// alternative after a CHECK rejected the previous one. `hints` are literals taken from the
 /// failing CHECK's definition.
