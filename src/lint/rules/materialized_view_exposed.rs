@@ -1,6 +1,6 @@
 use super::Context;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::model::{Privilege, RelKind};
+use crate::lint::model::RelKind;
 use crate::lint::registry::{declare_rule, Scope};
 use crate::lint::Severity;
 
@@ -24,22 +24,13 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for r in ctx.model.relations.values() {
-        if r.kind != RelKind::MaterializedView || !ctx.is_exposed(&r.name.schema) {
-            continue;
-        }
-        let readers = r.api_roles_with(Privilege::Select);
-        if readers.is_empty() {
-            continue;
-        }
-        out.push(ctx.diagnostic(
-            &RULE,
-            ctx.head(r.created),
-            r.name.to_string(),
-            format!("materialized view {} is readable by {} through the API and cannot have row level security", r.name, readers.join(", ")),
-            format!("move it to a schema the API does not expose, or `revoke select on {} from anon, authenticated;`", r.name),
-        ));
-    }
+    super::flag_readable_without_rls(
+        ctx,
+        out,
+        &RULE,
+        RelKind::MaterializedView,
+        "materialized view",
+    );
 }
 
 #[cfg(test)]

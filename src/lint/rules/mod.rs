@@ -126,6 +126,37 @@ pub fn check_all(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// Find `needle` (ASCII case-insensitive) in `text`.
+/// Relations of `kind` (which cannot have row level security) in an exposed schema that anon
+/// or authenticated can SELECT: shared by the materialized-view and foreign-table rules.
+pub(crate) fn flag_readable_without_rls(
+    ctx: &Context<'_>,
+    out: &mut Vec<Diagnostic>,
+    rule: &'static Rule,
+    kind: super::model::RelKind,
+    noun: &str,
+) {
+    for r in ctx.model.relations.values() {
+        if r.kind != kind || !ctx.is_exposed(&r.name.schema) {
+            continue;
+        }
+        let readers = r.api_roles_with(super::model::Privilege::Select);
+        if readers.is_empty() {
+            continue;
+        }
+        out.push(ctx.diagnostic(
+            rule,
+            ctx.head(r.created),
+            r.name.to_string(),
+            format!(
+                "{noun} {} is readable by {} through the API and cannot have row level security",
+                r.name,
+                readers.join(", ")
+            ),
+            format!("move it to a schema the API does not expose, or `revoke select on {} from anon, authenticated;`", r.name),
+        ));
+    }
+}
+
 pub fn find_ci(text: &str, needle: &str) -> Option<(usize, usize)> {
     let lower = text.to_ascii_lowercase();
     lower
