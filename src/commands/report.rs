@@ -160,17 +160,7 @@ pub(crate) fn start(
     let schemas = exposed_schemas(&project);
     let relations: Vec<TableRef> = probe::exposed_relations(db.client(), &schemas)?;
     super::test::validate_declarations(&specs, &relations, &identities, &fixtures)?;
-    for name in tables {
-        if !relations
-            .iter()
-            .any(|t| &t.name == name || &t.to_string() == name)
-        {
-            anyhow::bail!(
-                "--table {name}: no such table or view in the exposed schemas ({})",
-                schemas.join(", ")
-            );
-        }
-    }
+    super::test::check_table_filter(tables, &relations, &schemas)?;
     progress.set("placing rows");
     let owner_spec = |t: &TableRef| specs.owner_spec(t).cloned();
     let prepared = probe::prepare(

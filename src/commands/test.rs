@@ -110,17 +110,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     let schemas = exposed_schemas(&project);
     let relations: Vec<TableRef> = probe::exposed_relations(db.client(), &schemas)?;
     validate_declarations(&specs, &relations, &identities, &fixtures)?;
-    for name in &args.tables {
-        if !relations
-            .iter()
-            .any(|t| &t.name == name || &t.to_string() == name)
-        {
-            anyhow::bail!(
-                "--table {name}: no such table or view in the exposed schemas ({})",
-                schemas.join(", ")
-            );
-        }
-    }
+    check_table_filter(&args.tables, &relations, &schemas)?;
 
     crate::terminal::timing("catalog + spec validation", t_catalog);
     progress.set("linting the catalog");
@@ -241,6 +231,24 @@ pub(crate) fn validate_declarations(
         .validate_with(relations, identities, fixtures)
         .map_err(spec_errors)?;
     spec::validate_fixtures(fixtures, relations, identities).map_err(spec_errors)?;
+    Ok(())
+}
+
+/// Every `--table` name must match a relation in the exposed schemas.
+pub(crate) fn check_table_filter(
+    names: &[String],
+    relations: &[TableRef],
+    schemas: &[String],
+) -> anyhow::Result<()> {
+    for name in names {
+        let one = std::slice::from_ref(name);
+        if !relations.iter().any(|t| probe::table_selected(t, one)) {
+            anyhow::bail!(
+                "--table {name}: no such table or view in the exposed schemas ({})",
+                schemas.join(", ")
+            );
+        }
+    }
     Ok(())
 }
 

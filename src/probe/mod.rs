@@ -440,7 +440,8 @@ fn partition_share(relations: &[&Relation], k: usize, n: usize) -> HashSet<Table
         .collect()
 }
 
-fn table_selected(table: &TableRef, filter: &[String]) -> bool {
+/// `table` passes a `--table` filter (`name` or `schema.name`; empty = every table).
+pub fn table_selected(table: &TableRef, filter: &[String]) -> bool {
     filter.is_empty()
         || filter
             .iter()
