@@ -209,7 +209,7 @@ fn catalog_lint(project: &Project, db: &mut Database) -> anyhow::Result<Vec<Lint
 }
 
 /// The project's identities, specs and fixtures; a mistake in any is a located error (exit 2).
-pub(crate) fn load_declarations(
+pub fn load_declarations(
     project: &Project,
 ) -> anyhow::Result<(Vec<Identity>, Specs, Vec<spec::FixtureRow>)> {
     let specs_dir = project.specs_dir();

@@ -3,6 +3,7 @@
 //! connections.
 
 pub mod catalog;
+pub mod ceiling;
 pub mod cells;
 pub mod functions;
 pub mod owner;
@@ -683,7 +684,7 @@ fn observe(
             .probes
             .iter()
             .zip(results)
-            .filter(|(p, _)| p.command == command)
+            .filter(|(p, r)| p.command == command && !r.covered)
         {
             let allowed = r.outcome.is_allowed();
             match (command, p.target.as_str()) {
