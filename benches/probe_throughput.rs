@@ -38,6 +38,7 @@ fn main() -> anyhow::Result<()> {
             partition: None,
             jobs,
         },
+        None,
     )?;
     let exec = Execution {
         only_identities: &[],

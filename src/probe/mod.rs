@@ -88,17 +88,13 @@ pub struct Matrix {
     pub observations: Vec<Observation>,
 }
 
-/// Lists the relations probing would cover, without touching any data.
-pub fn exposed_relations(
-    client: &mut Client,
-    schemas: &[String],
-) -> Result<Vec<TableRef>, ProbeError> {
-    let catalog = Catalog::load(client, schemas).map_err(ProbeError::db("reading the catalog"))?;
-    Ok(catalog.exposed().map(|r| r.table.clone()).collect())
+/// The relations probing would cover, read without touching any data.
+pub fn load_catalog(client: &mut Client, schemas: &[String]) -> Result<Catalog, ProbeError> {
+    Catalog::load(client, schemas).map_err(ProbeError::db("reading the catalog"))
 }
 
 pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError> {
-    let prepared = prepare(db, opts)?;
+    let prepared = prepare(db, opts, None)?;
     let observations = observe_all(
         db,
         &prepared,
@@ -154,7 +150,13 @@ pub struct Execution<'a> {
     pub extra_sql: Option<&'a str>,
 }
 
-pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, ProbeError> {
+/// Places the identities' users and the rows, and plans what to probe. `catalog`, when the
+/// caller already read it, saves reading it again.
+pub fn prepare(
+    db: &mut Database,
+    opts: &ProbeOptions,
+    catalog: Option<Catalog>,
+) -> Result<Prepared, ProbeError> {
     let external = db.is_external();
     let client = db.client();
     if !external {
@@ -163,8 +165,10 @@ pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, Probe
             .map_err(ProbeError::db("opening the setup transaction"))?;
     }
     let t = std::time::Instant::now();
-    let catalog =
-        Catalog::load(client, opts.schemas).map_err(ProbeError::db("reading the catalog"))?;
+    let catalog = match catalog {
+        Some(catalog) => catalog,
+        None => load_catalog(client, opts.schemas)?,
+    };
     crate::terminal::timing("catalog", t);
     let ownership = owner::infer_all(&catalog, opts.owner_spec);
     let mut synth = Synthesizer::new(&catalog, &ownership, opts.identities);
