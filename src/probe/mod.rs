@@ -544,11 +544,11 @@ fn execute_plans(
             .map_err(ProbeError::db("closing a probe pass"))?;
     } else {
         let jobs = exec.jobs.clamp(1, plans.len().max(1));
-        let mut clients = Vec::with_capacity(jobs);
-        for _ in 0..jobs {
-            let mut c = db
-                .extra_connection()
-                .expect("own cluster")
+        // Each worker opens its own connection, so the connections are set up in parallel.
+        let config = db.extra_config().expect("own cluster");
+        let open = || -> Result<Client, ProbeError> {
+            let mut c = config
+                .connect(postgres::NoTls)
                 .map_err(ProbeError::db("opening a probe connection"))?;
             prepare_connection(&mut c)?;
             c.batch_execute("begin")
@@ -557,8 +557,8 @@ fn execute_plans(
                 c.batch_execute(sql)
                     .map_err(ProbeError::db("applying the extra SQL"))?;
             }
-            clients.push(c);
-        }
+            Ok(c)
+        };
         // One table per work unit: probes of one table never wait on each other.
         let mut units: Vec<Vec<usize>> = Vec::new();
         for (i, plan) in plans.iter().enumerate() {
@@ -576,11 +576,22 @@ fn execute_plans(
         let failure: Mutex<Option<ProbeError>> = Mutex::new(None);
         let mut survivors: Vec<Client> = Vec::new();
         std::thread::scope(|scope| {
-            let handles: Vec<_> = clients
-                .into_iter()
-                .map(|mut client| {
-                    let (next, slots, failure, units) = (&next, &slots, &failure, &units);
+            let handles: Vec<_> = (0..jobs)
+                .map(|_| {
+                    let (next, slots, failure, units, open) =
+                        (&next, &slots, &failure, &units, &open);
                     scope.spawn(move || {
+                        let mut client = match open() {
+                            Ok(c) => c,
+                            Err(e) => {
+                                failure
+                                    .lock()
+                                    .unwrap_or_else(|p| p.into_inner())
+                                    .get_or_insert(e);
+                                next.store(units.len(), Ordering::Relaxed);
+                                return None;
+                            }
+                        };
                         loop {
                             let u = next.fetch_add(1, Ordering::Relaxed);
                             if u >= units.len() {
@@ -602,11 +613,14 @@ fn execute_plans(
                                 }
                             }
                         }
-                        client
+                        Some(client)
                     })
                 })
                 .collect();
-            survivors = handles.into_iter().filter_map(|h| h.join().ok()).collect();
+            survivors = handles
+                .into_iter()
+                .filter_map(|h| h.join().ok().flatten())
+                .collect();
         });
         if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
             return Err(e);
