@@ -1,8 +1,9 @@
 //! The raw ceiling the probe engine is measured against: the very probe statements of a pass,
 //! sent by the thinnest client there is. One transaction per table x identity, the claims set
 //! once, then per probe one round trip (`savepoint; prelude; snapshot; set local role;
-//! statement; snapshot; rollback to savepoint`), and one more to roll back after an error. No
-//! function, no result read, no verdict: only what Postgres must do to answer the cells.
+//! statement; snapshot; rollback to savepoint`), and one more to roll back after an error. It
+//! skips what rlsgate skips (a per-row write once the unfiltered one ran), and nothing more:
+//! no function, no result read, no verdict, only what Postgres must do to answer the cells.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -90,7 +91,11 @@ fn run_cell(client: &mut Client, plan: &Plan) -> Result<usize, postgres::Error> 
     ))?;
     let role = literal(&id.role);
     let mut sent = 0;
-    for p in plan.probes.iter().filter(|p| p.unbuildable.is_none()) {
+    let mut succeeded = vec![false; plan.probes.len()];
+    for (i, p) in plan.probes.iter().enumerate() {
+        if p.unbuildable.is_some() || p.covered_by.is_some_and(|c| succeeded[c]) {
+            continue;
+        }
         let check = p.check.as_deref().map(|c| format!("{c};"));
         let batch = format!(
             "savepoint probe; {prelude}; {before} select set_config('role', {role}, true); {statement}; \
@@ -104,8 +109,9 @@ fn run_cell(client: &mut Client, plan: &Plan) -> Result<usize, postgres::Error> 
                 .unwrap_or_default(),
         );
         sent += 1;
-        if client.batch_execute(&batch).is_err() {
-            client.batch_execute("rollback to savepoint probe")?;
+        match client.batch_execute(&batch) {
+            Ok(()) => succeeded[i] = true,
+            Err(_) => client.batch_execute("rollback to savepoint probe")?,
         }
     }
     client.batch_execute("rollback")?;
