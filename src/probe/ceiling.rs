@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use postgres::Client;
 
-use super::cells::Plan;
+use super::cells::{position_of, Plan, PlannedProbe};
 use super::{build_plans, Prepared, ProbeError};
 use crate::matrix::Command;
 use crate::migrate::Database;
@@ -91,9 +91,14 @@ fn run_cell(client: &mut Client, plan: &Plan) -> Result<usize, postgres::Error> 
     ))?;
     let role = literal(&id.role);
     let mut sent = 0;
-    let mut succeeded = vec![false; plan.probes.len()];
-    for (i, p) in plan.probes.iter().enumerate() {
-        if p.unbuildable.is_some() || p.covered_by.is_some_and(|c| succeeded[c]) {
+    let probes: Vec<&PlannedProbe> = plan.probes.iter().collect();
+    let mut succeeded = vec![false; probes.len()];
+    for (i, p) in probes.iter().enumerate() {
+        let covered = p
+            .covered_by
+            .and_then(|cover| position_of(&probes, cover))
+            .is_some_and(|c| succeeded[c]);
+        if p.unbuildable.is_some() || covered {
             continue;
         }
         let check = p.check.as_deref().map(|c| format!("{c};"));

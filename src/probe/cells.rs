@@ -107,9 +107,10 @@ pub struct PlannedProbe {
     pub check: Option<String>,
     /// Why the probe could not even be built: it is then inconclusive without running.
     pub unbuildable: Option<String>,
-    /// An earlier probe (by position in the plan) whose success makes this one redundant:
-    /// it is then skipped and reported as covered.
-    pub covered_by: Option<usize>,
+    /// An earlier probe (its command and target) whose success makes this one redundant: it
+    /// is then skipped and reported as covered. By name, not position, so that a plan whose
+    /// probes were filtered (mutation testing keeps some commands) never points elsewhere.
+    pub covered_by: Option<(Command, &'static str)>,
 }
 
 pub struct Plan<'a> {
@@ -204,10 +205,11 @@ pub fn plan<'a>(
             own_row.and(other),
         ));
     }
-    let cover = |probes: &[PlannedProbe], command: Command, target: &str| {
+    let cover = |probes: &[PlannedProbe], command: Command, target: &'static str| {
         probes
             .iter()
-            .position(|p| p.command == command && p.target == target)
+            .any(|p| p.command == command && p.target == target)
+            .then_some((command, target))
     };
     let mut seen = HashSet::new();
     for row in state.rows.iter().filter(|r| seen.insert(r.label.clone())) {
@@ -720,13 +722,13 @@ pub fn execute(client: &mut Client, plan: &Plan) -> Result<Vec<ProbeResult>, pos
         .iter()
         .map(|p| p.check.as_deref().unwrap_or(""))
         .collect();
-    let position = |planned: usize| {
-        let p = &plan.probes[planned];
-        runnable.iter().position(|r| std::ptr::eq(*r, p))
-    };
     let covers: Vec<i32> = runnable
         .iter()
-        .map(|p| p.covered_by.and_then(position).map_or(0, |r| r as i32 + 1))
+        .map(|p| {
+            p.covered_by
+                .and_then(|cover| position_of(&runnable, cover))
+                .map_or(0, |r| r as i32 + 1)
+        })
         .collect();
     let rows = client.query(
         "select idx, ok, n, state, msg, payload from pg_temp.rlsgate_probe($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -787,6 +789,13 @@ pub fn execute(client: &mut Client, plan: &Plan) -> Result<Vec<ProbeResult>, pos
         }
     }
     Ok(out)
+}
+
+/// Where the probe `cover` (command and target) sits among `probes`.
+pub fn position_of(probes: &[&PlannedProbe], cover: (Command, &str)) -> Option<usize> {
+    probes
+        .iter()
+        .position(|p| p.command == cover.0 && p.target == cover.1)
 }
 
 /// 42501 is both "new row violates row-level security policy" (RLS) and "permission denied"
