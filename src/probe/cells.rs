@@ -740,11 +740,14 @@ pub fn execute(client: &mut Client, plan: &Plan) -> Result<Vec<ProbeResult>, pos
         let ok: bool = row.get(1);
         let n: i64 = row.get(2);
         let covered = row.get::<_, Option<&str>>(3) == Some("covered");
+        let payload = row.get::<_, Option<String>>(5).unwrap_or_default();
         let outcome = if ok {
-            if n > 0 || runnable[idx].select {
+            if runnable[idx].select {
                 Outcome::Allowed {
-                    rows: n.max(0) as u64,
+                    rows: payload.lines().count() as u64,
                 }
+            } else if n > 0 {
+                Outcome::Allowed { rows: n as u64 }
             } else {
                 Outcome::Filtered
             }
@@ -758,7 +761,7 @@ pub fn execute(client: &mut Client, plan: &Plan) -> Result<Vec<ProbeResult>, pos
             idx,
             ProbeResult {
                 outcome,
-                payload: row.get::<_, Option<String>>(5).unwrap_or_default(),
+                payload,
                 covered,
             },
         );
