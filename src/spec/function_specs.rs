@@ -15,7 +15,8 @@ use crate::probe::functions::FunctionAccess;
 
 const ALLOW: &str = "allow";
 const DENY: &str = "deny";
-const FUNCTION_WORDS: [&str; 2] = ["all", "none"];
+/// A whole function's value; `allow` and `deny` are accepted as synonyms.
+const FUNCTION_WORDS: [&str; 4] = ["all", "none", ALLOW, DENY];
 
 /// A `[functions]` key: `name`, `schema.name`, `name(arg types)` or `schema.name(arg types)`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -387,12 +388,11 @@ fn parse_value(
         Item::Value(Value::String(s)) => {
             let word = s.value().as_str();
             let allow = match word {
-                "all" => true,
-                "none" => false,
+                "all" | ALLOW => true,
+                "none" | DENY => false,
                 _ => {
                     let help = match word {
-                        ALLOW | "any" => "did you mean `all`?".to_string(),
-                        DENY => "did you mean `none`?".to_string(),
+                        "any" => "did you mean `all`?".to_string(),
                         _ => did_you_mean(word, FUNCTION_WORDS).unwrap_or_else(|| {
                             format!(
                                 "a function takes \"all\", \"none\" or a list of who may call it: `{} = [\"{word}\"]`",
@@ -481,13 +481,12 @@ fn parse_grants(
     for (key, item) in entries(table) {
         let span = item_span(key, item);
         let allow = match item.as_str() {
-            Some(ALLOW) => true,
-            Some(DENY) => false,
+            Some(ALLOW | "all") => true,
+            Some(DENY | "none") => false,
             Some(word) => {
                 let help = match word {
-                    "all" | "any" | "own" => "did you mean `allow`?".to_string(),
-                    "none" => "did you mean `deny`?".to_string(),
-                    _ => did_you_mean(word, [ALLOW, DENY])
+                    "any" | "own" => "did you mean `allow`?".to_string(),
+                    _ => did_you_mean(word, [ALLOW, DENY, "all", "none"])
                         .unwrap_or_else(|| "write \"allow\" or \"deny\"".to_string()),
                 };
                 errors.push(

@@ -5,7 +5,8 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 use comfy_table::{
-    presets, Attribute, Cell as TableCell, CellAlignment, Color, ContentArrangement, Table,
+    presets, Attribute, Cell as TableCell, CellAlignment, Color, ColumnConstraint,
+    ContentArrangement, Table, Width,
 };
 
 use super::{cell_text, function_cell_text, FunctionGrid, Grid, Judged, RunMeta};
@@ -129,6 +130,16 @@ pub fn write_with(
                 });
             }
             view.add_row(line);
+        }
+        let longest = functions
+            .functions
+            .iter()
+            .map(|(f, _)| f.display_name().chars().count())
+            .max()
+            .unwrap_or(0);
+        if let Some(column) = view.column_mut(0) {
+            let floor = (longest + 2).min(usize::from(width) / 3) as u16;
+            column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(floor)));
         }
         writeln!(out, "{view}")?;
         writeln!(out)?;
