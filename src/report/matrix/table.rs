@@ -298,10 +298,14 @@ pub fn write_with(
             }
         }
         for (function, row) in &functions.functions {
-            let who: Vec<&str> = row
-                .values()
-                .filter(|c| c.outcome == CellOutcome::Unspecified)
-                .map(|c| c.identity.as_str())
+            let who: Vec<&str> = functions
+                .identities
+                .iter()
+                .copied()
+                .filter(|i| {
+                    row.get(i)
+                        .is_some_and(|c| c.outcome == CellOutcome::Unspecified)
+                })
                 .collect();
             if !who.is_empty() {
                 let text = format!("{} (execute): {}", function.display_name(), who.join(", "));
