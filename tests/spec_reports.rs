@@ -309,7 +309,13 @@ fn junit_skips_unspecified_when_allowed() {
         allow_unspecified: true,
         ..meta()
     };
-    junit::write(Judged::tables(&cells), &Summary::of(&cells), &meta, &mut out).unwrap();
+    junit::write(
+        Judged::tables(&cells),
+        &Summary::of(&cells),
+        &meta,
+        &mut out,
+    )
+    .unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(
         text.contains(r#"failures="3" errors="1" skipped="4""#),
@@ -326,7 +332,15 @@ fn markdown() {
 fn a_narrow_terminal_gets_a_narrow_table() {
     let cells = cells();
     let mut out = Vec::new();
-    table::write_with(Judged::tables(&cells), &Summary::of(&cells), &meta(), &mut out, false, 72).unwrap();
+    table::write_with(
+        Judged::tables(&cells),
+        &Summary::of(&cells),
+        &meta(),
+        &mut out,
+        false,
+        72,
+    )
+    .unwrap();
     let text = String::from_utf8(out).unwrap();
     for line in text.lines() {
         assert!(line.chars().count() <= 72, "wider than 72 columns: {line}");

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 use crate::cli::{GlobalArgs, ReportArgs};
 use crate::commands::test::{exposed_schemas, judge};
+use crate::function_verdict::judge_functions;
 use crate::lint::{self, Config, SourceFile};
 use crate::matrix::TableRef;
 use crate::migrate::{Database, OpenOptions};
@@ -15,7 +16,7 @@ use crate::report::audit::{self, Audit, IdentityInfo};
 use crate::report::matrix::RunMeta;
 use crate::spec::{Identity, Specs};
 use crate::terminal::Progress;
-use crate::verdict;
+use crate::verdict::{self, Summary};
 use crate::Status;
 
 pub fn run(global: &GlobalArgs, args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
@@ -97,7 +98,12 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
     let diagnostics = lint_all(&project, &mut db, &config)?;
     progress.finish();
 
-    let summary = verdict::summarize(&cells);
+    let function_cells = if args.tables.is_empty() {
+        judge_functions(&functions, &specs, &identities, &[])
+    } else {
+        Vec::new()
+    };
+    let summary = Summary::with_functions(&cells, &function_cells);
     let mut meta = RunMeta::new(project_name(&global.project));
     meta.postgres = Some(db.server_version.clone());
     meta.started_at = Some(started_at);
@@ -119,6 +125,7 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
         provenance: traced,
         lint: diagnostics,
         functions,
+        function_cells,
         meta,
     })
 }

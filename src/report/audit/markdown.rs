@@ -265,7 +265,17 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
             )?;
             for id in &ids {
                 let can = f.execute.get(*id).copied().unwrap_or(false);
-                write!(out, " {} |", if can { "✓" } else { "–" })?;
+                let mark = match audit
+                    .function_cells
+                    .iter()
+                    .find(|c| c.function == f.function && c.identity == *id)
+                    .map(|c| c.outcome)
+                {
+                    Some(CellOutcome::Fail) => " ✗",
+                    Some(CellOutcome::Unspecified) => " ?",
+                    _ => "",
+                };
+                write!(out, " {}{mark} |", if can { "✓" } else { "–" })?;
             }
             writeln!(out)?;
         }
