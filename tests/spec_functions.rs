@@ -377,3 +377,42 @@ fn partitions_judge_functions_once_and_merge_them() {
         .unwrap();
     assert_eq!(twice.status.code(), Some(2));
 }
+
+#[test]
+fn diff_reports_a_function_anon_can_now_call_as_widened() {
+    let scratch = tempfile::tempdir().unwrap();
+    let report = |dir: &tempfile::TempDir, name: &str| {
+        let path = scratch.path().join(name);
+        rlsgate(
+            dir.path(),
+            &["test", "--format", "json", "--output", path.to_str().unwrap()],
+        );
+        path
+    };
+    let before = report(&project(Some(SPECS), &[]), "before.json");
+    let after = report(
+        &project(
+            Some(SPECS),
+            &["grant execute on function public.promote_user(uuid) to anon;"],
+        ),
+        "after.json",
+    );
+    let diff = |a: &Path, b: &Path, format: &str| {
+        Command::new(env!("CARGO_BIN_EXE_rlsgate"))
+            .args(["diff", "--format", format])
+            .args([a, b])
+            .output()
+            .unwrap()
+    };
+    let widened = diff(&before, &after, "human");
+    assert_eq!(widened.status.code(), Some(1));
+    let text = stdout(&widened);
+    assert!(text.contains("+ anon can now call promote_user(uuid)"), "{text}");
+    assert!(text.contains("1 widened, 0 narrowed"), "{text}");
+    let markdown = stdout(&diff(&before, &after, "markdown"));
+    assert!(markdown.contains("#### Functions (execute)"), "{markdown}");
+
+    let narrowed = diff(&after, &before, "human");
+    assert_eq!(narrowed.status.code(), Some(0));
+    assert!(stdout(&narrowed).contains("- anon can no longer call promote_user(uuid)"));
+}
