@@ -9,8 +9,7 @@ use crate::spec::function_specs::FunctionKey;
 use crate::spec::{Identity, Specs};
 use crate::verdict::CellOutcome;
 
-pub const ALLOW: &str = "allow";
-pub const DENY: &str = "deny";
+pub use crate::spec::function_specs::{ALLOW, DENY};
 pub const UNSPECIFIED: &str = "unspecified";
 
 /// One function x identity, judged.

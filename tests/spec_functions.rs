@@ -385,7 +385,13 @@ fn diff_reports_a_function_anon_can_now_call_as_widened() {
         let path = scratch.path().join(name);
         rlsgate(
             dir.path(),
-            &["test", "--format", "json", "--output", path.to_str().unwrap()],
+            &[
+                "test",
+                "--format",
+                "json",
+                "--output",
+                path.to_str().unwrap(),
+            ],
         );
         path
     };
@@ -407,7 +413,10 @@ fn diff_reports_a_function_anon_can_now_call_as_widened() {
     let widened = diff(&before, &after, "human");
     assert_eq!(widened.status.code(), Some(1));
     let text = stdout(&widened);
-    assert!(text.contains("+ anon can now call promote_user(uuid)"), "{text}");
+    assert!(
+        text.contains("+ anon can now call promote_user(uuid)"),
+        "{text}"
+    );
     assert!(text.contains("1 widened, 0 narrowed"), "{text}");
     let markdown = stdout(&diff(&before, &after, "markdown"));
     assert!(markdown.contains("#### Functions (execute)"), "{markdown}");

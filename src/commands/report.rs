@@ -62,6 +62,7 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
         specs,
         mut db,
         schemas,
+        functions,
         mut prepared,
     } = start(global, &args.tables, jobs, &progress)?;
     progress.set("probing");
@@ -90,9 +91,6 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
         progress.set("tracing provenance");
         provenance::trace(&mut db, &mut prepared, &matrix.observations, &access)?
     };
-    progress.set("reading functions");
-    let functions = functions::load(db.client(), &schemas, &identities)
-        .context("reading functions and EXECUTE privileges")?;
     progress.set("linting");
     let config = Config::load(&global.project, None)?;
     let diagnostics = lint_all(&project, &mut db, &config)?;
@@ -137,6 +135,8 @@ pub(crate) struct Session {
     pub specs: Specs,
     pub db: Database,
     pub schemas: Vec<String>,
+    /// Every function of the exposed schemas with who may execute it.
+    pub functions: Vec<functions::FunctionAccess>,
     pub prepared: Prepared,
 }
 
@@ -168,6 +168,7 @@ pub(crate) fn start(
     let relations: Vec<TableRef> = probe::exposed_relations(db.client(), &schemas)?;
     super::test::validate_declarations(&specs, &relations, &identities, &fixtures)?;
     super::test::check_table_filter(tables, &relations, &schemas)?;
+    let functions = super::test::load_functions(&mut db, &schemas, &identities, &specs)?;
     progress.set("placing rows");
     let owner_spec = |t: &TableRef| specs.owner_spec(t).cloned();
     let prepared = probe::prepare(
@@ -189,6 +190,7 @@ pub(crate) fn start(
         specs,
         db,
         schemas,
+        functions,
         prepared,
     })
 }

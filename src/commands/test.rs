@@ -121,11 +121,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     let relations: Vec<TableRef> = probe::exposed_relations(db.client(), &schemas)?;
     validate_declarations(&specs, &relations, &identities, &fixtures)?;
     check_table_filter(&args.tables, &relations, &schemas)?;
-    let functions = probe::functions::load(db.client(), &schemas, &identities)
-        .context("reading functions and their EXECUTE privileges")?;
-    specs
-        .validate_functions(&functions, &identities)
-        .map_err(spec_errors)?;
+    let functions = load_functions(&mut db, &schemas, &identities, &specs)?;
 
     crate::terminal::timing("catalog + spec validation", t_catalog);
     progress.set("linting the catalog");
@@ -255,6 +251,22 @@ pub(crate) fn validate_declarations(
         .map_err(spec_errors)?;
     spec::validate_fixtures(fixtures, relations, identities).map_err(spec_errors)?;
     Ok(())
+}
+
+/// Every function of the exposed schemas with who may execute it; `[functions]` keys and
+/// identities checked against them (a located error, exit 2).
+pub(crate) fn load_functions(
+    db: &mut Database,
+    schemas: &[String],
+    identities: &[Identity],
+    specs: &Specs,
+) -> anyhow::Result<Vec<FunctionAccess>> {
+    let functions = probe::functions::load(db.client(), schemas, identities)
+        .context("reading functions and their EXECUTE privileges")?;
+    specs
+        .validate_functions(&functions, identities)
+        .map_err(spec_errors)?;
+    Ok(functions)
 }
 
 /// Every `--table` name must match a relation in the exposed schemas.

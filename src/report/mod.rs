@@ -6,3 +6,4 @@ pub mod function_diff;
 pub mod lint;
 pub mod matrix;
 pub mod pgtap;
+pub mod pgtap_functions;

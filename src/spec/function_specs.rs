@@ -13,8 +13,9 @@ use super::specs::{EVERYONE, ROLE_GROUPS};
 use crate::matrix::FunctionRef;
 use crate::probe::functions::FunctionAccess;
 
-const ALLOW: &str = "allow";
-const DENY: &str = "deny";
+/// The words of an EXECUTE cell, in specs and reports.
+pub const ALLOW: &str = "allow";
+pub const DENY: &str = "deny";
 /// A whole function's value; `allow` and `deny` are accepted as synonyms.
 const FUNCTION_WORDS: [&str; 4] = ["all", "none", ALLOW, DENY];
 
@@ -29,6 +30,7 @@ pub struct FunctionKey {
 
 impl FunctionKey {
     pub fn parse(text: &str) -> Option<FunctionKey> {
+        let text = text.trim();
         let (head, args) = match text.split_once('(') {
             Some((head, rest)) => (head, Some(rest.strip_suffix(')')?)),
             None => (text, None),
