@@ -54,10 +54,17 @@ pub fn judge_functions(
             let actual = f.execute.get(&identity.name).copied().unwrap_or(false);
             let expected = specs.functions().expectation(f, identity);
             let (outcome, detail) = match &expected {
-                None => (
-                    CellOutcome::Unspecified,
-                    unspecified_hint(f, identity, actual),
-                ),
+                None => {
+                    let overloaded = functions
+                        .iter()
+                        .filter(|g| g.callable && g.schema == f.schema && g.name == f.name)
+                        .count()
+                        > 1;
+                    (
+                        CellOutcome::Unspecified,
+                        unspecified_hint(f, identity, actual, overloaded),
+                    )
+                }
                 Some(e) if e.allow == actual => (CellOutcome::Pass, String::new()),
                 Some(_) => (CellOutcome::Fail, failure(f, identity, actual)),
             };
@@ -113,9 +120,14 @@ fn qualified(f: &FunctionRef) -> String {
     )
 }
 
-fn unspecified_hint(f: &FunctionAccess, identity: &Identity, allowed: bool) -> String {
-    let key = FunctionKey::of(&f.function, false).text();
-    let key = if key.contains('.') {
+fn unspecified_hint(
+    f: &FunctionAccess,
+    identity: &Identity,
+    allowed: bool,
+    overloaded: bool,
+) -> String {
+    let key = FunctionKey::of(&f.function, overloaded).text();
+    let key = if key.contains(['.', '(']) {
         format!("\"{key}\"")
     } else {
         key

@@ -246,8 +246,30 @@ fn unspecified_functions_fail_unless_allowed() {
         text.contains("? promote_user(uuid) (execute): anon, alice, bob, admin, service"),
         "{text}"
     );
-    let allowed = rlsgate(dir.path(), &["test", "--allow-unspecified"]);
+    let allowed = rlsgate(
+        dir.path(),
+        &["test", "--allow-unspecified", "--format", "json"],
+    );
     assert_eq!(allowed.status.code(), Some(0), "{}", stdout(&allowed));
+    let report = json(&allowed);
+    let hint = |function: &str| {
+        report["functions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["function"] == function)
+            .unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let promote = hint("public.promote_user(uuid)");
+    assert!(promote.contains("(`promote_user = [...]`)"), "{promote}");
+    let search = hint("public.search(text, integer)");
+    assert!(
+        search.contains("(`\"search(text, integer)\" = [...]`)"),
+        "{search}"
+    );
 }
 
 #[test]
