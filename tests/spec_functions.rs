@@ -314,6 +314,24 @@ fn snapshot_rewrites_a_wrong_line_in_place() {
         "{written}"
     );
     assert_eq!(written.matches("promote_user").count(), 1, "{written}");
+
+    let section = format!(
+        "{}\n[functions.\"search(text)\"]\nanon = \"deny\"\n",
+        SPECS.replace("\"search(text)\" = \"all\"\n", "")
+    );
+    let dir = project(Some(&section), &[]);
+    let out = rlsgate(dir.path(), &["snapshot"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written = fs::read_to_string(dir.path().join("policy_specs/access.toml")).unwrap();
+    assert!(
+        written.contains("\n\"search(text)\" = \"all\"\n"),
+        "{written}"
+    );
+    assert!(
+        !written.contains("[functions.\"search(text)\"]"),
+        "{written}"
+    );
+    assert_eq!(rlsgate(dir.path(), &["test"]).status.code(), Some(0));
 }
 
 #[test]

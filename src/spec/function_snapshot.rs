@@ -128,8 +128,14 @@ fn write_line(doc: &mut DocumentMut, key: &FunctionKey, mut value: Value) {
         .map(|(k, _)| k.to_string());
     match existing {
         Some(name) => {
-            if let Some(old) = functions.get(&name).and_then(Item::as_value) {
-                *value.decor_mut() = old.decor().clone();
+            match functions.get(&name).and_then(Item::as_value) {
+                Some(old) => *value.decor_mut() = old.decor().clone(),
+                // A `[functions.name]` section becomes a `name = ...` line.
+                None => {
+                    if let Some(mut key) = functions.key_mut(&name) {
+                        key.leaf_decor_mut().clear();
+                    }
+                }
             }
             if let Some(slot) = functions.get_mut(&name) {
                 *slot = Item::Value(value);
