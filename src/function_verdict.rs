@@ -57,7 +57,11 @@ pub fn judge_functions(
                 None => {
                     let overloaded = functions
                         .iter()
-                        .filter(|g| g.callable && g.schema == f.schema && g.name == f.name)
+                        .filter(|g| {
+                            g.callable
+                                && g.function.schema == f.function.schema
+                                && g.function.name == f.function.name
+                        })
                         .count()
                         > 1;
                     (
@@ -97,7 +101,7 @@ fn failure(f: &FunctionAccess, identity: &Identity, allowed: bool) -> String {
     if f.public_execute {
         text.push_str(&format!(
             ": PUBLIC holds EXECUTE (every new function's default); `revoke execute on function {} from public` and grant it only to the roles that need it",
-            qualified(&f.function)
+            f.function.qualified()
         ));
     } else {
         text.push_str(&format!(
@@ -109,15 +113,6 @@ fn failure(f: &FunctionAccess, identity: &Identity, allowed: bool) -> String {
         text.push_str("; it is SECURITY DEFINER, so it runs as its owner, past RLS");
     }
     text
-}
-
-fn qualified(f: &FunctionRef) -> String {
-    format!(
-        "{}.{}({})",
-        crate::matrix::quote_ident(&f.schema),
-        crate::matrix::quote_ident(&f.name),
-        f.args
-    )
 }
 
 fn unspecified_hint(

@@ -232,6 +232,16 @@ pub struct FunctionRef {
 }
 
 impl FunctionRef {
+    /// The signature as SQL: quoted names, e.g. for `regprocedure` or `revoke ... on function`.
+    pub fn qualified(&self) -> String {
+        format!(
+            "{}.{}({})",
+            quote_ident(&self.schema),
+            quote_ident(&self.name),
+            self.args
+        )
+    }
+
     /// `public.f(uuid)` is shown as `f(uuid)`; other schemas keep their prefix.
     pub fn display_name(&self) -> String {
         if self.schema == "public" {

@@ -13,8 +13,6 @@ use crate::spec::Identity;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionAccess {
     pub function: FunctionRef,
-    pub schema: String,
-    pub name: String,
     /// Name and argument list with argument names, e.g. `exec_sql(sql text)`.
     pub signature: String,
     pub security_definer: bool,
@@ -74,8 +72,6 @@ pub fn load(
                     name: row.get(1),
                     args: row.get(2),
                 },
-                schema: row.get(0),
-                name: row.get(1),
                 signature: row.get(3),
                 security_definer: row.get(4),
                 search_path_pinned: row.get(5),

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use crate::matrix::{quote_ident, FunctionRef};
+use crate::matrix::FunctionRef;
 
 pub const FILE_NAME: &str = "rlsgate_functions.test.sql";
 
@@ -38,12 +38,7 @@ pub fn write(cases: &[FunctionCase], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "select plan({});", cases.len())?;
     for case in cases {
         let f = &case.function;
-        let signature = format!(
-            "{}.{}({})",
-            quote_ident(&f.schema),
-            quote_ident(&f.name),
-            f.args
-        );
+        let signature = f.qualified();
         writeln!(
             out,
             "select is(has_function_privilege({role}, {sig}, 'EXECUTE') and has_schema_privilege({role}, {schema}, 'USAGE'), {allow}, {what});",

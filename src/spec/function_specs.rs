@@ -66,7 +66,7 @@ impl FunctionKey {
                 *a == normalize_args(&f.function.args)
                     || Some(a.as_str())
                         == f.signature
-                            .strip_prefix(&f.name)
+                            .strip_prefix(&f.function.name)
                             .and_then(|s| s.strip_prefix('('))
                             .and_then(|s| s.strip_suffix(')'))
                             .map(normalize_args)
@@ -546,8 +546,6 @@ mod tests {
                 name: name.into(),
                 args: args.into(),
             },
-            schema: "public".into(),
-            name: name.into(),
             signature: format!("{name}({signature_args})"),
             security_definer: true,
             search_path_pinned: true,

@@ -626,7 +626,7 @@ fn functions(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
             out,
             "<tr{}><td><code>{}.{}</code>{}</td>{}{}{}",
             if risky { " class=\"risk\"" } else { "" },
-            e(&f.schema),
+            e(&f.function.schema),
             e(&f.signature),
             if f.returns_trigger {
                 " <span class=\"kind\">trigger</span>"

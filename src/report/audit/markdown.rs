@@ -258,7 +258,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
             write!(
                 out,
                 "| `{}.{}` | {} | {} |",
-                f.schema,
+                f.function.schema,
                 cell_md(&f.signature),
                 if f.security_definer { "**yes**" } else { "no" },
                 if f.search_path_pinned { "yes" } else { "no" }

@@ -201,7 +201,7 @@ impl Audit {
                     weight,
                     title: format!(
                         "SECURITY DEFINER function {}.{} is callable by {}{}",
-                        f.schema,
+                        f.function.schema,
                         f.signature,
                         callers.join(", "),
                         if f.search_path_pinned {
