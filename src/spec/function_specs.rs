@@ -328,6 +328,27 @@ impl FunctionSpecs {
             .collect();
         names.sort();
         names.dedup();
+        for f in &callable {
+            let same: Vec<(&FunctionKey, &Declared)> = self
+                .functions
+                .iter()
+                .filter(|(k, _)| k.args.is_some() && k.matches(f))
+                .collect();
+            for (key, declared) in same.iter().skip(1) {
+                errors.push(
+                    error(
+                        &declared.key_span,
+                        format!(
+                            "`{}` names the same function as `{}`",
+                            key.text(),
+                            same[0].0.text()
+                        ),
+                        "declared again",
+                    )
+                    .with_help(format!("first declared at {}", same[0].1.location)),
+                );
+            }
+        }
         for (key, declared) in &self.functions {
             check_grants(&declared.grants, errors);
             if callable.iter().any(|f| key.matches(f)) {
@@ -645,6 +666,21 @@ mod tests {
         assert!(text.contains("function `h` is declared twice"), "{text}");
         assert!(text.contains("first declared at s.toml:4:1"), "{text}");
         assert_eq!(errors.len(), 4, "{text}");
+
+        let specs = Specs::parse_str(
+            "s.toml",
+            "[functions]\n\"f(uuid)\" = \"all\"\n\"f(id uuid)\" = \"none\"\n",
+        )
+        .unwrap();
+        let f = function("f", "uuid", "id uuid");
+        let twice = specs
+            .validate_functions(std::slice::from_ref(&f), &default_identities())
+            .unwrap_err()
+            .render(false);
+        assert!(
+            twice.contains("`f(uuid)` names the same function as `f(id uuid)`"),
+            "{twice}"
+        );
 
         let conflict = Specs::from_sources(vec![
             SourceFile::new("a.toml", "[function_defaults]\nanon = \"deny\"\n"),
