@@ -220,3 +220,62 @@ impl TableRows {
         self.labels.keys().cloned().collect()
     }
 }
+
+/// A function by schema, name and argument types: `public.promote_user(uuid)`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub struct FunctionRef {
+    pub schema: String,
+    pub name: String,
+    /// The argument types as Postgres prints them, `uuid, text`.
+    pub args: String,
+}
+
+impl FunctionRef {
+    /// The signature as SQL: quoted names, e.g. for `regprocedure` or `revoke ... on function`.
+    pub fn qualified(&self) -> String {
+        format!(
+            "{}.{}({})",
+            quote_ident(&self.schema),
+            quote_ident(&self.name),
+            self.args
+        )
+    }
+
+    /// `public.f(uuid)` is shown as `f(uuid)`; other schemas keep their prefix.
+    pub fn display_name(&self) -> String {
+        if self.schema == "public" {
+            format!("{}({})", self.name, self.args)
+        } else {
+            self.to_string()
+        }
+    }
+}
+
+impl fmt::Display for FunctionRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}({})", self.schema, self.name, self.args)
+    }
+}
+
+impl From<FunctionRef> for String {
+    fn from(f: FunctionRef) -> String {
+        f.to_string()
+    }
+}
+
+impl TryFrom<String> for FunctionRef {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<FunctionRef, String> {
+        let bad = || format!("`{text}` is not `schema.name(argument types)`");
+        let (head, args) = text.split_once('(').ok_or_else(bad)?;
+        let args = args.strip_suffix(')').ok_or_else(bad)?;
+        let (schema, name) = head.split_once('.').ok_or_else(bad)?;
+        Ok(FunctionRef {
+            schema: schema.to_string(),
+            name: name.to_string(),
+            args: args.to_string(),
+        })
+    }
+}

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::function_verdict::FunctionCell;
 use crate::matrix::{
     Command, InsertScope, Observation, Outcome, Probe, Scope, TableRef, TableRows,
 };
@@ -67,6 +68,9 @@ pub struct Summary {
     pub failed: usize,
     pub unspecified: usize,
     pub inconclusive: usize,
+    /// Of `cells`, how many are function EXECUTE cells.
+    #[serde(default)]
+    pub functions: usize,
 }
 
 impl Summary {
@@ -85,14 +89,39 @@ impl Summary {
         }
         summary
     }
+
+    /// Table cells and function EXECUTE cells together.
+    pub fn with_functions(cells: &[Cell], functions: &[FunctionCell]) -> Summary {
+        let mut summary = Summary::of(cells);
+        summary.cells += functions.len();
+        summary.functions = functions.len();
+        for cell in functions {
+            match cell.outcome {
+                CellOutcome::Pass => summary.passed += 1,
+                CellOutcome::Fail => summary.failed += 1,
+                CellOutcome::Unspecified => summary.unspecified += 1,
+                CellOutcome::Inconclusive => summary.inconclusive += 1,
+            }
+        }
+        summary
+    }
 }
 
 impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} cells", self.cells)?;
+        if self.functions > 0 {
+            write!(
+                f,
+                " ({} table, {} function)",
+                self.cells - self.functions,
+                self.functions
+            )?;
+        }
         write!(
             f,
-            "{} cells, {} passed, {} failed, {} unspecified, {} inconclusive",
-            self.cells, self.passed, self.failed, self.unspecified, self.inconclusive
+            ", {} passed, {} failed, {} unspecified, {} inconclusive",
+            self.passed, self.failed, self.unspecified, self.inconclusive
         )
     }
 }

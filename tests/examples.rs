@@ -96,7 +96,8 @@ impl std::fmt::Display for Cell {
     }
 }
 
-/// The `-- expect-fail: table=<schema.table> identity=<name> command=<cmd>` lines of a file.
+/// The `-- expect-fail: table=<schema.table> identity=<name> command=<cmd>` and
+/// `-- expect-fail: function=<schema.name(arg types)> identity=<name>` lines of a file.
 fn expectations(sql: &str) -> Result<Vec<Cell>, String> {
     let mut cells = Vec::new();
     for (n, line) in sql.lines().enumerate() {
@@ -104,6 +105,17 @@ fn expectations(sql: &str) -> Result<Vec<Cell>, String> {
             continue;
         };
         let (mut table, mut identity, mut command) = (None, None, None);
+        if let Some(function) = rest.trim().strip_prefix("function=") {
+            let (function, who) = function
+                .split_once(" identity=")
+                .ok_or_else(|| format!("line {}: needs function= and identity=", n + 1))?;
+            cells.push(Cell {
+                table: function.to_string(),
+                identity: who.trim().to_string(),
+                command: "execute".to_string(),
+            });
+            continue;
+        }
         for pair in rest.split_whitespace() {
             match pair.split_once('=') {
                 Some(("table", v)) => {
@@ -157,6 +169,17 @@ impl Run {
                 identity: c["identity"].as_str().unwrap_or_default().to_string(),
                 command: c["command"].as_str().unwrap_or_default().to_string(),
             })
+            .chain(
+                self.json
+                    .iter()
+                    .flat_map(|j| j["functions"].as_array().into_iter().flatten())
+                    .filter(move |c| c["outcome"] == outcome)
+                    .map(|c| Cell {
+                        table: c["function"].as_str().unwrap_or_default().to_string(),
+                        identity: c["identity"].as_str().unwrap_or_default().to_string(),
+                        command: "execute".to_string(),
+                    }),
+            )
     }
 
     fn describe(&self) -> String {
@@ -361,7 +384,11 @@ fn every_regression_fails_on_the_cell_it_names() {
             Err(why) => return Some(format!("{label}: {why}")),
         };
         let copy = with_regression(project, regression);
+        // Function cells are judged only in a run of every table.
         let mut tables: Vec<&str> = expected.iter().map(|c| c.table.as_str()).collect();
+        if expected.iter().any(|c| c.command == "execute") {
+            tables.clear();
+        }
         tables.sort_unstable();
         tables.dedup();
         let run = rlsgate_test(copy.path(), &tables);
@@ -415,6 +442,14 @@ fn expect_fail_headers_are_read_strictly() {
                 command: "update".into()
             },
         ]
+    );
+    assert_eq!(
+        expectations("-- expect-fail: function=public.f(uuid, text) identity=anon").unwrap(),
+        vec![Cell {
+            table: "public.f(uuid, text)".into(),
+            identity: "anon".into(),
+            command: "execute".into()
+        }]
     );
     assert!(expectations("select 1;").is_err());
     assert!(expectations("-- expect-fail: table=a identity=anon command=truncate").is_err());

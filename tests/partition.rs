@@ -124,6 +124,11 @@ fn three_shares_cover_the_whole_run_and_merge_into_its_verdict() {
         exit_codes.push(out.status.code());
         assert_eq!(share.meta.partition.as_deref(), Some(&*format!("{k}/3")));
         assert!(!share.cells.is_empty(), "share {k}/3 is empty");
+        assert_eq!(
+            share.functions.is_empty(),
+            k != 1,
+            "function cells are judged in share 1 only"
+        );
         for cell in &share.cells {
             let previous = tables_seen.insert(cell.table.to_string(), k);
             assert!(
@@ -157,6 +162,8 @@ fn three_shares_cover_the_whole_run_and_merge_into_its_verdict() {
     let merged = load(&merged_path);
     assert_eq!(merged.summary, whole.summary);
     assert_eq!(rows(&merged), rows(&whole), "same cells in the same order");
+    assert!(!whole.functions.is_empty());
+    assert_eq!(merged.functions, whole.functions, "each function cell once");
     assert_eq!(merged.meta.partition, None);
     assert_eq!(
         merged.meta.lint, whole.meta.lint,

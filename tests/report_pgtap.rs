@@ -137,4 +137,16 @@ fn exported_specs_pass_with_pg_prove_and_catch_a_regression() {
         output.contains("rlsgate_public_documents.test.sql .................... ok"),
         "only api_keys changed: {output}"
     );
+    assert!(
+        output.contains("rlsgate_functions.test.sql ........................... ok"),
+        "{output}"
+    );
+
+    db.psql_file(&repo.join("regressions/11_anon_promotes_users.sql"));
+    let (passed, output) = db.prove(&tests);
+    assert!(!passed, "{output}");
+    assert!(
+        output.contains("\"anon (role anon) may not call promote_user(uuid)\""),
+        "{output}"
+    );
 }

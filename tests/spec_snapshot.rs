@@ -94,6 +94,7 @@ fn from_nothing() {
         observations: &observations,
         rows: &rows,
         identities: &identities,
+        functions: &[],
     };
     let text = render_specs(None, &reality).unwrap();
     reality_check(&text, &reality);
@@ -123,6 +124,7 @@ fn keeps_comments_and_hand_edits() {
         observations: &observations,
         rows: &rows,
         identities: &identities,
+        functions: &[],
     };
     let text = render_specs(Some(HAND_WRITTEN), &reality).unwrap();
     reality_check(&text, &reality);
@@ -146,6 +148,7 @@ fn check_lists_the_differences() {
         observations: &observations,
         rows: &rows,
         identities: &identities,
+        functions: &[],
     };
     let files = vec![SourceFile::new("policy_specs/app.toml", HAND_WRITTEN)];
     let before = plan(files, Path::new("policy_specs/app.toml"), &reality).unwrap();
@@ -169,6 +172,7 @@ fn edits_the_file_that_declares_the_table() {
         observations: &observations,
         rows: &rows,
         identities: &identities,
+        functions: &[],
     };
     let files = vec![
         SourceFile::new(
@@ -211,6 +215,7 @@ fn inconclusive_cells_are_left_alone() {
         observations: &observations,
         rows: &rows,
         identities: &identities,
+        functions: &[],
     };
     let result = plan(vec![], Path::new("access.toml"), &reality).unwrap();
     assert_eq!(result.inconclusive.len(), 2);
@@ -231,6 +236,7 @@ fn a_group_line_changes_when_the_whole_group_moves() {
         observations: &observations,
         rows: &rows,
         identities: &identities,
+        functions: &[],
     };
     let before = "[defaults]\nservice = \"all\"\nanon = \"none\"\n\n[tables.countries]\nauthenticated = \"none\" # read-only reference data\n";
     let text = render_specs(Some(before), &reality).unwrap();

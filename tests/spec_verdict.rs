@@ -428,6 +428,7 @@ fn status_follows_the_summary() {
         failed,
         unspecified,
         inconclusive,
+        functions: 0,
     };
     assert_eq!(status(&s(4, 0, 0, 0), false), Status::Clean);
     assert_eq!(status(&s(3, 1, 0, 0), true), Status::Findings);

@@ -11,6 +11,7 @@ use crate::probe::catalog::Catalog;
 use crate::probe::cells;
 use crate::probe::rows::key_expr;
 use crate::report::pgtap::{self, Case, Expect, Impersonation, Rows, TestFile};
+use crate::report::pgtap_functions::{self, FunctionCase};
 use crate::spec::Identity;
 use crate::terminal::Progress;
 use crate::verdict;
@@ -33,6 +34,7 @@ fn pgtap_export(
         specs,
         mut db,
         prepared,
+        functions,
         ..
     } = start(global, &[], default_jobs(), &progress)?;
     progress.set("writing pgTAP tests");
@@ -202,6 +204,28 @@ fn pgtap_export(
         pgtap::write(&file, &mut buf)?;
         std::fs::write(&path, buf).with_context(|| format!("writing {}", path.display()))?;
         written.push((path, file.cases.len()));
+    }
+    let function_cases: Vec<FunctionCase> = functions
+        .iter()
+        .filter(|f| f.callable)
+        .flat_map(|f| {
+            identities.iter().filter_map(|id| {
+                let exp = specs.functions().expectation(f, id)?;
+                Some(FunctionCase {
+                    identity: id.name.clone(),
+                    role: id.role.clone(),
+                    function: f.function.clone(),
+                    allow: exp.allow,
+                })
+            })
+        })
+        .collect();
+    if !function_cases.is_empty() {
+        let path = args.dir.join(pgtap_functions::FILE_NAME);
+        let mut buf = Vec::new();
+        pgtap_functions::write(&function_cases, &mut buf)?;
+        std::fs::write(&path, buf).with_context(|| format!("writing {}", path.display()))?;
+        written.push((path, function_cases.len()));
     }
     progress.finish();
     if written.is_empty() {

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 
 use crate::cli::{MergeArgs, Partition};
-use crate::matrix::{Command, TableRef};
-use crate::report::matrix::{self as report, Report, RunMeta};
+use crate::function_verdict::FunctionCell;
+use crate::matrix::{Command, FunctionRef, TableRef};
+use crate::report::matrix::{self as report, Judged, Report, RunMeta};
 use crate::verdict::Cell;
 use crate::Status;
 
@@ -18,14 +19,30 @@ pub fn run(args: &MergeArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
         let report = report::read(&text).with_context(|| format!("{}", path.display()))?;
         reports.push((path.clone(), report));
     }
-    let (cells, meta) = merge(reports)?;
-    super::test::write_report(args.format, args.output.as_deref(), &cells, &meta, out)
+    let merged = merge(reports)?;
+    super::test::write_report(
+        args.format,
+        args.output.as_deref(),
+        Judged {
+            cells: &merged.cells,
+            functions: &merged.functions,
+        },
+        &merged.meta,
+        out,
+    )
+}
+
+/// The inputs combined: each cell and each function cell exactly once.
+pub struct Merged {
+    pub cells: Vec<Cell>,
+    pub functions: Vec<FunctionCell>,
+    pub meta: RunMeta,
 }
 
 /// One report from many: the cells of every input in table order (as a single run orders
 /// them) and each catalog lint finding once, after checking that the inputs are the shares of one partitioned run, or at least
 /// never judge the same cell twice.
-pub fn merge(reports: Vec<(PathBuf, Report)>) -> anyhow::Result<(Vec<Cell>, RunMeta)> {
+pub fn merge(reports: Vec<(PathBuf, Report)>) -> anyhow::Result<Merged> {
     let Some((first_path, first)) = reports.first() else {
         bail!("no reports to merge");
     };
@@ -79,7 +96,31 @@ pub fn merge(reports: Vec<(PathBuf, Report)>) -> anyhow::Result<(Vec<Cell>, RunM
         }
     }
     cells.sort_by(|a, b| a.table.cmp(&b.table));
-    Ok((cells, meta))
+
+    // A partitioned run judges functions in share 1 only; whole runs each judge them all.
+    let mut seen: HashMap<(FunctionRef, String), &Path> = HashMap::new();
+    let mut functions: Vec<FunctionCell> = Vec::new();
+    for (path, report) in &reports {
+        for cell in &report.functions {
+            let key = (cell.function.clone(), cell.identity.clone());
+            if let Some(other) = seen.insert(key, path) {
+                bail!(
+                    "{} · {} · execute is judged in both {} and {}: merge the shares of one partitioned run (--partition K/N), each once",
+                    cell.function.display_name(),
+                    cell.identity,
+                    other.display(),
+                    path.display()
+                );
+            }
+            functions.push(cell.clone());
+        }
+    }
+    functions.sort_by(|a, b| a.function.cmp(&b.function));
+    Ok(Merged {
+        cells,
+        functions,
+        meta,
+    })
 }
 
 /// Partitioned inputs must be all the shares 1..N of the same N, each once, so a forgotten

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 use crate::cli::{GlobalArgs, ReportArgs};
 use crate::commands::test::{exposed_schemas, judge};
+use crate::function_verdict::judge_functions;
 use crate::lint::{self, Config, SourceFile};
 use crate::matrix::TableRef;
 use crate::migrate::{Database, OpenOptions};
@@ -15,7 +16,7 @@ use crate::report::audit::{self, Audit, IdentityInfo};
 use crate::report::matrix::RunMeta;
 use crate::spec::{Identity, Specs};
 use crate::terminal::Progress;
-use crate::verdict;
+use crate::verdict::{self, Summary};
 use crate::Status;
 
 pub fn run(global: &GlobalArgs, args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
@@ -61,6 +62,7 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
         specs,
         mut db,
         schemas,
+        functions,
         mut prepared,
     } = start(global, &args.tables, jobs, &progress)?;
     progress.set("probing");
@@ -89,15 +91,17 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
         progress.set("tracing provenance");
         provenance::trace(&mut db, &mut prepared, &matrix.observations, &access)?
     };
-    progress.set("reading functions");
-    let functions = functions::load(db.client(), &schemas, &identities)
-        .context("reading functions and EXECUTE privileges")?;
     progress.set("linting");
     let config = Config::load(&global.project, None)?;
     let diagnostics = lint_all(&project, &mut db, &config)?;
     progress.finish();
 
-    let summary = verdict::summarize(&cells);
+    let function_cells = if args.tables.is_empty() {
+        judge_functions(&functions, &specs, &identities, &[])
+    } else {
+        Vec::new()
+    };
+    let summary = Summary::with_functions(&cells, &function_cells);
     let mut meta = RunMeta::new(project_name(&global.project));
     meta.postgres = Some(db.server_version.clone());
     meta.started_at = Some(started_at);
@@ -119,6 +123,7 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
         provenance: traced,
         lint: diagnostics,
         functions,
+        function_cells,
         meta,
     })
 }
@@ -130,6 +135,8 @@ pub(crate) struct Session {
     pub specs: Specs,
     pub db: Database,
     pub schemas: Vec<String>,
+    /// Every function of the exposed schemas with who may execute it.
+    pub functions: Vec<functions::FunctionAccess>,
     pub prepared: Prepared,
 }
 
@@ -162,6 +169,7 @@ pub(crate) fn start(
     let relations: Vec<TableRef> = catalog.exposed_tables();
     super::test::validate_declarations(&specs, &relations, &identities, &fixtures)?;
     super::test::check_table_filter(tables, &relations, &schemas)?;
+    let functions = super::test::load_functions(&mut db, &schemas, &identities, &specs)?;
     progress.set("placing rows");
     let owner_spec = |t: &TableRef| specs.owner_spec(t).cloned();
     let prepared = probe::prepare(
@@ -184,6 +192,7 @@ pub(crate) fn start(
         specs,
         db,
         schemas,
+        functions,
         prepared,
     })
 }

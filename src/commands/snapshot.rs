@@ -30,6 +30,7 @@ pub fn run(
         observations: &run.matrix.observations,
         rows: &run.matrix.rows,
         identities: &run.identities,
+        functions: &run.functions,
     };
     let plan = snapshot::plan(files, &target, &reality).map_err(|e| anyhow::anyhow!("{e}"))?;
     if args.check {

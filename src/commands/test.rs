@@ -4,14 +4,16 @@ use std::time::Instant;
 use anyhow::Context;
 
 use crate::cli::{GlobalArgs, TestArgs, TestFormat};
+use crate::function_verdict::{judge_functions, FunctionCell};
 use crate::matrix::TableRef;
 use crate::migrate::{Database, OpenOptions};
+use crate::probe::functions::FunctionAccess;
 use crate::probe::{self, Matrix, ProbeOptions};
 use crate::project::Project;
-use crate::report::matrix::{self as report, Format, LintFinding, RunMeta};
+use crate::report::matrix::{self as report, Format, Judged, LintFinding, RunMeta};
 use crate::spec::{self, Identity, Specs};
 use crate::terminal::Progress;
-use crate::verdict::{self, Cell};
+use crate::verdict::{self, Cell, Summary};
 use crate::Status;
 
 /// Everything `rlsgate test` (and the commands built on it) learns in one run.
@@ -21,6 +23,11 @@ pub struct Run {
     pub specs: Specs,
     pub matrix: Matrix,
     pub cells: Vec<Cell>,
+    /// Every function of the exposed schemas with who may execute it.
+    pub functions: Vec<FunctionAccess>,
+    /// One EXECUTE cell per callable function x identity (none under `--table`, and only in
+    /// share 1 of `--partition`).
+    pub function_cells: Vec<FunctionCell>,
     pub meta: RunMeta,
 }
 
@@ -30,7 +37,10 @@ pub fn run(global: &GlobalArgs, args: &TestArgs, out: &mut dyn Write) -> anyhow:
     let status = write_report(
         args.format,
         args.output.as_deref(),
-        &run.cells,
+        Judged {
+            cells: &run.cells,
+            functions: &run.function_cells,
+        },
         &run.meta,
         out,
     )?;
@@ -43,11 +53,11 @@ pub fn run(global: &GlobalArgs, args: &TestArgs, out: &mut dyn Write) -> anyhow:
 pub(crate) fn write_report(
     format: TestFormat,
     output: Option<&std::path::Path>,
-    cells: &[Cell],
+    judged: Judged,
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
-    let summary = verdict::summarize(cells);
+    let summary = Summary::with_functions(judged.cells, judged.functions);
     let format = match format {
         TestFormat::Human => Format::Table,
         TestFormat::Json => Format::Json,
@@ -60,11 +70,11 @@ pub(crate) fn write_report(
                 std::fs::File::create(path)
                     .with_context(|| format!("creating {}", path.display()))?,
             );
-            report::write(format, cells, &summary, meta, &mut file)?;
+            report::write(format, judged, &summary, meta, &mut file)?;
             file.flush()
                 .with_context(|| format!("writing {}", path.display()))?;
         }
-        None => report::write(format, cells, &summary, meta, out)?,
+        None => report::write(format, judged, &summary, meta, out)?,
     }
     let lint_errors = meta.lint.iter().any(|f| f.is_error());
     Ok(match verdict::status(&summary, meta.allow_unspecified) {
@@ -112,6 +122,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     let relations: Vec<TableRef> = catalog.exposed_tables();
     validate_declarations(&specs, &relations, &identities, &fixtures)?;
     check_table_filter(&args.tables, &relations, &schemas)?;
+    let functions = load_functions(&mut db, &schemas, &identities, &specs)?;
     crate::terminal::timing("catalog + spec validation", t_catalog);
 
     progress.set("placing rows");
@@ -172,6 +183,12 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
 
     let t_judge = Instant::now();
     let cells = judge(&matrix, &specs, &identities);
+    let gates_functions = args.tables.is_empty() && args.partition.is_none_or(|p| p.index == 1);
+    let function_cells = if gates_functions {
+        judge_functions(&functions, &specs, &identities, &args.identities)
+    } else {
+        Vec::new()
+    };
     crate::terminal::timing("judge", t_judge);
     let mut meta = RunMeta::new(global.project.display().to_string());
     meta.postgres = Some(db.server_version.clone());
@@ -188,6 +205,8 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
         specs,
         matrix,
         cells,
+        functions,
+        function_cells,
         meta,
     })
 }
@@ -251,6 +270,22 @@ pub(crate) fn validate_declarations(
         .map_err(spec_errors)?;
     spec::validate_fixtures(fixtures, relations, identities).map_err(spec_errors)?;
     Ok(())
+}
+
+/// Every function of the exposed schemas with who may execute it; `[functions]` keys and
+/// identities checked against them (a located error, exit 2).
+pub(crate) fn load_functions(
+    db: &mut Database,
+    schemas: &[String],
+    identities: &[Identity],
+    specs: &Specs,
+) -> anyhow::Result<Vec<FunctionAccess>> {
+    let functions = probe::functions::load(db.client(), schemas, identities)
+        .context("reading functions and their EXECUTE privileges")?;
+    specs
+        .validate_functions(&functions, identities)
+        .map_err(spec_errors)?;
+    Ok(functions)
 }
 
 /// Every `--table` name must match a relation in the exposed schemas.

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::function_diff::{diff_functions, FunctionChange};
 use super::matrix::Report;
 use crate::matrix::{Command, TableRef};
 
@@ -109,6 +110,8 @@ pub struct CellChange {
 #[derive(Debug, Clone, Serialize)]
 pub struct Diff {
     pub changes: Vec<CellChange>,
+    /// Who gained or lost EXECUTE on a function.
+    pub functions: Vec<FunctionChange>,
     pub widened: usize,
     pub narrowed: usize,
     pub changed: usize,
@@ -119,6 +122,10 @@ pub struct Diff {
 impl Diff {
     pub fn has_widened(&self) -> bool {
         self.widened > 0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty() && self.functions.is_empty()
     }
 
     /// The changes of one kind, identities that moved the same way on the same table and
@@ -302,12 +309,17 @@ pub fn diff(old: &Report, new: &Report) -> Diff {
             y.command,
         ))
     });
-    let count = |c: Change| changes.iter().filter(|x| x.change == c).count();
+    let functions = diff_functions(old, new);
+    let count = |c: Change| {
+        changes.iter().filter(|x| x.change == c).count()
+            + functions.iter().filter(|x| x.change == c).count()
+    };
     Diff {
         widened: count(Change::Widened),
         narrowed: count(Change::Narrowed),
         changed: count(Change::Changed),
         changes,
+        functions,
         old_summary: old.summary,
         new_summary: new.summary,
     }
@@ -315,7 +327,7 @@ pub fn diff(old: &Report, new: &Report) -> Diff {
 
 /// A PR comment.
 pub fn write_markdown(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
-    let headline = if diff.changes.is_empty() {
+    let headline = if diff.is_empty() {
         "No access changed.".to_string()
     } else {
         format!(
@@ -347,6 +359,27 @@ pub fn write_markdown(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
+    if !diff.functions.is_empty() {
+        writeln!(out, "#### Functions (execute)\n")?;
+        writeln!(out, "| | function | identity | before | after |")?;
+        writeln!(out, "|---|---|---|---|---|")?;
+        for c in &diff.functions {
+            let mark = match c.change {
+                Change::Widened => "⚠️",
+                _ => "",
+            };
+            writeln!(
+                out,
+                "| {mark} {} | `{}` | {} | {} | {} |",
+                c.message.replace('|', "\\|"),
+                c.function.display_name(),
+                c.identity,
+                c.old.as_deref().unwrap_or("–"),
+                c.new.as_deref().unwrap_or("–")
+            )?;
+        }
+        writeln!(out)?;
+    }
     writeln!(
         out,
         "<sub>before: {} · after: {}</sub>",
@@ -355,7 +388,7 @@ pub fn write_markdown(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
 }
 
 pub fn write_human(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
-    if diff.changes.is_empty() {
+    if diff.is_empty() {
         return writeln!(out, "no access changed");
     }
     for (change, mark) in [
@@ -365,6 +398,9 @@ pub fn write_human(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
     ] {
         for (message, ..) in diff.grouped(change) {
             writeln!(out, "{mark} {message}")?;
+        }
+        for c in diff.functions.iter().filter(|c| c.change == change) {
+            writeln!(out, "{mark} {}", c.message)?;
         }
     }
     writeln!(

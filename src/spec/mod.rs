@@ -4,6 +4,8 @@
 
 pub mod error;
 pub mod fixtures;
+pub mod function_snapshot;
+pub mod function_specs;
 pub mod identities;
 pub mod snapshot;
 pub mod source;

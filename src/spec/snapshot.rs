@@ -9,10 +9,13 @@ use std::path::{Path, PathBuf};
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, Value};
 
 use super::error::SpecErrors;
+use super::function_snapshot::plan_functions;
 use super::identities::{Identity, IDENTITIES_FILE};
 use super::source::SourceFile;
 use super::specs::{insert_text, scope_text, table_key, Specs, ROLE_GROUPS};
+use crate::function_verdict::FunctionCell;
 use crate::matrix::{Command, InsertScope, Observation, Scope, TableRef, TableRows};
+use crate::probe::functions::FunctionAccess;
 use crate::verdict::{self, Cell, CellOutcome, Observed};
 
 /// The file new tables go to when the project has several spec files (or none).
@@ -30,6 +33,8 @@ pub struct Reality<'a> {
     pub observations: &'a [Observation],
     pub rows: &'a [TableRows],
     pub identities: &'a [Identity],
+    /// Every function of the exposed schemas and who may execute it.
+    pub functions: &'a [FunctionAccess],
 }
 
 /// What `rlsgate snapshot` would do.
@@ -42,12 +47,14 @@ pub struct SnapshotPlan {
     /// Cells whose probe did not test the policy: never written from (an unspecified one stays
     /// a difference).
     pub inconclusive: Vec<Cell>,
+    /// Function EXECUTE cells where the specs and the database disagree, or no spec applies.
+    pub function_differences: Vec<FunctionCell>,
 }
 
 impl SnapshotPlan {
     /// `--check`: specs and reality agree.
     pub fn is_clean(&self) -> bool {
-        self.differences.is_empty()
+        self.differences.is_empty() && self.function_differences.is_empty()
     }
 }
 
@@ -124,10 +131,8 @@ pub fn plan(
             .cloned()
             .collect(),
         writes: Vec::new(),
+        function_differences: Vec::new(),
     };
-    if plan.differences.is_empty() {
-        return Ok(plan);
-    }
 
     let mut docs: Vec<(PathBuf, DocumentMut, bool)> = files
         .iter()
@@ -182,6 +187,14 @@ pub fn plan(
         }
     }
 
+    plan.function_differences = plan_functions(
+        &mut docs,
+        target,
+        &specs,
+        reality.functions,
+        reality.identities,
+    );
+
     if fresh {
         if let Some((_, doc, _)) = docs.iter_mut().find(|(p, _, _)| p == target) {
             hoist_defaults(doc, reality);
@@ -228,6 +241,19 @@ pub fn write_check(plan: &SnapshotPlan, out: &mut dyn Write) -> io::Result<()> {
             cell.actual
         )?;
     }
+    for cell in &plan.function_differences {
+        let spec = match cell.outcome {
+            CellOutcome::Unspecified => "no spec".to_string(),
+            _ => format!("spec says {}", cell.expected),
+        };
+        writeln!(
+            out,
+            "{} · {} · execute: {spec}, the database does {}",
+            cell.function.display_name(),
+            cell.identity,
+            cell.actual
+        )?;
+    }
     for cell in &plan.inconclusive {
         writeln!(
             out,
@@ -238,14 +264,15 @@ pub fn write_check(plan: &SnapshotPlan, out: &mut dyn Write) -> io::Result<()> {
             cell.detail
         )?;
     }
-    if plan.differences.is_empty() {
+    let count = plan.differences.len() + plan.function_differences.len();
+    if count == 0 {
         writeln!(out, "policy_specs/ matches the database")
     } else {
         writeln!(
             out,
             "{} {} between policy_specs/ and the database; `rlsgate snapshot` writes them",
-            plan.differences.len(),
-            if plan.differences.len() == 1 {
+            count,
+            if count == 1 {
                 "difference"
             } else {
                 "differences"

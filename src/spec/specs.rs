@@ -12,9 +12,11 @@ use toml_edit::{Item, Key, TableLike, Value};
 
 use super::error::{closest, did_you_mean, Location, SpecError, SpecErrors};
 use super::fixtures::FixtureRow;
+use super::function_specs::FunctionSpecs;
 use super::identities::{Identity, IDENTITIES_FILE};
 use super::source::{entries, item_span, kind, value_kind, SourceFile};
 use crate::matrix::{Command, InsertScope, Scope, TableRef};
+use crate::probe::functions::FunctionAccess;
 
 /// The database roles every Supabase project has; each is also a group key in a spec.
 pub const ROLE_GROUPS: [&str; 3] = ["anon", "authenticated", "service_role"];
@@ -23,6 +25,7 @@ pub const EVERYONE: &str = "*";
 /// The label of rows owned by nobody.
 pub const PUBLIC_LABEL: &str = "public";
 
+const TOP_LEVEL_KEYS: [&str; 4] = ["defaults", "tables", "functions", "function_defaults"];
 const ENTRY_KEYS: [&str; 5] = ["select", "insert", "update", "delete", "transfer"];
 const SCOPE_WORDS: [&str; 3] = ["none", "own", "all"];
 const INSERT_WORDS: [&str; 5] = ["deny", "own", "any", "none", "all"];
@@ -142,6 +145,7 @@ pub struct Specs {
     files: Vec<SourceFile>,
     defaults: Vec<Entry>,
     tables: BTreeMap<TableRef, TableSpec>,
+    functions: FunctionSpecs,
 }
 
 /// Read every `*.toml` in `dir` but identities.toml, in name order. A missing directory holds
@@ -185,6 +189,7 @@ impl Specs {
             files: files.clone(),
             defaults: Vec::new(),
             tables: BTreeMap::new(),
+            functions: FunctionSpecs::default(),
         };
         let mut errors = SpecErrors::default();
         for (index, file) in files.iter().enumerate() {
@@ -200,7 +205,24 @@ impl Specs {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.defaults.is_empty() && self.tables.is_empty()
+        self.defaults.is_empty() && self.tables.is_empty() && self.functions.is_empty()
+    }
+
+    /// `[functions]` and `[function_defaults]`.
+    pub fn functions(&self) -> &FunctionSpecs {
+        &self.functions
+    }
+
+    /// Unknown functions, identities and roles in `[functions]` and `[function_defaults]`.
+    pub fn validate_functions(
+        &self,
+        functions: &[FunctionAccess],
+        identities: &[Identity],
+    ) -> Result<(), SpecErrors> {
+        let mut errors = SpecErrors::default();
+        self.functions
+            .validate(&self.files, functions, identities, &mut errors);
+        errors.into_result(())
     }
 
     /// The tables a spec names.
@@ -270,10 +292,16 @@ impl Specs {
                         "expected a table",
                     )),
                 },
+                "functions" => self
+                    .functions
+                    .parse_functions(index, file, key, item, &mut errors),
+                "function_defaults" => self
+                    .functions
+                    .parse_defaults(index, file, key, item, &mut errors),
                 _ => errors.push(
-                    file.unknown_key(key, "top-level key", &["defaults", "tables"])
+                    file.unknown_key(key, "top-level key", &TOP_LEVEL_KEYS)
                         .with_help_opt(Some(
-                            did_you_mean(key.get(), ["defaults", "tables"]).unwrap_or_else(|| {
+                            did_you_mean(key.get(), TOP_LEVEL_KEYS).unwrap_or_else(|| {
                                 format!(
                                     "a table's rules go under `[tables.{}]`; defaults under `[defaults]`",
                                     key.get()

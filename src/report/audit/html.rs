@@ -64,6 +64,7 @@ table.cells td { font-size: 13px; }
 table.cells td .exp { color: var(--muted); }
 table.cells ul { margin: 2px 0 0; padding-left: 16px; color: #33414d; font-size: 12px; }
 td.yes { background: #fbe3e1; text-align: center; } td.no { color: #8a949e; text-align: center; }
+td.fail { outline: 2px solid var(--bad); outline-offset: -2px; font-weight: 600; } td.unspec { outline: 1px dashed #7a4b00; outline-offset: -2px; }
 tr.risk td:first-child { border-left: 3px solid var(--bad); }
 table.lint td:nth-child(2), table.lint td:nth-child(3) { white-space: nowrap; }
 .sev-error { color: var(--bad); font-weight: 600; } .sev-warning { color: #7a4b00; font-weight: 600; } .sev-info { color: var(--muted); }
@@ -625,7 +626,7 @@ fn functions(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
             out,
             "<tr{}><td><code>{}.{}</code>{}</td>{}{}{}",
             if risky { " class=\"risk\"" } else { "" },
-            e(&f.schema),
+            e(&f.function.schema),
             e(&f.signature),
             if f.returns_trigger {
                 " <span class=\"kind\">trigger</span>"
@@ -641,13 +642,25 @@ fn functions(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
         )?;
         for id in &ids {
             let can = f.execute.get(*id).copied().unwrap_or(false);
+            let judged = audit
+                .function_cells
+                .iter()
+                .find(|c| c.function == f.function && c.identity == *id);
+            let (class, mark) = match judged.map(|c| c.outcome) {
+                Some(CellOutcome::Fail) => (" fail", " ✗"),
+                Some(CellOutcome::Unspecified) => (" unspec", " ?"),
+                _ => ("", ""),
+            };
+            let title = judged
+                .map(|c| format!(" title=\"expected {}, actual {}\"", c.expected, c.actual))
+                .unwrap_or_default();
             write!(
                 out,
                 "{}",
                 if can {
-                    "<td class=\"yes\" data-execute=\"yes\">✓</td>"
+                    format!("<td class=\"yes{class}\" data-execute=\"yes\"{title}>✓{mark}</td>")
                 } else {
-                    "<td class=\"no\" data-execute=\"no\">–</td>"
+                    format!("<td class=\"no{class}\" data-execute=\"no\"{title}>–{mark}</td>")
                 }
             )?;
         }
@@ -742,6 +755,7 @@ mod tests {
             provenance: vec![],
             lint: vec![],
             functions: vec![],
+            function_cells: vec![],
         }
     }
 

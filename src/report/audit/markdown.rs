@@ -258,14 +258,24 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
             write!(
                 out,
                 "| `{}.{}` | {} | {} |",
-                f.schema,
+                f.function.schema,
                 cell_md(&f.signature),
                 if f.security_definer { "**yes**" } else { "no" },
                 if f.search_path_pinned { "yes" } else { "no" }
             )?;
             for id in &ids {
                 let can = f.execute.get(*id).copied().unwrap_or(false);
-                write!(out, " {} |", if can { "✓" } else { "–" })?;
+                let mark = match audit
+                    .function_cells
+                    .iter()
+                    .find(|c| c.function == f.function && c.identity == *id)
+                    .map(|c| c.outcome)
+                {
+                    Some(CellOutcome::Fail) => " ✗",
+                    Some(CellOutcome::Unspecified) => " ?",
+                    _ => "",
+                };
+                write!(out, " {}{mark} |", if can { "✓" } else { "–" })?;
             }
             writeln!(out)?;
         }

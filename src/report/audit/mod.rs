@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::diff::Reach;
 use super::matrix::RunMeta;
+use crate::function_verdict::FunctionCell;
 use crate::lint::{Diagnostic, Severity};
 use crate::matrix::{Command, TableRef};
 use crate::probe::functions::FunctionAccess;
@@ -41,6 +42,8 @@ pub struct Audit {
     pub provenance: Vec<CellProvenance>,
     pub lint: Vec<Diagnostic>,
     pub functions: Vec<FunctionAccess>,
+    /// One EXECUTE cell per callable function x identity, judged against the specs.
+    pub function_cells: Vec<FunctionCell>,
 }
 
 /// One of the worst findings shown first.
@@ -198,7 +201,7 @@ impl Audit {
                     weight,
                     title: format!(
                         "SECURITY DEFINER function {}.{} is callable by {}{}",
-                        f.schema,
+                        f.function.schema,
                         f.signature,
                         callers.join(", "),
                         if f.search_path_pinned {
@@ -211,6 +214,29 @@ impl Audit {
                     anchor: "functions".into(),
                 });
             }
+        }
+        for cell in self
+            .function_cells
+            .iter()
+            .filter(|c| c.outcome == CellOutcome::Fail)
+        {
+            let wider = cell.actual == crate::function_verdict::ALLOW;
+            let mut weight = if wider { 100 } else { 60 };
+            if wider && self.role_of(&cell.identity) == "anon" {
+                weight += 20;
+            }
+            out.push(Finding {
+                weight,
+                title: format!(
+                    "{} {} call {} ({} than declared)",
+                    cell.identity,
+                    if wider { "can" } else { "cannot" },
+                    cell.function.display_name(),
+                    if wider { "more" } else { "less" }
+                ),
+                detail: cell.detail.clone(),
+                anchor: "functions".into(),
+            });
         }
         out.sort_by(|a, b| b.weight.cmp(&a.weight).then(a.title.cmp(&b.title)));
         out.truncate(limit);

@@ -4,7 +4,8 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use super::RunMeta;
+use super::{Judged, RunMeta};
+use crate::function_verdict::FunctionCell;
 use crate::matrix::{Command, Probe, TableRef};
 use crate::verdict::{Cell, CellOutcome, Summary};
 
@@ -17,6 +18,7 @@ pub struct Report {
     pub version: u32,
     pub meta: RunMeta,
     pub cells: Vec<Cell>,
+    pub functions: Vec<FunctionCell>,
     pub summary: Summary,
 }
 
@@ -25,6 +27,9 @@ struct JsonReport {
     version: u32,
     meta: RunMeta,
     cells: Vec<JsonCell>,
+    /// Function EXECUTE cells; absent in reports of older versions.
+    #[serde(default)]
+    functions: Vec<FunctionCell>,
     summary: Summary,
 }
 
@@ -55,7 +60,7 @@ pub enum ReportError {
 }
 
 pub fn write(
-    cells: &[Cell],
+    judged: Judged,
     summary: &Summary,
     meta: &RunMeta,
     out: &mut dyn Write,
@@ -63,7 +68,8 @@ pub fn write(
     let report = JsonReport {
         version: JSON_VERSION,
         meta: meta.clone(),
-        cells: cells
+        cells: judged
+            .cells
             .iter()
             .map(|c| JsonCell {
                 table: c.table.to_string(),
@@ -76,6 +82,7 @@ pub fn write(
                 probes: c.probes.clone(),
             })
             .collect(),
+        functions: judged.functions.to_vec(),
         summary: *summary,
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
@@ -113,6 +120,7 @@ pub fn read(json: &str) -> Result<Report, ReportError> {
         version: raw.version,
         meta: raw.meta,
         cells,
+        functions: raw.functions,
         summary: raw.summary,
     })
 }

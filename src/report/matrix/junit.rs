@@ -4,22 +4,23 @@
 
 use std::io::{self, Write};
 
-use super::{Grid, RunMeta};
+use super::{Grid, Judged, RunMeta};
 use crate::verdict::{Cell, CellOutcome, Summary};
 
 pub fn write(
-    cells: &[Cell],
+    judged: Judged,
     summary: &Summary,
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let cells = judged.cells;
     let grid = Grid::new(cells);
     let unspecified_fails = !meta.allow_unspecified;
-    let counts = |cells: &mut dyn Iterator<Item = &Cell>| {
+    let counts = |outcomes: &mut dyn Iterator<Item = CellOutcome>| {
         let (mut failures, mut errors, mut skipped, mut tests) = (0, 0, 0, 0);
-        for cell in cells {
+        for outcome in outcomes {
             tests += 1;
-            match cell.outcome {
+            match outcome {
                 CellOutcome::Fail => failures += 1,
                 CellOutcome::Unspecified if unspecified_fails => failures += 1,
                 CellOutcome::Unspecified => skipped += 1,
@@ -29,7 +30,12 @@ pub fn write(
         }
         (tests, failures, errors, skipped)
     };
-    let (tests, failures, errors, skipped) = counts(&mut cells.iter());
+    let (tests, failures, errors, skipped) = counts(
+        &mut cells
+            .iter()
+            .map(|c| c.outcome)
+            .chain(judged.functions.iter().map(|c| c.outcome)),
+    );
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
@@ -37,7 +43,7 @@ pub fn write(
     )?;
     debug_assert_eq!(tests, summary.cells);
     for table in &grid.tables {
-        let (tests, failures, errors, skipped) = counts(&mut table.cells());
+        let (tests, failures, errors, skipped) = counts(&mut table.cells().map(|c| c.outcome));
         let suite = xml(&table.table.to_string());
         writeln!(
             out,
@@ -81,6 +87,67 @@ pub fn write(
                         r#"      <error message="{}" type="inconclusive">{}</error>"#,
                         xml(&format!("inconclusive: expected {}", cell.expected)),
                         xml_text(&failure_body(cell, "the probe did not test the policy"))
+                    )?;
+                    writeln!(out, "    </testcase>")?;
+                }
+            }
+        }
+        writeln!(out, "  </testsuite>")?;
+    }
+    if !judged.functions.is_empty() {
+        let (tests, failures, errors, skipped) =
+            counts(&mut judged.functions.iter().map(|c| c.outcome));
+        writeln!(
+            out,
+            r#"  <testsuite name="functions" tests="{tests}" failures="{failures}" errors="{errors}" skipped="{skipped}">"#
+        )?;
+        for cell in judged.functions {
+            let open = format!(
+                r#"    <testcase classname="functions" name="{}""#,
+                xml(&format!("{} {} execute", cell.function, cell.identity))
+            );
+            let body = || {
+                let mut body = format!(
+                    "{} · {} · execute: expected {}, got {}",
+                    cell.function.display_name(),
+                    cell.identity,
+                    cell.expected,
+                    cell.actual
+                );
+                if !cell.detail.is_empty() {
+                    body.push('\n');
+                    body.push_str(&cell.detail);
+                }
+                xml_text(&body)
+            };
+            match cell.outcome {
+                CellOutcome::Pass => writeln!(out, "{open}/>")?,
+                CellOutcome::Unspecified if !unspecified_fails => {
+                    writeln!(out, "{open}>")?;
+                    writeln!(
+                        out,
+                        r#"      <skipped message="{}"/>"#,
+                        xml(&format!("unspecified: the database does {}", cell.actual))
+                    )?;
+                    writeln!(out, "    </testcase>")?;
+                }
+                outcome => {
+                    let (message, kind) = match outcome {
+                        CellOutcome::Unspecified => (
+                            format!("unspecified: the database does {}", cell.actual),
+                            "unspecified",
+                        ),
+                        _ => (
+                            format!("expected {}, got {}", cell.expected, cell.actual),
+                            "fail",
+                        ),
+                    };
+                    writeln!(out, "{open}>")?;
+                    writeln!(
+                        out,
+                        r#"      <failure message="{}" type="{kind}">{}</failure>"#,
+                        xml(&message),
+                        body()
                     )?;
                     writeln!(out, "    </testcase>")?;
                 }

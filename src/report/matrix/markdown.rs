@@ -3,16 +3,17 @@
 
 use std::io::{self, Write};
 
-use super::{cell_text, Grid, GridTable, RunMeta};
+use super::{cell_text, function_cell_text, FunctionGrid, Grid, GridTable, Judged, RunMeta};
 use crate::matrix::Command;
 use crate::verdict::{Cell, CellOutcome, Summary};
 
 pub fn write(
-    cells: &[Cell],
+    judged: Judged,
     summary: &Summary,
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let cells = judged.cells;
     let gate_fails = summary.failed + summary.inconclusive > 0
         || (summary.unspecified > 0 && !meta.allow_unspecified)
         || meta.lint.iter().any(|f| f.is_error());
@@ -51,7 +52,11 @@ pub fn write(
         .iter()
         .filter(|c| matches!(c.outcome, CellOutcome::Fail | CellOutcome::Inconclusive))
         .collect();
-    if !problems.is_empty() {
+    let function_failures = judged
+        .functions
+        .iter()
+        .any(|c| c.outcome == CellOutcome::Fail);
+    if !problems.is_empty() || function_failures {
         writeln!(out)?;
         writeln!(out, "### What went wrong")?;
         writeln!(out)?;
@@ -73,6 +78,62 @@ pub fn write(
             } else {
                 writeln!(out, ": {}", text(&cell.detail))?;
             }
+        }
+        for cell in judged
+            .functions
+            .iter()
+            .filter(|c| c.outcome == CellOutcome::Fail)
+        {
+            writeln!(
+                out,
+                "- {} **{}** · {} · execute: expected `{}`, got `{}`: {}",
+                cell.outcome.symbol(),
+                text(&cell.function.display_name()),
+                text(&cell.identity),
+                cell.expected,
+                cell.actual,
+                text(&cell.detail)
+            )?;
+        }
+    }
+
+    let functions = FunctionGrid::new(judged.functions);
+    if !functions.functions.is_empty() {
+        let passing = judged
+            .functions
+            .iter()
+            .all(|c| c.outcome == CellOutcome::Pass);
+        writeln!(out)?;
+        if passing {
+            writeln!(
+                out,
+                "<details><summary>{} functions where every cell passes</summary>",
+                functions.functions.len()
+            )?;
+            writeln!(out)?;
+        } else {
+            writeln!(out, "### Functions (execute)")?;
+            writeln!(out)?;
+        }
+        write!(out, "| function |")?;
+        for identity in &functions.identities {
+            write!(out, " {} |", text(identity))?;
+        }
+        writeln!(out)?;
+        writeln!(out, "|---|{}", "---|".repeat(functions.identities.len()))?;
+        for (function, row) in &functions.functions {
+            write!(out, "| {} |", text(&function.display_name()))?;
+            for identity in &functions.identities {
+                match row.get(identity) {
+                    Some(cell) => write!(out, " {} |", text(&function_cell_text(cell)))?,
+                    None => write!(out, " |")?,
+                }
+            }
+            writeln!(out)?;
+        }
+        if passing {
+            writeln!(out)?;
+            writeln!(out, "</details>")?;
         }
     }
 

@@ -5,7 +5,8 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::matrix::{Command, TableRef};
+use crate::function_verdict::FunctionCell;
+use crate::matrix::{Command, FunctionRef, TableRef};
 use crate::verdict::{Cell, Summary};
 
 pub mod json;
@@ -132,18 +133,80 @@ pub enum Format {
     Markdown,
 }
 
+/// What every format writes: the judged table cells and function EXECUTE cells.
+#[derive(Debug, Clone, Copy)]
+pub struct Judged<'a> {
+    pub cells: &'a [Cell],
+    pub functions: &'a [FunctionCell],
+}
+
+impl<'a> Judged<'a> {
+    /// Table cells only.
+    pub fn tables(cells: &'a [Cell]) -> Judged<'a> {
+        Judged {
+            cells,
+            functions: &[],
+        }
+    }
+}
+
 pub fn write(
     format: Format,
-    cells: &[Cell],
+    judged: Judged,
     summary: &Summary,
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Table => table::write(cells, summary, meta, out),
-        Format::Json => json::write(cells, summary, meta, out),
-        Format::Junit => junit::write(cells, summary, meta, out),
-        Format::Markdown => markdown::write(cells, summary, meta, out),
+        Format::Table => table::write(judged, summary, meta, out),
+        Format::Json => json::write(judged, summary, meta, out),
+        Format::Junit => junit::write(judged, summary, meta, out),
+        Format::Markdown => markdown::write(judged, summary, meta, out),
+    }
+}
+
+/// Function cells as rows of functions x columns of identities, in the order they appear.
+pub(crate) struct FunctionGrid<'a> {
+    pub identities: Vec<&'a str>,
+    pub functions: Vec<(&'a FunctionRef, BTreeMap<&'a str, &'a FunctionCell>)>,
+}
+
+impl<'a> FunctionGrid<'a> {
+    pub fn new(cells: &'a [FunctionCell]) -> FunctionGrid<'a> {
+        let mut grid = FunctionGrid {
+            identities: Vec::new(),
+            functions: Vec::new(),
+        };
+        for cell in cells {
+            if !grid.identities.contains(&cell.identity.as_str()) {
+                grid.identities.push(&cell.identity);
+            }
+            match grid
+                .functions
+                .iter_mut()
+                .find(|(f, _)| **f == cell.function)
+            {
+                Some((_, row)) => {
+                    row.insert(&cell.identity, cell);
+                }
+                None => grid.functions.push((
+                    &cell.function,
+                    BTreeMap::from([(cell.identity.as_str(), cell)]),
+                )),
+            }
+        }
+        grid
+    }
+}
+
+/// `✓ allow`, `✗ deny → allow`, `? allow`: the compact text of a function cell.
+pub(crate) fn function_cell_text(cell: &FunctionCell) -> String {
+    use crate::verdict::CellOutcome::*;
+    match cell.outcome {
+        Pass => format!("✓ {}", cell.expected),
+        Fail => format!("✗ {} → {}", cell.expected, cell.actual),
+        Unspecified => format!("? {}", cell.actual),
+        Inconclusive => format!("! {} → ?", cell.expected),
     }
 }
 

@@ -5,46 +5,48 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 use comfy_table::{
-    presets, Attribute, Cell as TableCell, CellAlignment, Color, ContentArrangement, Table,
+    presets, Attribute, Cell as TableCell, CellAlignment, Color, ColumnConstraint,
+    ContentArrangement, Table, Width,
 };
 
-use super::{cell_text, Grid, RunMeta};
+use super::{cell_text, function_cell_text, FunctionGrid, Grid, Judged, RunMeta};
 use crate::matrix::Command;
-use crate::verdict::{Cell, CellOutcome, Summary};
+use crate::verdict::{CellOutcome, Summary};
 
 /// The widest the report gets, in columns.
 pub const WIDTH: u16 = 100;
 
 pub fn write(
-    cells: &[Cell],
+    judged: Judged,
     summary: &Summary,
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let width = Table::new().width().map_or(WIDTH, |w| w.clamp(60, WIDTH));
-    write_with(cells, summary, meta, out, super::stdout_color(), width)
+    write_with(judged, summary, meta, out, super::stdout_color(), width)
 }
 
 /// At most [`WIDTH`] columns, colour as asked.
 pub fn write_styled(
-    cells: &[Cell],
+    judged: Judged,
     summary: &Summary,
     meta: &RunMeta,
     out: &mut dyn Write,
     color: bool,
 ) -> io::Result<()> {
-    write_with(cells, summary, meta, out, color, WIDTH)
+    write_with(judged, summary, meta, out, color, WIDTH)
 }
 
 /// At most `width` columns (for a narrower terminal), colour as asked.
 pub fn write_with(
-    cells: &[Cell],
+    judged: Judged,
     summary: &Summary,
     meta: &RunMeta,
     out: &mut dyn Write,
     color: bool,
     width: u16,
 ) -> io::Result<()> {
+    let cells = judged.cells;
     let paint = |style: Style, text: &str| {
         if color {
             format!("{style}{text}{style:#}")
@@ -92,6 +94,56 @@ pub fn write_with(
         writeln!(out, "{view}")?;
         writeln!(out)?;
     }
+    let functions = FunctionGrid::new(judged.functions);
+    if !functions.functions.is_empty() {
+        writeln!(out, "{}", paint(bold, "functions (execute)"))?;
+        let mut view = Table::new();
+        view.load_preset(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(width);
+        if color {
+            view.enforce_styling();
+        } else {
+            view.force_no_tty();
+        }
+        let mut header = vec![TableCell::new("function").add_attribute(Attribute::Bold)];
+        header.extend(
+            functions
+                .identities
+                .iter()
+                .map(|i| TableCell::new(i).add_attribute(Attribute::Bold)),
+        );
+        view.set_header(header);
+        for (function, row) in &functions.functions {
+            let mut line = vec![TableCell::new(function.display_name())];
+            for identity in &functions.identities {
+                line.push(match row.get(identity) {
+                    Some(cell) => {
+                        let text = TableCell::new(function_cell_text(cell));
+                        if color {
+                            text.fg(outcome_color(cell.outcome))
+                        } else {
+                            text
+                        }
+                    }
+                    None => TableCell::new(""),
+                });
+            }
+            view.add_row(line);
+        }
+        let longest = functions
+            .functions
+            .iter()
+            .map(|(f, _)| f.display_name().chars().count())
+            .max()
+            .unwrap_or(0);
+        if let Some(column) = view.column_mut(0) {
+            let floor = (longest + 2).min(usize::from(width) / 3) as u16;
+            column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(floor)));
+        }
+        writeln!(out, "{view}")?;
+        writeln!(out)?;
+    }
 
     let verdict_style = if summary.failed + summary.inconclusive > 0 {
         Style::new().bold().fg_color(Some(AnsiColor::Red.into()))
@@ -107,7 +159,46 @@ pub fn write_with(
         writeln!(out, "{line}")?;
     }
 
-    let listed = |outcome: CellOutcome| cells.iter().filter(move |c| c.outcome == outcome);
+    let listed = |outcome: CellOutcome| {
+        cells
+            .iter()
+            .filter(move |c| c.outcome == outcome)
+            .map(move |c| {
+                let what = match outcome {
+                    CellOutcome::Fail => format!("expected {}, got {}", c.expected, c.actual),
+                    _ => format!("expected {}", c.expected),
+                };
+                (
+                    format!(
+                        "{} {} · {} · {}",
+                        outcome.symbol(),
+                        c.table.display_name(),
+                        c.identity,
+                        c.command
+                    ),
+                    what,
+                    &c.detail,
+                )
+            })
+            .chain(
+                judged
+                    .functions
+                    .iter()
+                    .filter(move |c| c.outcome == outcome)
+                    .map(move |c| {
+                        (
+                            format!(
+                                "{} {} · {} · execute",
+                                outcome.symbol(),
+                                c.function.display_name(),
+                                c.identity
+                            ),
+                            format!("expected {}, got {}", c.expected, c.actual),
+                            &c.detail,
+                        )
+                    }),
+            )
+    };
     for (outcome, title) in [
         (CellOutcome::Fail, "failures"),
         (
@@ -119,18 +210,7 @@ pub fn write_with(
             continue;
         }
         writeln!(out, "\n{}:", paint(bold, title))?;
-        for cell in listed(outcome) {
-            let head = format!(
-                "{} {} · {} · {}",
-                outcome.symbol(),
-                cell.table.display_name(),
-                cell.identity,
-                cell.command
-            );
-            let what = match outcome {
-                CellOutcome::Fail => format!("expected {}, got {}", cell.expected, cell.actual),
-                _ => format!("expected {}", cell.expected),
-            };
+        for (head, what, detail) in listed(outcome) {
             let style = Style::new().fg_color(Some(ansi(outcome)));
             let first = wrap(&format!("{head}: {what}"), usize::from(width) - 2);
             for (i, line) in first.iter().enumerate() {
@@ -146,7 +226,7 @@ pub fn write_with(
                     writeln!(out, "    {line}")?;
                 }
             }
-            for line in wrap(&cell.detail, usize::from(width) - 6) {
+            for line in wrap(detail, usize::from(width) - 6) {
                 writeln!(out, "      {line}")?;
             }
         }
@@ -212,6 +292,23 @@ pub fn write_with(
                 .collect();
             if !parts.is_empty() {
                 let text = format!("{}: {}", table.table.display_name(), parts.join(", "));
+                for (i, line) in wrap(&text, usize::from(width) - 4).into_iter().enumerate() {
+                    writeln!(out, "{}{line}", if i == 0 { "  ? " } else { "      " })?;
+                }
+            }
+        }
+        for (function, row) in &functions.functions {
+            let who: Vec<&str> = functions
+                .identities
+                .iter()
+                .copied()
+                .filter(|i| {
+                    row.get(i)
+                        .is_some_and(|c| c.outcome == CellOutcome::Unspecified)
+                })
+                .collect();
+            if !who.is_empty() {
+                let text = format!("{} (execute): {}", function.display_name(), who.join(", "));
                 for (i, line) in wrap(&text, usize::from(width) - 4).into_iter().enumerate() {
                     writeln!(out, "{}{line}", if i == 0 { "  ? " } else { "      " })?;
                 }
