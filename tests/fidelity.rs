@@ -329,3 +329,19 @@ fn storage_objects_are_synthesized_under_their_owners_folder() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
+
+#[test]
+fn realtime_authorization_policies_are_created_by_the_migration_role() {
+    let (code, _, stderr) = test_json(&[(
+        "20240101000000_broadcast.sql",
+        "create table public.rooms (id uuid primary key default gen_random_uuid(),
+           owner_id uuid not null references auth.users (id) default auth.uid());
+         alter table public.rooms enable row level security;
+         create policy own on public.rooms for all to authenticated using (owner_id = auth.uid());
+         do $$ begin
+           execute 'create policy room_members_receive on realtime.messages for select
+             to authenticated using (realtime.topic() like ''room:%'')';
+         end $$;",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+}
