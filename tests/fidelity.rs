@@ -345,3 +345,117 @@ fn realtime_authorization_policies_are_created_by_the_migration_role() {
     )]);
     assert_eq!(code, 0, "{stderr}");
 }
+
+#[test]
+fn rows_are_synthesized_past_json_shape_and_pattern_checks() {
+    let (code, summary, stderr) = test_json(&[(
+        "001_schema.sql",
+        "create table public.posts (
+           id uuid primary key default gen_random_uuid(),
+           author_id uuid not null references auth.users (id),
+           content jsonb not null,
+           pairing_code text not null check (pairing_code ~ '^HRM-[A-Z0-9]{4}-[A-Z0-9]{4}$'),
+           sku text not null check (sku like 'SKU-%'),
+           constraint content_is_array check (jsonb_typeof(content) = 'array'),
+           constraint content_not_empty check (jsonb_array_length(content) > 0)
+         );
+         create table public.hashtags (
+           post_id uuid not null references public.posts (id),
+           tag text not null,
+           primary key (post_id, tag)
+         );
+         alter table public.posts enable row level security;
+         alter table public.hashtags enable row level security;
+         create policy p on public.posts for all to authenticated
+           using (author_id = auth.uid()) with check (author_id = auth.uid());
+         create policy h on public.hashtags for select using (true);",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}
+
+#[test]
+fn unique_keys_on_constants_and_defaults_get_other_values() {
+    let (code, summary, stderr) = test_json(&[(
+        "001_schema.sql",
+        "create table public.hourly_checks (
+           id bigserial primary key,
+           checked_by uuid not null references auth.users (id),
+           check_date date not null,
+           check_hour time not null,
+           constraint one_per_hour unique (check_date, check_hour)
+         );
+         create table public.sessions (
+           id bigserial primary key,
+           opened_by uuid not null references auth.users (id),
+           status text not null default 'ACTIVE' check (status in ('ACTIVE', 'CLOSED'))
+         );
+         create unique index single_active on public.sessions (status) where status = 'ACTIVE';
+         alter table public.hourly_checks enable row level security;
+         alter table public.sessions enable row level security;
+         create policy c on public.hourly_checks for all to authenticated
+           using (checked_by = auth.uid()) with check (checked_by = auth.uid());
+         create policy s on public.sessions for all to authenticated
+           using (opened_by = auth.uid()) with check (opened_by = auth.uid());",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}
+
+#[test]
+fn rows_a_trigger_seeded_for_every_key_are_adopted() {
+    let (code, summary, stderr) = test_json(&[(
+        "001_schema.sql",
+        "create table public.teams (
+           id uuid primary key default gen_random_uuid(),
+           owner_id uuid not null references auth.users (id)
+         );
+         create table public.team_permissions (
+           id bigserial primary key,
+           team_id uuid not null references public.teams (id) on delete cascade,
+           role text not null check (role in ('member', 'admin')),
+           permission text not null check (permission in ('read', 'write')),
+           unique (team_id, role, permission)
+         );
+         create function public.seed_permissions() returns trigger language plpgsql as $$
+         begin
+           insert into public.team_permissions (team_id, role, permission)
+           select new.id, r, p from unnest(array['member', 'admin']) r, unnest(array['read', 'write']) p;
+           return new;
+         end $$;
+         create trigger seed after insert on public.teams
+           for each row execute function public.seed_permissions();
+         alter table public.teams enable row level security;
+         alter table public.team_permissions enable row level security;
+         create policy t on public.teams for all to authenticated using (owner_id = auth.uid());
+         create policy tp on public.team_permissions for all to authenticated
+           using (team_id in (select id from public.teams where owner_id = auth.uid()));",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}
+
+#[test]
+fn handing_a_row_to_an_owner_who_holds_its_key_clears_the_collision() {
+    let (code, summary, stderr) = test_json(&[(
+        "001_schema.sql",
+        "create table public.items (
+           id bigserial primary key,
+           user_id uuid not null references auth.users (id),
+           kind text not null default 'basic',
+           unique (user_id, kind)
+         );
+         create table public.requests (
+           id bigserial primary key,
+           user_id uuid not null references auth.users (id),
+           status text not null default 'pending'
+         );
+         create unique index one_pending on public.requests (user_id) where status = 'pending';
+         alter table public.items enable row level security;
+         alter table public.requests enable row level security;
+         create policy i on public.items for all to authenticated using (true) with check (true);
+         create policy r on public.requests for all to authenticated using (true) with check (true);",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}

@@ -340,7 +340,11 @@ fn transfer_probe(
         }
     };
     let mut prelude = clear_children(synth, rel, &pred);
-    prelude.push_str(&clear_conflicts_except(rel, &set, &pred));
+    prelude.push_str(&clear_conflicts_except(
+        rel,
+        &row_after(rel, row, &set),
+        &pred,
+    ));
     probe(
         Command::Update,
         TRANSFER,
@@ -348,6 +352,32 @@ fn transfer_probe(
         format!("update {table} as t set {} where {pred}", set_clause(&set)),
         false,
     )
+}
+
+/// `row`'s values once `set` is applied, as `column -> literal::type`: a unique key the new
+/// owner already holds with the row's other columns collides.
+fn row_after(
+    rel: &Relation,
+    row: &PlacedRow,
+    set: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut after: BTreeMap<String, String> = rel
+        .columns
+        .iter()
+        .filter_map(|c| {
+            let v = row.json.get(&c.name).filter(|v| {
+                !v.is_null()
+                    && (!(v.is_array() || v.is_object())
+                        || matches!(c.base_type.as_str(), "json" | "jsonb"))
+            })?;
+            Some((
+                c.name.clone(),
+                format!("{}::{}", json_literal(v), c.sql_type),
+            ))
+        })
+        .collect();
+    after.extend(set.clone());
+    after
 }
 
 /// A row filter makes Postgres apply the SELECT policies to an UPDATE or DELETE too, so a
@@ -395,6 +425,7 @@ fn unfiltered_probes(
     let owner_is_unique = |set: &BTreeMap<String, String>| {
         std::iter::once(&rel.primary_key)
             .chain(&rel.uniques)
+            .chain(rel.partial_uniques.iter().map(|(k, _)| k))
             .any(|key| !key.is_empty() && key.iter().all(|c| set.contains_key(c)))
     };
     if let Some(to) = transfer_to {
@@ -436,6 +467,7 @@ fn constant_assignment(
     let keyed = |name: &str| {
         std::iter::once(&rel.primary_key)
             .chain(&rel.uniques)
+            .chain(rel.partial_uniques.iter().map(|(k, _)| k))
             .any(|k| k.iter().any(|c| c == name))
             || rel
                 .foreign_keys
@@ -607,10 +639,11 @@ pub(crate) fn clear_conflicts(rel: &Relation, values: &BTreeMap<String, String>)
 fn clear_conflicts_except(rel: &Relation, values: &BTreeMap<String, String>, keep: &str) -> String {
     let mut sql = String::new();
     let table = rel.table.qualified();
-    let keys = std::iter::once(&rel.primary_key)
-        .chain(rel.uniques.iter())
-        .filter(|k| !k.is_empty());
-    for key in keys {
+    let keys = std::iter::once((&rel.primary_key, "true"))
+        .chain(rel.uniques.iter().map(|k| (k, "true")))
+        .chain(rel.partial_uniques.iter().map(|(k, p)| (k, p.as_str())))
+        .filter(|(k, _)| !k.is_empty());
+    for (key, predicate) in keys {
         let Some(vals) = key
             .iter()
             .map(|c| values.get(c))
@@ -624,7 +657,7 @@ fn clear_conflicts_except(rel: &Relation, values: &BTreeMap<String, String>, kee
             .collect();
         let vals: Vec<&str> = vals.iter().map(|s| s.as_str()).collect();
         sql.push_str(&format!(
-            "delete from {table} as t where ({}) = ({}) and not ({keep}); ",
+            "delete from {table} as t where ({}) = ({}) and ({predicate}) and not ({keep}); ",
             cols.join(", "),
             vals.join(", ")
         ));

@@ -224,6 +224,9 @@ impl<'a> Synthesizer<'a> {
                     }
                 }
             }
+            if !state.rows.is_empty() && !rel.checks.is_empty() {
+                self.learn_from_a_trial_row(client, rel, state.rows[0].owner.as_deref());
+            }
             if let Some(repairs) = self.learned.remove(&rel.table) {
                 state.repairs = repairs;
             }
@@ -443,12 +446,37 @@ impl<'a> Synthesizer<'a> {
                             _ => return Err(last),
                         },
                         "23505" => {
-                            self.seq += 1000;
-                            // constants (enum labels, CHECK literals) do not change with seq
-                            for col in unique_columns(db.detail().unwrap_or_default()) {
-                                if values.contains_key(&col) && !is_fk_column(rel, &col) {
-                                    *attempts.entry(col).or_default() += 1;
+                            let key = unique_columns(db.detail().unwrap_or_default());
+                            if spec.fixed.is_empty() {
+                                if let Some(row) = self.adopt_conflict(client, rel, &values, &key) {
+                                    // the values got past the CHECKs: probe rows reuse them
+                                    self.learned.insert(
+                                        rel.table.clone(),
+                                        Repairs {
+                                            attempts,
+                                            hints,
+                                            forced,
+                                            other_party,
+                                            nulled,
+                                        },
+                                    );
+                                    return Ok(PlacedRow {
+                                        owner: spec.owner.map(|o| o.name.clone()),
+                                        ..row
+                                    });
                                 }
+                            }
+                            self.seq += 1000;
+                            // constants (enum labels, CHECK literals, a column default) do not
+                            // change with seq
+                            for col in key {
+                                if is_fk_column(rel, &col)
+                                    || !rel.column(&col).is_some_and(|c| c.writable())
+                                {
+                                    continue;
+                                }
+                                forced.insert(col.clone());
+                                *attempts.entry(col).or_default() += 1;
                             }
                         }
                         "22P02" | "22001" | "22003" | "22007" | "22008" | "22023" => {
@@ -462,6 +490,68 @@ impl<'a> Synthesizer<'a> {
             }
         }
         Err(last)
+    }
+
+    /// Rows adopted from triggers or seeds taught nothing about the table's CHECKs: insert one
+    /// more and roll it back, so probe rows start from values that pass them.
+    fn learn_from_a_trial_row(&mut self, client: &mut Client, rel: &Relation, owner: Option<&str>) {
+        if self.learned.contains_key(&rel.table)
+            || client.batch_execute("savepoint rlsgate_trial").is_err()
+        {
+            return;
+        }
+        let identities = self.identities;
+        let owner = owner.and_then(|name| identities.iter().find(|i| i.name == name));
+        let _ = self.insert(
+            client,
+            rel,
+            &RowSpec {
+                owner,
+                fixed: BTreeMap::new(),
+            },
+        );
+        let _ = client.batch_execute("rollback to savepoint rlsgate_trial");
+    }
+
+    /// The row already holding a unique key the new row collides with, when it is the row
+    /// we wanted: same owner (owner column or owning parent) and the same key values, e.g. a
+    /// row a trigger seeded for every combination.
+    fn adopt_conflict(
+        &self,
+        client: &mut Client,
+        rel: &Relation,
+        values: &BTreeMap<String, String>,
+        key: &[String],
+    ) -> Option<PlacedRow> {
+        let mut columns: Vec<&String> = key.iter().collect();
+        match self.ownership_of(&rel.table) {
+            Ownership::Column(c) => columns.push(c),
+            Ownership::Parent { fk, .. } => columns.extend(&rel.foreign_keys[*fk].columns),
+            Ownership::None => {}
+        }
+        let conditions: Option<Vec<String>> = columns
+            .iter()
+            .map(|c| {
+                let v = values.get(*c)?;
+                Some(format!("t.{} = {v}", quote_ident(c)))
+            })
+            .collect();
+        let sql = format!(
+            "select {}, to_jsonb(t)::text from {} t where {} limit 1",
+            key_expr(rel),
+            rel.table.qualified(),
+            conditions.filter(|c| !c.is_empty())?.join(" and ")
+        );
+        client.batch_execute("savepoint rlsgate_adopt").ok()?;
+        let found = client.query_opt(&sql, &[]);
+        let end = if found.is_ok() {
+            "release savepoint rlsgate_adopt"
+        } else {
+            "rollback to savepoint rlsgate_adopt"
+        };
+        client.batch_execute(end).ok()?;
+        let row = found.ok()??;
+        Some(placed(String::new(), None, row.get(0), row.get(1)))
     }
 
     /// Values for a probe's new row, with the repairs synthesis found for the table.

@@ -3,6 +3,10 @@
 
 use sha2::{Digest, Sha256};
 
+mod pattern;
+
+use pattern::{like_sample, regex_sample};
+
 use super::catalog::Column;
 
 /// A stable uuid from any key (version-4 layout, deterministic bits).
@@ -48,6 +52,12 @@ pub fn generate(
     hints: &[String],
 ) -> String {
     let cast = &column.sql_type;
+    let base = column.base_type.as_str();
+    if matches!(base, "json" | "jsonb") {
+        // CHECK literals are JSON type names (`jsonb_typeof(x) = 'array'`), not values.
+        let shapes = ["'{}'", "'[{}]'", "'\"x\"'", "'1'", "'[]'", "'true'"];
+        return format!("{}::{cast}", shapes[attempt % shapes.len()]);
+    }
     if let Some(hint) = attempt.checked_sub(1).and_then(|i| hints.get(i)) {
         return format!("{hint}::{cast}");
     }
@@ -59,7 +69,6 @@ pub fn generate(
             .unwrap_or_default();
         return format!("{}::{cast}", literal(&pick));
     }
-    let base = column.base_type.as_str();
     let n = seq + 1;
     let v = match base {
         "uuid" => literal(&stable_uuid(&format!(
@@ -76,15 +85,15 @@ pub fn generate(
             let candidates = [n as i64, 0, 1, 100, 1000, -1];
             candidates[attempt % candidates.len()].to_string()
         }
-        "date" if ends_later(&column.name) => "(current_date + 1)".to_string(),
-        "date" => "current_date".to_string(),
+        // Earlier on each retry: a unique key on (day, hour) needs another value.
+        "date" if ends_later(&column.name) => format!("(current_date + 1 - {attempt})"),
+        "date" => format!("(current_date - {attempt})"),
         "timestamptz" | "timestamp" if ends_later(&column.name) => {
-            "(now() + interval '1 day')".to_string()
+            format!("(now() + interval '1 day' - interval '{attempt} minutes')")
         }
-        "timestamptz" | "timestamp" => "now()".to_string(),
-        "time" | "timetz" => "'12:00'".to_string(),
-        "interval" => "'1 hour'".to_string(),
-        "json" | "jsonb" => "'{}'".to_string(),
+        "timestamptz" | "timestamp" => format!("(now() - interval '{attempt} minutes')"),
+        "time" | "timetz" => format!("(time '12:00' - interval '{attempt} minutes')"),
+        "interval" => format!("interval '{} hour'", attempt + 1),
         "inet" | "cidr" => "'127.0.0.1'".to_string(),
         "macaddr" => "'08:00:2b:01:02:03'".to_string(),
         "bytea" => "'\\x00'".to_string(),
@@ -222,7 +231,17 @@ pub fn check_hints(definition: &str) -> Vec<String> {
                 }
                 text.push(d);
             }
-            out.push(literal(&text));
+            let before = definition[..i].trim_end();
+            let op = before
+                .rsplit(|c: char| c.is_whitespace() || c == '(')
+                .next()
+                .unwrap_or_default();
+            match op {
+                "~~" | "~~*" => out.push(literal(&like_sample(&text))),
+                "~" | "~*" => out.extend(regex_sample(&text).map(|s| literal(&s))),
+                "!~" | "!~*" | "!~~" | "!~~*" => {}
+                _ => out.push(literal(&text)),
+            }
         } else if c.is_ascii_digit()
             && !definition[..i].ends_with(|p: char| p.is_alphanumeric() || p == '_')
         {
@@ -274,5 +293,8 @@ mod tests {
         assert!(hints.contains(&"'it''s'".to_string()));
         assert!(hints.contains(&"5".to_string()));
         assert!(hints.contains(&"6".to_string()));
+        let hints =
+            check_hints("CHECK ((code ~ '^[A-Z]{2}-\\d{3}$'::text) AND (sku ~~ 'SKU-%'::text))");
+        assert_eq!(hints, vec!["'AA-000'", "'SKU-'"]);
     }
 }
