@@ -459,3 +459,52 @@ fn handing_a_row_to_an_owner_who_holds_its_key_clears_the_collision() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
+
+#[test]
+fn rows_satisfy_one_branch_of_kind_rules_and_arithmetic_checks() {
+    let (code, summary, stderr) = test_json(&[(
+        "001_schema.sql",
+        "create type public.scope as enum ('b2c', 'b2b');
+         create type public.discount_kind as enum ('percent', 'amount');
+         create table public.orgs (id uuid primary key default gen_random_uuid(),
+           owner_id uuid not null references auth.users (id));
+         create table public.campaigns (
+           id uuid primary key default gen_random_uuid(),
+           created_by uuid not null references auth.users (id),
+           scope public.scope not null,
+           org_id uuid references public.orgs (id),
+           kind public.discount_kind not null,
+           percent_off numeric(5,2) check (percent_off is null or (percent_off > 0 and percent_off <= 100)),
+           amount_off integer,
+           check ((scope = 'b2c' and org_id is null) or (scope = 'b2b' and org_id is not null)),
+           check ((kind = 'percent' and percent_off is not null) or (kind = 'amount' and amount_off is not null))
+         );
+         create table public.overrides (
+           id uuid primary key default gen_random_uuid(),
+           owner_id uuid not null references auth.users (id),
+           target_type text not null,
+           org_id uuid references public.orgs (id),
+           user_id uuid,
+           check ((target_type = 'org' and org_id is not null and user_id is null)
+               or (target_type = 'user' and user_id is not null and org_id is null))
+         );
+         create table public.allocations (
+           id bigserial primary key,
+           owner_id uuid not null references auth.users (id),
+           units integer not null check (units > 0),
+           per_unit integer not null check (per_unit > 0),
+           total integer not null,
+           check (total = units * per_unit)
+         );
+         alter table public.orgs enable row level security;
+         alter table public.campaigns enable row level security;
+         alter table public.overrides enable row level security;
+         alter table public.allocations enable row level security;
+         create policy o on public.orgs for select using (true);
+         create policy c on public.campaigns for all to authenticated using (created_by = auth.uid());
+         create policy v on public.overrides for all to authenticated using (owner_id = auth.uid());
+         create policy a on public.allocations for all to authenticated using (owner_id = auth.uid());",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}

@@ -11,9 +11,13 @@ use serde_json::Value as Json;
 use super::catalog::{Catalog, ForeignKey, Relation};
 use super::owner::Ownership;
 use super::values::{check_hints, generate, json_literal, literal};
+
+mod alternatives;
+
 use super::ProbeError;
 use crate::matrix::{quote_ident, TableRef};
 use crate::spec::{FixtureRow, Identity};
+use alternatives::{alternatives, Alternative, Need};
 
 pub const PUBLIC: &str = "public";
 
@@ -49,6 +53,8 @@ pub struct Repairs {
     other_party: HashSet<String>,
     /// Nullable columns left NULL for a CHECK like `(a is null) <> (b is null)`.
     nulled: HashSet<String>,
+    /// Per CHECK, the `OR` branch rows are built to satisfy.
+    chosen: BTreeMap<String, Alternative>,
 }
 
 /// SQL printing a row's identity: its primary key, else its physical location.
@@ -335,8 +341,11 @@ impl<'a> Synthesizer<'a> {
         let mut other_party: HashSet<String> =
             learned.map(|r| r.other_party.clone()).unwrap_or_default();
         let mut nulled: HashSet<String> = learned.map(|r| r.nulled.clone()).unwrap_or_default();
+        let mut chosen: BTreeMap<String, Alternative> =
+            learned.map(|r| r.chosen.clone()).unwrap_or_default();
+        let mut tried: HashMap<String, usize> = HashMap::new();
         let mut last = String::new();
-        for _ in 0..20 {
+        'retry: for _ in 0..20 {
             self.seq += 1;
             let values = self.values_with(
                 rel,
@@ -345,7 +354,7 @@ impl<'a> Synthesizer<'a> {
                 &attempts,
                 &hints,
                 &forced,
-                (&other_party, &nulled),
+                (&other_party, &nulled, &chosen),
             )?;
             let sql = insert_sql(
                 rel,
@@ -364,6 +373,7 @@ impl<'a> Synthesizer<'a> {
                         || !forced.is_empty()
                         || !other_party.is_empty()
                         || !nulled.is_empty()
+                        || !chosen.is_empty()
                     {
                         self.learned.insert(
                             rel.table.clone(),
@@ -373,6 +383,7 @@ impl<'a> Synthesizer<'a> {
                                 forced,
                                 other_party,
                                 nulled,
+                                chosen,
                             },
                         );
                     }
@@ -417,6 +428,51 @@ impl<'a> Synthesizer<'a> {
                                     continue;
                                 }
                             }
+                            let owner_col = match self.ownership_of(&rel.table) {
+                                Ownership::Column(c) => Some(c.clone()),
+                                _ => None,
+                            };
+                            let mut alts = alternatives(&check.definition);
+                            let numeric =
+                                |c: &String| rel.column(c).is_some_and(|c| c.category == 'N');
+                            if check.columns.len() >= 2 && check.columns.iter().all(numeric) {
+                                // `total = units * per_unit`: ones satisfy most arithmetic rules
+                                alts.push(
+                                    check
+                                        .columns
+                                        .iter()
+                                        .map(|c| (c.clone(), Need::Equals("1".into())))
+                                        .collect(),
+                                );
+                            }
+                            let usable = |alt: &Alternative| {
+                                alt.iter().all(|(c, need)| {
+                                    let Some(col) = rel.column(c) else {
+                                        return false;
+                                    };
+                                    match need {
+                                        Need::NotNull => true,
+                                        _ if Some(c) == owner_col.as_ref() => false,
+                                        Need::Equals(_) => col.writable() && !is_fk_column(rel, c),
+                                        Need::Null => !col.not_null,
+                                    }
+                                })
+                            };
+                            let k = tried.entry(check.name.clone()).or_default();
+                            while let Some(alt) = alts.get(*k) {
+                                *k += 1;
+                                if usable(alt) {
+                                    for (c, need) in alt {
+                                        if *need == Need::Null {
+                                            nulled.insert(c.clone());
+                                        } else {
+                                            nulled.remove(c);
+                                        }
+                                    }
+                                    chosen.insert(check.name.clone(), alt.clone());
+                                    continue 'retry;
+                                }
+                            }
                             if check.definition.to_ascii_uppercase().contains("IS NULL") {
                                 let owner_col = match self.ownership_of(&rel.table) {
                                     Ownership::Column(c) => Some(c.clone()),
@@ -458,6 +514,7 @@ impl<'a> Synthesizer<'a> {
                                             forced,
                                             other_party,
                                             nulled,
+                                            chosen,
                                         },
                                     );
                                     return Ok(PlacedRow {
@@ -523,35 +580,65 @@ impl<'a> Synthesizer<'a> {
         values: &BTreeMap<String, String>,
         key: &[String],
     ) -> Option<PlacedRow> {
-        let mut columns: Vec<&String> = key.iter().collect();
-        match self.ownership_of(&rel.table) {
-            Ownership::Column(c) => columns.push(c),
-            Ownership::Parent { fk, .. } => columns.extend(&rel.foreign_keys[*fk].columns),
-            Ownership::None => {}
+        let owner_columns: Vec<&String> = match self.ownership_of(&rel.table) {
+            Ownership::Column(c) => vec![c],
+            Ownership::Parent { fk, .. } => rel.foreign_keys[*fk].columns.iter().collect(),
+            Ownership::None => Vec::new(),
         }
-        let conditions: Option<Vec<String>> = columns
+        .into_iter()
+        .filter(|c| !key.contains(c))
+        .collect();
+        let condition = |c: &String| Some(format!("t.{} = {}", quote_ident(c), values.get(c)?));
+        let same_key: Vec<String> = key.iter().map(condition).collect::<Option<_>>()?;
+        if same_key.is_empty() {
+            return None;
+        }
+        let same_owner: Vec<String> = owner_columns
             .iter()
-            .map(|c| {
-                let v = values.get(*c)?;
-                Some(format!("t.{} = {v}", quote_ident(c)))
-            })
-            .collect();
-        let sql = format!(
-            "select {}, to_jsonb(t)::text from {} t where {} limit 1",
-            key_expr(rel),
-            rel.table.qualified(),
-            conditions.filter(|c| !c.is_empty())?.join(" and ")
+            .map(|c| condition(c))
+            .collect::<Option<_>>()?;
+        let table = rel.table.qualified();
+        let returning = format!("{}, to_jsonb(t)::text", key_expr(rel));
+        let ours = format!(
+            "select {returning} from {table} t where {} limit 1",
+            same_key
+                .iter()
+                .chain(&same_owner)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" and ")
         );
-        client.batch_execute("savepoint rlsgate_adopt").ok()?;
-        let found = client.query_opt(&sql, &[]);
-        let end = if found.is_ok() {
-            "release savepoint rlsgate_adopt"
-        } else {
-            "rollback to savepoint rlsgate_adopt"
-        };
-        client.batch_execute(end).ok()?;
-        let row = found.ok()??;
-        Some(placed(String::new(), None, row.get(0), row.get(1)))
+        // A row seeded with no owner (a trigger filling every combination) is taken over.
+        let unowned = (!owner_columns.is_empty()).then(|| {
+            let set: Vec<String> = owner_columns
+                .iter()
+                .map(|c| format!("{} = {}", quote_ident(c), values[*c]))
+                .collect();
+            let ownerless: Vec<String> = owner_columns
+                .iter()
+                .map(|c| format!("t.{} is null", quote_ident(c)))
+                .collect();
+            format!(
+                "update {table} as t set {} where ctid = (select ctid from {table} t where {} and {} limit 1) returning {returning}",
+                set.join(", "),
+                same_key.join(" and "),
+                ownerless.join(" and ")
+            )
+        });
+        for sql in std::iter::once(ours).chain(unowned) {
+            client.batch_execute("savepoint rlsgate_adopt").ok()?;
+            let found = client.query_opt(&sql, &[]);
+            let end = if found.is_ok() {
+                "release savepoint rlsgate_adopt"
+            } else {
+                "rollback to savepoint rlsgate_adopt"
+            };
+            client.batch_execute(end).ok()?;
+            if let Ok(Some(row)) = found {
+                return Some(placed(String::new(), None, row.get(0), row.get(1)));
+            }
+        }
+        None
     }
 
     /// Values for a probe's new row, with the repairs synthesis found for the table.
@@ -586,7 +673,8 @@ impl<'a> Synthesizer<'a> {
             .get(&rel.table)
             .or_else(|| self.states.get(&rel.table).map(|s| &s.repairs));
         let none = HashSet::new();
-        let none = (&none, &none);
+        let no_choice = BTreeMap::new();
+        let none = (&none, &none, &no_choice);
         match learned {
             Some(r) if attempts.is_empty() && hints.is_empty() && forced.is_empty() => self
                 .values_with(
@@ -596,7 +684,7 @@ impl<'a> Synthesizer<'a> {
                     &r.attempts,
                     &r.hints,
                     &r.forced,
-                    (&r.other_party, &r.nulled),
+                    (&r.other_party, &r.nulled, &r.chosen),
                 ),
             _ => self.values_with(rel, spec, seq, attempts, hints, forced, none),
         }
@@ -611,7 +699,11 @@ impl<'a> Synthesizer<'a> {
         attempts: &HashMap<String, usize>,
         hints: &HashMap<String, Vec<String>>,
         forced: &HashSet<String>,
-        (other_party, nulled): (&HashSet<String>, &HashSet<String>),
+        (other_party, nulled, chosen): (
+            &HashSet<String>,
+            &HashSet<String>,
+            &BTreeMap<String, Alternative>,
+        ),
     ) -> Result<BTreeMap<String, String>, String> {
         let mut values: BTreeMap<String, String> = spec.fixed.clone();
         let ownership = self.ownership_of(&rel.table);
@@ -671,6 +763,28 @@ impl<'a> Synthesizer<'a> {
         }
         for c in nulled {
             values.insert(c.clone(), "null".to_string());
+        }
+        for (c, need) in chosen.values().flatten() {
+            let Some(col) = rel.column(c) else { continue };
+            match need {
+                Need::Equals(v) => {
+                    values.insert(c.clone(), format!("{v}::{}", col.sql_type));
+                }
+                Need::Null => {
+                    values.insert(c.clone(), "null".to_string());
+                }
+                Need::NotNull
+                    if !is_fk_column(rel, c) && values.get(c).is_none_or(|v| v == "null") =>
+                {
+                    let attempt = attempts.get(c).copied().unwrap_or(0);
+                    let h = hints.get(c).cloned().unwrap_or_default();
+                    values.insert(
+                        c.clone(),
+                        generate(&rel.table.to_string(), col, seq, attempt, &h),
+                    );
+                }
+                Need::NotNull => {}
+            }
         }
         if rel.table.schema == "storage"
             && rel.table.name == "objects"

@@ -58,7 +58,20 @@ pub fn generate(
         let shapes = ["'{}'", "'[{}]'", "'\"x\"'", "'1'", "'[]'", "'true'"];
         return format!("{}::{cast}", shapes[attempt % shapes.len()]);
     }
-    if let Some(hint) = attempt.checked_sub(1).and_then(|i| hints.get(i)) {
+    // a number from `check (hour between 0 and 23)` is no value for a time column
+    let fits = |h: &&String| !h.starts_with(|c: char| c.is_ascii_digit()) || column.category == 'N';
+    if let Some(hint) = attempt
+        .checked_sub(1)
+        .and_then(|i| hints.get(i))
+        .filter(fits)
+    {
+        if let Some(p) = hint.strip_prefix(REGEX) {
+            let sample = regex_sample(p, seq).unwrap_or_default();
+            return format!("{}::{cast}", literal(&sample));
+        }
+        if let Some(p) = hint.strip_prefix(LIKE) {
+            return format!("{}::{cast}", literal(&like_sample(p, seq)));
+        }
         return format!("{hint}::{cast}");
     }
     if column.type_kind == 'e' {
@@ -82,7 +95,11 @@ pub fn generate(
         })
         .to_string(),
         "int2" | "int4" | "int8" | "numeric" | "float4" | "float8" | "money" | "oid" => {
-            let candidates = [n as i64, 0, 1, 100, 1000, -1];
+            let n = match integer_digits(column) {
+                Some(d) => (n as i64 % 10i64.pow(d.min(18))).max(1),
+                None => n as i64,
+            };
+            let candidates = [n, 0, 1, 100, 1000, -1];
             candidates[attempt % candidates.len()].to_string()
         }
         // Earlier on each retry: a unique key on (day, hour) needs another value.
@@ -110,6 +127,18 @@ pub fn generate(
         _ => literal(&n.to_string()),
     };
     format!("{v}::{cast}")
+}
+
+/// How many digits before the point a number column holds: `numeric(5,2)` 3, `smallint` 4.
+fn integer_digits(column: &Column) -> Option<u32> {
+    if column.base_type == "int2" {
+        return Some(4);
+    }
+    let args = column.sql_type.split_once('(')?.1.strip_suffix(')')?;
+    let mut parts = args.split(',').map(|p| p.trim().parse::<u32>().ok());
+    let precision = parts.next()??;
+    let scale = parts.next().flatten().unwrap_or(0);
+    Some(precision.saturating_sub(scale).max(1))
 }
 
 /// Whether a date/time column names the end of something (`ends_at`, `expires_on`,
@@ -212,6 +241,10 @@ fn text_value(table_key: &str, column: &Column, seq: usize, attempt: usize) -> S
     v
 }
 
+/// Hints naming a pattern the value must match, sampled per row.
+const REGEX: &str = "regex:";
+const LIKE: &str = "like:";
+
 /// Literals quoted in a CHECK definition (`'draft'::text`, `ARRAY['a', 'b']`, numbers), as
 /// candidate values for the columns it constrains.
 pub fn check_hints(definition: &str) -> Vec<String> {
@@ -237,8 +270,11 @@ pub fn check_hints(definition: &str) -> Vec<String> {
                 .next()
                 .unwrap_or_default();
             match op {
-                "~~" | "~~*" => out.push(literal(&like_sample(&text))),
-                "~" | "~*" => out.extend(regex_sample(&text).map(|s| literal(&s))),
+                "~~" | "~~*" => out.push(format!("{LIKE}{text}")),
+                "~" | "~*" if regex_sample(&text, 0).is_some() => {
+                    out.push(format!("{REGEX}{text}"))
+                }
+                "~" | "~*" => {}
                 "!~" | "!~*" | "!~~" | "!~~*" => {}
                 _ => out.push(literal(&text)),
             }
@@ -295,6 +331,6 @@ mod tests {
         assert!(hints.contains(&"6".to_string()));
         let hints =
             check_hints("CHECK ((code ~ '^[A-Z]{2}-\\d{3}$'::text) AND (sku ~~ 'SKU-%'::text))");
-        assert_eq!(hints, vec!["'AA-000'", "'SKU-'"]);
+        assert_eq!(hints, vec!["regex:^[A-Z]{2}-\\d{3}$", "like:SKU-%"]);
     }
 }

@@ -1,22 +1,41 @@
 //! Sample strings for the patterns CHECKs use on text: a POSIX regular expression
 //! (`code ~ '^HRM-[A-Z0-9]{4}$'`) or a LIKE pattern (`sku like 'SKU-%'`). Covers literals,
 //! escapes, bracket expressions, groups with alternatives and quantifiers; anything else
-//! (lookaround, back references) gives no sample.
+//! (lookaround, back references) gives no sample. `variant` picks other characters where
+//! the pattern allows a choice, so rows under a unique key get different samples.
 
-/// A string `pattern` matches, when the pattern is simple enough to invert.
-pub fn regex_sample(pattern: &str) -> Option<String> {
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut pos = 0;
-    let out = alternatives(&chars, &mut pos)?;
-    (pos == chars.len()).then_some(out)
+enum Node {
+    /// Characters the position accepts, preferred first.
+    Class(Vec<char>),
+    /// Alternatives, each a sequence; the first is used.
+    Group(Vec<Vec<(Node, usize)>>),
 }
 
-/// A string a LIKE pattern matches: `%` is empty, `_` one letter.
-pub fn like_sample(pattern: &str) -> String {
+/// A string `pattern` matches, when the pattern is simple enough to invert.
+pub fn regex_sample(pattern: &str, variant: usize) -> Option<String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut pos = 0;
+    let tree = alternatives(&chars, &mut pos)?;
+    if pos != chars.len() {
+        return None;
+    }
+    let mut out = String::new();
+    let mut v = variant;
+    emit(&Node::Group(tree), &mut v, &mut out);
+    Some(out)
+}
+
+/// A string a LIKE pattern matches: `%` holds the variant's digits (or nothing), `_` a letter.
+pub fn like_sample(pattern: &str, variant: usize) -> String {
     let mut out = String::new();
     let mut chars = pattern.chars();
+    let mut filled = false;
     while let Some(c) = chars.next() {
         match c {
+            '%' if !filled && variant > 0 => {
+                out.push_str(&variant.to_string());
+                filled = true;
+            }
             '%' => {}
             '_' => out.push('x'),
             '\\' => out.extend(chars.next()),
@@ -26,20 +45,39 @@ pub fn like_sample(pattern: &str) -> String {
     out
 }
 
-/// The first alternative of `a|b|c`, up to a closing parenthesis or the end.
-fn alternatives(chars: &[char], pos: &mut usize) -> Option<String> {
-    let first = sequence(chars, pos)?;
-    while chars.get(*pos) == Some(&'|') {
-        *pos += 1;
-        sequence(chars, pos)?;
+fn emit(node: &Node, v: &mut usize, out: &mut String) {
+    match node {
+        Node::Class(options) => {
+            out.push(options[*v % options.len()]);
+            *v /= options.len();
+        }
+        Node::Group(alts) => {
+            for (n, times) in &alts[0] {
+                for _ in 0..*times {
+                    emit(n, v, out);
+                }
+            }
+        }
     }
-    Some(first)
 }
 
-fn sequence(chars: &[char], pos: &mut usize) -> Option<String> {
-    let mut out = String::new();
+fn alternatives(chars: &[char], pos: &mut usize) -> Option<Vec<Vec<(Node, usize)>>> {
+    let mut alts = vec![sequence(chars, pos)?];
+    while chars.get(*pos) == Some(&'|') {
+        *pos += 1;
+        alts.push(sequence(chars, pos)?);
+    }
+    Some(alts)
+}
+
+fn one(c: char) -> Node {
+    Node::Class(vec![c])
+}
+
+fn sequence(chars: &[char], pos: &mut usize) -> Option<Vec<(Node, usize)>> {
+    let mut out = Vec::new();
     while let Some(&c) = chars.get(*pos) {
-        let atom = match c {
+        let node = match c {
             '|' | ')' => break,
             '^' | '$' => {
                 *pos += 1;
@@ -58,75 +96,70 @@ fn sequence(chars: &[char], pos: &mut usize) -> Option<String> {
                     return None;
                 }
                 *pos += 1;
-                inner
+                Node::Group(inner)
             }
             '[' => bracket(chars, pos)?,
             '\\' => {
                 let e = *chars.get(*pos + 1)?;
                 *pos += 2;
                 match e {
-                    'd' => "0".into(),
-                    'w' | 'D' | 'S' => "a".into(),
-                    's' => " ".into(),
-                    'W' => "-".into(),
+                    'd' => Node::Class(digits()),
+                    'w' | 'D' | 'S' => Node::Class(letters()),
+                    's' => one(' '),
+                    'W' => one('-'),
                     'm' | 'M' | 'y' | 'Y' | 'A' | 'Z' => continue,
                     e if e.is_ascii_digit() => return None,
-                    e => e.to_string(),
+                    e => one(e),
                 }
             }
             '.' => {
                 *pos += 1;
-                "a".into()
+                Node::Class(letters())
             }
             '*' | '+' | '?' | '{' => return None,
             c => {
                 *pos += 1;
-                c.to_string()
+                one(c)
             }
         };
-        let (min, _) = quantifier(chars, pos)?;
-        out.push_str(&atom.repeat(min));
+        let min = quantifier(chars, pos)?;
+        out.push((node, min));
     }
     Some(out)
 }
 
-/// `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}` (and a lazy `?` after them): (min, max).
-fn quantifier(chars: &[char], pos: &mut usize) -> Option<(usize, Option<usize>)> {
-    let q = match chars.get(*pos) {
-        Some('*') => (0, None),
-        Some('+') => (1, None),
-        Some('?') => (0, Some(1)),
+fn digits() -> Vec<char> {
+    ('0'..='9').collect()
+}
+
+fn letters() -> Vec<char> {
+    ('a'..='z').collect()
+}
+
+/// `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}` (and a lazy `?` after them): the fewest repetitions
+/// that still give a non-empty string where one is allowed.
+fn quantifier(chars: &[char], pos: &mut usize) -> Option<usize> {
+    let min = match chars.get(*pos) {
+        Some('*') | Some('?') => 0,
+        Some('+') => 1,
         Some('{') => {
             let close = chars[*pos..].iter().position(|&c| c == '}')? + *pos;
             let body: String = chars[*pos + 1..close].iter().collect();
-            let (lo, hi) = match body.split_once(',') {
-                Some((lo, hi)) => (
-                    lo.trim().parse().ok()?,
-                    if hi.trim().is_empty() {
-                        None
-                    } else {
-                        Some(hi.trim().parse().ok()?)
-                    },
-                ),
-                None => {
-                    let n = body.trim().parse().ok()?;
-                    (n, Some(n))
-                }
-            };
+            let lo = body.split(',').next()?.trim().parse().ok()?;
             *pos = close;
-            (lo, hi)
+            lo
         }
-        _ => return Some((1, Some(1))),
+        _ => return Some(1),
     };
     *pos += 1;
     if chars.get(*pos) == Some(&'?') {
         *pos += 1;
     }
-    Some(q)
+    Some(min)
 }
 
-/// One character a bracket expression accepts.
-fn bracket(chars: &[char], pos: &mut usize) -> Option<String> {
+/// The characters a bracket expression accepts, letters and digits first.
+fn bracket(chars: &[char], pos: &mut usize) -> Option<Node> {
     *pos += 1;
     let negated = chars.get(*pos) == Some(&'^');
     if negated {
@@ -160,24 +193,19 @@ fn bracket(chars: &[char], pos: &mut usize) -> Option<String> {
         }
         let c = if c == '\\' {
             *pos += 1;
-            match *chars.get(*pos)? {
-                'd' => {
-                    *pos += 1;
-                    members.push(('0', '9'));
-                    continue;
-                }
-                'w' => {
-                    *pos += 1;
-                    members.extend([('a', 'z'), ('A', 'Z'), ('0', '9'), ('_', '_')]);
-                    continue;
-                }
-                's' => {
-                    *pos += 1;
-                    members.push((' ', ' '));
-                    continue;
-                }
-                e => e,
+            let e = *chars.get(*pos)?;
+            let class: &[(char, char)] = match e {
+                'd' => &[('0', '9')],
+                'w' => &[('a', 'z'), ('A', 'Z'), ('0', '9'), ('_', '_')],
+                's' => &[(' ', ' ')],
+                _ => &[],
+            };
+            if !class.is_empty() {
+                *pos += 1;
+                members.extend_from_slice(class);
+                continue;
             }
+            e
         } else {
             c
         };
@@ -191,17 +219,12 @@ fn bracket(chars: &[char], pos: &mut usize) -> Option<String> {
         }
     }
     let accepts = |x: char| members.iter().any(|&(lo, hi)| lo <= x && x <= hi);
-    let pick = if negated {
-        ['a', 'x', '0', 'A', '_', '-']
-            .into_iter()
-            .find(|&x| !accepts(x))?
-    } else {
-        ['a', 'A', '0']
-            .into_iter()
-            .find(|&x| accepts(x))
-            .unwrap_or(members.first()?.0)
-    };
-    Some(pick.to_string())
+    let common = ('a'..='z').chain('A'..='Z').chain('0'..='9');
+    let mut options: Vec<char> = common.filter(|&x| accepts(x) != negated).collect();
+    if options.is_empty() && !negated {
+        options.push(members.first()?.0);
+    }
+    (!options.is_empty()).then_some(Node::Class(options))
 }
 
 #[cfg(test)]
@@ -210,7 +233,7 @@ mod tests {
 
     #[test]
     fn samples_match_the_shapes_checks_use() {
-        let s = |p| regex_sample(p).unwrap();
+        let s = |p| regex_sample(p, 0).unwrap();
         assert_eq!(s("^HRM-[A-Z0-9]{4}-[A-Z0-9]{4}$"), "HRM-AAAA-AAAA");
         assert_eq!(s("^[a-z0-9]+(-[a-z0-9]+)*$"), "a");
         assert_eq!(s("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), "a@a.a");
@@ -218,7 +241,16 @@ mod tests {
         assert_eq!(s("^#[0-9a-fA-F]{6}$"), "#aaaaaa");
         assert_eq!(s("^[[:upper:]]{2}$"), "AA");
         assert_eq!(s("^\\d{3}-\\d{2,4}$"), "000-00");
-        assert_eq!(regex_sample("^(?=a)b$"), None);
-        assert_eq!(like_sample("SKU-%_"), "SKU-x");
+        assert_eq!(regex_sample("^(?=a)b$", 0), None);
+        assert_eq!(like_sample("SKU-%_", 0), "SKU-x");
+        assert_eq!(like_sample("SKU-%", 7), "SKU-7");
+    }
+
+    #[test]
+    fn variants_differ_where_the_pattern_allows() {
+        let a = regex_sample("^HRM-[A-Z0-9]{4}$", 1).unwrap();
+        let b = regex_sample("^HRM-[A-Z0-9]{4}$", 2).unwrap();
+        assert_ne!(a, b);
+        assert!(a.starts_with("HRM-") && a.len() == 8);
     }
 }
