@@ -508,3 +508,33 @@ fn rows_satisfy_one_branch_of_kind_rules_and_arithmetic_checks() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
+
+#[test]
+fn deletes_and_transfers_are_not_blocked_by_rows_a_cascade_or_a_key_meets() {
+    let (code, summary, stderr) = test_json(&[(
+        "001_schema.sql",
+        "create table public.projects (id bigserial primary key,
+           owner_id uuid not null references auth.users (id));
+         create table public.runs (id bigserial primary key,
+           project_id bigint not null references public.projects (id) on delete cascade);
+         create table public.shipments (id bigserial primary key,
+           run_id bigint not null references public.runs (id));
+         create table public.categories (id bigserial primary key, name text not null);
+         create table public.picks (id bigserial primary key,
+           user_id uuid not null references auth.users (id),
+           category_id bigint not null references public.categories (id),
+           unique (user_id, category_id));
+         alter table public.projects enable row level security;
+         alter table public.runs enable row level security;
+         alter table public.shipments enable row level security;
+         alter table public.categories enable row level security;
+         alter table public.picks enable row level security;
+         create policy p on public.projects for all to authenticated using (owner_id = auth.uid());
+         create policy r on public.runs for select using (true);
+         create policy s on public.shipments for select using (true);
+         create policy c on public.categories for select using (true);
+         create policy k on public.picks for all to authenticated using (user_id = auth.uid()) with check (true);",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}

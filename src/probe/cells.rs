@@ -435,6 +435,17 @@ fn unfiltered_probes(
         {
             let mut prelude = no_children;
             prelude.push_str(&clear_conflicts(rel, &set));
+            // each row handed over keeps its other key columns: clear what it would meet
+            if let Some(state) = synth.states.get(&rel.table) {
+                for row in &state.rows {
+                    let pred = key_predicate(rel, &row.key);
+                    prelude.push_str(&clear_conflicts_except(
+                        rel,
+                        &row_after(rel, row, &set),
+                        &pred,
+                    ));
+                }
+            }
             probes.push(PlannedProbe {
                 check,
                 ..probe(
@@ -670,9 +681,25 @@ fn clear_conflicts_except(rel: &Relation, values: &BTreeMap<String, String>, kee
 }
 
 /// Superuser SQL removing the rows that reference the row(s) matching `pred`, so a DELETE
-/// or a key change is judged by its policy, not by a RESTRICT foreign key.
+/// or a key change is judged by its policy, not by a RESTRICT foreign key. Rows a cascade
+/// would delete are followed: their own restricting children go too.
 pub(crate) fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) -> String {
     let mut sql = String::new();
+    clear_children_into(synth, rel, pred, 0, &mut sql);
+    if sql.is_empty() {
+        sql
+    } else {
+        format!("{REPLICA_ON}{sql}{REPLICA_OFF}")
+    }
+}
+
+fn clear_children_into(
+    synth: &Synthesizer,
+    rel: &Relation,
+    pred: &str,
+    depth: usize,
+    sql: &mut String,
+) {
     let table = rel.table.qualified();
     for child in &synth.catalog.relations {
         if !child.kind.holds_rows() {
@@ -681,7 +708,7 @@ pub(crate) fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) ->
         for fk in child
             .foreign_keys
             .iter()
-            .filter(|fk| fk.target == rel.table && fk.on_delete != 'c')
+            .filter(|fk| fk.target == rel.table)
         {
             let cols: Vec<String> = fk.columns.iter().map(|c| quote_ident(c)).collect();
             let tcols: Vec<String> = fk
@@ -689,18 +716,29 @@ pub(crate) fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) ->
                 .iter()
                 .map(|c| format!("t.{}", quote_ident(c)))
                 .collect();
-            sql.push_str(&format!(
-                "delete from {} where ({}) in (select {} from {table} as t where {pred}); ",
-                child.table.qualified(),
+            let referencing = format!(
+                "({}) in (select {} from {table} as t where {pred})",
                 cols.join(", "),
                 tcols.join(", ")
-            ));
+            );
+            if fk.on_delete != 'c' {
+                sql.push_str(&format!(
+                    "delete from {} where {referencing}; ",
+                    child.table.qualified()
+                ));
+            } else if depth < 3 && child.table != rel.table {
+                let inner = cols
+                    .iter()
+                    .map(|c| format!("t.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let child_pred = format!(
+                    "({inner}) in (select {} from {table} as t where {pred})",
+                    tcols.join(", ")
+                );
+                clear_children_into(synth, child, &child_pred, depth + 1, sql);
+            }
         }
-    }
-    if sql.is_empty() {
-        sql
-    } else {
-        format!("{REPLICA_ON}{sql}{REPLICA_OFF}")
     }
 }
 
