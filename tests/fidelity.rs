@@ -538,3 +538,37 @@ fn deletes_and_transfers_are_not_blocked_by_rows_a_cascade_or_a_key_meets() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
+
+#[test]
+fn probe_rows_stay_within_the_checks_synthesized_rows_passed() {
+    let (code, summary, stderr) = test_json(&[(
+        "001_schema.sql",
+        "create table public.products (id bigserial primary key, name text not null);
+         insert into public.products (name) values ('flour'), ('sugar');
+         create table public.components (
+           id bigserial primary key,
+           parent_product_id bigint not null references public.products (id),
+           component_product_id bigint not null references public.products (id),
+           constraint no_self check (parent_product_id <> component_product_id)
+         );
+         create table public.snapshots (
+           id bigserial primary key,
+           user_id uuid not null references auth.users (id),
+           score int not null check (score between 0 and 100),
+           tags text[] not null default '{}',
+           slot time not null,
+           constraint working_hours check (extract(hour from slot) between 8 and 17
+             and extract(minute from slot) = 0),
+           unique (user_id, slot)
+         );
+         alter table public.products enable row level security;
+         alter table public.components enable row level security;
+         alter table public.snapshots enable row level security;
+         create policy p on public.products for select using (true);
+         create policy c on public.components for all to authenticated using (true) with check (true);
+         create policy s on public.snapshots for all to authenticated
+           using (user_id = auth.uid()) with check (user_id = auth.uid());",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}

@@ -490,10 +490,15 @@ fn constant_assignment(
         rows.iter()
             .find_map(|r| r.json.get(name).filter(|v| !v.is_null()).map(json_literal))
     };
+    // a JSON array read back from a text[] column is no array literal
+    let scalar_or_json = |c: &&super::catalog::Column| {
+        matches!(c.base_type.as_str(), "json" | "jsonb") || c.category != 'A'
+    };
     let free = rel
         .columns
         .iter()
-        .filter(|c| c.writable() && !keyed(&c.name));
+        .filter(|c| c.writable() && !keyed(&c.name))
+        .filter(scalar_or_json);
     let pick = free
         .clone()
         .filter(|c| c.name == touch)

@@ -428,9 +428,12 @@ impl<'a> Synthesizer<'a> {
                                     continue;
                                 }
                             }
-                            let owner_col = match self.ownership_of(&rel.table) {
-                                Ownership::Column(c) => Some(c.clone()),
-                                _ => None,
+                            let owner_cols: Vec<String> = match self.ownership_of(&rel.table) {
+                                Ownership::Column(c) => vec![c.clone()],
+                                Ownership::Parent { fk, .. } => {
+                                    rel.foreign_keys[*fk].columns.clone()
+                                }
+                                Ownership::None => Vec::new(),
                             };
                             let mut alts = alternatives(&check.definition);
                             let numeric =
@@ -452,7 +455,7 @@ impl<'a> Synthesizer<'a> {
                                     };
                                     match need {
                                         Need::NotNull => true,
-                                        _ if Some(c) == owner_col.as_ref() => false,
+                                        _ if owner_cols.contains(c) => false,
                                         Need::Equals(_) => col.writable() && !is_fk_column(rel, c),
                                         Need::Null => !col.not_null,
                                     }
@@ -743,7 +746,17 @@ impl<'a> Synthesizer<'a> {
                 let someone_else = self
                     .owners()
                     .find(|o| spec.owner.map(|s| s.name != o.name).unwrap_or(true));
-                self.parent_row(&fk.target, someone_else, true)
+                // with nobody else's row there (a shared catalog), any other row will do
+                let usual = self
+                    .parent_row(&fk.target, spec.owner, false)
+                    .map(|r| r.key.as_str());
+                self.parent_row(&fk.target, someone_else, true).or_else(|| {
+                    self.states
+                        .get(&fk.target)?
+                        .rows
+                        .iter()
+                        .find(|r| Some(r.key.as_str()) != usual)
+                })
             } else {
                 self.parent_row(&fk.target, spec.owner, is_owner_fk)
             };
@@ -811,6 +824,10 @@ impl<'a> Synthesizer<'a> {
                 let attempt = attempts.get(&col.name).copied().unwrap_or(0);
                 let no_hints = Vec::new();
                 let h = hints.get(&col.name).unwrap_or(&no_hints);
+                // probe rows count from 100,000: too big for `check (score between 0 and 100)`
+                let checked =
+                    col.category == 'N' && rel.checks.iter().any(|c| c.columns.contains(&col.name));
+                let seq = if checked { seq % 50 } else { seq };
                 values.insert(col.name.clone(), generate(&key, col, seq, attempt, h));
             }
         }

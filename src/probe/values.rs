@@ -109,7 +109,7 @@ pub fn generate(
             format!("(now() + interval '1 day' - interval '{attempt} minutes')")
         }
         "timestamptz" | "timestamp" => format!("(now() - interval '{attempt} minutes')"),
-        "time" | "timetz" => format!("(time '12:00' - interval '{attempt} minutes')"),
+        "time" | "timetz" => format!("(time '12:00' - interval '{attempt} hours')"),
         "interval" => format!("interval '{} hour'", attempt + 1),
         "inet" | "cidr" => "'127.0.0.1'".to_string(),
         "macaddr" => "'08:00:2b:01:02:03'".to_string(),
