@@ -572,3 +572,31 @@ fn probe_rows_stay_within_the_checks_synthesized_rows_passed() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
+
+#[test]
+fn vector_indexes_inside_do_blocks_are_skipped_by_name() {
+    let (code, summary, stderr) = test_json(&[(
+        "20240101000000_goals.sql",
+        "create extension if not exists vector with schema extensions;
+         create table public.goals (
+           id uuid primary key default gen_random_uuid(),
+           user_id uuid not null references auth.users (id),
+           embedding extensions.vector(3)
+         );
+         do $$
+         begin
+           if not exists (select 1 from pg_indexes where indexname = 'idx_goals_embedding') then
+             create index idx_goals_embedding on public.goals
+               using ivfflat (embedding extensions.vector_cosine_ops) with (lists = 100);
+           end if;
+         end $$;
+         alter table public.goals enable row level security;
+         create policy own on public.goals for all to authenticated using (user_id = auth.uid());",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+    assert!(
+        stderr.contains("ivfflat index idx_goals_embedding (in a DO block) skipped"),
+        "{stderr}"
+    );
+}
