@@ -731,7 +731,13 @@ fn clear_children_into(
                     "delete from {} where {referencing}; ",
                     child.table.qualified()
                 ));
-            } else if depth < 3 && child.table != rel.table {
+            } else if depth < 2
+                && child.table != rel.table
+                && synth
+                    .states
+                    .get(&child.table)
+                    .is_some_and(|s| !s.rows.is_empty())
+            {
                 let inner = cols
                     .iter()
                     .map(|c| format!("t.{c}"))
