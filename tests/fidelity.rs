@@ -600,3 +600,32 @@ fn vector_indexes_inside_do_blocks_are_skipped_by_name() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_row_owned_through_a_nullable_key_in_a_cycle_gets_its_parent_first() {
+    let (code, summary, stderr) = test_json(&[(
+        "001_schema.sql",
+        "create table public.works (id serial primary key, title text not null);
+         create table public.revisions (
+           id bigint primary key generated always as identity,
+           work_id int not null references public.works (id),
+           created_by uuid,
+           suggestion_id bigint
+         );
+         create table public.suggestions (
+           id bigint primary key generated always as identity,
+           work_id int not null references public.works (id),
+           revision_id bigint references public.revisions (id),
+           body text not null
+         );
+         alter table public.revisions add foreign key (suggestion_id) references public.suggestions (id);
+         alter table public.works enable row level security;
+         alter table public.revisions enable row level security;
+         alter table public.suggestions enable row level security;
+         create policy w on public.works for select using (true);
+         create policy r on public.revisions for select using (true);
+         create policy s on public.suggestions for select using (true);",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}

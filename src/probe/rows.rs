@@ -179,7 +179,7 @@ impl<'a> Synthesizer<'a> {
 
     /// Fills every table that holds rows, parents before children.
     pub fn synthesize_all(&mut self, client: &mut Client) -> Result<(), ProbeError> {
-        for idx in topo_order(self.catalog) {
+        for idx in topo_order(self.catalog, self.ownership) {
             let rel = &self.catalog.relations[idx];
             if !rel.kind.holds_rows() {
                 continue;
@@ -998,9 +998,9 @@ pub fn reference(rel: &Relation, fk: &ForeignKey, parent: &PlacedRow) -> Vec<(St
 
 /// Relations ordered so every table comes after the tables its foreign keys reference
 /// (self references and cycles are broken where they occur). In a cycle, the nullable
-/// foreign key gives way: `a.b_id` (nullable) -> `b`, `b.a_id` (not null) -> `a` puts `a`
-/// first, so `b` can reference it.
-fn topo_order(catalog: &Catalog) -> Vec<usize> {
+/// foreign key that does not carry ownership gives way: `a.b_id` (nullable) -> `b`, `b.a_id`
+/// (not null) -> `a` puts `a` first, so `b` can reference it.
+fn topo_order(catalog: &Catalog, ownership: &[Ownership]) -> Vec<usize> {
     let n = catalog.relations.len();
     let index = |t: &TableRef| catalog.relations.iter().position(|r| &r.table == t);
     let edges: Vec<Vec<(usize, bool)>> = catalog
@@ -1011,12 +1011,17 @@ fn topo_order(catalog: &Catalog) -> Vec<usize> {
             let mut out: Vec<(usize, bool)> = rel
                 .foreign_keys
                 .iter()
-                .filter_map(|fk| {
+                .enumerate()
+                .filter_map(|(k, fk)| {
                     let j = index(&fk.target)?;
-                    let required = fk
-                        .columns
-                        .iter()
-                        .any(|c| rel.column(c).is_some_and(|c| c.not_null));
+                    // a row owned through its parent needs that parent first, nullable or not
+                    let owning =
+                        matches!(ownership.get(i), Some(Ownership::Parent { fk, .. }) if *fk == k);
+                    let required = owning
+                        || fk
+                            .columns
+                            .iter()
+                            .any(|c| rel.column(c).is_some_and(|c| c.not_null));
                     (j != i).then_some((j, required))
                 })
                 .collect();
