@@ -544,7 +544,6 @@ fn probe_rows_stay_within_the_checks_synthesized_rows_passed() {
     let (code, summary, stderr) = test_json(&[(
         "001_schema.sql",
         "create table public.products (id bigserial primary key, name text not null);
-         insert into public.products (name) values ('flour'), ('sugar');
          create table public.components (
            id bigserial primary key,
            parent_product_id bigint not null references public.products (id),
