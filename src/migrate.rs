@@ -246,9 +246,12 @@ impl Database {
     /// Another superuser connection to our own cluster (for parallel probes); `None` in
     /// `--db-url` mode, where all work stays on the one rolled-back transaction.
     pub fn extra_connection(&self) -> Option<Result<Client, postgres::Error>> {
-        self.cluster
-            .as_ref()
-            .map(|c| c.connect(supabase::SUPERUSER))
+        self.extra_config().map(|c| c.connect(postgres::NoTls))
+    }
+
+    /// How to open such connections, for threads that open their own.
+    pub fn extra_config(&self) -> Option<postgres::Config> {
+        self.cluster.as_ref().map(|c| c.config(supabase::SUPERUSER))
     }
 }
 

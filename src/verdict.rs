@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::matrix::{
     Command, InsertScope, Observation, Outcome, Probe, Scope, TableRef, TableRows,
 };
+use crate::probe::cells::UNFILTERED;
 use crate::spec::identities::Identity;
 use crate::spec::specs::{insert_text, scope_text, table_key, Expectation};
 use crate::Status;
@@ -480,17 +481,26 @@ fn row_differences(
     reasons
 }
 
-/// How the probe aimed at `target` was stopped, if it was.
+/// How the probe aimed at `target` was stopped, if it was. Without such a probe (the
+/// statement without a filter ran, so the per-row probes were not needed), a row that
+/// statement did not reach was hidden by RLS.
 fn why(probes: &[Probe], target: &str) -> Option<String> {
-    probes
-        .iter()
-        .filter(|p| p.target == target)
-        .find_map(|p| match &p.outcome {
-            Outcome::Filtered => Some("hidden by RLS".to_string()),
-            Outcome::DeniedRls { message } => Some(format!("denied by RLS: {message}")),
-            Outcome::DeniedPrivilege { message } => Some(format!("denied by privilege: {message}")),
-            Outcome::Allowed { .. } | Outcome::Inconclusive { .. } => None,
-        })
+    let aimed = probes.iter().filter(|p| p.target == target);
+    if aimed.clone().next().is_none() {
+        return probes
+            .iter()
+            .any(|p| {
+                p.target == UNFILTERED
+                    && matches!(p.outcome, Outcome::Allowed { .. } | Outcome::Filtered)
+            })
+            .then(|| "hidden by RLS".to_string());
+    }
+    aimed.into_iter().find_map(|p| match &p.outcome {
+        Outcome::Filtered => Some("hidden by RLS".to_string()),
+        Outcome::DeniedRls { message } => Some(format!("denied by RLS: {message}")),
+        Outcome::DeniedPrivilege { message } => Some(format!("denied by privilege: {message}")),
+        Outcome::Allowed { .. } | Outcome::Inconclusive { .. } => None,
+    })
 }
 
 fn rows_phrase(labels: &[&str]) -> String {

@@ -76,6 +76,18 @@ fn every_mutant_of_the_demo_is_killed_or_equivalent() {
         (Some("delete"), Some("own"), Some("all")),
         "{widened:#}"
     );
+    // An UPDATE policy whose USING is widened while its WITH CHECK still pins the owner
+    // changes nothing the matrix can see: the statement without a filter fails its check on
+    // other users' rows, so the per-row probes decide, as in `rlsgate test` (a pass that
+    // keeps only some commands' probes must not lose track of which probe covers which).
+    let pinned = mutants
+        .iter()
+        .find(|m| {
+            m["sql"]
+                == "alter policy \"Users can rename their own api keys\" on public.api_keys using (true)"
+        })
+        .expect("the mutant exists");
+    assert_eq!(pinned["status"], "equivalent", "{pinned:#}");
     // Dropping any policy is always caught, and a killed mutant names a failing cell.
     for m in mutants.iter().filter(|m| m["kind"] == "drop-policy") {
         assert_eq!(m["status"], "killed", "{m:#}");

@@ -98,7 +98,7 @@ impl Setup {
         };
         let mut db = Database::open(&project, &opts, progress)?;
         let schemas = super::test::exposed_schemas(&project);
-        let relations = probe::exposed_relations(db.client(), &schemas)?;
+        let relations = probe::load_catalog(db.client(), &schemas)?.exposed_tables();
         super::test::validate_declarations(&specs, &relations, &identities, &fixtures)?;
         Ok(Setup {
             project,
@@ -126,6 +126,7 @@ impl Setup {
                 partition: None,
                 jobs,
             },
+            None,
         )?)
     }
 }

@@ -158,7 +158,8 @@ pub(crate) fn start(
     };
     let mut db = Database::open(&project, &opts, progress)?;
     let schemas = exposed_schemas(&project);
-    let relations: Vec<TableRef> = probe::exposed_relations(db.client(), &schemas)?;
+    let catalog = probe::load_catalog(db.client(), &schemas)?;
+    let relations: Vec<TableRef> = catalog.exposed_tables();
     super::test::validate_declarations(&specs, &relations, &identities, &fixtures)?;
     super::test::check_table_filter(tables, &relations, &schemas)?;
     progress.set("placing rows");
@@ -175,6 +176,7 @@ pub(crate) fn start(
             partition: None,
             jobs,
         },
+        Some(catalog),
     )?;
     Ok(Session {
         project,

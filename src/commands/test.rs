@@ -108,16 +108,13 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     }
     let t_catalog = Instant::now();
     let schemas = exposed_schemas(&project);
-    let relations: Vec<TableRef> = probe::exposed_relations(db.client(), &schemas)?;
+    let catalog = probe::load_catalog(db.client(), &schemas)?;
+    let relations: Vec<TableRef> = catalog.exposed_tables();
     validate_declarations(&specs, &relations, &identities, &fixtures)?;
     check_table_filter(&args.tables, &relations, &schemas)?;
-
     crate::terminal::timing("catalog + spec validation", t_catalog);
-    progress.set("linting the catalog");
-    let t_lint = Instant::now();
-    let lint = catalog_lint(&project, &mut db)?;
-    crate::terminal::timing("catalog lint", t_lint);
-    progress.set("probing");
+
+    progress.set("placing rows");
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -125,21 +122,40 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
             .max(2)
     });
     let owner_spec = |t: &TableRef| specs.owner_spec(t).cloned();
+    let probe_options = ProbeOptions {
+        schemas: &schemas,
+        identities: &identities,
+        fixtures: &fixtures,
+        owner_spec: &owner_spec,
+        tables: &args.tables,
+        only_identities: &args.identities,
+        partition: args.partition.map(|p| (p.index, p.total)),
+        jobs,
+    };
     let t_probe = Instant::now();
-    let prepared = probe::prepare(
-        &mut db,
-        &ProbeOptions {
-            schemas: &schemas,
-            identities: &identities,
-            fixtures: &fixtures,
-            owner_spec: &owner_spec,
-            tables: &args.tables,
-            only_identities: &args.identities,
-            partition: args.partition.map(|p| (p.index, p.total)),
-            jobs,
-        },
-    )?;
-    crate::terminal::timing("synthesize", t_probe);
+    // On our own cluster the catalog lint reads the migrated catalog on a connection of its
+    // own while the rows are placed; a --db-url database has one transaction for both.
+    let (lint, prepared) = match db.extra_connection() {
+        Some(client) => {
+            let mut client = client.context("opening a connection for the catalog lint")?;
+            let project = &project;
+            std::thread::scope(|scope| {
+                let lint = scope.spawn(move || catalog_lint(project, &mut client));
+                let prepared = probe::prepare(&mut db, &probe_options, Some(catalog));
+                let lint = lint.join().expect("catalog lint thread");
+                anyhow::Ok((lint?, prepared?))
+            })?
+        }
+        None => {
+            let lint = catalog_lint(&project, db.client())?;
+            (
+                lint,
+                probe::prepare(&mut db, &probe_options, Some(catalog))?,
+            )
+        }
+    };
+    crate::terminal::timing("synthesize + catalog lint", t_probe);
+    progress.set("probing");
     let t_observe = Instant::now();
     let observations = probe::observe_all(
         &mut db,
@@ -190,9 +206,12 @@ pub fn judge(matrix: &Matrix, specs: &Specs, identities: &[Identity]) -> Vec<Cel
 }
 
 /// The migrated catalog's warnings and errors, before any test rows exist.
-fn catalog_lint(project: &Project, db: &mut Database) -> anyhow::Result<Vec<LintFinding>> {
+fn catalog_lint(
+    project: &Project,
+    client: &mut postgres::Client,
+) -> anyhow::Result<Vec<LintFinding>> {
     let config = crate::lint::config::Config::load(&project.root, None)?;
-    let (diagnostics, _) = crate::lint::lint_migrated(project, db.client(), &config)
+    let (diagnostics, _) = crate::lint::lint_migrated(project, client, &config)
         .context("linting the migrated catalog")?;
     Ok(diagnostics
         .into_iter()
@@ -209,7 +228,7 @@ fn catalog_lint(project: &Project, db: &mut Database) -> anyhow::Result<Vec<Lint
 }
 
 /// The project's identities, specs and fixtures; a mistake in any is a located error (exit 2).
-pub(crate) fn load_declarations(
+pub fn load_declarations(
     project: &Project,
 ) -> anyhow::Result<(Vec<Identity>, Specs, Vec<spec::FixtureRow>)> {
     let specs_dir = project.specs_dir();

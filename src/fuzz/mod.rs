@@ -529,7 +529,7 @@ fn attempts(
                 }),
                 _ => {
                     for row in forbidden {
-                        let pred = key_predicate(rel, &row.key);
+                        let pred = key_predicate(rel, row);
                         let (prelude, statement) = if command == Command::Update {
                             let col = crate::matrix::quote_ident(&touch_column(
                                 rel,

@@ -156,7 +156,7 @@ pub(super) fn sql(
         (Some(row), Some(rel)) => format!(
             "select * from {} as t where {}",
             attempt.table.qualified(),
-            key_predicate(rel, &row.key)
+            key_predicate(rel, row)
         ),
         _ => attempt.statement.clone(),
     };

@@ -143,6 +143,10 @@ impl Catalog {
         self.relations.iter().filter(|r| r.exposed)
     }
 
+    pub fn exposed_tables(&self) -> Vec<TableRef> {
+        self.exposed().map(|r| r.table.clone()).collect()
+    }
+
     /// Reads every relation in `schemas`, plus every table they reference by foreign key,
     /// transitively (rows must exist there too).
     pub fn load(client: &mut Client, schemas: &[String]) -> Result<Catalog, postgres::Error> {

@@ -23,7 +23,7 @@ use crate::spec::Identity;
 pub const PROBE_FUNCTION: &str = r#"
 create or replace function pg_temp.rlsgate_probe(p_role text, p_claims text, p_sub text, p_claim_role text, p_email text,
                                                  p_preludes text[], p_statements text[], p_selects boolean[],
-                                                 p_checks text[] default '{}')
+                                                 p_checks text[] default '{}', p_covers int[] default '{}')
 returns table (idx int, ok boolean, n bigint, state text, msg text, payload text)
 language plpgsql as $fn$
 declare
@@ -35,6 +35,7 @@ declare
   err_state text;
   err_msg text;
   err_detail text;
+  succeeded boolean[] := '{}';
 begin
   -- The claims stay set for every probe of this call (each probe's rollback keeps settings
   -- made before its block); the role is set per probe, after the superuser prelude.
@@ -43,6 +44,11 @@ begin
   perform set_config('request.jwt.claim.role', p_claim_role, true);
   perform set_config('request.jwt.claim.email', p_email, true);
   for i in 1 .. coalesce(array_length(p_statements, 1), 0) loop
+    if coalesce(succeeded[p_covers[i]], false) then
+      idx := i; ok := true; n := 0; state := 'covered'; msg := null; payload := null;
+      return next;
+      continue;
+    end if;
     begin
       stage := 'prelude';
       if p_preludes[i] <> '' then
@@ -75,6 +81,7 @@ begin
       idx := i;
       if err_state = 'RLSG0' then
         ok := true; n := err_detail::bigint; state := null; msg := null; payload := err_msg;
+        succeeded[i] := true;
       elsif stage not in ('statement') then
         ok := false; n := 0; state := 'setup'; msg := 'probe ' || stage || ' failed (' || err_state || '): ' || err_msg; payload := null;
       else
@@ -100,6 +107,10 @@ pub struct PlannedProbe {
     pub check: Option<String>,
     /// Why the probe could not even be built: it is then inconclusive without running.
     pub unbuildable: Option<String>,
+    /// An earlier probe (its command and target) whose success makes this one redundant: it
+    /// is then skipped and reported as covered. By name, not position, so that a plan whose
+    /// probes were filtered (mutation testing keeps some commands) never points elsewhere.
+    pub covered_by: Option<(Command, &'static str)>,
 }
 
 pub struct Plan<'a> {
@@ -111,6 +122,8 @@ pub struct Plan<'a> {
 pub struct ProbeResult {
     pub outcome: Outcome,
     pub payload: String,
+    /// Not run: a probe it depends on already settled what it would have shown.
+    pub covered: bool,
 }
 
 /// Builds every probe for one table x identity.
@@ -178,42 +191,61 @@ pub fn plan<'a>(
         probes.push(insert_probe(synth, rel, None, "any", seq));
     }
 
-    // UPDATE and DELETE, one probe per labelled row
+    // UPDATE and DELETE of every row at once, then of one labelled row at a time: those run
+    // only when the statement without a filter failed, since a filter can only narrow what
+    // it reaches (it brings in the SELECT policies).
     let touch = touch_column(rel, &ownership, updatable);
-    let mut seen = HashSet::new();
-    for row in state.rows.iter().filter(|r| seen.insert(r.label.clone())) {
-        let pred = key_predicate(rel, &row.key);
-        let col = quote_ident(&touch);
-        probes.push(probe(
-            Command::Update,
-            &row.label,
-            String::new(),
-            format!("update {table} as t set {col} = t.{col} where {pred}"),
-            false,
-        ));
-        probes.push(probe(
-            Command::Delete,
-            &row.label,
-            clear_children(synth, rel, &pred),
-            format!("delete from {table} as t where {pred}"),
-            false,
-        ));
-    }
-
-    // Ownership transfer: the identity's own row handed to another owner.
-    if let (Some(row), Some(o)) = (own_row, other) {
-        probes.push(transfer_probe(synth, rel, &ownership, row, o));
-    }
     if !state.rows.is_empty() {
-        let transfer_to = own_row.and(other);
         probes.extend(unfiltered_probes(
             synth,
             rel,
             &ownership,
             &state.rows,
             &touch,
-            transfer_to,
+            own_row.and(other),
         ));
+    }
+    let cover = |probes: &[PlannedProbe], command: Command, target: &'static str| {
+        probes
+            .iter()
+            .any(|p| p.command == command && p.target == target)
+            .then_some((command, target))
+    };
+    let mut seen = HashSet::new();
+    for row in state.rows.iter().filter(|r| seen.insert(r.label.clone())) {
+        let pred = key_predicate(rel, row);
+        let col = quote_ident(&touch);
+        let update = probe(
+            Command::Update,
+            &row.label,
+            String::new(),
+            format!("update {table} as t set {col} = t.{col} where {pred}"),
+            false,
+        );
+        let delete = probe(
+            Command::Delete,
+            &row.label,
+            clear_children(synth, rel, &pred),
+            format!("delete from {table} as t where {pred}"),
+            false,
+        );
+        probes.push(PlannedProbe {
+            covered_by: cover(&probes, Command::Update, UNFILTERED),
+            ..update
+        });
+        probes.push(PlannedProbe {
+            covered_by: cover(&probes, Command::Delete, UNFILTERED),
+            ..delete
+        });
+    }
+
+    // Ownership transfer: the identity's own row handed to another owner.
+    if let (Some(row), Some(o)) = (own_row, other) {
+        let transfer = transfer_probe(synth, rel, &ownership, row, o);
+        probes.push(PlannedProbe {
+            covered_by: cover(&probes, Command::Update, TRANSFER_UNFILTERED),
+            ..transfer
+        });
     }
     Plan {
         rel,
@@ -237,6 +269,7 @@ fn probe(
         select,
         check: None,
         unbuildable: None,
+        covered_by: None,
     }
 }
 
@@ -323,7 +356,7 @@ fn transfer_probe(
     to: &Identity,
 ) -> PlannedProbe {
     let table = rel.table.qualified();
-    let pred = key_predicate(rel, &row.key);
+    let pred = key_predicate(rel, row);
     let set = match transfer_assignments(synth, rel, ownership, to) {
         Ok(set) => set,
         Err(why) => {
@@ -642,9 +675,9 @@ pub(crate) fn touch_column(rel: &Relation, ownership: &Ownership, updatable: &[S
 /// may do that (a superuser); elsewhere the deletes run with enforcement on, and a refusal
 /// makes the probe inconclusive.
 const REPLICA_ON: &str =
-    "select set_config('session_replication_role', 'replica', true) from pg_roles where rolname = current_user and rolsuper; ";
+    "select set_config('session_replication_role', 'replica', true) where current_setting('is_superuser') = 'on'; ";
 const REPLICA_OFF: &str =
-    "select set_config('session_replication_role', 'origin', true) from pg_roles where rolname = current_user and rolsuper;";
+    "select set_config('session_replication_role', 'origin', true) where current_setting('is_superuser') = 'on';";
 
 /// Superuser SQL removing rows that would collide with `values` on a unique key, with
 /// foreign-key and trigger enforcement off (`session_replication_role = replica`).
@@ -771,15 +804,24 @@ pub fn execute(client: &mut Client, plan: &Plan) -> Result<Vec<ProbeResult>, pos
         .iter()
         .map(|p| p.check.as_deref().unwrap_or(""))
         .collect();
+    let covers: Vec<i32> = runnable
+        .iter()
+        .map(|p| {
+            p.covered_by
+                .and_then(|cover| position_of(&runnable, cover))
+                .map_or(0, |r| r as i32 + 1)
+        })
+        .collect();
     let rows = client.query(
-        "select idx, ok, n, state, msg, payload from pg_temp.rlsgate_probe($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        &[&id.role, &claims, &sub, &id.role, &email, &preludes, &statements, &selects, &checks],
+        "select idx, ok, n, state, msg, payload from pg_temp.rlsgate_probe($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &[&id.role, &claims, &sub, &id.role, &email, &preludes, &statements, &selects, &checks, &covers],
     )?;
     let mut by_index: HashMap<usize, ProbeResult> = HashMap::new();
     for row in rows {
         let idx = row.get::<_, i32>(0) as usize - 1;
         let ok: bool = row.get(1);
         let n: i64 = row.get(2);
+        let covered = row.get::<_, Option<&str>>(3) == Some("covered");
         let outcome = if ok {
             if n > 0 || runnable[idx].select {
                 Outcome::Allowed {
@@ -799,6 +841,7 @@ pub fn execute(client: &mut Client, plan: &Plan) -> Result<Vec<ProbeResult>, pos
             ProbeResult {
                 outcome,
                 payload: row.get::<_, Option<String>>(5).unwrap_or_default(),
+                covered,
             },
         );
     }
@@ -812,6 +855,7 @@ pub fn execute(client: &mut Client, plan: &Plan) -> Result<Vec<ProbeResult>, pos
                     message: format!("probe not built: {why}"),
                 },
                 payload: String::new(),
+                covered: false,
             }),
             None => {
                 out.push(by_index.remove(&r).unwrap_or(ProbeResult {
@@ -820,12 +864,20 @@ pub fn execute(client: &mut Client, plan: &Plan) -> Result<Vec<ProbeResult>, pos
                         message: "no result returned".into(),
                     },
                     payload: String::new(),
+                    covered: false,
                 }));
                 r += 1;
             }
         }
     }
     Ok(out)
+}
+
+/// Where the probe `cover` (command and target) sits among `probes`.
+pub fn position_of(probes: &[&PlannedProbe], cover: (Command, &str)) -> Option<usize> {
+    probes
+        .iter()
+        .position(|p| p.command == cover.0 && p.target == cover.1)
 }
 
 /// 42501 is both "new row violates row-level security policy" (RLS) and "permission denied"

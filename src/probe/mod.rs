@@ -3,6 +3,7 @@
 //! connections.
 
 pub mod catalog;
+pub mod ceiling;
 pub mod cells;
 pub mod functions;
 pub mod owner;
@@ -87,17 +88,13 @@ pub struct Matrix {
     pub observations: Vec<Observation>,
 }
 
-/// Lists the relations probing would cover, without touching any data.
-pub fn exposed_relations(
-    client: &mut Client,
-    schemas: &[String],
-) -> Result<Vec<TableRef>, ProbeError> {
-    let catalog = Catalog::load(client, schemas).map_err(ProbeError::db("reading the catalog"))?;
-    Ok(catalog.exposed().map(|r| r.table.clone()).collect())
+/// The relations probing would cover, read without touching any data.
+pub fn load_catalog(client: &mut Client, schemas: &[String]) -> Result<Catalog, ProbeError> {
+    Catalog::load(client, schemas).map_err(ProbeError::db("reading the catalog"))
 }
 
 pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError> {
-    let prepared = prepare(db, opts)?;
+    let prepared = prepare(db, opts, None)?;
     let observations = observe_all(
         db,
         &prepared,
@@ -153,7 +150,13 @@ pub struct Execution<'a> {
     pub extra_sql: Option<&'a str>,
 }
 
-pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, ProbeError> {
+/// Places the identities' users and the rows, and plans what to probe. `catalog`, when the
+/// caller already read it, saves reading it again.
+pub fn prepare(
+    db: &mut Database,
+    opts: &ProbeOptions,
+    catalog: Option<Catalog>,
+) -> Result<Prepared, ProbeError> {
     let external = db.is_external();
     let client = db.client();
     if !external {
@@ -162,8 +165,10 @@ pub fn prepare(db: &mut Database, opts: &ProbeOptions) -> Result<Prepared, Probe
             .map_err(ProbeError::db("opening the setup transaction"))?;
     }
     let t = std::time::Instant::now();
-    let catalog =
-        Catalog::load(client, opts.schemas).map_err(ProbeError::db("reading the catalog"))?;
+    let catalog = match catalog {
+        Some(catalog) => catalog,
+        None => load_catalog(client, opts.schemas)?,
+    };
     crate::terminal::timing("catalog", t);
     let ownership = owner::infer_all(&catalog, opts.owner_spec);
     let mut synth = Synthesizer::new(&catalog, &ownership, opts.identities);
@@ -539,11 +544,11 @@ fn execute_plans(
             .map_err(ProbeError::db("closing a probe pass"))?;
     } else {
         let jobs = exec.jobs.clamp(1, plans.len().max(1));
-        let mut clients = Vec::with_capacity(jobs);
-        for _ in 0..jobs {
-            let mut c = db
-                .extra_connection()
-                .expect("own cluster")
+        // Each worker opens its own connection, so the connections are set up in parallel.
+        let config = db.extra_config().expect("own cluster");
+        let open = || -> Result<Client, ProbeError> {
+            let mut c = config
+                .connect(postgres::NoTls)
                 .map_err(ProbeError::db("opening a probe connection"))?;
             prepare_connection(&mut c)?;
             c.batch_execute("begin")
@@ -552,8 +557,8 @@ fn execute_plans(
                 c.batch_execute(sql)
                     .map_err(ProbeError::db("applying the extra SQL"))?;
             }
-            clients.push(c);
-        }
+            Ok(c)
+        };
         // One table per work unit: probes of one table never wait on each other.
         let mut units: Vec<Vec<usize>> = Vec::new();
         for (i, plan) in plans.iter().enumerate() {
@@ -571,11 +576,22 @@ fn execute_plans(
         let failure: Mutex<Option<ProbeError>> = Mutex::new(None);
         let mut survivors: Vec<Client> = Vec::new();
         std::thread::scope(|scope| {
-            let handles: Vec<_> = clients
-                .into_iter()
-                .map(|mut client| {
-                    let (next, slots, failure, units) = (&next, &slots, &failure, &units);
+            let handles: Vec<_> = (0..jobs)
+                .map(|_| {
+                    let (next, slots, failure, units, open) =
+                        (&next, &slots, &failure, &units, &open);
                     scope.spawn(move || {
+                        let mut client = match open() {
+                            Ok(c) => c,
+                            Err(e) => {
+                                failure
+                                    .lock()
+                                    .unwrap_or_else(|p| p.into_inner())
+                                    .get_or_insert(e);
+                                next.store(units.len(), Ordering::Relaxed);
+                                return None;
+                            }
+                        };
                         loop {
                             let u = next.fetch_add(1, Ordering::Relaxed);
                             if u >= units.len() {
@@ -597,11 +613,14 @@ fn execute_plans(
                                 }
                             }
                         }
-                        client
+                        Some(client)
                     })
                 })
                 .collect();
-            survivors = handles.into_iter().filter_map(|h| h.join().ok()).collect();
+            survivors = handles
+                .into_iter()
+                .filter_map(|h| h.join().ok().flatten())
+                .collect();
         });
         if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
             return Err(e);
@@ -683,7 +702,7 @@ fn observe(
             .probes
             .iter()
             .zip(results)
-            .filter(|(p, _)| p.command == command)
+            .filter(|(p, r)| p.command == command && !r.covered)
         {
             let allowed = r.outcome.is_allowed();
             match (command, p.target.as_str()) {

@@ -71,8 +71,32 @@ pub fn key_expr(rel: &Relation) -> String {
     }
 }
 
-pub fn key_predicate(rel: &Relation, key: &str) -> String {
-    format!("{} = {}", key_expr(rel), literal(key))
+/// A filter matching exactly `row`. On a primary key of plain types it compares the typed
+/// columns (`t.id = '...'::uuid`): an index scan, and a leakproof comparison Postgres may run
+/// before the RLS policies, which then see one row instead of the whole table. Otherwise it
+/// compares `key_expr`'s text.
+pub fn key_predicate(rel: &Relation, row: &PlacedRow) -> String {
+    const PLAIN: [&str; 6] = ["uuid", "int2", "int4", "int8", "text", "varchar"];
+    let typed: Option<Vec<String>> = rel
+        .primary_key
+        .iter()
+        .map(|name| {
+            let column = rel.columns.iter().find(|c| &c.name == name)?;
+            let value = row.json.get(name).filter(|v| !v.is_null())?;
+            PLAIN.contains(&column.base_type.as_str()).then(|| {
+                format!(
+                    "t.{} = {}::{}",
+                    quote_ident(name),
+                    json_literal(value),
+                    column.sql_type
+                )
+            })
+        })
+        .collect();
+    match typed {
+        Some(parts) if !parts.is_empty() => parts.join(" and "),
+        _ => format!("{} = {}", key_expr(rel), literal(&row.key)),
+    }
 }
 
 pub struct Synthesizer<'a> {
