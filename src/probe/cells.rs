@@ -471,7 +471,7 @@ fn unfiltered_probes(
             // each row handed over keeps its other key columns: clear what it would meet
             if let Some(state) = synth.states.get(&rel.table) {
                 for row in &state.rows {
-                    let pred = key_predicate(rel, &row.key);
+                    let pred = key_predicate(rel, row);
                     prelude.push_str(&clear_conflicts_except(
                         rel,
                         &row_after(rel, row, &set),
