@@ -2,6 +2,8 @@
 //! existing database (`--db-url`) where everything happens in one transaction that is
 //! rolled back.
 
+mod vector_indexes;
+
 use std::fmt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -327,6 +329,12 @@ enum Step<'a> {
         stmt: split::Statement<'a>,
         why: String,
     },
+    /// Run as `code` instead, with the reasons (reported as warnings).
+    Rewritten {
+        stmt: split::Statement<'a>,
+        code: String,
+        why: Vec<String>,
+    },
 }
 
 /// Lower-cased words of a statement, quotes removed, `(` split off.
@@ -408,6 +416,18 @@ fn classify<'a>(stmt: split::Statement<'a>, emu: &Emulation) -> Option<Step<'a>>
                 }),
                 None => Some(Step::Privileged(stmt)),
             }
+        }
+        ("do", _) if !emu.available.contains("vector") => {
+            let (code, removed) = vector_indexes::without_vector_indexes(stmt.code())?;
+            let why = removed
+                .into_iter()
+                .map(|(method, name)| {
+                    format!(
+                        "{method} index {name} (in a DO block) skipped: the vector stand-in has no index methods (indexes do not change access)"
+                    )
+                })
+                .collect();
+            Some(Step::Rewritten { stmt, code, why })
         }
         ("create", _) if !emu.available.contains("vector") => {
             let using = w.iter().position(|x| x == "using")?;
@@ -573,6 +593,12 @@ fn run_steps(
             }
             Step::Skip { stmt, why } => {
                 warnings.push(format!("{}:{}: {why}", file.path.display(), stmt.line));
+            }
+            Step::Rewritten { stmt, code, why } => {
+                client.batch_execute(code).map_err(at_stmt(stmt))?;
+                for why in why {
+                    warnings.push(format!("{}:{}: {why}", file.path.display(), stmt.line));
+                }
             }
         }
     }

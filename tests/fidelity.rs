@@ -329,3 +329,302 @@ fn storage_objects_are_synthesized_under_their_owners_folder() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
+
+#[test]
+fn realtime_authorization_policies_are_created_by_the_migration_role() {
+    let (code, _, stderr) = test_json(&[(
+        "20240101000000_broadcast.sql",
+        "create table public.rooms (id uuid primary key default gen_random_uuid(),
+           owner_id uuid not null references auth.users (id) default auth.uid());
+         alter table public.rooms enable row level security;
+         create policy own on public.rooms for all to authenticated using (owner_id = auth.uid());
+         do $$ begin
+           execute 'create policy room_members_receive on realtime.messages for select
+             to authenticated using (realtime.topic() like ''room:%'')';
+         end $$;",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn rows_are_synthesized_past_json_shape_and_pattern_checks() {
+    let (code, summary, stderr) = test_json(&[(
+        "001_schema.sql",
+        "create table public.posts (
+           id uuid primary key default gen_random_uuid(),
+           author_id uuid not null references auth.users (id),
+           content jsonb not null,
+           pairing_code text not null check (pairing_code ~ '^HRM-[A-Z0-9]{4}-[A-Z0-9]{4}$'),
+           sku text not null check (sku like 'SKU-%'),
+           constraint content_is_array check (jsonb_typeof(content) = 'array'),
+           constraint content_not_empty check (jsonb_array_length(content) > 0)
+         );
+         create table public.hashtags (
+           post_id uuid not null references public.posts (id),
+           tag text not null,
+           primary key (post_id, tag)
+         );
+         alter table public.posts enable row level security;
+         alter table public.hashtags enable row level security;
+         create policy p on public.posts for all to authenticated
+           using (author_id = auth.uid()) with check (author_id = auth.uid());
+         create policy h on public.hashtags for select using (true);",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}
+
+#[test]
+fn unique_keys_on_constants_and_defaults_get_other_values() {
+    let (code, summary, stderr) = test_json(&[(
+        "001_schema.sql",
+        "create table public.hourly_checks (
+           id bigserial primary key,
+           checked_by uuid not null references auth.users (id),
+           check_date date not null,
+           check_hour time not null,
+           constraint one_per_hour unique (check_date, check_hour)
+         );
+         create table public.sessions (
+           id bigserial primary key,
+           opened_by uuid not null references auth.users (id),
+           status text not null default 'ACTIVE' check (status in ('ACTIVE', 'CLOSED'))
+         );
+         create unique index single_active on public.sessions (status) where status = 'ACTIVE';
+         alter table public.hourly_checks enable row level security;
+         alter table public.sessions enable row level security;
+         create policy c on public.hourly_checks for all to authenticated
+           using (checked_by = auth.uid()) with check (checked_by = auth.uid());
+         create policy s on public.sessions for all to authenticated
+           using (opened_by = auth.uid()) with check (opened_by = auth.uid());",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}
+
+#[test]
+fn rows_a_trigger_seeded_for_every_key_are_adopted() {
+    let (code, summary, stderr) = test_json(&[(
+        "001_schema.sql",
+        "create table public.teams (
+           id uuid primary key default gen_random_uuid(),
+           owner_id uuid not null references auth.users (id)
+         );
+         create table public.team_permissions (
+           id bigserial primary key,
+           team_id uuid not null references public.teams (id) on delete cascade,
+           role text not null check (role in ('member', 'admin')),
+           permission text not null check (permission in ('read', 'write')),
+           unique (team_id, role, permission)
+         );
+         create function public.seed_permissions() returns trigger language plpgsql as $$
+         begin
+           insert into public.team_permissions (team_id, role, permission)
+           select new.id, r, p from unnest(array['member', 'admin']) r, unnest(array['read', 'write']) p;
+           return new;
+         end $$;
+         create trigger seed after insert on public.teams
+           for each row execute function public.seed_permissions();
+         alter table public.teams enable row level security;
+         alter table public.team_permissions enable row level security;
+         create policy t on public.teams for all to authenticated using (owner_id = auth.uid());
+         create policy tp on public.team_permissions for all to authenticated
+           using (team_id in (select id from public.teams where owner_id = auth.uid()));",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}
+
+#[test]
+fn handing_a_row_to_an_owner_who_holds_its_key_clears_the_collision() {
+    let (code, summary, stderr) = test_json(&[(
+        "001_schema.sql",
+        "create table public.items (
+           id bigserial primary key,
+           user_id uuid not null references auth.users (id),
+           kind text not null default 'basic',
+           unique (user_id, kind)
+         );
+         create table public.requests (
+           id bigserial primary key,
+           user_id uuid not null references auth.users (id),
+           status text not null default 'pending'
+         );
+         create unique index one_pending on public.requests (user_id) where status = 'pending';
+         alter table public.items enable row level security;
+         alter table public.requests enable row level security;
+         create policy i on public.items for all to authenticated using (true) with check (true);
+         create policy r on public.requests for all to authenticated using (true) with check (true);",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}
+
+#[test]
+fn rows_satisfy_one_branch_of_kind_rules_and_arithmetic_checks() {
+    let (code, summary, stderr) = test_json(&[(
+        "001_schema.sql",
+        "create type public.scope as enum ('b2c', 'b2b');
+         create type public.discount_kind as enum ('percent', 'amount');
+         create table public.orgs (id uuid primary key default gen_random_uuid(),
+           owner_id uuid not null references auth.users (id));
+         create table public.campaigns (
+           id uuid primary key default gen_random_uuid(),
+           created_by uuid not null references auth.users (id),
+           scope public.scope not null,
+           org_id uuid references public.orgs (id),
+           kind public.discount_kind not null,
+           percent_off numeric(5,2) check (percent_off is null or (percent_off > 0 and percent_off <= 100)),
+           amount_off integer,
+           check ((scope = 'b2c' and org_id is null) or (scope = 'b2b' and org_id is not null)),
+           check ((kind = 'percent' and percent_off is not null) or (kind = 'amount' and amount_off is not null))
+         );
+         create table public.overrides (
+           id uuid primary key default gen_random_uuid(),
+           owner_id uuid not null references auth.users (id),
+           target_type text not null,
+           org_id uuid references public.orgs (id),
+           user_id uuid,
+           check ((target_type = 'org' and org_id is not null and user_id is null)
+               or (target_type = 'user' and user_id is not null and org_id is null))
+         );
+         create table public.allocations (
+           id bigserial primary key,
+           owner_id uuid not null references auth.users (id),
+           units integer not null check (units > 0),
+           per_unit integer not null check (per_unit > 0),
+           total integer not null,
+           check (total = units * per_unit)
+         );
+         alter table public.orgs enable row level security;
+         alter table public.campaigns enable row level security;
+         alter table public.overrides enable row level security;
+         alter table public.allocations enable row level security;
+         create policy o on public.orgs for select using (true);
+         create policy c on public.campaigns for all to authenticated using (created_by = auth.uid());
+         create policy v on public.overrides for all to authenticated using (owner_id = auth.uid());
+         create policy a on public.allocations for all to authenticated using (owner_id = auth.uid());",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}
+
+#[test]
+fn deletes_and_transfers_are_not_blocked_by_rows_a_cascade_or_a_key_meets() {
+    let (code, summary, stderr) = test_json(&[(
+        "001_schema.sql",
+        "create table public.projects (id bigserial primary key,
+           owner_id uuid not null references auth.users (id));
+         create table public.runs (id bigserial primary key,
+           project_id bigint not null references public.projects (id) on delete cascade);
+         create table public.shipments (id bigserial primary key,
+           run_id bigint not null references public.runs (id));
+         create table public.categories (id bigserial primary key, name text not null);
+         create table public.picks (id bigserial primary key,
+           user_id uuid not null references auth.users (id),
+           category_id bigint not null references public.categories (id),
+           unique (user_id, category_id));
+         alter table public.projects enable row level security;
+         alter table public.runs enable row level security;
+         alter table public.shipments enable row level security;
+         alter table public.categories enable row level security;
+         alter table public.picks enable row level security;
+         create policy p on public.projects for all to authenticated using (owner_id = auth.uid());
+         create policy r on public.runs for select using (true);
+         create policy s on public.shipments for select using (true);
+         create policy c on public.categories for select using (true);
+         create policy k on public.picks for all to authenticated using (user_id = auth.uid()) with check (true);",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}
+
+#[test]
+fn probe_rows_stay_within_the_checks_synthesized_rows_passed() {
+    let (code, summary, stderr) = test_json(&[(
+        "001_schema.sql",
+        "create table public.products (id bigserial primary key, name text not null);
+         create table public.components (
+           id bigserial primary key,
+           parent_product_id bigint not null references public.products (id),
+           component_product_id bigint not null references public.products (id),
+           constraint no_self check (parent_product_id <> component_product_id)
+         );
+         create table public.snapshots (
+           id bigserial primary key,
+           user_id uuid not null references auth.users (id),
+           score int not null check (score between 0 and 100),
+           tags text[] not null default '{}',
+           slot time not null,
+           constraint working_hours check (extract(hour from slot) between 8 and 17
+             and extract(minute from slot) = 0),
+           unique (user_id, slot)
+         );
+         alter table public.products enable row level security;
+         alter table public.components enable row level security;
+         alter table public.snapshots enable row level security;
+         create policy p on public.products for select using (true);
+         create policy c on public.components for all to authenticated using (true) with check (true);
+         create policy s on public.snapshots for all to authenticated
+           using (user_id = auth.uid()) with check (user_id = auth.uid());",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}
+
+#[test]
+fn vector_indexes_inside_do_blocks_are_skipped_by_name() {
+    let (code, summary, stderr) = test_json(&[(
+        "20240101000000_goals.sql",
+        "create extension if not exists vector with schema extensions;
+         create table public.goals (
+           id uuid primary key default gen_random_uuid(),
+           user_id uuid not null references auth.users (id),
+           embedding extensions.vector(3)
+         );
+         do $$
+         begin
+           if not exists (select 1 from pg_indexes where indexname = 'idx_goals_embedding') then
+             create index idx_goals_embedding on public.goals
+               using ivfflat (embedding extensions.vector_cosine_ops) with (lists = 100);
+           end if;
+         end $$;
+         alter table public.goals enable row level security;
+         create policy own on public.goals for all to authenticated using (user_id = auth.uid());",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+    assert!(
+        stderr.contains("ivfflat index idx_goals_embedding (in a DO block) skipped"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_row_owned_through_a_nullable_key_in_a_cycle_gets_its_parent_first() {
+    let (code, summary, stderr) = test_json(&[(
+        "001_schema.sql",
+        "create table public.works (id serial primary key, title text not null);
+         create table public.revisions (
+           id bigint primary key generated always as identity,
+           work_id int not null references public.works (id),
+           created_by uuid,
+           suggestion_id bigint
+         );
+         create table public.suggestions (
+           id bigint primary key generated always as identity,
+           work_id int not null references public.works (id),
+           revision_id bigint references public.revisions (id),
+           body text not null
+         );
+         alter table public.revisions add foreign key (suggestion_id) references public.suggestions (id);
+         alter table public.works enable row level security;
+         alter table public.revisions enable row level security;
+         alter table public.suggestions enable row level security;
+         create policy w on public.works for select using (true);
+         create policy r on public.revisions for select using (true);
+         create policy s on public.suggestions for select using (true);",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}

@@ -105,6 +105,8 @@ pub struct Relation {
     pub columns: Vec<Column>,
     pub primary_key: Vec<String>,
     pub uniques: Vec<Vec<String>>,
+    /// Unique indexes with a WHERE clause: (columns, predicate over the row's columns).
+    pub partial_uniques: Vec<(Vec<String>, String)>,
     pub foreign_keys: Vec<ForeignKey>,
     pub checks: Vec<Check>,
     /// Exposed through the API (in one of the exposed schemas).
@@ -210,6 +212,7 @@ fn load_relations(
             columns: Vec::new(),
             primary_key: Vec::new(),
             uniques: Vec::new(),
+            partial_uniques: Vec::new(),
             foreign_keys: Vec::new(),
             checks: Vec::new(),
         });
@@ -280,14 +283,18 @@ fn load_relations(
     for row in client.query(
         "select i.indrelid,
                 array(select a.attname::text from unnest(i.indkey) with ordinality k(n, o)
-                      join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.n order by k.o)
+                      join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.n order by k.o),
+                pg_get_expr(i.indpred, i.indrelid)
          from pg_index i
-         where i.indrelid = any($1) and i.indisunique and not i.indisprimary and i.indpred is null and i.indexprs is null
+         where i.indrelid = any($1) and i.indisunique and not i.indisprimary and i.indexprs is null
            and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)",
         &[&oids],
     )? {
         let Some(&i) = by_oid.get(&row.get::<_, u32>(0)) else { continue };
-        rels[i].uniques.push(row.get(1));
+        match row.get::<_, Option<String>>(2) {
+            None => rels[i].uniques.push(row.get(1)),
+            Some(predicate) => rels[i].partial_uniques.push((row.get(1), predicate)),
+        }
     }
     Ok(rels)
 }

@@ -373,7 +373,11 @@ fn transfer_probe(
         }
     };
     let mut prelude = clear_children(synth, rel, &pred);
-    prelude.push_str(&clear_conflicts_except(rel, &set, &pred));
+    prelude.push_str(&clear_conflicts_except(
+        rel,
+        &row_after(rel, row, &set),
+        &pred,
+    ));
     probe(
         Command::Update,
         TRANSFER,
@@ -381,6 +385,32 @@ fn transfer_probe(
         format!("update {table} as t set {} where {pred}", set_clause(&set)),
         false,
     )
+}
+
+/// `row`'s values once `set` is applied, as `column -> literal::type`: a unique key the new
+/// owner already holds with the row's other columns collides.
+fn row_after(
+    rel: &Relation,
+    row: &PlacedRow,
+    set: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut after: BTreeMap<String, String> = rel
+        .columns
+        .iter()
+        .filter_map(|c| {
+            let v = row.json.get(&c.name).filter(|v| {
+                !v.is_null()
+                    && (!(v.is_array() || v.is_object())
+                        || matches!(c.base_type.as_str(), "json" | "jsonb"))
+            })?;
+            Some((
+                c.name.clone(),
+                format!("{}::{}", json_literal(v), c.sql_type),
+            ))
+        })
+        .collect();
+    after.extend(set.clone());
+    after
 }
 
 /// A row filter makes Postgres apply the SELECT policies to an UPDATE or DELETE too, so a
@@ -428,6 +458,7 @@ fn unfiltered_probes(
     let owner_is_unique = |set: &BTreeMap<String, String>| {
         std::iter::once(&rel.primary_key)
             .chain(&rel.uniques)
+            .chain(rel.partial_uniques.iter().map(|(k, _)| k))
             .any(|key| !key.is_empty() && key.iter().all(|c| set.contains_key(c)))
     };
     if let Some(to) = transfer_to {
@@ -437,6 +468,17 @@ fn unfiltered_probes(
         {
             let mut prelude = no_children;
             prelude.push_str(&clear_conflicts(rel, &set));
+            // each row handed over keeps its other key columns: clear what it would meet
+            if let Some(state) = synth.states.get(&rel.table) {
+                for row in &state.rows {
+                    let pred = key_predicate(rel, row);
+                    prelude.push_str(&clear_conflicts_except(
+                        rel,
+                        &row_after(rel, row, &set),
+                        &pred,
+                    ));
+                }
+            }
             probes.push(PlannedProbe {
                 check,
                 ..probe(
@@ -469,6 +511,7 @@ fn constant_assignment(
     let keyed = |name: &str| {
         std::iter::once(&rel.primary_key)
             .chain(&rel.uniques)
+            .chain(rel.partial_uniques.iter().map(|(k, _)| k))
             .any(|k| k.iter().any(|c| c == name))
             || rel
                 .foreign_keys
@@ -480,10 +523,15 @@ fn constant_assignment(
         rows.iter()
             .find_map(|r| r.json.get(name).filter(|v| !v.is_null()).map(json_literal))
     };
+    // a JSON array read back from a text[] column is no array literal
+    let scalar_or_json = |c: &&super::catalog::Column| {
+        matches!(c.base_type.as_str(), "json" | "jsonb") || c.category != 'A'
+    };
     let free = rel
         .columns
         .iter()
-        .filter(|c| c.writable() && !keyed(&c.name));
+        .filter(|c| c.writable() && !keyed(&c.name))
+        .filter(scalar_or_json);
     let pick = free
         .clone()
         .filter(|c| c.name == touch)
@@ -640,10 +688,11 @@ pub(crate) fn clear_conflicts(rel: &Relation, values: &BTreeMap<String, String>)
 fn clear_conflicts_except(rel: &Relation, values: &BTreeMap<String, String>, keep: &str) -> String {
     let mut sql = String::new();
     let table = rel.table.qualified();
-    let keys = std::iter::once(&rel.primary_key)
-        .chain(rel.uniques.iter())
-        .filter(|k| !k.is_empty());
-    for key in keys {
+    let keys = std::iter::once((&rel.primary_key, "true"))
+        .chain(rel.uniques.iter().map(|k| (k, "true")))
+        .chain(rel.partial_uniques.iter().map(|(k, p)| (k, p.as_str())))
+        .filter(|(k, _)| !k.is_empty());
+    for (key, predicate) in keys {
         let Some(vals) = key
             .iter()
             .map(|c| values.get(c))
@@ -657,7 +706,7 @@ fn clear_conflicts_except(rel: &Relation, values: &BTreeMap<String, String>, kee
             .collect();
         let vals: Vec<&str> = vals.iter().map(|s| s.as_str()).collect();
         sql.push_str(&format!(
-            "delete from {table} as t where ({}) = ({}) and not ({keep}); ",
+            "delete from {table} as t where ({}) = ({}) and ({predicate}) and not ({keep}); ",
             cols.join(", "),
             vals.join(", ")
         ));
@@ -670,9 +719,25 @@ fn clear_conflicts_except(rel: &Relation, values: &BTreeMap<String, String>, kee
 }
 
 /// Superuser SQL removing the rows that reference the row(s) matching `pred`, so a DELETE
-/// or a key change is judged by its policy, not by a RESTRICT foreign key.
+/// or a key change is judged by its policy, not by a RESTRICT foreign key. Rows a cascade
+/// would delete are followed: their own restricting children go too.
 pub(crate) fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) -> String {
     let mut sql = String::new();
+    clear_children_into(synth, rel, pred, 0, &mut sql);
+    if sql.is_empty() {
+        sql
+    } else {
+        format!("{REPLICA_ON}{sql}{REPLICA_OFF}")
+    }
+}
+
+fn clear_children_into(
+    synth: &Synthesizer,
+    rel: &Relation,
+    pred: &str,
+    depth: usize,
+    sql: &mut String,
+) {
     let table = rel.table.qualified();
     for child in &synth.catalog.relations {
         if !child.kind.holds_rows() {
@@ -681,7 +746,7 @@ pub(crate) fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) ->
         for fk in child
             .foreign_keys
             .iter()
-            .filter(|fk| fk.target == rel.table && fk.on_delete != 'c')
+            .filter(|fk| fk.target == rel.table)
         {
             let cols: Vec<String> = fk.columns.iter().map(|c| quote_ident(c)).collect();
             let tcols: Vec<String> = fk
@@ -689,18 +754,35 @@ pub(crate) fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) ->
                 .iter()
                 .map(|c| format!("t.{}", quote_ident(c)))
                 .collect();
-            sql.push_str(&format!(
-                "delete from {} where ({}) in (select {} from {table} as t where {pred}); ",
-                child.table.qualified(),
+            let referencing = format!(
+                "({}) in (select {} from {table} as t where {pred})",
                 cols.join(", "),
                 tcols.join(", ")
-            ));
+            );
+            if fk.on_delete != 'c' {
+                sql.push_str(&format!(
+                    "delete from {} where {referencing}; ",
+                    child.table.qualified()
+                ));
+            } else if depth < 2
+                && child.table != rel.table
+                && synth
+                    .states
+                    .get(&child.table)
+                    .is_some_and(|s| !s.rows.is_empty())
+            {
+                let inner = cols
+                    .iter()
+                    .map(|c| format!("t.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let child_pred = format!(
+                    "({inner}) in (select {} from {table} as t where {pred})",
+                    tcols.join(", ")
+                );
+                clear_children_into(synth, child, &child_pred, depth + 1, sql);
+            }
         }
-    }
-    if sql.is_empty() {
-        sql
-    } else {
-        format!("{REPLICA_ON}{sql}{REPLICA_OFF}")
     }
 }
 

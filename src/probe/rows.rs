@@ -11,9 +11,13 @@ use serde_json::Value as Json;
 use super::catalog::{Catalog, ForeignKey, Relation};
 use super::owner::Ownership;
 use super::values::{check_hints, generate, json_literal, literal};
+
+mod alternatives;
+
 use super::ProbeError;
 use crate::matrix::{quote_ident, TableRef};
 use crate::spec::{FixtureRow, Identity};
+use alternatives::{alternatives, Alternative, Need};
 
 pub const PUBLIC: &str = "public";
 
@@ -49,6 +53,8 @@ pub struct Repairs {
     other_party: HashSet<String>,
     /// Nullable columns left NULL for a CHECK like `(a is null) <> (b is null)`.
     nulled: HashSet<String>,
+    /// Per CHECK, the `OR` branch rows are built to satisfy.
+    chosen: BTreeMap<String, Alternative>,
 }
 
 /// SQL printing a row's identity: its primary key, else its physical location.
@@ -197,7 +203,8 @@ impl<'a> Synthesizer<'a> {
 
     /// Fills every table that holds rows, parents before children.
     pub fn synthesize_all(&mut self, client: &mut Client) -> Result<(), ProbeError> {
-        for idx in topo_order(self.catalog) {
+        let paired = paired_targets(self.catalog);
+        for idx in topo_order(self.catalog, self.ownership) {
             let rel = &self.catalog.relations[idx];
             if !rel.kind.holds_rows() {
                 continue;
@@ -215,18 +222,18 @@ impl<'a> Synthesizer<'a> {
                 continue;
             }
             state.rows = self.adopt(client, rel, &ownership)?;
+            // a catalog two keys of one row point at (`check (parent_id <> child_id)`) gets two
+            let public_rows: usize = if paired.contains(&rel.table) { 2 } else { 1 };
             let wanted: Vec<Option<&Identity>> = if ownership.is_owned() {
                 self.owners().map(Some).collect()
-            } else if state.rows.is_empty() {
-                vec![None]
             } else {
-                Vec::new()
+                vec![None; public_rows.saturating_sub(state.rows.len())]
             };
             for owner in wanted {
                 let label = owner
                     .map(|o| o.name.clone())
                     .unwrap_or_else(|| PUBLIC.to_string());
-                if state.rows.iter().any(|r| r.label == label) {
+                if owner.is_some() && state.rows.iter().any(|r| r.label == label) {
                     continue;
                 }
                 match self.insert(
@@ -247,6 +254,9 @@ impl<'a> Synthesizer<'a> {
                         ));
                     }
                 }
+            }
+            if !state.rows.is_empty() && !rel.checks.is_empty() {
+                self.learn_from_a_trial_row(client, rel, state.rows[0].owner.as_deref());
             }
             if let Some(repairs) = self.learned.remove(&rel.table) {
                 state.repairs = repairs;
@@ -356,8 +366,11 @@ impl<'a> Synthesizer<'a> {
         let mut other_party: HashSet<String> =
             learned.map(|r| r.other_party.clone()).unwrap_or_default();
         let mut nulled: HashSet<String> = learned.map(|r| r.nulled.clone()).unwrap_or_default();
+        let mut chosen: BTreeMap<String, Alternative> =
+            learned.map(|r| r.chosen.clone()).unwrap_or_default();
+        let mut tried: HashMap<String, usize> = HashMap::new();
         let mut last = String::new();
-        for _ in 0..20 {
+        'retry: for _ in 0..20 {
             self.seq += 1;
             let values = self.values_with(
                 rel,
@@ -366,7 +379,7 @@ impl<'a> Synthesizer<'a> {
                 &attempts,
                 &hints,
                 &forced,
-                (&other_party, &nulled),
+                (&other_party, &nulled, &chosen),
             )?;
             let sql = insert_sql(
                 rel,
@@ -385,6 +398,7 @@ impl<'a> Synthesizer<'a> {
                         || !forced.is_empty()
                         || !other_party.is_empty()
                         || !nulled.is_empty()
+                        || !chosen.is_empty()
                     {
                         self.learned.insert(
                             rel.table.clone(),
@@ -394,6 +408,7 @@ impl<'a> Synthesizer<'a> {
                                 forced,
                                 other_party,
                                 nulled,
+                                chosen,
                             },
                         );
                     }
@@ -438,6 +453,54 @@ impl<'a> Synthesizer<'a> {
                                     continue;
                                 }
                             }
+                            let owner_cols: Vec<String> = match self.ownership_of(&rel.table) {
+                                Ownership::Column(c) => vec![c.clone()],
+                                Ownership::Parent { fk, .. } => {
+                                    rel.foreign_keys[*fk].columns.clone()
+                                }
+                                Ownership::None => Vec::new(),
+                            };
+                            let mut alts = alternatives(&check.definition);
+                            let numeric =
+                                |c: &String| rel.column(c).is_some_and(|c| c.category == 'N');
+                            if check.columns.len() >= 2 && check.columns.iter().all(numeric) {
+                                // `total = units * per_unit`: ones satisfy most arithmetic rules
+                                alts.push(
+                                    check
+                                        .columns
+                                        .iter()
+                                        .map(|c| (c.clone(), Need::Equals("1".into())))
+                                        .collect(),
+                                );
+                            }
+                            let usable = |alt: &Alternative| {
+                                alt.iter().all(|(c, need)| {
+                                    let Some(col) = rel.column(c) else {
+                                        return false;
+                                    };
+                                    match need {
+                                        Need::NotNull => true,
+                                        _ if owner_cols.contains(c) => false,
+                                        Need::Equals(_) => col.writable() && !is_fk_column(rel, c),
+                                        Need::Null => !col.not_null,
+                                    }
+                                })
+                            };
+                            let k = tried.entry(check.name.clone()).or_default();
+                            while let Some(alt) = alts.get(*k) {
+                                *k += 1;
+                                if usable(alt) {
+                                    for (c, need) in alt {
+                                        if *need == Need::Null {
+                                            nulled.insert(c.clone());
+                                        } else {
+                                            nulled.remove(c);
+                                        }
+                                    }
+                                    chosen.insert(check.name.clone(), alt.clone());
+                                    continue 'retry;
+                                }
+                            }
                             if check.definition.to_ascii_uppercase().contains("IS NULL") {
                                 let owner_col = match self.ownership_of(&rel.table) {
                                     Ownership::Column(c) => Some(c.clone()),
@@ -467,12 +530,38 @@ impl<'a> Synthesizer<'a> {
                             _ => return Err(last),
                         },
                         "23505" => {
-                            self.seq += 1000;
-                            // constants (enum labels, CHECK literals) do not change with seq
-                            for col in unique_columns(db.detail().unwrap_or_default()) {
-                                if values.contains_key(&col) && !is_fk_column(rel, &col) {
-                                    *attempts.entry(col).or_default() += 1;
+                            let key = unique_columns(db.detail().unwrap_or_default());
+                            if spec.fixed.is_empty() {
+                                if let Some(row) = self.adopt_conflict(client, rel, &values, &key) {
+                                    // the values got past the CHECKs: probe rows reuse them
+                                    self.learned.insert(
+                                        rel.table.clone(),
+                                        Repairs {
+                                            attempts,
+                                            hints,
+                                            forced,
+                                            other_party,
+                                            nulled,
+                                            chosen,
+                                        },
+                                    );
+                                    return Ok(PlacedRow {
+                                        owner: spec.owner.map(|o| o.name.clone()),
+                                        ..row
+                                    });
                                 }
+                            }
+                            self.seq += 1000;
+                            // constants (enum labels, CHECK literals, a column default) do not
+                            // change with seq
+                            for col in key {
+                                if is_fk_column(rel, &col)
+                                    || !rel.column(&col).is_some_and(|c| c.writable())
+                                {
+                                    continue;
+                                }
+                                forced.insert(col.clone());
+                                *attempts.entry(col).or_default() += 1;
                             }
                         }
                         "22P02" | "22001" | "22003" | "22007" | "22008" | "22023" => {
@@ -486,6 +575,98 @@ impl<'a> Synthesizer<'a> {
             }
         }
         Err(last)
+    }
+
+    /// Rows adopted from triggers or seeds taught nothing about the table's CHECKs: insert one
+    /// more and roll it back, so probe rows start from values that pass them.
+    fn learn_from_a_trial_row(&mut self, client: &mut Client, rel: &Relation, owner: Option<&str>) {
+        if self.learned.contains_key(&rel.table)
+            || client.batch_execute("savepoint rlsgate_trial").is_err()
+        {
+            return;
+        }
+        let identities = self.identities;
+        let owner = owner.and_then(|name| identities.iter().find(|i| i.name == name));
+        let _ = self.insert(
+            client,
+            rel,
+            &RowSpec {
+                owner,
+                fixed: BTreeMap::new(),
+            },
+        );
+        let _ = client.batch_execute("rollback to savepoint rlsgate_trial");
+    }
+
+    /// The row already holding a unique key the new row collides with, when it is the row
+    /// we wanted: same owner (owner column or owning parent) and the same key values, e.g. a
+    /// row a trigger seeded for every combination.
+    fn adopt_conflict(
+        &self,
+        client: &mut Client,
+        rel: &Relation,
+        values: &BTreeMap<String, String>,
+        key: &[String],
+    ) -> Option<PlacedRow> {
+        let owner_columns: Vec<&String> = match self.ownership_of(&rel.table) {
+            Ownership::Column(c) => vec![c],
+            Ownership::Parent { fk, .. } => rel.foreign_keys[*fk].columns.iter().collect(),
+            Ownership::None => Vec::new(),
+        }
+        .into_iter()
+        .filter(|c| !key.contains(c))
+        .collect();
+        let condition = |c: &String| Some(format!("t.{} = {}", quote_ident(c), values.get(c)?));
+        let same_key: Vec<String> = key.iter().map(condition).collect::<Option<_>>()?;
+        if same_key.is_empty() {
+            return None;
+        }
+        let same_owner: Vec<String> = owner_columns
+            .iter()
+            .map(|c| condition(c))
+            .collect::<Option<_>>()?;
+        let table = rel.table.qualified();
+        let returning = format!("{}, to_jsonb(t)::text", key_expr(rel));
+        let ours = format!(
+            "select {returning} from {table} t where {} limit 1",
+            same_key
+                .iter()
+                .chain(&same_owner)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" and ")
+        );
+        // A row seeded with no owner (a trigger filling every combination) is taken over.
+        let unowned = (!owner_columns.is_empty()).then(|| {
+            let set: Vec<String> = owner_columns
+                .iter()
+                .map(|c| format!("{} = {}", quote_ident(c), values[*c]))
+                .collect();
+            let ownerless: Vec<String> = owner_columns
+                .iter()
+                .map(|c| format!("t.{} is null", quote_ident(c)))
+                .collect();
+            format!(
+                "update {table} as t set {} where ctid = (select ctid from {table} t where {} and {} limit 1) returning {returning}",
+                set.join(", "),
+                same_key.join(" and "),
+                ownerless.join(" and ")
+            )
+        });
+        for sql in std::iter::once(ours).chain(unowned) {
+            client.batch_execute("savepoint rlsgate_adopt").ok()?;
+            let found = client.query_opt(&sql, &[]);
+            let end = if found.is_ok() {
+                "release savepoint rlsgate_adopt"
+            } else {
+                "rollback to savepoint rlsgate_adopt"
+            };
+            client.batch_execute(end).ok()?;
+            if let Ok(Some(row)) = found {
+                return Some(placed(String::new(), None, row.get(0), row.get(1)));
+            }
+        }
+        None
     }
 
     /// Values for a probe's new row, with the repairs synthesis found for the table.
@@ -520,7 +701,8 @@ impl<'a> Synthesizer<'a> {
             .get(&rel.table)
             .or_else(|| self.states.get(&rel.table).map(|s| &s.repairs));
         let none = HashSet::new();
-        let none = (&none, &none);
+        let no_choice = BTreeMap::new();
+        let none = (&none, &none, &no_choice);
         match learned {
             Some(r) if attempts.is_empty() && hints.is_empty() && forced.is_empty() => self
                 .values_with(
@@ -530,7 +712,7 @@ impl<'a> Synthesizer<'a> {
                     &r.attempts,
                     &r.hints,
                     &r.forced,
-                    (&r.other_party, &r.nulled),
+                    (&r.other_party, &r.nulled, &r.chosen),
                 ),
             _ => self.values_with(rel, spec, seq, attempts, hints, forced, none),
         }
@@ -545,7 +727,11 @@ impl<'a> Synthesizer<'a> {
         attempts: &HashMap<String, usize>,
         hints: &HashMap<String, Vec<String>>,
         forced: &HashSet<String>,
-        (other_party, nulled): (&HashSet<String>, &HashSet<String>),
+        (other_party, nulled, chosen): (
+            &HashSet<String>,
+            &HashSet<String>,
+            &BTreeMap<String, Alternative>,
+        ),
     ) -> Result<BTreeMap<String, String>, String> {
         let mut values: BTreeMap<String, String> = spec.fixed.clone();
         let ownership = self.ownership_of(&rel.table);
@@ -585,7 +771,17 @@ impl<'a> Synthesizer<'a> {
                 let someone_else = self
                     .owners()
                     .find(|o| spec.owner.map(|s| s.name != o.name).unwrap_or(true));
-                self.parent_row(&fk.target, someone_else, true)
+                // with nobody else's row there (a shared catalog), any other row will do
+                let usual = self
+                    .parent_row(&fk.target, spec.owner, false)
+                    .map(|r| r.key.as_str());
+                self.parent_row(&fk.target, someone_else, true).or_else(|| {
+                    self.states
+                        .get(&fk.target)?
+                        .rows
+                        .iter()
+                        .find(|r| Some(r.key.as_str()) != usual)
+                })
             } else {
                 self.parent_row(&fk.target, spec.owner, is_owner_fk)
             };
@@ -605,6 +801,28 @@ impl<'a> Synthesizer<'a> {
         }
         for c in nulled {
             values.insert(c.clone(), "null".to_string());
+        }
+        for (c, need) in chosen.values().flatten() {
+            let Some(col) = rel.column(c) else { continue };
+            match need {
+                Need::Equals(v) => {
+                    values.insert(c.clone(), format!("{v}::{}", col.sql_type));
+                }
+                Need::Null => {
+                    values.insert(c.clone(), "null".to_string());
+                }
+                Need::NotNull
+                    if !is_fk_column(rel, c) && values.get(c).is_none_or(|v| v == "null") =>
+                {
+                    let attempt = attempts.get(c).copied().unwrap_or(0);
+                    let h = hints.get(c).cloned().unwrap_or_default();
+                    values.insert(
+                        c.clone(),
+                        generate(&rel.table.to_string(), col, seq, attempt, &h),
+                    );
+                }
+                Need::NotNull => {}
+            }
         }
         if rel.table.schema == "storage"
             && rel.table.name == "objects"
@@ -631,6 +849,10 @@ impl<'a> Synthesizer<'a> {
                 let attempt = attempts.get(&col.name).copied().unwrap_or(0);
                 let no_hints = Vec::new();
                 let h = hints.get(&col.name).unwrap_or(&no_hints);
+                // probe rows count from 100,000: too big for `check (score between 0 and 100)`
+                let checked =
+                    col.category == 'N' && rel.checks.iter().any(|c| c.columns.contains(&col.name));
+                let seq = if checked { seq % 50 } else { seq };
                 values.insert(col.name.clone(), generate(&key, col, seq, attempt, h));
             }
         }
@@ -732,6 +954,20 @@ impl<'a> Synthesizer<'a> {
     }
 }
 
+/// Tables that one relation references through two different foreign keys.
+fn paired_targets(catalog: &Catalog) -> HashSet<TableRef> {
+    let mut out = HashSet::new();
+    for rel in &catalog.relations {
+        let mut seen = HashSet::new();
+        for fk in &rel.foreign_keys {
+            if !seen.insert(&fk.target) {
+                out.insert(fk.target.clone());
+            }
+        }
+    }
+    out
+}
+
 /// Column names of a unique violation's detail: `Key (a, b)=(1, 2) already exists.`
 fn unique_columns(detail: &str) -> Vec<String> {
     detail
@@ -801,9 +1037,9 @@ pub fn reference(rel: &Relation, fk: &ForeignKey, parent: &PlacedRow) -> Vec<(St
 
 /// Relations ordered so every table comes after the tables its foreign keys reference
 /// (self references and cycles are broken where they occur). In a cycle, the nullable
-/// foreign key gives way: `a.b_id` (nullable) -> `b`, `b.a_id` (not null) -> `a` puts `a`
-/// first, so `b` can reference it.
-fn topo_order(catalog: &Catalog) -> Vec<usize> {
+/// foreign key that does not carry ownership gives way: `a.b_id` (nullable) -> `b`, `b.a_id`
+/// (not null) -> `a` puts `a` first, so `b` can reference it.
+fn topo_order(catalog: &Catalog, ownership: &[Ownership]) -> Vec<usize> {
     let n = catalog.relations.len();
     let index = |t: &TableRef| catalog.relations.iter().position(|r| &r.table == t);
     let edges: Vec<Vec<(usize, bool)>> = catalog
@@ -814,12 +1050,17 @@ fn topo_order(catalog: &Catalog) -> Vec<usize> {
             let mut out: Vec<(usize, bool)> = rel
                 .foreign_keys
                 .iter()
-                .filter_map(|fk| {
+                .enumerate()
+                .filter_map(|(k, fk)| {
                     let j = index(&fk.target)?;
-                    let required = fk
-                        .columns
-                        .iter()
-                        .any(|c| rel.column(c).is_some_and(|c| c.not_null));
+                    // a row owned through its parent needs that parent first, nullable or not
+                    let owning =
+                        matches!(ownership.get(i), Some(Ownership::Parent { fk, .. }) if *fk == k);
+                    let required = owning
+                        || fk
+                            .columns
+                            .iter()
+                            .any(|c| rel.column(c).is_some_and(|c| c.not_null));
                     (j != i).then_some((j, required))
                 })
                 .collect();

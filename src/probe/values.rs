@@ -3,6 +3,10 @@
 
 use sha2::{Digest, Sha256};
 
+mod pattern;
+
+use pattern::{like_sample, regex_sample};
+
 use super::catalog::Column;
 
 /// A stable uuid from any key (version-4 layout, deterministic bits).
@@ -48,7 +52,26 @@ pub fn generate(
     hints: &[String],
 ) -> String {
     let cast = &column.sql_type;
-    if let Some(hint) = attempt.checked_sub(1).and_then(|i| hints.get(i)) {
+    let base = column.base_type.as_str();
+    if matches!(base, "json" | "jsonb") {
+        // CHECK literals are JSON type names (`jsonb_typeof(x) = 'array'`), not values.
+        let shapes = ["'{}'", "'[{}]'", "'\"x\"'", "'1'", "'[]'", "'true'"];
+        return format!("{}::{cast}", shapes[attempt % shapes.len()]);
+    }
+    // a number from `check (hour between 0 and 23)` is no value for a time column
+    let fits = |h: &&String| !h.starts_with(|c: char| c.is_ascii_digit()) || column.category == 'N';
+    if let Some(hint) = attempt
+        .checked_sub(1)
+        .and_then(|i| hints.get(i))
+        .filter(fits)
+    {
+        if let Some(p) = hint.strip_prefix(REGEX) {
+            let sample = regex_sample(p, seq).unwrap_or_default();
+            return format!("{}::{cast}", literal(&sample));
+        }
+        if let Some(p) = hint.strip_prefix(LIKE) {
+            return format!("{}::{cast}", literal(&like_sample(p, seq)));
+        }
         return format!("{hint}::{cast}");
     }
     if column.type_kind == 'e' {
@@ -59,7 +82,6 @@ pub fn generate(
             .unwrap_or_default();
         return format!("{}::{cast}", literal(&pick));
     }
-    let base = column.base_type.as_str();
     let n = seq + 1;
     let v = match base {
         "uuid" => literal(&stable_uuid(&format!(
@@ -73,18 +95,22 @@ pub fn generate(
         })
         .to_string(),
         "int2" | "int4" | "int8" | "numeric" | "float4" | "float8" | "money" | "oid" => {
-            let candidates = [n as i64, 0, 1, 100, 1000, -1];
+            let n = match integer_digits(column) {
+                Some(d) => (n as i64 % 10i64.pow(d.min(18))).max(1),
+                None => n as i64,
+            };
+            let candidates = [n, 0, 1, 100, 1000, -1];
             candidates[attempt % candidates.len()].to_string()
         }
-        "date" if ends_later(&column.name) => "(current_date + 1)".to_string(),
-        "date" => "current_date".to_string(),
+        // Earlier on each retry: a unique key on (day, hour) needs another value.
+        "date" if ends_later(&column.name) => format!("(current_date + 1 - {attempt})"),
+        "date" => format!("(current_date - {attempt})"),
         "timestamptz" | "timestamp" if ends_later(&column.name) => {
-            "(now() + interval '1 day')".to_string()
+            format!("(now() + interval '1 day' - interval '{attempt} minutes')")
         }
-        "timestamptz" | "timestamp" => "now()".to_string(),
-        "time" | "timetz" => "'12:00'".to_string(),
-        "interval" => "'1 hour'".to_string(),
-        "json" | "jsonb" => "'{}'".to_string(),
+        "timestamptz" | "timestamp" => format!("(now() - interval '{attempt} minutes')"),
+        "time" | "timetz" => format!("(time '12:00' - interval '{attempt} hours')"),
+        "interval" => format!("interval '{} hour'", attempt + 1),
         "inet" | "cidr" => "'127.0.0.1'".to_string(),
         "macaddr" => "'08:00:2b:01:02:03'".to_string(),
         "bytea" => "'\\x00'".to_string(),
@@ -101,6 +127,18 @@ pub fn generate(
         _ => literal(&n.to_string()),
     };
     format!("{v}::{cast}")
+}
+
+/// How many digits before the point a number column holds: `numeric(5,2)` 3, `smallint` 4.
+fn integer_digits(column: &Column) -> Option<u32> {
+    if column.base_type == "int2" {
+        return Some(4);
+    }
+    let args = column.sql_type.split_once('(')?.1.strip_suffix(')')?;
+    let mut parts = args.split(',').map(|p| p.trim().parse::<u32>().ok());
+    let precision = parts.next()??;
+    let scale = parts.next().flatten().unwrap_or(0);
+    Some(precision.saturating_sub(scale).max(1))
 }
 
 /// Whether a date/time column names the end of something (`ends_at`, `expires_on`,
@@ -203,6 +241,10 @@ fn text_value(table_key: &str, column: &Column, seq: usize, attempt: usize) -> S
     v
 }
 
+/// Hints naming a pattern the value must match, sampled per row.
+const REGEX: &str = "regex:";
+const LIKE: &str = "like:";
+
 /// Literals quoted in a CHECK definition (`'draft'::text`, `ARRAY['a', 'b']`, numbers), as
 /// candidate values for the columns it constrains.
 pub fn check_hints(definition: &str) -> Vec<String> {
@@ -222,7 +264,20 @@ pub fn check_hints(definition: &str) -> Vec<String> {
                 }
                 text.push(d);
             }
-            out.push(literal(&text));
+            let before = definition[..i].trim_end();
+            let op = before
+                .rsplit(|c: char| c.is_whitespace() || c == '(')
+                .next()
+                .unwrap_or_default();
+            match op {
+                "~~" | "~~*" => out.push(format!("{LIKE}{text}")),
+                "~" | "~*" if regex_sample(&text, 0).is_some() => {
+                    out.push(format!("{REGEX}{text}"))
+                }
+                "~" | "~*" => {}
+                "!~" | "!~*" | "!~~" | "!~~*" => {}
+                _ => out.push(literal(&text)),
+            }
         } else if c.is_ascii_digit()
             && !definition[..i].ends_with(|p: char| p.is_alphanumeric() || p == '_')
         {
@@ -274,5 +329,8 @@ mod tests {
         assert!(hints.contains(&"'it''s'".to_string()));
         assert!(hints.contains(&"5".to_string()));
         assert!(hints.contains(&"6".to_string()));
+        let hints =
+            check_hints("CHECK ((code ~ '^[A-Z]{2}-\\d{3}$'::text) AND (sku ~~ 'SKU-%'::text))");
+        assert_eq!(hints, vec!["regex:^[A-Z]{2}-\\d{3}$", "like:SKU-%"]);
     }
 }

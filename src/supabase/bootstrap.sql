@@ -427,8 +427,12 @@ create table realtime.messages (
     id uuid not null default gen_random_uuid(),
     primary key (id, inserted_at)
 );
+alter table realtime.messages owner to supabase_realtime_admin;
 alter table realtime.messages enable row level security;
 grant select, insert, update on realtime.messages to postgres, anon, authenticated, service_role;
+-- Realtime Authorization policies on realtime.messages are created by `postgres`, a member of
+-- the table's owner on the platform.
+grant supabase_realtime_admin to postgres;
 
 create function realtime.topic() returns text
 language sql stable

@@ -21,8 +21,8 @@ for dir in "$corpus"/*/; do
     mig="$dir/supabase/migrations"
     [ -d "$mig" ] || mig="$dir/migrations"
     [ -d "$mig" ] || continue
-    files=$(find "$mig" -maxdepth 1 -name '*.sql' | wc -l)
-    lines=$(find "$mig" -maxdepth 1 -name '*.sql' -exec cat {} + | wc -l)
+    files=$(find -L "$mig" -maxdepth 1 -name '*.sql' | wc -l)
+    lines=$(find -L "$mig" -maxdepth 1 -name '*.sql' -exec cat {} + | wc -l)
     "$bin" --project "$dir" -q --color never lint --format json >"$out/lint.json" 2>"$out/lint.err"
     started=$(date +%s.%N)
     "$bin" --project "$dir" -q --color never test --allow-unspecified --format json \
