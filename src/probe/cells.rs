@@ -264,7 +264,7 @@ fn probe(
     PlannedProbe {
         command,
         target: target.to_string(),
-        prelude,
+        prelude: one_replica_section(&prelude),
         statement,
         select,
         check: None,
@@ -678,6 +678,17 @@ const REPLICA_ON: &str =
     "select set_config('session_replication_role', 'replica', true) where current_setting('is_superuser') = 'on'; ";
 const REPLICA_OFF: &str =
     "select set_config('session_replication_role', 'origin', true) where current_setting('is_superuser') = 'on';";
+
+/// A prelude built from several clearing steps, with enforcement switched off once around
+/// all of them: each switch of `session_replication_role` empties the backend's plan cache.
+fn one_replica_section(prelude: &str) -> String {
+    let body = prelude.replace(REPLICA_ON, "").replace(REPLICA_OFF, "");
+    if body.len() == prelude.len() {
+        body
+    } else {
+        format!("{REPLICA_ON}{body}{REPLICA_OFF}")
+    }
+}
 
 /// Superuser SQL removing rows that would collide with `values` on a unique key, with
 /// foreign-key and trigger enforcement off (`session_replication_role = replica`).
