@@ -80,12 +80,7 @@ impl Summary {
             ..Summary::default()
         };
         for cell in cells {
-            match cell.outcome {
-                CellOutcome::Pass => summary.passed += 1,
-                CellOutcome::Fail => summary.failed += 1,
-                CellOutcome::Unspecified => summary.unspecified += 1,
-                CellOutcome::Inconclusive => summary.inconclusive += 1,
-            }
+            summary.count(cell.outcome);
         }
         summary
     }
@@ -96,14 +91,18 @@ impl Summary {
         summary.cells += functions.len();
         summary.functions = functions.len();
         for cell in functions {
-            match cell.outcome {
-                CellOutcome::Pass => summary.passed += 1,
-                CellOutcome::Fail => summary.failed += 1,
-                CellOutcome::Unspecified => summary.unspecified += 1,
-                CellOutcome::Inconclusive => summary.inconclusive += 1,
-            }
+            summary.count(cell.outcome);
         }
         summary
+    }
+
+    fn count(&mut self, outcome: CellOutcome) {
+        match outcome {
+            CellOutcome::Pass => self.passed += 1,
+            CellOutcome::Fail => self.failed += 1,
+            CellOutcome::Unspecified => self.unspecified += 1,
+            CellOutcome::Inconclusive => self.inconclusive += 1,
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use toml_edit::{Item, Key, Value};
 use super::error::{closest, did_you_mean, Location, SpecErrors};
 use super::identities::Identity;
 use super::source::{entries, item_span, kind, value_kind, SourceFile};
-use super::specs::{EVERYONE, ROLE_GROUPS};
+use super::specs::{known_identities_help, EVERYONE, ROLE_GROUPS};
 use crate::matrix::FunctionRef;
 use crate::probe::functions::FunctionAccess;
 
@@ -293,17 +293,8 @@ impl FunctionSpecs {
         let check_grants = |grants: &[Grant], errors: &mut SpecErrors| {
             for grant in grants.iter().filter(|g| g.named) {
                 if !who.contains(&grant.who.as_str()) {
-                    let help = did_you_mean(&grant.who, who.iter().copied()).unwrap_or_else(|| {
-                        format!(
-                            "known identities: {}; role groups: {}; or \"*\" for everyone",
-                            identities
-                                .iter()
-                                .map(|i| i.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                            ROLE_GROUPS.join(", ")
-                        )
-                    });
+                    let help = did_you_mean(&grant.who, who.iter().copied())
+                        .unwrap_or_else(|| known_identities_help(identities));
                     errors.push(
                         error(
                             &grant.span,

@@ -512,18 +512,8 @@ impl Specs {
                 );
                 for entry in entries {
                     if !keys.contains(entry.key.as_str()) {
-                        let help =
-                            did_you_mean(&entry.key, keys.iter().copied()).unwrap_or_else(|| {
-                                format!(
-                                    "known identities: {}; role groups: {}; or \"*\" for everyone",
-                                    identities
-                                        .iter()
-                                        .map(|i| i.name.as_str())
-                                        .collect::<Vec<_>>()
-                                        .join(", "),
-                                    ROLE_GROUPS.join(", ")
-                                )
-                            });
+                        let help = did_you_mean(&entry.key, keys.iter().copied())
+                            .unwrap_or_else(|| known_identities_help(identities));
                         errors.push(
                             self.error(
                                 entry.key_loc,
@@ -907,4 +897,17 @@ pub fn insert_text(scope: InsertScope) -> &'static str {
         InsertScope::Own => "own",
         InsertScope::Any => "any",
     }
+}
+
+/// The help for an unknown identity or role when no name is close enough to suggest.
+pub(crate) fn known_identities_help(identities: &[Identity]) -> String {
+    format!(
+        "known identities: {}; role groups: {}; or \"*\" for everyone",
+        identities
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        ROLE_GROUPS.join(", ")
+    )
 }

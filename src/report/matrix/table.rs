@@ -58,15 +58,7 @@ pub fn write_with(
     let grid = Grid::new(cells);
     for table in &grid.tables {
         writeln!(out, "{}", paint(bold, &table.table.display_name()))?;
-        let mut view = Table::new();
-        view.load_preset(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(width);
-        if color {
-            view.enforce_styling();
-        } else {
-            view.force_no_tty();
-        }
+        let mut view = grid_view(width, color);
         let mut header = vec![TableCell::new("identity").add_attribute(Attribute::Bold)];
         header.extend(
             Command::ALL
@@ -97,15 +89,7 @@ pub fn write_with(
     let functions = FunctionGrid::new(judged.functions);
     if !functions.functions.is_empty() {
         writeln!(out, "{}", paint(bold, "functions (execute)"))?;
-        let mut view = Table::new();
-        view.load_preset(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(width);
-        if color {
-            view.enforce_styling();
-        } else {
-            view.force_no_tty();
-        }
+        let mut view = grid_view(width, color);
         let mut header = vec![TableCell::new("function").add_attribute(Attribute::Bold)];
         header.extend(
             functions
@@ -372,4 +356,18 @@ pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// An empty comfy-table in the report's style, `width` columns wide.
+fn grid_view(width: u16, color: bool) -> Table {
+    let mut view = Table::new();
+    view.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width);
+    if color {
+        view.enforce_styling();
+    } else {
+        view.force_no_tty();
+    }
+    view
 }
