@@ -1,5 +1,5 @@
 use std::io::Write;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime};
 
 use anyhow::Context;
 use sha2::{Digest, Sha256};
@@ -53,7 +53,7 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs, out: &mut dyn Write) -> anyho
 /// policies, grants, functions and views, and lint the migrations and the catalog.
 pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> {
     let started = Instant::now();
-    let started_at = rfc3339_now();
+    let started_at = crate::report::matrix::rfc3339(SystemTime::now());
     let progress = Progress::new(global.quiet);
     let jobs = args.jobs.unwrap_or_else(default_jobs);
     let Session {
@@ -260,28 +260,4 @@ pub fn migrations_hash(project: &Project) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn rfc3339_now() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
