@@ -32,26 +32,10 @@ fn collect(
     if depth > 8 || out.iter().any(|(t, r)| *t == rel.table && r.key == row.key) {
         return;
     }
-    for fk in rel
-        .foreign_keys
-        .iter()
-        .filter(|fk| fk.target.schema != "auth")
-    {
-        let (Some(parent_rel), Some(state)) =
-            (synth.catalog.get(&fk.target), synth.states.get(&fk.target))
-        else {
-            continue;
-        };
-        let parent = state.rows.iter().find(|p| {
-            fk.columns.iter().zip(&fk.target_columns).all(|(c, tc)| {
-                row.json
-                    .get(c)
-                    .is_some_and(|v| !v.is_null() && p.json.get(tc) == Some(v))
-            })
-        });
-        if let Some(parent) = parent {
-            collect(synth, parent_rel, parent, out, depth + 1);
-        }
+    let references =
+        |c: &str, parent: &Json| row.json.get(c).is_some_and(|v| !v.is_null() && parent == v);
+    for (parent_rel, parent) in parents(synth, rel, references) {
+        collect(synth, parent_rel, parent, out, depth + 1);
     }
     if !out.iter().any(|(t, r)| *t == rel.table && r.key == row.key) {
         out.push((rel.table.clone(), row.clone()));
@@ -64,6 +48,25 @@ pub(super) fn parents_of_insert(
     rel: &Relation,
     values: &BTreeMap<String, String>,
 ) -> Vec<(TableRef, PlacedRow)> {
+    let references = |c: &str, parent: &Json| match (values.get(c), parent) {
+        (Some(v), Json::String(s)) => v.contains(&literal(s)),
+        (Some(v), Json::Number(n)) => v.contains(&n.to_string()),
+        _ => false,
+    };
+    let mut out = Vec::new();
+    for (parent_rel, parent) in parents(synth, rel, references) {
+        collect(synth, parent_rel, parent, &mut out, 1);
+    }
+    out
+}
+
+/// For each foreign key of `rel` (outside `auth`), the placed parent row whose key columns
+/// `references(child column, parent value)` accepts.
+fn parents<'s>(
+    synth: &'s Synthesizer,
+    rel: &Relation,
+    references: impl Fn(&str, &Json) -> bool,
+) -> Vec<(&'s Relation, &'s PlacedRow)> {
     let mut out = Vec::new();
     for fk in rel
         .foreign_keys
@@ -76,16 +79,13 @@ pub(super) fn parents_of_insert(
             continue;
         };
         let parent = state.rows.iter().find(|p| {
-            fk.columns.iter().zip(&fk.target_columns).all(|(c, tc)| {
-                match (values.get(c), p.json.get(tc)) {
-                    (Some(v), Some(Json::String(s))) => v.contains(&literal(s)),
-                    (Some(v), Some(Json::Number(n))) => v.contains(&n.to_string()),
-                    _ => false,
-                }
-            })
+            fk.columns
+                .iter()
+                .zip(&fk.target_columns)
+                .all(|(c, tc)| p.json.get(tc).is_some_and(|v| references(c, v)))
         });
         if let Some(parent) = parent {
-            collect(synth, parent_rel, parent, &mut out, 1);
+            out.push((parent_rel, parent));
         }
     }
     out
