@@ -277,37 +277,33 @@ impl<'a> Synthesizer<'a> {
         let key = key_expr(rel);
         let table = rel.table.qualified();
         let mut rows = Vec::new();
+        // rows matching `filter`, labelled `label` and owned by `owner`
+        let mut read = |filter: &str, limit: u32, label: &str, owner: Option<&str>| {
+            let sql = format!(
+                "select {key}, to_jsonb(t)::text from {table} t where {filter} limit {limit}"
+            );
+            for r in client
+                .query(&sql, &[])
+                .map_err(ProbeError::db("reading existing rows"))?
+            {
+                rows.push(placed(
+                    label.to_string(),
+                    owner.map(str::to_string),
+                    r.get(0),
+                    r.get(1),
+                ));
+            }
+            Ok::<_, ProbeError>(())
+        };
         match ownership {
             Ownership::Column(col) => {
                 for id in self.owners() {
                     let sub = id.sub.as_deref().unwrap_or_default();
-                    let sql = format!(
-                        "select {key}, to_jsonb(t)::text from {table} t where t.{}::text = {} limit 1",
-                        quote_ident(col),
-                        literal(sub)
-                    );
-                    for r in client
-                        .query(&sql, &[])
-                        .map_err(ProbeError::db("reading existing rows"))?
-                    {
-                        rows.push(placed(
-                            id.name.clone(),
-                            Some(id.name.clone()),
-                            r.get(0),
-                            r.get(1),
-                        ));
-                    }
+                    let filter = format!("t.{}::text = {}", quote_ident(col), literal(sub));
+                    read(&filter, 1, &id.name, Some(&id.name))?;
                 }
             }
-            Ownership::None => {
-                let sql = format!("select {key}, to_jsonb(t)::text from {table} t limit 20");
-                for r in client
-                    .query(&sql, &[])
-                    .map_err(ProbeError::db("reading existing rows"))?
-                {
-                    rows.push(placed(PUBLIC.into(), None, r.get(0), r.get(1)));
-                }
-            }
+            Ownership::None => read("true", 20, PUBLIC, None)?,
             Ownership::Parent { fk, parent } => {
                 // rows a trigger already made under the owner's parent row
                 let fk = &rel.foreign_keys[*fk];
@@ -331,21 +327,7 @@ impl<'a> Synthesizer<'a> {
                     let Some(conditions) = conditions else {
                         continue;
                     };
-                    let sql = format!(
-                        "select {key}, to_jsonb(t)::text from {table} t where {} limit 1",
-                        conditions.join(" and ")
-                    );
-                    for r in client
-                        .query(&sql, &[])
-                        .map_err(ProbeError::db("reading existing rows"))?
-                    {
-                        rows.push(placed(
-                            id.name.clone(),
-                            Some(id.name.clone()),
-                            r.get(0),
-                            r.get(1),
-                        ));
-                    }
+                    read(&conditions.join(" and "), 1, &id.name, Some(&id.name))?;
                 }
             }
         }
