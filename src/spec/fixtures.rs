@@ -154,11 +154,7 @@ pub fn parse_fixtures(source: &SourceFile) -> Result<Vec<FixtureRow>, SpecErrors
         let Some(tables) = item.as_table_like() else {
             errors.push(
                 source
-                    .error_labelled(
-                        item_span(key, item),
-                        format!("`rows` must be a table, found {}", kind(item)),
-                        "expected a table",
-                    )
+                    .not_a_table("`rows`", key, item)
                     .with_help("write `[[rows.\"public.documents\"]]` for each row"),
             );
             continue;

@@ -154,11 +154,7 @@ impl FunctionSpecs {
     ) {
         let Some(table) = item.as_table_like() else {
             errors.push(
-                file.error_labelled(
-                    item_span(key, item),
-                    format!("`functions` must be a table, found {}", kind(item)),
-                    "expected a table",
-                )
+                file.not_a_table("`functions`", key, item)
                 .with_help("write `[functions]` and one line per function, e.g. `promote_user = [\"service\"]`"),
             );
             return;
@@ -213,12 +209,8 @@ impl FunctionSpecs {
     ) {
         let Some(table) = item.as_table_like() else {
             errors.push(
-                file.error_labelled(
-                    item_span(key, item),
-                    format!("`function_defaults` must be a table, found {}", kind(item)),
-                    "expected a table",
-                )
-                .with_help("write `[function_defaults]` and lines like `anon = \"deny\"`"),
+                file.not_a_table("`function_defaults`", key, item)
+                    .with_help("write `[function_defaults]` and lines like `anon = \"deny\"`"),
             );
             return;
         };

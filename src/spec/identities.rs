@@ -115,11 +115,7 @@ pub fn parse_identities(source: &SourceFile) -> Result<Vec<Identity>, SpecErrors
             },
             "identities" => match item.as_table_like() {
                 Some(t) => declared = Some(t),
-                None => errors.push(source.error_labelled(
-                    item_span(key, item),
-                    format!("`identities` must be a table, found {}", kind(item)),
-                    "expected a table",
-                )),
+                None => errors.push(source.not_a_table("`identities`", key, item)),
             },
             _ => errors.push(source.unknown_key(
                 key,
@@ -156,11 +152,7 @@ pub fn parse_identities(source: &SourceFile) -> Result<Vec<Identity>, SpecErrors
         let Some(table) = item.as_table_like() else {
             errors.push(
                 source
-                    .error_labelled(
-                        item_span(key, item),
-                        format!("identity `{name}` must be a table, found {}", kind(item)),
-                        "expected a table",
-                    )
+                    .not_a_table(&format!("identity `{name}`"), key, item)
                     .with_help(format!(
                         "write `[identities.{name}]` followed by `role = \"authenticated\"`"
                     )),
@@ -260,11 +252,7 @@ fn parse_identity(
                 Some(j @ Json::Object(_)) => claims = Some(j),
                 _ => errors.push(
                     source
-                        .error_labelled(
-                            item_span(key, item),
-                            format!("`claims` must be a table, found {}", kind(item)),
-                            "expected a table",
-                        )
+                        .not_a_table("`claims`", key, item)
                         .with_help("e.g. `claims = { app_metadata = { role = \"admin\" } }`"),
                 ),
             },

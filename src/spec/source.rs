@@ -89,6 +89,15 @@ impl SourceFile {
         SpecError::at(&self.path, &self.text, span.unwrap_or(0..0), message, label)
     }
 
+    /// `what must be a table, found <kind>`, pointing at `item`.
+    pub fn not_a_table(&self, what: &str, key: &Key, item: &Item) -> SpecError {
+        self.error_labelled(
+            item_span(key, item),
+            format!("{what} must be a table, found {}", kind(item)),
+            "expected a table",
+        )
+    }
+
     pub fn location(&self, span: Option<Range<usize>>) -> Location {
         let start = span.map_or(0, |s| s.start).min(self.text.len());
         let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);

@@ -274,11 +274,7 @@ impl Specs {
                             }
                         }
                     }
-                    None => errors.push(file.error_labelled(
-                        item_span(key, item),
-                        format!("`defaults` must be a table, found {}", kind(item)),
-                        "expected a table",
-                    )),
+                    None => errors.push(file.not_a_table("`defaults`", key, item)),
                 },
                 "tables" => match item.as_table_like() {
                     Some(tables) => {
@@ -286,11 +282,7 @@ impl Specs {
                             self.parse_table(index, file, tkey, titem, &mut errors);
                         }
                     }
-                    None => errors.push(file.error_labelled(
-                        item_span(key, item),
-                        format!("`tables` must be a table, found {}", kind(item)),
-                        "expected a table",
-                    )),
+                    None => errors.push(file.not_a_table("`tables`", key, item)),
                 },
                 "functions" => self
                     .functions
@@ -327,11 +319,7 @@ impl Specs {
         let key_loc = loc(index, key.span());
         let Some(table) = item.as_table_like() else {
             errors.push(
-                file.error_labelled(
-                    item_span(key, item),
-                    format!("`tables.{name}` must be a table, found {}", kind(item)),
-                    "expected a table",
-                )
+                file.not_a_table(&format!("`tables.{name}`"), key, item)
                 .with_help(format!(
                     "write `[tables.{name}]` and one line per identity, e.g. `authenticated = \"own\"`"
                 )),
