@@ -225,7 +225,7 @@ pub fn plan<'a>(
         let delete = probe(
             Command::Delete,
             &row.label,
-            clear_children(synth, rel, &pred),
+            children_sql(synth, rel, &pred),
             format!("delete from {table} as t where {pred}"),
             false,
         );
@@ -264,7 +264,7 @@ fn probe(
     PlannedProbe {
         command,
         target: target.to_string(),
-        prelude: one_replica_section(&prelude),
+        prelude: without_enforcement(prelude),
         statement,
         select,
         check: None,
@@ -287,7 +287,7 @@ fn insert_probe(
     };
     match synth.probe_values(rel, &spec, 100_000 + *seq) {
         Ok(values) => {
-            let prelude = clear_conflicts(rel, &values);
+            let prelude = conflicts_sql(rel, &values, "false");
             probe(
                 Command::Insert,
                 target,
@@ -372,12 +372,8 @@ fn transfer_probe(
             }
         }
     };
-    let mut prelude = clear_children(synth, rel, &pred);
-    prelude.push_str(&clear_conflicts_except(
-        rel,
-        &row_after(rel, row, &set),
-        &pred,
-    ));
+    let mut prelude = children_sql(synth, rel, &pred);
+    prelude.push_str(&conflicts_sql(rel, &row_after(rel, row, &set), &pred));
     probe(
         Command::Update,
         TRANSFER,
@@ -427,7 +423,7 @@ fn unfiltered_probes(
 ) -> Vec<PlannedProbe> {
     let table = rel.table.qualified();
     let check = Some(snapshot_sql(rel, ownership));
-    let no_children = clear_children(synth, rel, "true");
+    let no_children = children_sql(synth, rel, "true");
     let mut probes = vec![
         PlannedProbe {
             check: check.clone(),
@@ -467,16 +463,12 @@ fn unfiltered_probes(
             .filter(|s| !owner_is_unique(s))
         {
             let mut prelude = no_children;
-            prelude.push_str(&clear_conflicts(rel, &set));
+            prelude.push_str(&conflicts_sql(rel, &set, "false"));
             // each row handed over keeps its other key columns: clear what it would meet
             if let Some(state) = synth.states.get(&rel.table) {
                 for row in &state.rows {
                     let pred = key_predicate(rel, row);
-                    prelude.push_str(&clear_conflicts_except(
-                        rel,
-                        &row_after(rel, row, &set),
-                        &pred,
-                    ));
+                    prelude.push_str(&conflicts_sql(rel, &row_after(rel, row, &set), &pred));
                 }
             }
             probes.push(PlannedProbe {
@@ -679,24 +671,25 @@ const REPLICA_ON: &str =
 const REPLICA_OFF: &str =
     "select set_config('session_replication_role', 'origin', true) where current_setting('is_superuser') = 'on';";
 
-/// A prelude built from several clearing steps, with enforcement switched off once around
-/// all of them: each switch of `session_replication_role` empties the backend's plan cache.
-fn one_replica_section(prelude: &str) -> String {
-    let body = prelude.replace(REPLICA_ON, "").replace(REPLICA_OFF, "");
-    if body.len() == prelude.len() {
-        body
+/// `sql` with foreign-key and trigger enforcement off (`session_replication_role = replica`),
+/// switched once: each switch empties the backend's plan cache, so a prelude joining several
+/// clearing steps is wrapped as a whole.
+fn without_enforcement(sql: String) -> String {
+    if sql.is_empty() {
+        sql
     } else {
-        format!("{REPLICA_ON}{body}{REPLICA_OFF}")
+        format!("{REPLICA_ON}{sql}{REPLICA_OFF}")
     }
 }
 
 /// Superuser SQL removing rows that would collide with `values` on a unique key, with
-/// foreign-key and trigger enforcement off (`session_replication_role = replica`).
+/// enforcement off.
 pub(crate) fn clear_conflicts(rel: &Relation, values: &BTreeMap<String, String>) -> String {
-    clear_conflicts_except(rel, values, "false")
+    without_enforcement(conflicts_sql(rel, values, "false"))
 }
 
-fn clear_conflicts_except(rel: &Relation, values: &BTreeMap<String, String>, keep: &str) -> String {
+/// The deletes of `clear_conflicts`, sparing rows matching `keep`, with enforcement as it is.
+fn conflicts_sql(rel: &Relation, values: &BTreeMap<String, String>, keep: &str) -> String {
     let mut sql = String::new();
     let table = rel.table.qualified();
     let keys = std::iter::once((&rel.primary_key, "true"))
@@ -722,24 +715,21 @@ fn clear_conflicts_except(rel: &Relation, values: &BTreeMap<String, String>, kee
             vals.join(", ")
         ));
     }
-    if sql.is_empty() {
-        sql
-    } else {
-        format!("{REPLICA_ON}{sql}{REPLICA_OFF}")
-    }
+    sql
 }
 
 /// Superuser SQL removing the rows that reference the row(s) matching `pred`, so a DELETE
 /// or a key change is judged by its policy, not by a RESTRICT foreign key. Rows a cascade
 /// would delete are followed: their own restricting children go too.
 pub(crate) fn clear_children(synth: &Synthesizer, rel: &Relation, pred: &str) -> String {
+    without_enforcement(children_sql(synth, rel, pred))
+}
+
+/// The deletes of `clear_children`, with enforcement as it is.
+fn children_sql(synth: &Synthesizer, rel: &Relation, pred: &str) -> String {
     let mut sql = String::new();
     clear_children_into(synth, rel, pred, 0, &mut sql);
-    if sql.is_empty() {
-        sql
-    } else {
-        format!("{REPLICA_ON}{sql}{REPLICA_OFF}")
-    }
+    sql
 }
 
 fn clear_children_into(
