@@ -8,24 +8,32 @@ use rlsgate::verdict::{judge, status, Cell, CellOutcome, Summary};
 use rlsgate::Status;
 
 fn documents() -> TableRows {
-    TableRows {
-        table: TableRef::new("public", "documents"),
-        labels: BTreeMap::from([
+    TableRows::single_owner(
+        TableRef::new("public", "documents"),
+        true,
+        BTreeMap::from([
             ("alice".to_string(), Some("alice".to_string())),
             ("bob".to_string(), Some("bob".to_string())),
             ("public".to_string(), None),
             ("shared_doc".to_string(), Some("bob".to_string())),
         ]),
-        owned: true,
-    }
+    )
 }
 
 fn countries() -> TableRows {
-    TableRows {
-        table: TableRef::new("public", "countries"),
-        labels: BTreeMap::from([("public".to_string(), None)]),
-        owned: false,
-    }
+    TableRows::single_owner(
+        TableRef::new("public", "countries"),
+        false,
+        BTreeMap::from([("public".to_string(), None)]),
+    )
+}
+
+fn inserted(own: bool, other: bool) -> BTreeSet<String> {
+    [("own", own), ("other", other)]
+        .into_iter()
+        .filter(|(_, accepted)| *accepted)
+        .map(|(t, _)| t.to_string())
+        .collect()
 }
 
 fn identity(name: &str) -> Identity {
@@ -45,8 +53,7 @@ fn observe(rows: &TableRows, who: &str, command: Command, reached: &[&str]) -> O
         identity: who.to_string(),
         command,
         reached: labels(reached),
-        insert_own: false,
-        insert_other: false,
+        inserted: BTreeSet::new(),
         transfer: false,
         probes: reached
             .iter()
@@ -70,8 +77,7 @@ fn insert(rows: &TableRows, who: &str, own: bool, other: bool) -> Observation {
         }
     };
     Observation {
-        insert_own: own,
-        insert_other: other,
+        inserted: inserted(own, other),
         probes: vec![
             Probe {
                 target: "own".into(),
@@ -266,7 +272,7 @@ fn an_inconclusive_probe_never_passes() {
                 &["alice", "bob", "public", "shared_doc"][..],
             ] {
                 let mut obs = observe(&rows, "alice", command, reached);
-                obs.insert_own = !reached.is_empty();
+                obs.inserted = inserted(!reached.is_empty(), false);
                 let c = cell(&spec, &inconclusive(obs), &rows);
                 assert_eq!(
                     c.outcome,
