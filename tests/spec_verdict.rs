@@ -76,6 +76,21 @@ fn insert(rows: &TableRows, who: &str, own: bool, other: bool) -> Observation {
             }
         }
     };
+    if !rows.owned {
+        // a table nobody owns gets one probe: any row
+        return Observation {
+            inserted: if own || other {
+                ["any".to_string()].into()
+            } else {
+                BTreeSet::new()
+            },
+            probes: vec![Probe {
+                target: "any".into(),
+                outcome: outcome(own || other),
+            }],
+            ..observe(rows, who, Command::Insert, &[])
+        };
+    }
     Observation {
         inserted: inserted(own, other),
         probes: vec![
@@ -353,11 +368,18 @@ fn insert_on_a_table_without_owner_is_any_or_deny() {
     assert_eq!(c.outcome, CellOutcome::Fail);
 }
 
+/// An UPDATE that also ran the transfer probe (the identity owns a row to hand over).
 fn update(rows: &TableRows, who: &str, reached: &[&str], transfer: bool) -> Observation {
-    Observation {
-        transfer,
-        ..observe(rows, who, Command::Update, reached)
-    }
+    let mut obs = observe(rows, who, Command::Update, reached);
+    obs.probes.push(Probe {
+        target: "transfer".into(),
+        outcome: if transfer {
+            Outcome::Allowed { rows: 1 }
+        } else {
+            Outcome::Filtered
+        },
+    });
+    Observation { transfer, ..obs }
 }
 
 #[test]
@@ -409,14 +431,15 @@ fn transfer_defaults_to_yes_for_all_and_can_be_declared() {
 
 #[test]
 fn transfer_is_not_judged_without_own_rows() {
+    // admin owns no row of documents, so the engine runs no transfer probe for it
     let rows = documents();
     let c = cell(
         OWN,
-        &update(
+        &observe(
             &rows,
             "admin",
+            Command::Update,
             &["alice", "bob", "public", "shared_doc"],
-            false,
         ),
         &rows,
     );
