@@ -10,7 +10,7 @@ use super::error::migration_error;
 use super::plan::{plan, Emulation, Step};
 use super::{db, Applied, OpenError};
 use crate::project::SqlFile;
-use crate::sql::split;
+use crate::sql::{quote_literal, split};
 
 #[derive(Clone, Copy)]
 pub(super) enum Wrap {
@@ -156,9 +156,9 @@ fn run_steps(
                 };
                 let mut script = standin.script(&schema);
                 script.push_str(&format!(
-                    "\ninsert into _rlsgate.standins values ('{}', '{}');",
-                    standin.name,
-                    schema.replace('\'', "''")
+                    "\ninsert into _rlsgate.standins values ({}, {});",
+                    quote_literal(standin.name),
+                    quote_literal(&schema)
                 ));
                 client
                     .execute(
