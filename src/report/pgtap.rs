@@ -8,6 +8,7 @@
 use std::io::{self, Write};
 
 use crate::matrix::{FunctionRef, TableRef};
+use crate::sql::quote_literal;
 
 /// The name of the file about functions.
 pub const FUNCTIONS_FILE: &str = "rlsgate_functions.test.sql";
@@ -173,10 +174,6 @@ language sql as $fn$
 $fn$;
 "#;
 
-fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
 /// A dollar-quoted string whose tag does not occur in `s`.
 fn dollar(s: &str) -> String {
     let mut tag = String::from("q");
@@ -194,7 +191,7 @@ fn array(items: &[String]) -> String {
             "array[{}]::text[]",
             items
                 .iter()
-                .map(|s| literal(s))
+                .map(|s| quote_literal(s))
                 .collect::<Vec<_>>()
                 .join(", ")
         )
@@ -254,10 +251,10 @@ pub fn write(file: &TestFile, out: &mut dyn Write) -> io::Result<()> {
             Check::Execute { function, allow } => writeln!(
                 out,
                 "select is(has_function_privilege({role}, {sig}, 'EXECUTE') and has_schema_privilege({role}, {schema}, 'USAGE'), {allow}, {what});",
-                role = literal(&id.role),
-                sig = literal(&function.qualified()),
-                schema = literal(&function.schema),
-                what = literal(&case.description),
+                role = quote_literal(&id.role),
+                sig = quote_literal(&function.qualified()),
+                schema = quote_literal(&function.schema),
+                what = quote_literal(&case.description),
             )?,
         }
     }
@@ -276,8 +273,8 @@ fn write_rows(file: &TestFile, out: &mut dyn Write) -> io::Result<()> {
         for row in &rows.rows {
             body.push_str(&format!(
                 "  perform pg_temp.rlsgate_put({}, {});\n",
-                literal(&rows.table.qualified()),
-                literal(row)
+                quote_literal(&rows.table.qualified()),
+                quote_literal(row)
             ));
         }
     }
@@ -302,10 +299,10 @@ fn write_probe(
     let select = matches!(expect, Expect::Keys { .. });
     let call = format!(
         "pg_temp.rlsgate_try({}, {}, {}, {}, {}, {}, {select})",
-        literal(&id.role),
-        literal(&id.claims),
-        literal(&id.sub),
-        literal(&id.email),
+        quote_literal(&id.role),
+        quote_literal(&id.claims),
+        quote_literal(&id.sub),
+        quote_literal(&id.email),
         dollar(prelude),
         dollar(statement)
     );
@@ -318,18 +315,18 @@ fn write_probe(
                 "select is(pg_temp.rlsgate_seen({call}, {}), {}, {});",
                 array(placed),
                 array(&expected),
-                literal(description)
+                quote_literal(description)
             )
         }
         Expect::Writes(true) => writeln!(
             out,
             "select matches({call}, '^affected [1-9]', {});",
-            literal(description)
+            quote_literal(description)
         ),
         Expect::Writes(false) => writeln!(
             out,
             "select matches({call}, '^(affected 0|denied: )', {});",
-            literal(description)
+            quote_literal(description)
         ),
     }
 }
