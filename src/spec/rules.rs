@@ -372,41 +372,11 @@ fn union(mut parts: Vec<Scope>, labels: BTreeSet<String>) -> Scope {
     }
 }
 
-/// `none`, `own`, `all`, `tenant`, `tenant:admin`, `own:host_id`, `{a, b}` or
-/// `{own, tenant:admin, a}`.
+/// A scope in the words of the specs (one rendering: the verdict's).
 pub fn scope_text(scope: &Scope) -> String {
-    match scope {
-        Scope::None => "none".to_string(),
-        Scope::Own => "own".to_string(),
-        Scope::All => "all".to_string(),
-        Scope::Tenant(None) => "tenant".to_string(),
-        Scope::Tenant(Some(role)) => format!("tenant:{role}"),
-        Scope::Party(column) => format!("own:{column}"),
-        Scope::Labels(labels) => format!(
-            "{{{}}}",
-            labels.iter().cloned().collect::<Vec<_>>().join(", ")
-        ),
-        Scope::Union(parts) => format!(
-            "{{{}}}",
-            parts
-                .iter()
-                .map(|p| match p {
-                    Scope::Labels(labels) => labels.iter().cloned().collect::<Vec<_>>().join(", "),
-                    other => scope_text(other),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
+    crate::verdict::scope_words(scope)
 }
 
 pub fn insert_text(scope: &InsertScope) -> String {
-    match scope {
-        InsertScope::Deny => "deny".to_string(),
-        InsertScope::Own => "own".to_string(),
-        InsertScope::Any => "any".to_string(),
-        InsertScope::Tenant(None) => "tenant".to_string(),
-        InsertScope::Tenant(Some(role)) => format!("tenant:{role}"),
-        InsertScope::Party(column) => format!("own:{column}"),
-    }
+    crate::verdict::insert_word(scope)
 }
