@@ -26,6 +26,8 @@ use plan::Emulation;
 pub struct Database {
     cluster: Option<Cluster>,
     client: Client,
+    /// With `--db-url`: a signal cancels the statement the connection runs.
+    _cancel: Option<crate::interrupt::CancelGuard>,
     pub applied: Vec<Applied>,
     pub server_version: String,
     /// What the emulation did differently from Supabase (stand-ins, skipped statements,
@@ -62,6 +64,8 @@ pub enum OpenError {
         context: String,
         source: postgres::Error,
     },
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
 }
 
 impl Database {
@@ -98,8 +102,9 @@ impl Database {
             .map_err(db("connecting as postgres"))?;
         let emulation = Emulation::load(&mut admin).map_err(db("listing available extensions"))?;
         let mut applied = Vec::new();
-        let mut warnings = Vec::new();
+        let mut warnings = cluster.warnings.clone();
         for (i, file) in project.migrations.iter().enumerate() {
+            crate::interrupt::check()?;
             progress.set(format!("applying {}", file.path.display()));
             let later = &project.migrations[i + 1..];
             applied.push(apply_file(
@@ -124,9 +129,11 @@ impl Database {
             }
         }
         let server_version = server_version(&mut admin);
+        crate::interrupt::check()?;
         Ok(Database {
             cluster: Some(cluster),
             client: admin,
+            _cancel: None,
             applied,
             server_version,
             warnings,
