@@ -20,6 +20,7 @@ pub fn run(
         allow_unspecified: true,
         jobs: None,
         migrate: false,
+        no_seed: false,
         partition: None,
     };
     let run = super::test::probe_and_judge(global, &test_args)?;
@@ -53,9 +54,9 @@ pub fn run(
         writeln!(
             out,
             "left as is: {} · {} · {} is inconclusive ({})",
-            cell.table.display_name(),
+            cell.subject.display_name(),
             cell.identity,
-            cell.command,
+            cell.action,
             cell.detail
         )?;
     }
