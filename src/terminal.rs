@@ -194,7 +194,7 @@ pub fn emulation_warnings(warnings: &[String]) {
 }
 
 /// A fact about the run a person should know (the tenant model it inferred), on stderr.
-pub fn note(line: &str, quiet: bool) {
+pub fn fact(line: &str, quiet: bool) {
     if quiet {
         return;
     }
