@@ -165,6 +165,7 @@ pub fn lint_sources(files: Vec<SourceFile>, config: &Config) -> LintOutput {
     let mut diagnostics = analysis.input_diagnostics.clone();
     let ctx = Context {
         model: &analysis.model,
+        files: &analysis.model,
         sources: &analysis.sources,
         exposed_schemas: &config.exposed_schemas,
         origin: Origin::Static,

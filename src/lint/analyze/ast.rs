@@ -11,7 +11,7 @@ use super::privileges::ObjectClass;
 use super::{ident, is_truthy, object_name, qualified, strip_dollar_quotes, Analyzer};
 use crate::lint::model::{Extension, Function, Policy, PolicyCommand, RelKind, Relation, Site};
 use crate::lint::tokens::referenced_relations;
-use crate::sql::names::QualifiedName;
+use crate::sql::names::{normalize_ident, QualifiedName};
 
 impl Analyzer {
     pub(super) fn ast_statement(&mut self, ast: &Ast, site: Site) {
@@ -45,6 +45,7 @@ impl Analyzer {
                     using: p.using.as_ref().map(Expr::to_string),
                     with_check: p.with_check.as_ref().map(Expr::to_string),
                     site: Some(site),
+                    to_written: p.to.as_ref().is_some_and(|o| !o.is_empty()),
                 });
             }
             Ast::AlterPolicy(p) => {
@@ -69,6 +70,7 @@ impl Analyzer {
                         with_check,
                     } => {
                         if let Some(to) = to {
+                            policy.to_written = true;
                             policy.roles = to
                                 .iter()
                                 .map(|o| match o {
@@ -110,7 +112,7 @@ impl Analyzer {
                     None => String::new(),
                 };
                 let returns_trigger = f.return_type.as_ref().is_some_and(|r| {
-                    let r = r.to_string().to_ascii_lowercase();
+                    let r = normalize_ident(&r.to_string());
                     r == "trigger" || r == "event_trigger"
                 });
                 let function = Function {
@@ -120,7 +122,7 @@ impl Analyzer {
                     search_path_set: f
                         .set_params
                         .iter()
-                        .any(|p| p.name.to_string().eq_ignore_ascii_case("search_path")),
+                        .any(|p| normalize_ident(&p.name.to_string()) == "search_path"),
                     language: f
                         .language
                         .as_ref()

@@ -3,6 +3,7 @@
 
 use super::functions::arg_types;
 use super::privileges::ObjectClass;
+use super::tables::{column_action, created_columns};
 use super::{
     first_words_from, is_truthy, qualified, role_name, Analyzer, MANAGED_SCHEMAS, NO_EFFECT,
 };
@@ -23,11 +24,13 @@ impl Analyzer {
         kind: RelKind,
         site: Site,
         if_not_exists: bool,
+        columns: Option<Vec<String>>,
     ) {
         if if_not_exists && self.model.relations.contains_key(&name) {
             return;
         }
         let mut relation = Relation::new(name.clone(), kind, Some(site));
+        relation.columns = columns;
         relation.privileges = self.initial_privileges(&name.schema, ObjectClass::Tables);
         if let Some(old) = self.model.relations.remove(&name) {
             relation.rls_enabled_on_dropped = old.rls_enabled_at.or(old.rls_enabled_on_dropped);
@@ -47,7 +50,7 @@ impl Analyzer {
             return self.grant_or_revoke(cur, site);
         }
         if cur.eat_seq(&["alter", "default", "privileges"]) {
-            return self.alter_default_privileges(cur);
+            return self.alter_default_privileges(cur, site);
         }
         if cur.eat_seq(&["alter", "table"]) {
             return self.alter_table(cur, site);
@@ -65,6 +68,14 @@ impl Analyzer {
             return self.drop(cur);
         }
         cur.i = 0;
+        if cur.eat("create") {
+            cur.eat_seq(&["or", "replace"]);
+            cur.eat("constraint");
+            if cur.eat("trigger") {
+                return self.create_trigger(cur, site);
+            }
+        }
+        cur.i = 0;
         if NO_EFFECT.iter().any(|seq| cur.eat_seq(seq)) {
             return true;
         }
@@ -77,7 +88,14 @@ impl Analyzer {
                 let if_not_exists = cur.eat_seq(&["if", "not", "exists"]);
                 if let Some((parts, _, _)) = cur.name() {
                     if let Some(name) = qualified(&parts) {
-                        self.create_relation(name, RelKind::ForeignTable, site, if_not_exists);
+                        let columns = created_columns(cur, &self.model);
+                        self.create_relation(
+                            name,
+                            RelKind::ForeignTable,
+                            site,
+                            if_not_exists,
+                            columns,
+                        );
                         return true;
                     }
                 }
@@ -85,12 +103,13 @@ impl Analyzer {
                 let if_not_exists = cur.eat_seq(&["if", "not", "exists"]);
                 if let Some((parts, _, _)) = cur.name() {
                     if let Some(name) = qualified(&parts) {
+                        let columns = created_columns(cur, &self.model);
                         let kind = if cur.find_seq(&["partition", "by"]).is_some() {
                             RelKind::PartitionedTable
                         } else {
                             RelKind::Table
                         };
-                        self.create_relation(name, kind, site, if_not_exists);
+                        self.create_relation(name, kind, site, if_not_exists, columns);
                         return true;
                     }
                 }
@@ -175,6 +194,7 @@ impl Analyzer {
             using: None,
             with_check: None,
             site: Some(site),
+            to_written: false,
         };
         while !cur.done() {
             if cur.eat("as") {
@@ -194,6 +214,7 @@ impl Analyzer {
                     PolicyCommand::All
                 };
             } else if cur.eat("to") {
+                policy.to_written = true;
                 policy.roles = cur
                     .name_list()
                     .into_iter()
@@ -225,6 +246,9 @@ impl Analyzer {
         let Some(name) = qualified(&parts) else {
             return false;
         };
+        if cur.at_seq(&["owner", "to"]) {
+            return true;
+        }
         let name_site = Site {
             file: site.file,
             start: site.start + start,
@@ -247,8 +271,17 @@ impl Analyzer {
         self.touch(&name, site);
         let mut understood = true;
         let mut rename_to = None;
+        let mut action_start = true;
         while !cur.done() {
-            if cur.eat_seq(&["enable", "row", "level", "security"]) {
+            let at_action = std::mem::take(&mut action_start);
+            if at_action && column_action(cur, self.model.relations.get_mut(&name)) {
+                continue;
+            }
+            if cur.eat_punct(',') {
+                action_start = true;
+            } else if cur.peek().is_some_and(|t| t.is_punct(cur.sql, '(')) {
+                cur.skip_group();
+            } else if cur.eat_seq(&["enable", "row", "level", "security"]) {
                 if let Some(r) = self.model.relations.get_mut(&name) {
                     r.rls_enabled = true;
                     r.rls_enabled_at = Some(site);
@@ -332,6 +365,7 @@ impl Analyzer {
             "procedure",
             "policy",
             "extension",
+            "trigger",
         ]
         .into_iter()
         .find(|k| cur.eat(k))
@@ -340,6 +374,21 @@ impl Analyzer {
         let Some(kind) = kind else { return false };
         cur.eat_seq(&["if", "exists"]);
         match kind {
+            "trigger" => {
+                let Some((name, _, _)) = cur.name() else {
+                    return false;
+                };
+                if !cur.eat("on") {
+                    return false;
+                }
+                let Some(table) = cur.name().and_then(|(p, _, _)| qualified(&p)) else {
+                    return false;
+                };
+                let name = role_name(&name);
+                self.model
+                    .triggers
+                    .retain(|t| !(t.table == table && t.name == name));
+            }
             "policy" => {
                 let Some((name, _, _)) = cur.name() else {
                     return false;

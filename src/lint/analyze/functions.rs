@@ -91,17 +91,19 @@ impl Analyzer {
                 f.security_definer = true;
             } else if cur.eat_seq(&["security", "invoker"]) {
                 f.security_definer = false;
-            } else if cur.eat_seq(&["set", "search_path"]) {
+            } else if cur.eat_keyword_ident("set", "search_path") {
                 f.search_path_set = true;
-            } else if cur.eat_seq(&["reset", "search_path"]) || cur.eat_seq(&["reset", "all"]) {
+            } else if cur.eat_keyword_ident("reset", "search_path")
+                || cur.eat_seq(&["reset", "all"])
+            {
                 f.search_path_set = false;
             } else if cur.eat("language") {
                 if let Some(l) = cur.peek() {
                     f.language = normalize_ident(cur.text(l));
                     cur.i += 1;
                 }
-            } else if cur.eat_seq(&["returns", "trigger"])
-                || cur.eat_seq(&["returns", "event_trigger"])
+            } else if cur.eat_keyword_ident("returns", "trigger")
+                || cur.eat_keyword_ident("returns", "event_trigger")
             {
                 f.returns_trigger = true;
             } else {
@@ -115,6 +117,9 @@ impl Analyzer {
         }
     }
 
+    /// `alter function f(...) action...`. Only actions that change what the rules read
+    /// (SECURITY, search_path, the name) move the function's site to this statement: the
+    /// `OWNER TO` that `pg_dump` writes after every function changes nothing they read.
     pub(super) fn alter_function(&mut self, cur: &mut Cursor<'_>, site: Site) -> bool {
         let Some((parts, _, _)) = cur.name() else {
             return false;
@@ -123,42 +128,48 @@ impl Analyzer {
             return false;
         };
         let arity = cur.skip_group().map(|(s, e)| arg_types(&cur.sql[s..e]).1);
-        let mut probe = Function {
-            name: name.clone(),
-            args: String::new(),
-            arity: 0,
-            security_definer: false,
-            search_path_set: false,
-            language: String::new(),
-            body: String::new(),
-            returns_trigger: false,
-            executable_by: BTreeSet::new(),
-            site: None,
-        };
         let start = cur.i;
         let mut any = false;
         for i in self.functions_named(&name, arity) {
             let f = &mut self.model.functions[i];
             cur.i = start;
-            probe.security_definer = f.security_definer;
-            probe.search_path_set = f.search_path_set;
+            let before = (f.security_definer, f.search_path_set, f.name.clone());
             while !cur.done() {
                 if cur.eat_seq(&["security", "definer"]) {
-                    probe.security_definer = true;
+                    f.security_definer = true;
                 } else if cur.eat_seq(&["security", "invoker"]) {
-                    probe.security_definer = false;
-                } else if cur.eat_seq(&["set", "search_path"]) {
-                    probe.search_path_set = true;
-                } else if cur.eat_seq(&["reset", "search_path"]) || cur.eat_seq(&["reset", "all"]) {
-                    probe.search_path_set = false;
+                    f.security_definer = false;
+                } else if cur.eat_keyword_ident("set", "search_path") {
+                    f.search_path_set = true;
+                } else if cur.eat_keyword_ident("reset", "search_path")
+                    || cur.eat_seq(&["reset", "all"])
+                {
+                    f.search_path_set = false;
+                } else if cur.eat_seq(&["rename", "to"]) {
+                    if let Some((p, _, _)) = cur.name() {
+                        f.name = QualifiedName::new(
+                            f.name.schema.clone(),
+                            p.last().cloned().unwrap_or_default(),
+                        );
+                    }
+                } else if cur.eat_seq(&["set", "schema"]) {
+                    if let Some((p, _, _)) = cur.name() {
+                        f.name = QualifiedName::new(
+                            p.last().cloned().unwrap_or_default(),
+                            f.name.name.clone(),
+                        );
+                    }
                 } else {
                     cur.i += 1;
                 }
             }
-            f.security_definer = probe.security_definer;
-            f.search_path_set = probe.search_path_set;
-            f.site = Some(site);
+            if before != (f.security_definer, f.search_path_set, f.name.clone()) {
+                f.site = Some(site);
+            }
             any = true;
+        }
+        if any {
+            self.reindex_functions();
         }
         any || !cur.done()
     }

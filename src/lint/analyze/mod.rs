@@ -7,6 +7,7 @@ mod ast;
 mod ddl;
 mod functions;
 mod privileges;
+mod tables;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -160,11 +161,16 @@ pub struct Prepared<'a> {
     parsed: Option<Result<Vec<Ast>, String>>,
 }
 
-const NO_EFFECT: [&[&str]; 21] = [
+const NO_EFFECT: [&[&str]; 26] = [
+    &["alter", "type"],
+    &["alter", "sequence"],
+    &["alter", "schema"],
+    &["alter", "domain"],
+    &["alter", "extension"],
+    &["create", "or", "replace", "trigger"],
     &["create", "index"],
     &["create", "unique", "index"],
     &["create", "trigger"],
-    &["create", "or", "replace", "trigger"],
     &["create", "schema"],
     &["create", "type"],
     &["create", "sequence"],
@@ -236,14 +242,23 @@ fn first_words(cur: &Cursor<'_>, n: usize) -> String {
     first_words_from(cur, 0, n)
 }
 
+/// The first `n` words of a statement from token `from`, a dotted name counting as one word:
+/// `ALTER TYPE "public"."status"`.
 fn first_words_from(cur: &Cursor<'_>, from: usize, n: usize) -> String {
-    cur.toks
-        .iter()
-        .skip(from)
-        .take(n)
-        .map(|t| cur.text(*t))
-        .collect::<Vec<_>>()
-        .join(" ")
+    let toks = &cur.toks[from.min(cur.toks.len())..];
+    let mut words: Vec<String> = Vec::new();
+    let mut k = 0;
+    while k < toks.len() && words.len() < n {
+        let mut word = cur.text(toks[k]).to_string();
+        while k + 2 < toks.len() && toks[k + 1].is_punct(cur.sql, '.') {
+            word.push('.');
+            word.push_str(cur.text(toks[k + 2]));
+            k += 2;
+        }
+        words.push(word);
+        k += 1;
+    }
+    words.join(" ")
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::functions::arg_types;
 use super::{qualified, role_name, Analyzer};
-use crate::lint::model::{Function, Privilege, Relation, Site};
+use crate::lint::model::{
+    Function, IneffectiveDefaultRevoke, Privilege, Relation, Revoke, RevokeTarget, Site, API_ROLES,
+};
 use crate::lint::tokens::Cursor;
 use crate::sql::names::QualifiedName;
 
@@ -15,44 +17,50 @@ pub(super) enum ObjectClass {
     Functions,
 }
 
-/// Default privileges: per (schema or `*`, class), roles granted or revoked.
-pub(super) type Defaults =
-    BTreeMap<(String, ObjectClass), BTreeMap<String, (BTreeSet<Privilege>, bool)>>;
+/// Default privileges as they stand, per (schema, or `*` for the global ones, class): the
+/// privileges each role gets on a new object.
+pub(super) type Defaults = BTreeMap<(String, ObjectClass), BTreeMap<String, BTreeSet<Privilege>>>;
 
 impl Analyzer {
-    /// Privileges a new object of `class` in `schema` starts with, per role: Postgres gives
-    /// EXECUTE on functions to PUBLIC; Supabase's default privileges grant tables and functions
-    /// in `public` to anon and authenticated; ALTER DEFAULT PRIVILEGES adjusts both.
+    /// The defaults under `key` before any ALTER DEFAULT PRIVILEGES: Postgres's global
+    /// EXECUTE for PUBLIC on functions; Supabase's per-schema grants in `public` to the API
+    /// roles (unless `auto_expose_new_tables = false`).
+    fn base_defaults(&self, key: &(String, ObjectClass)) -> BTreeMap<String, BTreeSet<Privilege>> {
+        let (schema, class) = (key.0.as_str(), key.1);
+        let mut roles = BTreeMap::new();
+        if schema == "*" && class == ObjectClass::Functions {
+            roles.insert("public".to_string(), BTreeSet::from([Privilege::Select]));
+        }
+        if schema == "public" && self.auto_expose {
+            for role in ["anon", "authenticated", "service_role"] {
+                let privs = match class {
+                    ObjectClass::Tables => Privilege::TABLE_ALL.into_iter().collect(),
+                    ObjectClass::Functions => BTreeSet::from([Privilege::Select]),
+                };
+                roles.insert(role.to_string(), privs);
+            }
+        }
+        roles
+    }
+
+    fn defaults_for(&self, key: &(String, ObjectClass)) -> BTreeMap<String, BTreeSet<Privilege>> {
+        self.defaults
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| self.base_defaults(key))
+    }
+
+    /// Privileges a new object of `class` in `schema` starts with, per role: the global
+    /// defaults plus the schema's own (which can only add: Postgres documents per-schema
+    /// defaults as added to the global ones).
     pub(super) fn initial_privileges(
         &self,
         schema: &str,
         class: ObjectClass,
     ) -> BTreeMap<String, BTreeSet<Privilege>> {
-        let mut roles: BTreeMap<String, BTreeSet<Privilege>> = BTreeMap::new();
-        let all: BTreeSet<Privilege> = Privilege::TABLE_ALL.into_iter().collect();
-        if class == ObjectClass::Functions {
-            roles.insert("public".into(), BTreeSet::from([Privilege::Select]));
-        }
-        if schema == "public" && self.auto_expose {
-            for role in ["anon", "authenticated", "service_role"] {
-                let privs = match class {
-                    ObjectClass::Tables => all.clone(),
-                    ObjectClass::Functions => BTreeSet::from([Privilege::Select]),
-                };
-                roles.insert(role.into(), privs);
-            }
-        }
-        for key in [("*".to_string(), class), (schema.to_string(), class)] {
-            if let Some(changes) = self.defaults.get(&key) {
-                for (role, (privs, grant)) in changes {
-                    let entry = roles.entry(role.clone()).or_default();
-                    if *grant {
-                        entry.extend(privs.iter().copied());
-                    } else {
-                        entry.retain(|p| !privs.contains(p));
-                    }
-                }
-            }
+        let mut roles = self.defaults_for(&("*".to_string(), class));
+        for (role, privs) in self.defaults_for(&(schema.to_string(), class)) {
+            roles.entry(role).or_default().extend(privs);
         }
         roles.retain(|_, p| !p.is_empty());
         roles
@@ -65,6 +73,7 @@ impl Analyzer {
             cur.eat_seq(&["grant", "option", "for"]);
         }
         let mut privileges = BTreeSet::new();
+        let mut column_privileges: Vec<(Privilege, Vec<String>)> = Vec::new();
         let mut execute = false;
         loop {
             let Some(t) = cur.peek() else { return false };
@@ -79,14 +88,23 @@ impl Analyzer {
                 cur.eat("privileges");
                 continue;
             }
+            cur.i += 1;
+            let columns = cur.skip_group().map(|(s, e)| {
+                Cursor::new(&cur.sql[s..e])
+                    .name_list()
+                    .into_iter()
+                    .filter_map(|(p, _, _)| p.last().cloned())
+                    .collect::<Vec<_>>()
+            });
             if word == "execute" {
                 execute = true;
             } else if let Some(p) = Privilege::parse(&word) {
-                privileges.insert(p);
-            }
-            cur.i += 1;
-            if cur.peek().is_some_and(|t| t.is_punct(cur.sql, '(')) {
-                cur.skip_group();
+                match columns {
+                    Some(columns) => column_privileges.push((p, columns)),
+                    None => {
+                        privileges.insert(p);
+                    }
+                }
             }
             cur.eat_punct(',');
         }
@@ -160,6 +178,19 @@ impl Analyzer {
             .collect();
         let apply_rel = |r: &mut Relation| {
             for role in &roles {
+                for (p, columns) in &column_privileges {
+                    let held = r
+                        .column_privileges
+                        .entry(role.clone())
+                        .or_default()
+                        .entry(*p)
+                        .or_default();
+                    if grant {
+                        held.extend(columns.iter().cloned());
+                    } else {
+                        held.retain(|c| !columns.contains(c));
+                    }
+                }
                 let held = r.privileges.entry(role.clone()).or_default();
                 if grant {
                     held.extend(privileges.iter().copied());
@@ -184,6 +215,39 @@ impl Analyzer {
                 }
             }
         };
+        let api_roles = |roles: &[String]| {
+            roles
+                .iter()
+                .any(|r| r == "public" || API_ROLES.contains(&r.as_str()))
+        };
+        let recorded = match &target {
+            Target::Functions(fns) if execute => fns
+                .iter()
+                .map(|(n, a)| (RevokeTarget::Function(n.clone(), *a), BTreeSet::new()))
+                .collect(),
+            Target::Tables(names) if !privileges.is_empty() => names
+                .iter()
+                .map(|n| (RevokeTarget::Table(n.clone()), privileges.clone()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (target, privs) in recorded {
+            if grant {
+                for r in self.model.revokes.iter_mut() {
+                    if r.target.same_object(&target) {
+                        r.roles.retain(|x| !roles.contains(x));
+                    }
+                }
+                self.model.revokes.retain(|r| api_roles(&r.roles));
+            } else if api_roles(&roles) {
+                self.model.revokes.push(Revoke {
+                    target,
+                    roles: roles.clone(),
+                    privileges: privs,
+                    site,
+                });
+            }
+        }
         match target {
             Target::Tables(names) => {
                 for n in names {
@@ -224,11 +288,15 @@ impl Analyzer {
         true
     }
 
-    pub(super) fn alter_default_privileges(&mut self, cur: &mut Cursor<'_>) -> bool {
+    pub(super) fn alter_default_privileges(&mut self, cur: &mut Cursor<'_>, site: Site) -> bool {
         let mut schemas = vec!["*".to_string()];
+        let mut for_others = false;
         loop {
             if cur.eat_seq(&["for", "role"]) || cur.eat_seq(&["for", "user"]) {
-                cur.name_list();
+                for_others = !cur
+                    .name_list()
+                    .iter()
+                    .any(|(p, _, _)| role_name(p) == "postgres");
             } else if cur.eat_seq(&["in", "schema"]) {
                 schemas = cur
                     .name_list()
@@ -263,11 +331,11 @@ impl Analyzer {
         if !cur.eat("on") {
             return false;
         }
-        let class = if cur.eat("tables") {
-            ObjectClass::Tables
+        let (class, objects) = if cur.eat("tables") {
+            (ObjectClass::Tables, "tables")
         } else if cur.eat("functions") || cur.eat("routines") {
             privileges = BTreeSet::from([Privilege::Select]);
-            ObjectClass::Functions
+            (ObjectClass::Functions, "functions")
         } else {
             return true;
         };
@@ -279,11 +347,42 @@ impl Analyzer {
             .into_iter()
             .map(|(p, _, _)| role_name(&p))
             .collect();
+        if for_others {
+            return true;
+        }
         for schema in schemas {
-            let entry = self.defaults.entry((schema, class)).or_default();
+            let key = (schema.clone(), class);
+            let mut state = self.defaults_for(&key);
+            let mut unchanged = Vec::new();
             for role in &roles {
-                entry.insert(role.clone(), (privileges.clone(), grant));
+                let held = state.entry(role.clone()).or_default();
+                if grant {
+                    held.extend(privileges.iter().copied());
+                } else if held.iter().any(|p| privileges.contains(p)) {
+                    held.retain(|p| !privileges.contains(p));
+                } else {
+                    unchanged.push(role.clone());
+                }
             }
+            let global = self.defaults_for(&("*".to_string(), class));
+            let still_granted = |role: &String| {
+                [role.as_str(), "public"]
+                    .iter()
+                    .filter_map(|r| global.get(*r))
+                    .any(|held| held.iter().any(|p| privileges.contains(p)))
+            };
+            unchanged.retain(still_granted);
+            if schema != "*" && !grant && !unchanged.is_empty() {
+                self.model
+                    .ineffective_default_revokes
+                    .push(IneffectiveDefaultRevoke {
+                        schema,
+                        roles: unchanged,
+                        objects,
+                        site,
+                    });
+            }
+            self.defaults.insert(key, state);
         }
         true
     }

@@ -46,6 +46,9 @@ pub const SYSTEM_SCHEMAS: [&str; 14] = [
 /// What every rule's check sees.
 pub struct Context<'a> {
     pub model: &'a Model,
+    /// What the migration files say (the same model for the static lint): where the catalog
+    /// cannot tell (a policy's written TO clause, the REVOKE statements as written).
+    pub files: &'a Model,
     pub sources: &'a Sources,
     pub exposed_schemas: &'a [String],
     pub origin: Origin,
