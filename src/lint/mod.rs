@@ -6,11 +6,13 @@
 
 pub mod analyze;
 pub mod baseline;
+pub mod body;
 pub mod catalog;
 pub mod config;
 pub mod diagnostic;
 pub mod expr;
 pub mod model;
+pub mod policy_columns;
 pub mod provenance;
 pub mod registry;
 pub mod rules;

@@ -69,6 +69,11 @@ pub static RULES: &[&Rule] = &[
     &rules::auth_users_altered::RULE,
     &rules::unparsed_statement::RULE,
     &rules::invalid_input::RULE,
+    &rules::policy_captured_column::RULE,
+    &rules::policy_owner_mismatch::RULE,
+    &rules::policy_owner_reassignable::RULE,
+    &rules::security_definer_without_caller_check::RULE,
+    &rules::revoke_without_effect::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

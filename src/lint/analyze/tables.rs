@@ -161,8 +161,9 @@ impl Analyzer {
         let Some(table) = cur.name().and_then(|(p, _, _)| qualified(&p)) else {
             return false;
         };
-        while !cur.done()
-            && !(cur.eat_seq(&["execute", "function"]) || cur.eat_seq(&["execute", "procedure"]))
+        while !(cur.done()
+            || cur.eat_seq(&["execute", "function"])
+            || cur.eat_seq(&["execute", "procedure"]))
         {
             cur.i += 1;
         }
