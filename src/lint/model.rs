@@ -330,6 +330,8 @@ pub struct Revoke {
     /// For tables, the privileges revoked; for functions, EXECUTE.
     pub privileges: BTreeSet<Privilege>,
     pub site: Site,
+    /// Roles a later GRANT on the same object names: the author chose who keeps access.
+    pub regranted: Vec<String>,
 }
 
 /// `ALTER DEFAULT PRIVILEGES IN SCHEMA s REVOKE ...` of a privilege no per-schema default

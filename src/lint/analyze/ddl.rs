@@ -7,7 +7,9 @@ use super::tables::{column_action, created_columns};
 use super::{
     first_words_from, is_truthy, qualified, role_name, Analyzer, MANAGED_SCHEMAS, NO_EFFECT,
 };
-use crate::lint::model::{ManagedAlteration, Policy, PolicyCommand, RelKind, Relation, Site};
+use crate::lint::model::{
+    ManagedAlteration, Policy, PolicyCommand, RelKind, Relation, RevokeTarget, Site,
+};
 use crate::lint::tokens::Cursor;
 use crate::sql::names::QualifiedName;
 
@@ -412,6 +414,8 @@ impl Analyzer {
                             self.dropped.insert(name.clone(), enabled);
                         }
                         self.model.policies.retain(|p| p.table != name);
+                        let dropped = RevokeTarget::Table(name.clone());
+                        self.model.revokes.retain(|r| r.target != dropped);
                     }
                 }
             }
@@ -423,6 +427,10 @@ impl Analyzer {
                             .functions
                             .retain(|f| !(f.name == name && arity.is_none_or(|a| a == f.arity)));
                         self.reindex_functions();
+                        let dropped = RevokeTarget::Function(name, arity);
+                        self.model
+                            .revokes
+                            .retain(|r| !r.target.same_object(&dropped));
                     }
                     if !cur.eat_punct(',') {
                         break;

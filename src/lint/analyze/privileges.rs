@@ -235,16 +235,16 @@ impl Analyzer {
             if grant {
                 for r in self.model.revokes.iter_mut() {
                     if r.target.same_object(&target) {
-                        r.roles.retain(|x| !roles.contains(x));
+                        r.regranted.extend(roles.iter().cloned());
                     }
                 }
-                self.model.revokes.retain(|r| api_roles(&r.roles));
             } else if api_roles(&roles) {
                 self.model.revokes.push(Revoke {
                     target,
                     roles: roles.clone(),
                     privileges: privs,
                     site,
+                    regranted: Vec::new(),
                 });
             }
         }

@@ -38,31 +38,35 @@ declare_rule! {
     pub RULE, "revoke-without-effect", Severity::Warning, Scope::Both, "REVOKE that leaves anon or authenticated their access"
 }
 
+/// The API roles `r` meant to close: those it names; for a REVOKE from PUBLIC followed by a
+/// GRANT to some API roles, the other API roles. Roles granted again later are left out.
+fn meant_closed(r: &Revoke) -> Vec<&'static str> {
+    let named_public = r.roles.iter().any(|x| x == "public");
+    let regranted_api = r.regranted.iter().any(|x| API_ROLES.contains(&x.as_str()));
+    API_ROLES
+        .into_iter()
+        .filter(|role| r.roles.iter().any(|x| x == role) || (named_public && regranted_api))
+        .filter(|role| !r.regranted.iter().any(|x| x == role || x == "public"))
+        .collect()
+}
+
 /// The API roles that still hold what `r` revoked, and why.
 fn still_held(ctx: &Context<'_>, r: &Revoke) -> Option<(Vec<String>, &'static str, String)> {
     let named_public = r.roles.iter().any(|x| x == "public");
-    match &r.target {
+    let meant = meant_closed(r);
+    let (holders, via_public, object): (Vec<String>, bool, String) = match &r.target {
         RevokeTarget::Function(name, arity) => {
             let f = ctx
                 .model
                 .function(name)
                 .find(|f| arity.is_none_or(|a| a == f.arity))?;
             let via_public = f.executable_by.contains("public");
-            let holders: Vec<String> = API_ROLES
+            let holders = meant
                 .iter()
-                .filter(|role| named_public || r.roles.iter().any(|x| x == *role))
                 .filter(|role| f.executable_by.contains(**role) || via_public)
                 .map(|s| s.to_string())
                 .collect();
-            if holders.is_empty() {
-                return None;
-            }
-            let why = if via_public && !named_public {
-                "PUBLIC still holds EXECUTE (every new function grants it), and every role is a member of PUBLIC"
-            } else {
-                "they keep the EXECUTE that Supabase's default privileges grant them on every function in `public`"
-            };
-            Some((holders, why, f.signature()))
+            (holders, via_public, f.signature())
         }
         RevokeTarget::Table(name) => {
             let t = ctx.model.relations.get(name)?;
@@ -72,23 +76,24 @@ fn still_held(ctx: &Context<'_>, r: &Revoke) -> Option<(Vec<String>, &'static st
                     .is_some_and(|p| p.iter().any(|x| r.privileges.contains(x)))
             };
             let via_public = holds("public");
-            let holders: Vec<String> = API_ROLES
+            let holders = meant
                 .iter()
-                .filter(|role| named_public || r.roles.iter().any(|x| x == *role))
                 .filter(|role| holds(role) || via_public)
                 .map(|s| s.to_string())
                 .collect();
-            if holders.is_empty() {
-                return None;
-            }
-            let why = if via_public && !named_public {
-                "PUBLIC still holds it, and every role is a member of PUBLIC"
-            } else {
-                "they keep the grant that Supabase's default privileges give them on every table in `public`"
-            };
-            Some((holders, why, name.to_string()))
+            (holders, via_public, name.to_string())
         }
+    };
+    if holders.is_empty() {
+        return None;
     }
+    let why = match (&r.target, via_public && !named_public) {
+        (RevokeTarget::Function(..), true) => "PUBLIC still holds EXECUTE (every new function grants it), and every role is a member of PUBLIC",
+        (RevokeTarget::Table(_), true) => "PUBLIC still holds it, and every role is a member of PUBLIC",
+        (RevokeTarget::Function(..), false) => "the REVOKE names PUBLIC only, and they keep the EXECUTE that Supabase's default privileges grant them on every function in `public`",
+        (RevokeTarget::Table(_), false) => "the REVOKE names PUBLIC only, and they keep the grant that Supabase's default privileges give them on every table in `public`",
+    };
+    Some((holders, why, object))
 }
 
 pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
@@ -144,8 +149,18 @@ mod tests {
             findings("revoke-without-effect", &[&from_anon]),
             ["001.sql:2:1: this REVOKE leaves anon able to reach function public.f(): PUBLIC still holds EXECUTE (every new function grants it), and every role is a member of PUBLIC"]
         );
-        let from_public = format!("{F}revoke all on function public.f() from public;");
-        assert_eq!(findings("revoke-without-effect", &[&from_public]).len(), 1);
+        let from_public = format!("{F}revoke all on function public.f() from public;\ngrant execute on function public.f() to authenticated;");
+        assert_eq!(
+            findings("revoke-without-effect", &[&from_public]),
+            ["001.sql:2:1: this REVOKE leaves anon able to reach function public.f(): the REVOKE names PUBLIC only, and they keep the EXECUTE that Supabase's default privileges grant them on every function in `public`"]
+        );
+        let intended = format!("{F}revoke all on function public.f() from public;");
+        assert!(
+            findings("revoke-without-effect", &[&intended]).is_empty(),
+            "without a later grant, which API roles were meant to lose it is unclear"
+        );
+        let dropped = format!("{F}revoke execute on function public.f() from anon;\ndrop function public.f();\n{F}revoke execute on function public.f() from public, anon;");
+        assert!(findings("revoke-without-effect", &[&dropped]).is_empty());
         let schema =
             "alter default privileges in schema public revoke execute on functions from public;";
         assert_eq!(findings("revoke-without-effect", &[schema]).len(), 1);
