@@ -74,6 +74,7 @@ pub static RULES: &[&Rule] = &[
     &rules::policy_owner_reassignable::RULE,
     &rules::security_definer_without_caller_check::RULE,
     &rules::revoke_without_effect::RULE,
+    &rules::syntax_error::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

@@ -27,6 +27,7 @@ pub mod rls_disabled;
 pub mod rls_no_policy;
 pub mod security_definer_executable;
 pub mod security_definer_without_caller_check;
+pub mod syntax_error;
 pub mod unparsed_statement;
 pub mod view_security_definer;
 
