@@ -381,7 +381,7 @@ fn rule_lists_and_documents_rules() {
 #[test]
 fn a_syntax_error_is_a_lint_finding_and_stops_test() {
     let dir = project(&[(
-        "supabase/migrations/001.sql",
+        "supabase/migrations/20240101000000_app.sql",
         b"create table public.notes (id int, owner uuid);\ncreate tabel public.tags (id int);\nalter table public.notes enable row level security;\n",
     )]);
     let o = rlsgate(dir.path(), &["lint"]);
@@ -392,7 +392,7 @@ fn a_syntax_error_is_a_lint_finding_and_stops_test() {
         "{out}"
     );
     assert!(
-        out.contains(" --> supabase/migrations/001.sql:2:8"),
+        out.contains(" --> supabase/migrations/20240101000000_app.sql:2:8"),
         "{out}"
     );
     assert!(!out.contains("unparsed-statement"), "{out}");
@@ -409,7 +409,7 @@ fn a_syntax_error_is_a_lint_finding_and_stops_test() {
     let o = rlsgate(dir.path(), &["test", "--allow-unspecified"]);
     assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
     assert!(
-        stderr(&o).contains("supabase/migrations/001.sql:2:8")
+        stderr(&o).contains("supabase/migrations/20240101000000_app.sql:2:8")
             && stderr(&o).contains("syntax error at or near \"tabel\""),
         "test names the same place: {}",
         stderr(&o)
