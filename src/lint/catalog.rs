@@ -274,7 +274,8 @@ pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model,
                     p.prosecdef, coalesce(array_to_string(p.proconfig, ','), ''), l.lanname::text,
                     coalesce(p.prosrc, ''), p.prorettype in ('trigger'::regtype, 'event_trigger'::regtype),
                     exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
-                             where a.grantee = 0 and a.privilege_type = 'EXECUTE'){}
+                             where a.grantee = 0 and a.privilege_type = 'EXECUTE'),
+                    p.prorettype = 'boolean'::regtype{}
                from pg_proc p
                join pg_namespace n on n.oid = p.pronamespace
                join pg_language l on l.oid = p.prolang
@@ -291,7 +292,7 @@ pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model,
             executable_by.insert("public".to_string());
         }
         for (k, role) in roles.iter().enumerate() {
-            if row.get::<_, bool>(10 + k) {
+            if row.get::<_, bool>(11 + k) {
                 executable_by.insert(role.clone());
             }
         }
@@ -306,6 +307,7 @@ pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model,
             language: row.get(6),
             body: row.get(7),
             returns_trigger: row.get(8),
+            returns_boolean: row.get(10),
             executable_by,
         });
     }

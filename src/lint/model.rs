@@ -264,6 +264,8 @@ pub struct Function {
     pub language: String,
     pub body: String,
     pub returns_trigger: bool,
+    /// Returns `boolean` (a predicate such as a membership helper).
+    pub returns_boolean: bool,
     /// Roles (`public` for PUBLIC) that may EXECUTE it.
     pub executable_by: BTreeSet<String>,
     pub site: Option<Site>,

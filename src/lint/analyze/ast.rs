@@ -130,6 +130,9 @@ impl Analyzer {
                         .unwrap_or_else(|| "sql".into()),
                     body,
                     returns_trigger,
+                    returns_boolean: f.return_type.as_ref().is_some_and(|r| {
+                        matches!(normalize_ident(&r.to_string()).as_str(), "boolean" | "bool")
+                    }),
                     executable_by: BTreeSet::new(),
                     site: Some(site),
                     name,

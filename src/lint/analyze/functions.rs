@@ -77,6 +77,7 @@ impl Analyzer {
             language: "sql".into(),
             body: String::new(),
             returns_trigger: false,
+            returns_boolean: false,
             executable_by: BTreeSet::new(),
             site: Some(site),
         };
@@ -106,6 +107,10 @@ impl Analyzer {
                 || cur.eat_keyword_ident("returns", "event_trigger")
             {
                 f.returns_trigger = true;
+            } else if cur.eat_keyword_ident("returns", "boolean")
+                || cur.eat_keyword_ident("returns", "bool")
+            {
+                f.returns_boolean = true;
             } else {
                 if matches!(t.kind, TokenKind::DollarString | TokenKind::String)
                     && f.body.is_empty()

@@ -16,7 +16,9 @@ declare_rule! {
     /// function that does (a membership helper such as `is_org_member(org_id)`).
     ///
     /// It is an error when anon can call it (anyone with the project's public key) and it
-    /// writes; a warning otherwise. Trigger functions are not callable and are skipped.
+    /// writes; a warning otherwise. Trigger functions are not callable and are skipped, and so
+    /// are read-only functions returning `boolean`: membership predicates such as
+    /// `is_member(org_id, user_id)` that policies call, which answer one yes/no.
     ///
     /// ## Why is this bad?
     /// The function runs as its owner, past RLS. Without a check of the caller, every user
@@ -81,8 +83,8 @@ pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .collect();
         let what = if !writes.is_empty() {
             format!("writes {}", list(&writes))
-        } else if !reads.is_empty() {
-            format!("reads the users' rows of {}", list(&reads))
+        } else if !reads.is_empty() && !f.returns_boolean {
+            format!("reads {} (rows RLS would restrict per user)", list(&reads))
         } else {
             continue;
         };

@@ -19,3 +19,7 @@ $$;
 create function public.handle_new_user() returns trigger
 language plpgsql security definer set search_path = ''
 as $$ begin insert into public.team_members (user_id) values (new.id); return new; end $$;
+-- a predicate the policies call: one yes/no about the ids it is given
+create function public.is_member_of(p_team uuid, p_user uuid) returns boolean
+language sql stable security definer set search_path = ''
+as $$ select exists (select 1 from public.team_members where team_id = p_team and user_id = p_user) $$;
