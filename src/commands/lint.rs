@@ -109,8 +109,10 @@ fn catalog_findings(
     let mut db = Database::open(&project, &opts, &progress)?;
     crate::terminal::emulation_warnings(&db.warnings);
     progress.set("linting the catalog");
+    let started = std::time::Instant::now();
     let result =
         lint::lint_migrated(&project, db.client(), config).context("linting the migrated catalog");
+    crate::terminal::timing("catalog lint", started);
     progress.finish();
     result
 }
