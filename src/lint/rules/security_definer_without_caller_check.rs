@@ -18,7 +18,9 @@ declare_rule! {
     /// It is an error when anon can call it (anyone with the project's public key) and it
     /// writes; a warning otherwise. Trigger functions are not callable and are skipped, and so
     /// are read-only functions returning `boolean`: membership predicates such as
-    /// `is_member(org_id, user_id)` that policies call, which answer one yes/no.
+    /// `is_member(org_id, user_id)` that policies call, which answer one yes/no. Functions
+    /// without arguments are skipped too (cleanups and recomputations on a fixed set of rows:
+    /// the caller chooses nothing); `security-definer-executable` still reports them.
     ///
     /// ## Why is this bad?
     /// The function runs as its owner, past RLS. Without a check of the caller, every user
@@ -67,7 +69,7 @@ pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let callers = f.api_callers();
-        if callers.is_empty() || gated_by_caller(&f.body, &checkers) {
+        if callers.is_empty() || f.arity == 0 || gated_by_caller(&f.body, &checkers) {
             continue;
         }
         let name = |p: &Vec<String>| QualifiedName::from_parts(p);
@@ -84,7 +86,7 @@ pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let what = if !writes.is_empty() {
             format!("writes {}", list(&writes))
         } else if !reads.is_empty() && !f.returns_boolean {
-            format!("reads {} (rows RLS would restrict per user)", list(&reads))
+            format!("reads {} past RLS", list(&reads))
         } else {
             continue;
         };
@@ -109,6 +111,7 @@ pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
 fn list(names: &[QualifiedName]) -> String {
     let mut names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    names.sort();
     names.dedup();
     names.join(", ")
 }
