@@ -201,5 +201,5 @@ pub fn fact(line: &str, quiet: bool) {
     let style = anstyle::Style::new()
         .fg_color(Some(anstyle::AnsiColor::Cyan.into()))
         .bold();
-    anstream::eprintln!("{style}note{style:#}: {line}");
+    note(&format!("{style}note{style:#}: {line}"));
 }
