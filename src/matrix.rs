@@ -215,6 +215,12 @@ pub mod insert_target {
     pub const ANY: &str = "any";
     /// A row (owned by the identity) in a tenant it does not belong to.
     pub const OTHER_TENANT: &str = "other tenant";
+    /// An own row whose author column (`sender_id`, `created_by`...) names another user: a
+    /// row written in someone else's name.
+    pub const FORGED: &str = "forged";
+    /// A copy (with a new key) of a row the identity owns, tried when the synthesized own row
+    /// was rejected: accepted, the policy checked the row's data, not its owner.
+    pub const OWN_COPY: &str = "own copy";
     /// `own:<party>`: the identity as the party in that owner column, other users elsewhere.
     pub fn party(column: &str) -> String {
         format!("own:{column}")

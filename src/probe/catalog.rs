@@ -111,9 +111,18 @@ pub struct Relation {
     pub checks: Vec<Check>,
     /// Exposed through the API (in one of the exposed schemas).
     pub exposed: bool,
+    /// For a view or materialized view that shows a table's primary key under the same
+    /// names: that table. Its rows are then identified by that key (`primary_key` holds it),
+    /// and labelled like the table's.
+    pub base: Option<TableRef>,
 }
 
 impl Relation {
+    /// The table whose placed rows this relation shows: itself, or a view's base table.
+    pub fn row_source(&self) -> &TableRef {
+        self.base.as_ref().unwrap_or(&self.table)
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
@@ -169,8 +178,18 @@ impl Catalog {
                 index.insert(rel.table.clone(), relations.len());
                 relations.push(rel);
             }
+            // tables referenced by foreign key, and the tables views read
             let referenced: Vec<u32> = client
-                .query("select distinct confrelid from pg_constraint where contype = 'f' and conrelid = any($1)", &[&batch])?
+                .query(
+                    "select distinct confrelid from pg_constraint where contype = 'f' and conrelid = any($1)
+                     union
+                     select distinct d.refobjid from pg_rewrite r
+                     join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+                       and d.refclassid = 'pg_class'::regclass
+                     join pg_class c on c.oid = d.refobjid and c.relkind in ('r', 'p')
+                     where r.ev_class = any($1) and d.refobjid <> r.ev_class",
+                    &[&batch],
+                )?
                 .iter()
                 .map(|r| r.get::<_, u32>(0))
                 .collect();
@@ -180,7 +199,58 @@ impl Catalog {
                 }
             }
         }
-        Ok(Catalog { relations, index })
+        let mut catalog = Catalog { relations, index };
+        catalog.find_view_bases(client)?;
+        Ok(catalog)
+    }
+
+    /// Each view's base table: a table it reads whose primary key columns it shows under the
+    /// same names (the one it reads most columns of, when several qualify).
+    fn find_view_bases(&mut self, client: &mut Client) -> Result<(), postgres::Error> {
+        let views: Vec<u32> = self
+            .relations
+            .iter()
+            .filter(|r| !r.kind.holds_rows())
+            .map(|r| r.oid)
+            .collect();
+        if views.is_empty() {
+            return Ok(());
+        }
+        let mut best: HashMap<u32, (usize, TableRef, Vec<String>)> = HashMap::new();
+        for row in client.query(
+            "select r.ev_class, d.refobjid, array_agg(distinct a.attname::text)
+             from pg_rewrite r
+             join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+               and d.refclassid = 'pg_class'::regclass and d.refobjsubid > 0
+             join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
+             where r.ev_class = any($1) and d.refobjid <> r.ev_class
+             group by 1, 2",
+            &[&views],
+        )? {
+            let (view, base, read): (u32, u32, Vec<String>) = (row.get(0), row.get(1), row.get(2));
+            let Some(base_rel) = self.relations.iter().find(|r| r.oid == base) else {
+                continue;
+            };
+            let Some(view_rel) = self.relations.iter().find(|r| r.oid == view) else {
+                continue;
+            };
+            let key = &base_rel.primary_key;
+            let shown = !key.is_empty()
+                && base_rel.kind.holds_rows()
+                && key
+                    .iter()
+                    .all(|c| read.contains(c) && view_rel.column(c).is_some());
+            if shown && best.get(&view).is_none_or(|(n, _, _)| read.len() > *n) {
+                best.insert(view, (read.len(), base_rel.table.clone(), key.clone()));
+            }
+        }
+        for rel in &mut self.relations {
+            if let Some((_, base, key)) = best.remove(&rel.oid) {
+                rel.base = Some(base);
+                rel.primary_key = key;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -215,6 +285,7 @@ fn load_relations(
             partial_uniques: Vec::new(),
             foreign_keys: Vec::new(),
             checks: Vec::new(),
+            base: None,
         });
     }
     for row in client.query(

@@ -17,7 +17,9 @@ use std::sync::Mutex;
 
 use postgres::Client;
 
-use crate::matrix::{Command, Observation, Outcome, Probe, RowFacts, TableRef, TableRows};
+use crate::matrix::{
+    insert_target, Command, Observation, Outcome, Probe, RowFacts, TableRef, TableRows,
+};
 use crate::migrate::Database;
 use crate::spec::identities::TenantRole;
 use crate::spec::{FixtureRow, Identity, Specs};
@@ -204,6 +206,7 @@ pub fn prepare(
     crate::terminal::timing("rows", t);
     synth.place_fixtures(client, opts.fixtures)?;
     run_identity_setup(client, opts.identities)?;
+    refresh_materialized_views(client, &catalog)?;
     if !external {
         client
             .batch_execute("commit")
@@ -234,15 +237,17 @@ pub fn prepare(
                         .collect()
                 })
                 .unwrap_or_default()
+        } else if let Some(base) = rel.base.as_ref().and_then(|b| states.get(b)) {
+            shown_rows(client, rel, base)?
         } else {
             view_rows(client, rel, opts.identities)?
         };
-        let row_model = model.of(&catalog, &rel.table);
+        let row_model = model.of(&catalog, rel.row_source());
         table_rows.push(TableRows {
             table: rel.table.clone(),
             labels,
             owned: row_model.is_owned(),
-            parties: model.parties(&catalog, &rel.table),
+            parties: model.parties(&catalog, rel.row_source()),
             tenant_scoped: row_model.is_tenant_scoped(),
         });
     }
@@ -391,7 +396,7 @@ fn build_plans<'p>(
             plans.push(cells::plan(
                 &synth,
                 rel,
-                synth.states.get(&rel.table),
+                synth.states.get(rel.row_source()),
                 id,
                 &owners,
                 prepared
@@ -413,7 +418,7 @@ fn assemble(
 ) -> Vec<Observation> {
     let mut observations = Vec::new();
     for (plan, results) in plans.iter().zip(results) {
-        let state = synth.states.get(&plan.rel.table);
+        let state = synth.states.get(plan.rel.row_source());
         observations.extend(observe(plan, &results, state, &prepared.identities));
     }
     observations
@@ -548,6 +553,52 @@ fn run_identity_setup(client: &mut Client, identities: &[Identity]) -> Result<()
         }
     }
     Ok(())
+}
+
+/// Materialized views hold what they held at migration time (nothing): refreshed once the
+/// rows are placed, they show what a scheduled refresh would.
+fn refresh_materialized_views(client: &mut Client, catalog: &Catalog) -> Result<(), ProbeError> {
+    for rel in catalog
+        .relations
+        .iter()
+        .filter(|r| r.kind == catalog::RelKind::MaterializedView)
+    {
+        let sql = format!(
+            "savepoint rlsgate_refresh; refresh materialized view {}; release savepoint rlsgate_refresh",
+            rel.table.qualified()
+        );
+        if client.batch_execute(&sql).is_err() {
+            client
+                .batch_execute("rollback to savepoint rlsgate_refresh")
+                .map_err(ProbeError::db("refreshing a materialized view"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The placed rows of a view's base table that the view shows the superuser, by key, with
+/// their labels and facts.
+fn shown_rows(
+    client: &mut Client,
+    rel: &Relation,
+    base: &rows::TableState,
+) -> Result<BTreeMap<String, RowFacts>, ProbeError> {
+    let sql = format!(
+        "select coalesce(string_agg({}, E'\\n'), '') from {} t",
+        rows::key_expr(rel),
+        rel.table.qualified()
+    );
+    let keys: String = client
+        .query_one(&sql, &[])
+        .map(|r| r.get(0))
+        .unwrap_or_default();
+    let keys: HashSet<&str> = keys.lines().collect();
+    Ok(base
+        .rows
+        .iter()
+        .filter(|r| keys.contains(r.key.as_str()))
+        .map(|r| (r.label.clone(), r.facts.clone()))
+        .collect())
 }
 
 /// Labels for the rows a view or materialized view shows the superuser: the identity whose
@@ -802,7 +853,7 @@ fn observe(
         {
             let allowed = r.outcome.is_allowed();
             match (command, p.target.as_str()) {
-                (Command::Select, _) if rel.kind.holds_rows() => {
+                (Command::Select, _) if rel.kind.holds_rows() || rel.base.is_some() => {
                     obs.reached = r
                         .payload
                         .lines()
@@ -811,6 +862,23 @@ fn observe(
                         .collect();
                 }
                 (Command::Select, _) => obs.reached = label_json_rows(&r.payload, identities),
+                (Command::Insert, insert_target::FORGED) => {
+                    // accepted only if a row naming the other user really appeared
+                    let appeared = r
+                        .payload
+                        .split_once('\u{1e}')
+                        .is_some_and(|(before, after)| {
+                            after.trim().parse::<i64>().unwrap_or(0)
+                                > before.trim().parse::<i64>().unwrap_or(0)
+                        });
+                    if allowed && appeared {
+                        obs.inserted.insert(insert_target::FORGED.to_string());
+                    }
+                }
+                (Command::Insert, insert_target::OWN_COPY) if allowed => {
+                    obs.inserted.insert(insert_target::OWN.to_string());
+                    obs.inserted.insert(insert_target::OWN_COPY.to_string());
+                }
                 (Command::Insert, target) if allowed => {
                     obs.inserted.insert(target.to_string());
                 }

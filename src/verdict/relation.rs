@@ -140,6 +140,9 @@ pub fn insert_expects(
     identity: &Identity,
 ) -> bool {
     let own = target == insert_target::OWN || target.starts_with("own:");
+    if target == insert_target::FORGED {
+        return *scope == InsertScope::Any;
+    }
     match scope {
         InsertScope::Deny => false,
         InsertScope::Any => true,
@@ -157,7 +160,12 @@ pub fn insert_expects(
 pub fn observed(obs: &Observation, rows: &TableRows, identity: &Identity) -> Observed {
     match obs.command {
         Command::Insert => {
-            let probed: Vec<&str> = obs.probes.iter().map(|p| p.target.as_str()).collect();
+            let probed: Vec<&str> = obs
+                .probes
+                .iter()
+                .map(|p| p.target.as_str())
+                .filter(|t| *t != insert_target::OWN_COPY)
+                .collect();
             let matches = |scope: &InsertScope| {
                 probed
                     .iter()
@@ -185,7 +193,13 @@ pub fn observed(obs: &Observation, rows: &TableRows, identity: &Identity) -> Obs
             candidates.push(InsertScope::Any);
             match candidates.into_iter().find(|c| matches(c)) {
                 Some(scope) => Observed::Insert(scope),
-                None => Observed::Inserted(obs.inserted.clone()),
+                None => Observed::Inserted(
+                    obs.inserted
+                        .iter()
+                        .filter(|t| *t != insert_target::OWN_COPY)
+                        .cloned()
+                        .collect(),
+                ),
             }
         }
         command => Observed::Rows {
@@ -379,7 +393,10 @@ fn judge_insert(
     }
     let mut reasons = Vec::new();
     let mut judged = BTreeSet::new();
-    for p in probes.iter().filter(|p| judged.insert(p.target.as_str())) {
+    for p in probes
+        .iter()
+        .filter(|p| p.target != insert_target::OWN_COPY && judged.insert(p.target.as_str()))
+    {
         let target = p.target.as_str();
         let accepted = obs.inserted.contains(target);
         if insert_expects(want, target, rows, identity) == accepted {
@@ -393,6 +410,7 @@ fn judge_insert(
             insert_target::OTHER => "a row owned by another user".to_string(),
             insert_target::OTHER_TENANT => "a row into another tenant".to_string(),
             insert_target::ANY => "a row".to_string(),
+            insert_target::FORGED => "an own row in another user's name".to_string(),
             party => format!("a row as {}", party.trim_start_matches("own:")),
         };
         reasons.push(if accepted {
@@ -400,6 +418,15 @@ fn judge_insert(
         } else {
             format!("could not insert {row}{}", because(&[target]))
         });
+    }
+    if let Some(copy) = probes.iter().find(|p| p.target == insert_target::OWN_COPY) {
+        reasons.push(match copy.outcome {
+            Outcome::Allowed { .. } => "the synthesized own row was rejected and a copy of an own row accepted: the policy checks the row's data".to_string(),
+            _ => "a copy of an own row was rejected too".to_string(),
+        });
+        if reasons.len() == 1 {
+            return Ok(());
+        }
     }
     if reasons.is_empty() {
         Ok(())

@@ -30,6 +30,9 @@ pub enum TenantLink {
     Direct { fk: usize },
     /// The tenant of the parent row that foreign key `fk` references.
     Parent { fk: usize, parent: TableRef },
+    /// A profile: the row is its owner's, and lives in its owner's (first) tenant. No foreign
+    /// key carries it, so nothing moves it and no row is inserted into another tenant.
+    Owners,
 }
 
 /// How one relation's rows belong to users and tenants.

@@ -526,10 +526,9 @@ pub fn links(
             }));
         } else if let Some(spec) = declared(&rel.table) {
             links[i] = declared_link(rel, &spec, &tenancy.table);
-        } else if user::is_auth_users(&rel.table)
-            || user::is_profile(rel, catalog)
-            || !rel.kind.holds_rows()
-        {
+        } else if user::is_profile(rel, catalog) {
+            links[i] = Some(Some(TenantLink::Owners));
+        } else if user::is_auth_users(&rel.table) || !rel.kind.holds_rows() {
             links[i] = Some(None);
         } else if let Some(k) = direct_fk(rel, &tenancy.table) {
             links[i] = Some(Some(TenantLink::Direct { fk: k }));
@@ -541,7 +540,9 @@ pub fn links(
             if links[i].is_some() {
                 continue;
             }
-            let scoped = |pi: usize| matches!(links[pi], Some(Some(_)));
+            // a profile's tenant is its owner's, carried by no key: nothing hangs off it
+            let scoped =
+                |pi: usize| matches!(links[pi], Some(Some(ref l)) if *l != TenantLink::Owners);
             // follow the owning parent first: the row lives where its owner's row lives
             let owning = match &owners[i] {
                 Owner::Parent { fk, .. } => Some(*fk).filter(|&k| {

@@ -17,6 +17,30 @@ const OWNER_NAMES: [&str; 10] = [
     "uid",
 ];
 
+/// Author columns: who wrote a row (`sender_id`, `created_by`), as opposed to whom it is
+/// about (an assignee, a recipient, a blocked user).
+const AUTHOR_WORDS: [&str; 14] = [
+    "sender",
+    "author",
+    "created_by",
+    "creator",
+    "posted_by",
+    "submitted_by",
+    "reviewer",
+    "written_by",
+    "added_by",
+    "uploaded_by",
+    "reporter",
+    "requested_by",
+    "actor",
+    "from_user",
+];
+
+pub fn is_author(column: &str) -> bool {
+    let name = column.to_ascii_lowercase();
+    AUTHOR_WORDS.iter().any(|w| name.contains(w))
+}
+
 pub fn is_auth_users(t: &TableRef) -> bool {
     t.schema == "auth" && t.name == "users"
 }

@@ -137,6 +137,10 @@ pub struct RowSpec<'s> {
     pub tenant: Option<&'s str>,
     /// The label of the parent row an owning foreign key must reference.
     pub parent: Option<&'s str>,
+    /// Who sends the row (a probe's identity): the row's other user columns (a sender, an
+    /// author) name it, as a client would. Placed rows have none: those columns name another
+    /// user than the owner, so a policy comparing the wrong column shows.
+    pub actor: Option<&'s Identity>,
     /// Explicit values (fixtures, probes, a member's role), as SQL expressions.
     pub fixed: BTreeMap<String, String>,
 }

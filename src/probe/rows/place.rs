@@ -68,6 +68,7 @@ impl<'a> Synthesizer<'a> {
                     tenant: slot.tenant,
                     parent: slot.parent.as_deref(),
                     fixed: slot.fixed.clone(),
+                    actor: None,
                 };
                 match self.insert(client, rel, &spec) {
                     Ok(row) => {
@@ -142,6 +143,18 @@ impl<'a> Synthesizer<'a> {
                         .as_deref()
                         .and_then(|t| tenants.iter().find(|x| **x == t).copied());
                     slot.parent = Some(p.label.clone());
+                    slots.push(slot);
+                }
+            }
+            (Owner::Users(cols), Some(TenantLink::Owners)) => {
+                // a profile per identity and per synthesized member, in its first tenant
+                let users: Vec<&'a Identity> = self.owners().chain(self.fillers).collect();
+                for persons in party_rows(&users, cols.len()) {
+                    let names: Vec<&str> = persons.iter().map(|p| p.name.as_str()).collect();
+                    let mut slot = Slot::new(parties::label(&names));
+                    slot.owner = persons.first().copied();
+                    slot.tenant = self.tenants_of(names[0]).first().copied();
+                    slot.parties = persons;
                     slots.push(slot);
                 }
             }
@@ -271,6 +284,11 @@ impl<'a> Synthesizer<'a> {
             Some(TenantLink::Parent { fk, parent }) => self
                 .referenced(rel, *fk, parent, json)
                 .and_then(|p| p.facts.tenant.clone()),
+            Some(TenantLink::Owners) => owners
+                .iter()
+                .flatten()
+                .next()
+                .and_then(|o| self.tenants_of(o).first().map(|t| t.to_string())),
             None => None,
         };
         RowFacts { owners, tenant }
