@@ -12,6 +12,8 @@ mod isolation;
 mod quoting;
 #[path = "reliability/support.rs"]
 mod support;
+#[path = "reliability/timeouts.rs"]
+mod timeouts;
 
 use std::path::Path;
 use std::process::Output;

@@ -161,6 +161,7 @@ pub(crate) fn start(
     let opts = OpenOptions {
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
+        timeouts: crate::timeouts::for_run(global)?,
         migrate_external: true,
         seed: false,
     };

@@ -96,6 +96,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     let opts = OpenOptions {
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
+        timeouts: crate::timeouts::for_run(global)?,
         migrate_external: args.migrate,
         seed: !args.no_seed,
     };

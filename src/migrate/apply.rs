@@ -243,6 +243,7 @@ pub(super) fn apply_file(
         Err(f) => f,
     };
     let _ = client.batch_execute(wrap.rollback());
+    crate::interrupt::check()?;
     let offset = failure.offset.or_else(|| {
         client.batch_execute(wrap.open()).ok()?;
         let found = run_steps(

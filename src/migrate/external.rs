@@ -36,6 +36,7 @@ impl Database {
         client
             .batch_execute("begin")
             .map_err(db("opening the run's transaction"))?;
+        super::timeout::limit(&mut client, &opts.timeouts)?;
         let mut applied = Vec::new();
         let mut journal = Journal::new(if opts.migrate_external {
             project.notes.clone()
@@ -47,14 +48,17 @@ impl Database {
                 crate::interrupt::check()?;
                 progress.set(format!("applying {}", file.path.display()));
                 let later = &project.migrations[i + 1..];
-                applied.push(apply_file(
-                    &mut client,
-                    file,
-                    Wrap::Savepoint,
-                    None,
-                    later,
-                    &mut journal,
-                )?);
+                applied.push(
+                    apply_file(
+                        &mut client,
+                        file,
+                        Wrap::Savepoint,
+                        None,
+                        later,
+                        &mut journal,
+                    )
+                    .map_err(super::timeout::located(&opts.timeouts))?,
+                );
             }
         }
         let server_version = server_version(&mut client);
@@ -63,6 +67,7 @@ impl Database {
             cluster: None,
             client,
             _cancel: Some(cancel),
+            probe_timeout: opts.timeouts.probe,
             applied,
             server_version,
             warnings: journal.warnings,
