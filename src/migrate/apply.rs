@@ -290,7 +290,11 @@ pub(super) fn apply_file(
         }
     }
     journal.append(&mut notes);
-    Err(migration_error(file, offset, failure.error, later, journal))
+    let mut error = migration_error(file, offset, failure.error, later, journal);
+    if emulation.is_none() {
+        super::rollback::about_the_real_database(&mut error);
+    }
+    Err(error)
 }
 
 /// Postgres positions are 1-based character indexes.

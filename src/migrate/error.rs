@@ -68,6 +68,9 @@ impl fmt::Display for MigrationError {
     }
 }
 
+/// How a note about who provides a missing object begins.
+pub(super) const ON_SUPABASE: &str = "on Supabase, ";
+
 /// Points a failure at its statement, and says where a missing object would come from.
 pub(super) fn migration_error(
     file: &SqlFile,
@@ -138,7 +141,7 @@ fn explain_missing(object: &str, later: &[SqlFile], skipped: &[(String, String)]
         );
     }
     if let Some(provider) = extensions::provider(object) {
-        return format!("on Supabase, `{object}` comes from {provider}");
+        return format!("{ON_SUPABASE}`{object}` comes from {provider}");
     }
     let base = object
         .rsplit('.')

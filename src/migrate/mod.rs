@@ -6,6 +6,7 @@ mod apply;
 mod error;
 mod external;
 mod plan;
+mod rollback;
 mod timeout;
 mod vector_indexes;
 
@@ -72,6 +73,11 @@ pub enum OpenError {
     },
     #[error(transparent)]
     Interrupted(#[from] crate::interrupt::Interrupted),
+    #[error(
+        "{file} ended rlsgate's transaction on the --db-url database (a COMMIT or ROLLBACK rlsgate could not see), \
+         so what ran before it may have persisted; stopped here"
+    )]
+    TransactionEnded { file: String },
 }
 
 impl Database {
