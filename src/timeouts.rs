@@ -86,7 +86,7 @@ impl Timeouts {
             }
         };
         // Syntax errors are the lint configuration's to report (it reads the same file).
-        let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else {
+        let Ok(doc) = toml_edit::Document::parse(text) else {
             return Ok(());
         };
         let Some(item) = doc.get("timeouts") else {
