@@ -143,6 +143,11 @@ fn run(sandbox: &Sandbox, mode: Mode, aim: Option<&Aim>) -> Option<Outcome> {
     }
     let status = child.wait().unwrap();
     let stderr = reader.join().unwrap();
+    // A signal that reached a run already past its last check (its final timing line is
+    // printed there) did not interrupt anything: that run is run again.
+    if signal != 0 && status.code() == Some(0) && stderr.contains("timing: total") {
+        return None;
+    }
     let staging: Vec<_> = entries(fresh_cache.path())
         .into_iter()
         .filter(|p| {
@@ -202,7 +207,7 @@ fn fifty_interrupts_anywhere_exit_130_or_143_and_leave_nothing() {
                     Mode::NoCache => &timelines[2],
                 };
                 let phases = match mode {
-                    Mode::Warm => timeline.len(),
+                    Mode::Warm => timeline.len() - 1,
                     Mode::Cold | Mode::NoCache => start_up(timeline) + 1,
                 };
                 let outcome = loop {
@@ -221,7 +226,13 @@ fn fifty_interrupts_anywhere_exit_130_or_143_and_leave_nothing() {
                     match run(&sandbox, mode, Some(&aim)) {
                         Some(outcome) => break outcome,
                         None => {
-                            missed.fetch_add(1, Ordering::SeqCst);
+                            // Never more than a few: a run that ignored its signal looks
+                            // the same, and must fail the test.
+                            let misses = missed.fetch_add(1, Ordering::SeqCst) + 1;
+                            assert!(
+                                misses <= INTERRUPTS / 5,
+                                "{misses} runs ended before their signal"
+                            );
                         }
                     }
                 };
