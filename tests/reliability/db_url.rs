@@ -102,6 +102,9 @@ fn twenty_db_url_runs_interrupted_or_not_leave_no_trace() {
     let mut random = Random::new("db-url");
     let mut interrupted = 0;
     let mut codes = Vec::new();
+    // The first run of each kind is left alone and timed; later runs of that kind are, every
+    // other one, interrupted at a random moment within that time.
+    let mut lasts = [Duration::ZERO; 4];
     for i in 0..20 {
         let (project, args): (&std::path::Path, &[&str]) = match i % 4 {
             0 => (base.path(), &["test", "--allow-unspecified"]),
@@ -109,6 +112,7 @@ fn twenty_db_url_runs_interrupted_or_not_leave_no_trace() {
             2 => (base.path(), &["mutate"]),
             _ => (extra.path(), &["snapshot", "--check"]),
         };
+        let started = std::time::Instant::now();
         let mut child = sandbox
             .command(project)
             .env("RLSGATE_TEST_SLOW_MS", "10")
@@ -118,9 +122,9 @@ fn twenty_db_url_runs_interrupted_or_not_leave_no_trace() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        // Every other run is interrupted at a random moment.
-        let signal = (i % 2 == 1).then(|| {
-            std::thread::sleep(Duration::from_millis(random.between(0, 600)));
+        let signal = (i >= 4 && i % 2 == 1).then(|| {
+            let last = lasts[i % 4].as_millis() as u64;
+            std::thread::sleep(Duration::from_millis(random.between(0, last * 4 / 5)));
             let sig = if i % 4 == 1 {
                 libc::SIGINT
             } else {
@@ -135,6 +139,9 @@ fn twenty_db_url_runs_interrupted_or_not_leave_no_trace() {
         });
         let out = child.wait_with_output().unwrap();
         let code = out.status.code();
+        if i < 4 {
+            lasts[i] = started.elapsed();
+        }
         if let Some(Some(sig)) = signal {
             interrupted += 1;
             assert_eq!(code, Some(128 + sig), "{}", common::text(&out).1);
