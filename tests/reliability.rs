@@ -2,6 +2,8 @@
 //! binary, real pipes, real signals, real concurrent runs.
 
 mod common;
+#[path = "reliability/config.rs"]
+mod config;
 #[path = "reliability/db_url.rs"]
 mod db_url;
 #[path = "reliability/exit_codes.rs"]

@@ -100,7 +100,14 @@ impl Setup {
         let mut db = Database::open(&project, &opts, progress)?;
         let schemas = super::test::exposed_schemas(&project);
         let catalog = probe::load_catalog(db.client(), &schemas)?;
-        super::test::validate_declarations(&specs, &catalog, &identities, &fixtures)?;
+        super::test::validate_declarations(
+            &mut db,
+            &project,
+            &specs,
+            &catalog,
+            &identities,
+            &fixtures,
+        )?;
         Ok(Setup {
             project,
             identities,

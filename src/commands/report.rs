@@ -171,7 +171,14 @@ pub(crate) fn start(
     let schemas = exposed_schemas(&project);
     let catalog = probe::load_catalog(db.client(), &schemas)?;
     let relations: Vec<TableRef> = catalog.exposed_tables();
-    super::test::validate_declarations(&specs, &catalog, &identities, &fixtures)?;
+    super::test::validate_declarations(
+        &mut db,
+        &project,
+        &specs,
+        &catalog,
+        &identities,
+        &fixtures,
+    )?;
     super::test::check_table_filter(tables, &relations, &schemas)?;
     let functions = super::test::load_functions(&mut db, &schemas, &identities, &specs)?;
     progress.set("placing rows");

@@ -102,8 +102,16 @@ pub(super) fn migration_error(
                 .to_string(),
         );
     }
-    let note = missing_object(dberr.code().code(), dberr.message())
-        .map(|object| explain_missing(&object, later, &journal.skipped));
+    let note = if dberr.message().contains('\u{feff}') {
+        Some(
+            "the file holds a UTF-8 byte order mark (BOM), invisible in most editors, which Postgres \
+             rejects: save the file as UTF-8 without BOM"
+                .to_string(),
+        )
+    } else {
+        missing_object(dberr.code().code(), dberr.message())
+            .map(|object| explain_missing(&object, later, &journal.skipped))
+    };
     OpenError::Migration(Box::new(MigrationError {
         file: file.path.clone(),
         line,

@@ -543,11 +543,7 @@ pub fn table_selected(table: &TableRef, filter: &[String]) -> bool {
 fn run_identity_setup(client: &mut Client, identities: &[Identity]) -> Result<(), ProbeError> {
     for id in identities {
         for sql in &id.setup {
-            let sql = sql
-                .replace("{sub}", id.sub.as_deref().unwrap_or_default())
-                .replace("{email}", id.email.as_deref().unwrap_or_default())
-                .replace("{name}", &id.name);
-            client.batch_execute(&sql).map_err(|e| ProbeError::Setup {
+            client.batch_execute(sql).map_err(|e| ProbeError::Setup {
                 identity: id.name.clone(),
                 message: describe(&e),
             })?;
