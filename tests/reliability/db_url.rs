@@ -122,6 +122,9 @@ fn twenty_db_url_runs_interrupted_or_not_leave_no_trace() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        while !crate::support::handles_signals(child.id()) && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
         let signal = (i >= 4 && i % 2 == 1).then(|| {
             let last = lasts[i % 4].as_millis() as u64;
             std::thread::sleep(Duration::from_millis(random.between(0, last * 4 / 5)));

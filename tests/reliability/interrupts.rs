@@ -13,7 +13,7 @@ use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
 use crate::common;
-use crate::support::{entries, Random, Sandbox};
+use crate::support::{entries, handles_signals, Random, Sandbox};
 
 /// Each cooperative check of the run sleeps this long (`RLSGATE_TEST_SLOW_MS`): every phase
 /// lasts long enough to be hit.
@@ -42,20 +42,6 @@ const MODES: [Mode; 5] = [
     Mode::Warm,
     Mode::NoCache,
 ];
-
-/// Whether `pid` has its handlers for SIGINT and SIGTERM (the `SigCgt` mask of
-/// /proc/PID/status): before that, a signal is the kernel's business, not rlsgate's.
-fn handles_signals(pid: u32) -> bool {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("SigCgt:"))
-        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
-        .is_some_and(|mask| {
-            let bit = |s: i32| 1u64 << (s - 1);
-            mask & bit(libc::SIGINT) != 0 && mask & bit(libc::SIGTERM) != 0
-        })
-}
 
 /// The phases a run finished, in order (its timing lines, the final total left out).
 fn phases(stderr: &str) -> Vec<String> {
