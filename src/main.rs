@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     if let Some(code) = interrupt::exit_code() {
         if code != 0 {
             if let Some(signal) = interrupt::signal() {
-                rlsgate::terminal::stderr_line(&format!(
+                rlsgate::terminal::note(&format!(
                     "interrupted by {}; stopped and cleaned up",
                     interrupt::signal_name(signal)
                 ));
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         let mut stderr = anstream::stderr();
         let _ = writeln!(stderr, "{}", rlsgate::terminal::render_error(err));
     } else if out.is_closed() && matches!(result, Ok(Status::Clean)) {
-        rlsgate::terminal::stderr_line(
+        rlsgate::terminal::note(
             "error: stdout was closed before the report was written; exit 2, not 0",
         );
     }

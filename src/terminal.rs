@@ -144,7 +144,7 @@ impl std::io::Write for Stdout {
 }
 
 /// One line on stderr; a closed stderr is ignored (it must never change the exit code).
-pub fn stderr_line(line: &str) {
+pub fn note(line: &str) {
     use std::io::Write;
     let _ = writeln!(anstream::stderr(), "{line}");
 }
@@ -157,7 +157,7 @@ pub fn timing(phase: &str, since: std::time::Instant) {
 /// [`timing`] for a duration measured elsewhere.
 pub fn took(phase: &str, elapsed: std::time::Duration) {
     if std::env::var_os("RLSGATE_TIMINGS").is_some() {
-        stderr_line(&format!(
+        note(&format!(
             "timing: {phase}: {:.1} ms",
             elapsed.as_secs_f64() * 1000.0
         ));
@@ -176,7 +176,7 @@ pub fn peak_memory() {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
     {
-        stderr_line(&format!(
+        note(&format!(
             "memory: peak RSS of rlsgate: {:.1} MB",
             kb as f64 / 1024.0
         ));
@@ -189,17 +189,17 @@ pub fn emulation_warnings(warnings: &[String]) {
         .fg_color(Some(anstyle::AnsiColor::Yellow.into()))
         .bold();
     for w in warnings {
-        stderr_line(&format!("{style}warning{style:#}: {w}"));
+        note(&format!("{style}warning{style:#}: {w}"));
     }
 }
 
 /// A fact about the run a person should know (the tenant model it inferred), on stderr.
-pub fn note(line: &str, quiet: bool) {
+pub fn fact(line: &str, quiet: bool) {
     if quiet {
         return;
     }
     let style = anstyle::Style::new()
         .fg_color(Some(anstyle::AnsiColor::Cyan.into()))
         .bold();
-    stderr_line(&format!("{style}note{style:#}: {line}"));
+    note(&format!("{style}note{style:#}: {line}"));
 }

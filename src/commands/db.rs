@@ -32,7 +32,7 @@ pub fn run(global: &GlobalArgs, args: &DbArgs, out: &mut dyn Write) -> anyhow::R
     writeln!(out, "{url}")?;
     writeln!(out, "psql '{url}'")?;
     out.flush()?;
-    crate::terminal::stderr_line(&format!(
+    crate::terminal::note(&format!(
         "Supabase-emulated Postgres {} with {} migration(s) applied. Connect as postgres (migrations' role), \
          supabase_admin (superuser), or `set role anon|authenticated` with\n  select set_config('request.jwt.claims', '{{\"sub\":\"...\",\"role\":\"authenticated\"}}', false);\n\
          Press Ctrl-C to stop; the database is then removed.",
