@@ -46,7 +46,14 @@ pub fn run(global: &GlobalArgs, args: &LintArgs, out: &mut dyn Write) -> anyhow:
     diagnostics.extend(output.diagnostics);
     let mut sources = output.analysis.sources;
 
-    if args.db {
+    let unparseable = diagnostics
+        .iter()
+        .any(|d| d.rule == lint::rules::syntax_error::RULE.id);
+    if args.db && unparseable {
+        crate::terminal::emulation_warnings(&[
+            "the catalog lint did not run: a migration has a syntax error, so the database cannot be built (the syntax-error finding says where)".to_string(),
+        ]);
+    } else if args.db {
         let (catalog, catalog_sources) = catalog_findings(global, &config)?;
         diagnostics.retain(|d| {
             lint::registry::find(d.rule).is_none_or(|r| r.scope == lint::registry::Scope::Static)
@@ -103,8 +110,10 @@ fn catalog_findings(
     let mut db = Database::open(&project, &opts, &progress)?;
     crate::terminal::emulation_warnings(&db.warnings);
     progress.set("linting the catalog");
+    let started = std::time::Instant::now();
     let result =
         lint::lint_migrated(&project, db.client(), config).context("linting the migrated catalog");
+    crate::terminal::timing("catalog lint", started);
     progress.finish();
     result
 }
