@@ -265,15 +265,16 @@ fn index(catalog: &Catalog, table: &TableRef) -> Option<usize> {
     catalog.relations.iter().position(|r| &r.table == table)
 }
 
+/// The membership table's foreign key to the member: the declared column, else the user
+/// column named like an owner (`user_id`, not `coach_user_id`).
 fn user_fk(rel: &Relation, catalog: &Catalog, spec: &TenancySpec) -> Option<usize> {
-    let users = user::user_columns(rel, catalog);
-    rel.foreign_keys.iter().position(|fk| {
-        fk.columns.len() == 1
-            && match &spec.user_column {
-                Some(c) => &fk.columns[0] == c,
-                None => users.contains(&fk.columns[0].as_str()),
-            }
-    })
+    let column = match &spec.user_column {
+        Some(c) => Some(c.as_str()),
+        None => user::main_user_column(rel, catalog),
+    }?;
+    rel.foreign_keys
+        .iter()
+        .position(|fk| fk.columns.len() == 1 && fk.columns[0] == column)
 }
 
 /// The membership table's foreign key to the tenant table (`tenant`, when known).
