@@ -7,3 +7,4 @@ pub mod lint;
 pub mod matrix;
 pub mod pgtap;
 pub mod pgtap_functions;
+pub mod sarif;

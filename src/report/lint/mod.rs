@@ -50,7 +50,7 @@ pub fn write(
     match format {
         LintFormat::Human => human::write(out, diagnostics, sources, style),
         LintFormat::Json => json::write(out, diagnostics),
-        LintFormat::Sarif => sarif::write(out, diagnostics),
+        LintFormat::Sarif => sarif::write(out, diagnostics, sources),
         LintFormat::Github => github::write(out, diagnostics),
         LintFormat::Junit => junit::write(out, diagnostics),
     }
