@@ -81,19 +81,7 @@ impl fmt::Display for TableRef {
     }
 }
 
-pub fn quote_ident(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        s.to_string()
-    } else {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    }
-}
+pub use crate::sql::quote_ident;
 
 /// Which rows a SELECT, UPDATE or DELETE reaches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -55,7 +55,7 @@ pub fn run(global: &GlobalArgs, args: &MutateArgs, out: &mut dyn Write) -> anyho
         None => write(args.format, &results, &baseline, ms, out)?,
     }
     let summary = mutate::Summary::of(&results);
-    Ok(if summary.survived > 0 {
+    Ok(if summary.survived + summary.inconclusive > 0 {
         Status::Findings
     } else {
         Status::Clean

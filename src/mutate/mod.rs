@@ -121,6 +121,9 @@ pub enum Status {
     /// No probe sees any difference in access: nothing the specs could catch with these
     /// identities and rows.
     Equivalent,
+    /// No cell changed, but a probe that could notice it was inconclusive: no evidence either
+    /// way, so never counted as equivalent (and it fails `rlsgate mutate` like a survivor).
+    Inconclusive,
     /// The statement could not be applied.
     Invalid,
 }
@@ -147,6 +150,7 @@ pub struct MutantResult {
     pub mutant: Mutant,
     pub status: Status,
     /// Killed: the first cell that fails. Survived: the first cell whose access changed.
+    /// Inconclusive: the first inconclusive cell.
     pub cell: Option<Witness>,
     /// Invalid: why the statement failed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -163,6 +167,7 @@ pub struct Summary {
     pub killed: usize,
     pub survived: usize,
     pub equivalent: usize,
+    pub inconclusive: usize,
     pub invalid: usize,
 }
 
@@ -177,6 +182,7 @@ impl Summary {
                 Status::Killed => s.killed += 1,
                 Status::Survived => s.survived += 1,
                 Status::Equivalent => s.equivalent += 1,
+                Status::Inconclusive => s.inconclusive += 1,
                 Status::Invalid => s.invalid += 1,
             }
         }
@@ -225,6 +231,7 @@ pub fn classify(mutant: Mutant, baseline: &HashMap<CellKey, Cell>, cells: &[Cell
     };
     let mut killed = None;
     let mut changed = None;
+    let mut unknown = None;
     for c in cells {
         let Some(before) = baseline.get(&key(c)) else {
             continue;
@@ -233,12 +240,15 @@ pub fn classify(mutant: Mutant, baseline: &HashMap<CellKey, Cell>, cells: &[Cell
             killed.get_or_insert_with(|| witness(c, before));
         } else if c.actual != before.actual {
             changed.get_or_insert_with(|| witness(c, before));
+        } else if c.outcome == CellOutcome::Inconclusive {
+            unknown.get_or_insert_with(|| witness(c, before));
         }
     }
-    let (status, cell) = match (killed, changed) {
-        (Some(w), _) => (Status::Killed, Some(w)),
-        (None, Some(w)) => (Status::Survived, Some(w)),
-        (None, None) => (Status::Equivalent, None),
+    let (status, cell) = match (killed, changed, unknown) {
+        (Some(w), _, _) => (Status::Killed, Some(w)),
+        (None, Some(w), _) => (Status::Survived, Some(w)),
+        (None, None, Some(w)) => (Status::Inconclusive, Some(w)),
+        (None, None, None) => (Status::Equivalent, None),
     };
     MutantResult {
         mutant,
@@ -454,4 +464,58 @@ pub fn number(mutants: Vec<Mutant>, tables: &[String]) -> Vec<Mutant> {
                 })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(outcome: CellOutcome, actual: &str) -> Cell {
+        Cell {
+            table: TableRef::new("public", "posts"),
+            identity: "alice".into(),
+            command: Command::Select,
+            expected: "own".into(),
+            actual: actual.into(),
+            outcome,
+            detail: "syntax error at or near \"user\"".into(),
+            probes: Vec::new(),
+        }
+    }
+
+    fn mutant() -> Mutant {
+        Mutant {
+            id: "M1".into(),
+            kind: MutantKind::DisableRls,
+            table: Some(TableRef::new("public", "posts")),
+            subject: "posts".into(),
+            sql: "alter table public.posts disable row level security".into(),
+            tables: Vec::new(),
+            only_roles: Vec::new(),
+            except_roles: Vec::new(),
+            only_commands: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_mutant_whose_probes_are_inconclusive_is_never_equivalent() {
+        let unknown = cell(CellOutcome::Inconclusive, "inconclusive");
+        let baseline = HashMap::from([(key(&unknown), unknown.clone())]);
+        let result = classify(mutant(), &baseline, std::slice::from_ref(&unknown));
+        assert_eq!(result.status, Status::Inconclusive);
+        assert!(result
+            .cell
+            .is_some_and(|w| w.detail.contains("syntax error")));
+
+        let pass = cell(CellOutcome::Pass, "own");
+        let baseline = HashMap::from([(key(&pass), pass.clone())]);
+        assert_eq!(
+            classify(mutant(), &baseline, std::slice::from_ref(&pass)).status,
+            Status::Equivalent
+        );
+        assert_eq!(
+            classify(mutant(), &baseline, &[unknown]).status,
+            Status::Killed
+        );
+    }
 }

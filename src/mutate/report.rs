@@ -81,14 +81,15 @@ fn render(
         writeln!(out, "{}", wrapped.replacen("warning: ", &first, 1))?;
     }
 
-    let mut by_kind: BTreeMap<MutantKind, [usize; 4]> = BTreeMap::new();
+    let mut by_kind: BTreeMap<MutantKind, [usize; 5]> = BTreeMap::new();
     for r in results {
         let slot = by_kind.entry(r.mutant.kind).or_default();
         slot[match r.status {
             Status::Killed => 0,
             Status::Survived => 1,
             Status::Equivalent => 2,
-            Status::Invalid => 3,
+            Status::Inconclusive => 3,
+            Status::Invalid => 4,
         }] += 1;
     }
     let mut table = comfy_table::Table::new();
@@ -102,6 +103,7 @@ fn render(
         "killed",
         "survived",
         "equivalent",
+        "inconclusive",
         "invalid",
     ]);
     for (kind, counts) in &by_kind {
@@ -113,6 +115,7 @@ fn render(
             counts[1].to_string(),
             counts[2].to_string(),
             counts[3].to_string(),
+            counts[4].to_string(),
         ]);
     }
     writeln!(out, "{table}")?;
@@ -182,6 +185,22 @@ fn render(
             }
         }
     }
+    let inconclusive: Vec<&MutantResult> = results
+        .iter()
+        .filter(|r| r.status == Status::Inconclusive)
+        .collect();
+    if !inconclusive.is_empty() {
+        writeln!(
+            out,
+            "\n{bold}inconclusive{bold:#} (the probes that could notice these hit errors; no evidence either way):"
+        )?;
+        for r in &inconclusive {
+            line(out, r, red)?;
+            if let Some(w) = &r.cell {
+                writeln!(out, "      {}: {}", witness_text(w), w.detail)?;
+            }
+        }
+    }
     let invalid: Vec<&MutantResult> = results
         .iter()
         .filter(|r| r.status == Status::Invalid)
@@ -202,14 +221,19 @@ fn render(
         write!(out, "\n{}", wrap_indented(&text, width, "", ""))?;
     }
     let s = Summary::of(results);
-    let style = if s.survived > 0 { red } else { green };
+    let style = if s.survived + s.inconclusive > 0 {
+        red
+    } else {
+        green
+    };
     writeln!(
         out,
-        "\n{style}{} mutants, {} killed, {} survived{style:#}, {} equivalent, {} invalid ({:.1} s)",
+        "\n{style}{} mutants, {} killed, {} survived{style:#}, {} equivalent, {} inconclusive, {} invalid ({:.1} s)",
         s.total,
         s.killed,
         s.survived,
         s.equivalent,
+        s.inconclusive,
         s.invalid,
         duration_ms as f64 / 1000.0
     )

@@ -27,9 +27,7 @@ pub fn stable_uuid(key: &str) -> String {
     )
 }
 
-pub fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
+pub use crate::sql::quote_literal as literal;
 
 /// A JSON value (a row read with `to_jsonb`, a fixture value) as an SQL literal, for a cast
 /// to the column's type; JSON null is SQL null.

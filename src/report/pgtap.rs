@@ -6,6 +6,7 @@
 use std::io::{self, Write};
 
 use crate::matrix::TableRef;
+use crate::sql::quote_literal;
 
 /// The rows one test file places before its assertions, per table (as JSON objects).
 #[derive(Debug, Clone)]
@@ -146,10 +147,6 @@ language sql as $fn$
 $fn$;
 "#;
 
-fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
 /// A dollar-quoted string whose tag does not occur in `s`.
 fn dollar(s: &str) -> String {
     let mut tag = String::from("q");
@@ -167,7 +164,7 @@ fn array(items: &[String]) -> String {
             "array[{}]::text[]",
             items
                 .iter()
-                .map(|s| literal(s))
+                .map(|s| quote_literal(s))
                 .collect::<Vec<_>>()
                 .join(", ")
         )
@@ -209,8 +206,8 @@ pub fn write(file: &TestFile, out: &mut dyn Write) -> io::Result<()> {
         for row in &rows.rows {
             body.push_str(&format!(
                 "  perform pg_temp.rlsgate_put({}, {});\n",
-                literal(&rows.table.qualified()),
-                literal(row)
+                quote_literal(&rows.table.qualified()),
+                quote_literal(row)
             ));
         }
     }
@@ -235,10 +232,10 @@ pub fn write(file: &TestFile, out: &mut dyn Write) -> io::Result<()> {
         let select = matches!(case.expect, Expect::Keys { .. });
         let call = format!(
             "pg_temp.rlsgate_try({}, {}, {}, {}, {}, {}, {select})",
-            literal(&id.role),
-            literal(&id.claims),
-            literal(&id.sub),
-            literal(&id.email),
+            quote_literal(&id.role),
+            quote_literal(&id.claims),
+            quote_literal(&id.sub),
+            quote_literal(&id.email),
             dollar(&case.prelude),
             dollar(&case.statement)
         );
@@ -251,18 +248,18 @@ pub fn write(file: &TestFile, out: &mut dyn Write) -> io::Result<()> {
                     "select is(pg_temp.rlsgate_seen({call}, {}), {}, {});",
                     array(placed),
                     array(&expected),
-                    literal(&case.description)
+                    quote_literal(&case.description)
                 )?;
             }
             Expect::Writes(true) => writeln!(
                 out,
                 "select matches({call}, '^affected [1-9]', {});",
-                literal(&case.description)
+                quote_literal(&case.description)
             )?,
             Expect::Writes(false) => writeln!(
                 out,
                 "select matches({call}, '^(affected 0|denied: )', {});",
-                literal(&case.description)
+                quote_literal(&case.description)
             )?,
         }
     }

@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 
 use crate::matrix::FunctionRef;
+use crate::sql::quote_literal;
 
 pub const FILE_NAME: &str = "rlsgate_functions.test.sql";
 
@@ -14,10 +15,6 @@ pub struct FunctionCase {
     pub role: String,
     pub function: FunctionRef,
     pub allow: bool,
-}
-
-fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }
 
 pub fn write(cases: &[FunctionCase], out: &mut dyn Write) -> io::Result<()> {
@@ -42,11 +39,11 @@ pub fn write(cases: &[FunctionCase], out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "select is(has_function_privilege({role}, {sig}, 'EXECUTE') and has_schema_privilege({role}, {schema}, 'USAGE'), {allow}, {what});",
-            role = literal(&case.role),
-            sig = literal(&signature),
-            schema = literal(&f.schema),
+            role = quote_literal(&case.role),
+            sig = quote_literal(&signature),
+            schema = quote_literal(&f.schema),
             allow = case.allow,
-            what = literal(&format!(
+            what = quote_literal(&format!(
                 "{} (role {}) {} call {}",
                 case.identity,
                 case.role,

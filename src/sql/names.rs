@@ -35,8 +35,8 @@ impl fmt::Display for QualifiedName {
         write!(
             f,
             "{}.{}",
-            quote_if_needed(&self.schema),
-            quote_if_needed(&self.name)
+            super::quote_ident(&self.schema),
+            super::quote_ident(&self.name)
         )
     }
 }
@@ -47,23 +47,6 @@ pub fn normalize_ident(raw: &str) -> String {
         raw[1..raw.len() - 1].replace("\"\"", "\"")
     } else {
         raw.to_lowercase()
-    }
-}
-
-/// Quote an identifier for display when Postgres would need it.
-pub fn quote_if_needed(ident: &str) -> String {
-    let plain = !ident.is_empty()
-        && ident
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && ident
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
-    if plain {
-        ident.to_string()
-    } else {
-        format!("\"{}\"", ident.replace('"', "\"\""))
     }
 }
 

@@ -1,0 +1,181 @@
+//! A migration Postgres rejected, located in its file, and where a missing object would come
+//! from.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use super::plan::words;
+use super::OpenError;
+use crate::project::SqlFile;
+use crate::sql::split;
+use crate::supabase::extensions;
+
+/// A migration that Postgres rejected, located in its file.
+#[derive(Debug, thiserror::Error)]
+pub struct MigrationError {
+    pub file: PathBuf,
+    pub line: u32,
+    pub column: u32,
+    pub source_line: String,
+    pub sqlstate: String,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+    pub context: Option<String>,
+    /// For a missing object: whether Supabase provides it, or which later file creates it.
+    pub note: Option<String>,
+}
+
+impl fmt::Display for MigrationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{}:{}:{}: {} ({})",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message,
+            self.sqlstate
+        )?;
+        let gutter = self.line.to_string().len();
+        writeln!(f, "{:gutter$} |", "")?;
+        writeln!(f, "{} | {}", self.line, self.source_line)?;
+        let caret_pad: String = self
+            .source_line
+            .chars()
+            .take(self.column.saturating_sub(1) as usize)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        write!(f, "{:gutter$} | {caret_pad}^", "")?;
+        for (label, value) in [
+            ("detail", &self.detail),
+            ("hint", &self.hint),
+            ("context", &self.context),
+            ("note", &self.note),
+        ] {
+            if let Some(v) = value {
+                write!(f, "\n{:gutter$} = {label}: {v}", "")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Points a failure at its statement, and says where a missing object would come from.
+pub(super) fn migration_error(
+    file: &SqlFile,
+    offset: Option<usize>,
+    err: postgres::Error,
+    later: &[SqlFile],
+) -> OpenError {
+    let Some(dberr) = err.as_db_error() else {
+        return OpenError::Db {
+            context: format!("applying {}", file.path.display()),
+            source: err,
+        };
+    };
+    let offset = offset.unwrap_or(0);
+    let (line, column) = split::line_col(&file.text, offset);
+    let source_line = file
+        .text
+        .lines()
+        .nth(line as usize - 1)
+        .unwrap_or("")
+        .to_string();
+    let mut context = dberr.where_().map(str::to_string);
+    if dberr.code().code() == "25001" {
+        context = Some(
+            "the Supabase CLI runs each migration file in one transaction, so this statement fails there too; \
+             move it to a file of its own and drop CONCURRENTLY, or run it outside migrations"
+                .to_string(),
+        );
+    }
+    let note = missing_object(dberr.code().code(), dberr.message())
+        .map(|object| explain_missing(&object, later));
+    OpenError::Migration(Box::new(MigrationError {
+        file: file.path.clone(),
+        line,
+        column,
+        source_line,
+        sqlstate: dberr.code().code().to_string(),
+        message: dberr.message().to_string(),
+        detail: dberr.detail().map(str::to_string),
+        hint: dberr.hint().map(str::to_string),
+        context,
+        note,
+    }))
+}
+
+/// The object an "does not exist" error is about, as Postgres names it.
+fn missing_object(sqlstate: &str, message: &str) -> Option<String> {
+    if !matches!(sqlstate, "42P01" | "42883" | "42704" | "3F000" | "42P38") {
+        return None;
+    }
+    if let Some(rest) = message.strip_prefix("function ") {
+        return Some(rest.split('(').next().unwrap_or(rest).trim().to_string());
+    }
+    let start = message.find('"')? + 1;
+    let len = message[start..].find('"')?;
+    Some(message[start..start + len].to_string())
+}
+
+fn explain_missing(object: &str, later: &[SqlFile]) -> String {
+    if let Some(provider) = extensions::provider(object) {
+        return format!("on Supabase, `{object}` comes from {provider}");
+    }
+    let base = object
+        .rsplit('.')
+        .next()
+        .unwrap_or(object)
+        .trim_matches('"')
+        .to_ascii_lowercase();
+    for file in later {
+        let Ok(stmts) = split::split(&file.text) else {
+            continue;
+        };
+        if let Some(stmt) = stmts
+            .iter()
+            .find(|s| created_name(s.code()).as_deref() == Some(&base))
+        {
+            return format!(
+                "Supabase does not provide `{object}`; {}:{} creates it, but runs later (migrations apply in filename order, as with the Supabase CLI)",
+                file.path.display(),
+                stmt.line
+            );
+        }
+    }
+    format!(
+        "Supabase does not provide `{object}` and no migration creates it: if it was made in the dashboard, \
+         capture it in a migration (`supabase db diff`)"
+    )
+}
+
+/// The unqualified name a `create table|view|function|type|schema|...` statement creates.
+fn created_name(code: &str) -> Option<String> {
+    let w = words(code);
+    let mut it = w.iter().map(String::as_str).peekable();
+    if it.next()? != "create" {
+        return None;
+    }
+    while matches!(
+        it.peek(),
+        Some(
+            &("or" | "replace" | "unlogged" | "temporary" | "temp" | "materialized" | "recursive")
+        )
+    ) {
+        it.next();
+    }
+    if !matches!(
+        it.next()?,
+        "table" | "view" | "function" | "type" | "schema" | "sequence" | "procedure" | "domain"
+    ) {
+        return None;
+    }
+    let mut name = it.next()?;
+    if name == "if" {
+        it.next();
+        it.next();
+        name = it.next()?;
+    }
+    Some(name.rsplit('.').next()?.trim_matches('"').to_string())
+}
