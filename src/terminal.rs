@@ -167,7 +167,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 pub fn wrap_indented(text: &str, width: usize, first: &str, rest: &str) -> String {
     let room = width.saturating_sub(rest.chars().count().max(first.chars().count()));
     let mut out = String::new();
-    for (i, line) in wrap(text, room.max(20)).iter().enumerate() {
+    for (i, line) in wrap(text, room.max(10)).iter().enumerate() {
         out.push_str(if i == 0 { first } else { rest });
         out.push_str(line);
         out.push('\n');

@@ -97,26 +97,26 @@ fn render(
         .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
         .set_width(u16::try_from(width).unwrap_or(u16::MAX));
-    table.set_header([
-        "mutant",
-        "total",
+    // Inconclusive and invalid columns only when some mutant is: seven columns do not fit
+    // 80 columns, and the summary line below counts them anyway.
+    let names = [
         "killed",
         "survived",
         "equivalent",
         "inconclusive",
         "invalid",
-    ]);
+    ];
+    let shown: Vec<usize> = (0..names.len())
+        .filter(|&i| i < 3 || by_kind.values().any(|counts| counts[i] > 0))
+        .collect();
+    let mut header = vec!["mutant", "total"];
+    header.extend(shown.iter().map(|&i| names[i]));
+    table.set_header(header);
     for (kind, counts) in &by_kind {
         let total: usize = counts.iter().sum();
-        table.add_row([
-            kind.as_str().to_string(),
-            total.to_string(),
-            counts[0].to_string(),
-            counts[1].to_string(),
-            counts[2].to_string(),
-            counts[3].to_string(),
-            counts[4].to_string(),
-        ]);
+        let mut row = vec![kind.as_str().to_string(), total.to_string()];
+        row.extend(shown.iter().map(|&i| counts[i].to_string()));
+        table.add_row(row);
     }
     writeln!(out, "{table}")?;
 
@@ -190,14 +190,18 @@ fn render(
         .filter(|r| r.status == Status::Inconclusive)
         .collect();
     if !inconclusive.is_empty() {
-        writeln!(
+        heading(
             out,
-            "\n{bold}inconclusive{bold:#} (the probes that could notice these hit errors; no evidence either way):"
+            bold,
+            "inconclusive",
+            "(the probes that could notice these hit errors; no evidence either way):",
+            width,
         )?;
         for r in &inconclusive {
-            line(out, r, red)?;
+            line(out, r, red, width)?;
             if let Some(w) = &r.cell {
-                writeln!(out, "      {}: {}", witness_text(w), w.detail)?;
+                let text = format!("{}: {}", witness_text(w), w.detail);
+                write!(out, "{}", wrap_indented(&text, width, "      ", "        "))?;
             }
         }
     }
@@ -226,16 +230,22 @@ fn render(
     } else {
         green
     };
-    writeln!(
-        out,
-        "\n{style}{} mutants, {} killed, {} survived{style:#}, {} equivalent, {} inconclusive, {} invalid ({:.1} s)",
-        s.total,
-        s.killed,
-        s.survived,
+    let verdict = format!(
+        "{} mutants, {} killed, {} survived",
+        s.total, s.killed, s.survived
+    );
+    let text = format!(
+        "{verdict}, {} equivalent, {} inconclusive, {} invalid ({:.1} s)",
         s.equivalent,
         s.inconclusive,
         s.invalid,
         duration_ms as f64 / 1000.0
+    );
+    let wrapped = wrap_indented(&text, width, "", "");
+    write!(
+        out,
+        "\n{}",
+        wrapped.replacen(&verdict, &format!("{style}{verdict}{style:#}"), 1)
     )
 }
 
