@@ -187,6 +187,10 @@ pub struct TestArgs {
     /// With --db-url: apply the project's migrations first (rolled back with everything else).
     #[arg(long)]
     pub migrate: bool,
+    /// Do not apply the seed files (`supabase/seed.sql`, or `[db.seed] sql_paths` in
+    /// supabase/config.toml) that `supabase start` applies after the migrations.
+    #[arg(long)]
+    pub no_seed: bool,
     /// Probe only share K of N of the tables (round-robin in name order), for N CI runners;
     /// combine their `--format json` outputs with `rlsgate merge`.
     #[arg(long, value_name = "K/N")]
@@ -293,6 +297,9 @@ pub struct DbArgs {
     /// With --db-url: apply the project's migrations to that database (rolled back on exit).
     #[arg(long)]
     pub migrate: bool,
+    /// Do not apply the seed files that `supabase start` applies after the migrations.
+    #[arg(long)]
+    pub no_seed: bool,
 }
 
 #[derive(Debug, Args)]

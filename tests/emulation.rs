@@ -211,3 +211,155 @@ fn the_server_does_not_run_as_root() {
 fn shared_cluster_as_postgres() -> postgres::Client {
     common::shared_cluster().connect("postgres").unwrap()
 }
+
+/// `rlsgate test --allow-unspecified` on a scratch project with these migrations: (exit code,
+/// stderr). Exit 2 means the migrations did not apply.
+fn migrate(files: &[(&str, &str)]) -> (i32, String) {
+    let dir = common::project(files);
+    let out = common::run(&["-q", "test", "--allow-unspecified"], dir.path());
+    (out.status.code().unwrap_or(-1), common::text(&out).1)
+}
+
+#[test]
+fn a_wrappers_foreign_data_wrapper_migration_applies() {
+    // What Supabase's Wrappers docs have a migration do: the FDW needs a superuser on plain
+    // Postgres; supautils lets `postgres` create it on Supabase.
+    let (code, stderr) = migrate(&[(
+        "20240101000000_stripe.sql",
+        "create extension if not exists wrappers with schema extensions;
+         create foreign data wrapper stripe_wrapper
+           handler extensions.stripe_fdw_handler validator extensions.stripe_fdw_validator;
+         create server stripe_server foreign data wrapper stripe_wrapper
+           options (api_key_id '0a1b2c', api_url 'https://api.stripe.com/v1');
+         create schema stripe;
+         create foreign table stripe.customers (id text, email text)
+           server stripe_server options (object 'customers', rowid_column 'id');
+         import foreign schema stripe from server stripe_server into stripe;
+         create table public.t (id bigserial primary key);
+         alter table public.t enable row level security;",
+    )]);
+    assert_ne!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("20240101000000_stripe.sql:1: extension wrappers is not available"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("20240101000000_stripe.sql:9: import foreign schema skipped"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn pgmq_queues_are_created_sent_to_and_read() {
+    let (code, stderr) = migrate(&[(
+        "20240101000000_queues.sql",
+        "create extension if not exists pgmq;
+         select pgmq.create('Jobs');
+         do $$
+         declare
+           first bigint;
+           got pgmq.message_record;
+         begin
+           first := pgmq.send('jobs', '{\"task\": \"a\"}');
+           perform pgmq.send_batch('jobs', array['{\"task\": \"b\"}', '{\"task\": \"c\"}']::jsonb[]);
+           perform pgmq.send('jobs', '{\"task\": \"later\"}', 3600);
+           select * into got from pgmq.read('jobs', 30, 1);
+           if got.msg_id <> first or got.message ->> 'task' <> 'a' or got.read_ct <> 1 then
+             raise exception 'read returned %', got;
+           end if;
+           if (select count(*) from pgmq.read('jobs', 30, 10)) <> 2 then
+             raise exception 'the second read should see the two visible messages left';
+           end if;
+           if not pgmq.archive('jobs', first) then
+             raise exception 'archive did not find the message';
+           end if;
+           if (select count(*) from pgmq.a_jobs) <> 1 then
+             raise exception 'archive did not move the message';
+           end if;
+           if not pgmq.delete('jobs', first + 1) or pgmq.delete('jobs', 999) then
+             raise exception 'delete answered wrong';
+           end if;
+           if (select queue_length from pgmq.metrics('jobs')) <> 2 then
+             raise exception 'metrics: %', pgmq.metrics('jobs');
+           end if;
+           if (select array_agg(queue_name::text) from pgmq.list_queues()) <> array['Jobs'] then
+             raise exception 'list_queues';
+           end if;
+         end $$;
+         create table public.t (id bigserial primary key);
+         alter table public.t enable row level security;",
+    )]);
+    assert_ne!(code, 2, "{stderr}");
+}
+
+#[test]
+fn pg_jsonschema_checks_values_against_a_schema() {
+    let schema = r##"{"type": "object", "required": ["tags"], "additionalProperties": false,
+        "properties": {"tags": {"type": "array", "items": {"type": "string", "maxLength": 4}},
+                       "n": {"$ref": "#/$defs/small"}},
+        "$defs": {"small": {"type": "integer", "maximum": 9}}}"##;
+    let sql = format!(
+        "create extension if not exists pg_jsonschema with schema extensions;
+         create table public.docs (id bigserial primary key, meta jsonb not null
+           check (extensions.jsonb_matches_schema('{schema}', meta)));
+         alter table public.docs enable row level security;
+         insert into public.docs (meta) values ('{{\"tags\": [\"vip\"], \"n\": 3}}');
+         do $$ begin
+           if extensions.json_matches_schema('{schema}', '{{\"tags\": [\"toolong\"]}}')
+             or extensions.json_matches_schema('{schema}', '{{\"tags\": [], \"n\": 10}}')
+             or extensions.json_matches_schema('{schema}', '{{\"tags\": [], \"other\": 1}}')
+             or extensions.json_matches_schema('{schema}', '{{}}')
+             or not extensions.jsonschema_is_valid('{schema}')
+             or extensions.jsonschema_is_valid('{{\"type\": \"nonsense\"}}')
+             or cardinality(extensions.jsonschema_validation_errors('{schema}', '{{\"tags\": [1]}}')) <> 1
+           then raise exception 'pg_jsonschema stand-in accepted an invalid value'; end if;
+         end $$;"
+    );
+    let (code, stderr) = migrate(&[("20240101000000_docs.sql", &sql)]);
+    assert_ne!(code, 2, "{stderr}");
+    let (code, stderr) = migrate(&[(
+        "20240101000000_docs.sql",
+        &format!("{sql}\ninsert into public.docs (meta) values ('{{\"tags\": [1]}}');"),
+    )]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("violates check constraint"), "{stderr}");
+}
+
+#[test]
+fn postgres_may_set_the_settings_supautils_allows() {
+    let mut c = shared_cluster_as_postgres();
+    c.batch_execute(
+        "set session_replication_role = replica; set log_min_messages = warning; reset all;",
+    )
+    .expect("supautils.privileged_role_allowed_configs");
+    let err = c.batch_execute("set log_statement = 'all'").unwrap_err();
+    assert_eq!(
+        err.code(),
+        Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE)
+    );
+}
+
+#[test]
+fn a_skipped_extension_is_named_when_a_later_migration_fails() {
+    let (code, stderr) = migrate(&[
+        (
+            "20240101000000_ext.sql",
+            "create extension if not exists pg_hashids with schema extensions;",
+        ),
+        (
+            "20240102000000_use.sql",
+            "create table public.links (id bigint primary key, code text default extensions.id_encode(1));",
+        ),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("comes from the pg_hashids extension, which migrations/20240101000000_ext.sql:1 creates"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "warning: migrations/20240101000000_ext.sql:1: extension pg_hashids is not available"
+        ),
+        "{stderr}"
+    );
+}

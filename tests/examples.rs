@@ -24,6 +24,12 @@ const CAUGHT_BY_LINT: [(&str, &str, &str); 1] = [(
     "security-definer-executable",
     "exec_sql",
 )];
+/// Multi-tenant projects (issue 14) whose specs use the tenancy vocabulary (`[tenancy]`,
+/// `tenant`, `tenant:ROLE`, `own:COLUMN`, party lists) that the engine cannot read yet: left out
+/// of the spec and regression tests until the tenancy engine lands, which removes this list.
+/// Their migrations are still linted.
+const AWAITING_TENANCY_ENGINE: [&str; 3] = ["examples/bookings", "examples/orgs", "examples/teams"];
+
 /// Copied from a project when a regression is added to it.
 const PROJECT_ENTRIES: [&str; 5] = [
     "migrations",
@@ -37,8 +43,17 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The repository root and every directory of `examples/` that holds migrations.
+/// The repository root and every directory of `examples/` that holds migrations, but those
+/// awaiting the tenancy engine.
 fn projects() -> Vec<PathBuf> {
+    with_migrations()
+        .into_iter()
+        .filter(|p| !AWAITING_TENANCY_ENGINE.iter().any(|a| *p == repo().join(a)))
+        .collect()
+}
+
+/// The repository root and every directory of `examples/` that holds migrations.
+fn with_migrations() -> Vec<PathBuf> {
     let mut found = vec![repo()];
     let mut examples: Vec<PathBuf> = fs::read_dir(repo().join("examples"))
         .expect("examples/ exists")
@@ -504,7 +519,7 @@ fn exec_sql_hole_is_caught_and_the_fixed_variant_is_clean() {
 
 #[test]
 fn every_other_project_is_lint_clean() {
-    let projects: Vec<PathBuf> = projects()
+    let projects: Vec<PathBuf> = with_migrations()
         .into_iter()
         .filter(|p| !WITHOUT_REGRESSIONS.iter().any(|w| *p == repo().join(w)))
         .collect();

@@ -31,26 +31,43 @@ impl PgBin {
     }
 }
 
-/// Every place looked at, in order: `$RLSGATE_PG_BIN`, `pg_config --bindir`, `PATH`, the
-/// newest `/usr/lib/postgresql/*/bin`, Homebrew, Postgres.app, and pg-embed's download cache.
-pub fn find() -> Result<PgBin, ClusterError> {
-    let mut searched = Vec::new();
-    if let Some(dir) = std::env::var_os("RLSGATE_PG_BIN") {
-        let dir = PathBuf::from(dir);
-        return probe(&dir).ok_or_else(|| ClusterError::BinariesNotFound {
+/// Every place looked at, in order: `$RLSGATE_PG_BIN` (one directory, or several separated
+/// like `PATH`), `pg_config --bindir`, `PATH`, `/usr/lib/postgresql/*/bin` newest first,
+/// Homebrew, Postgres.app, and pg-embed's download cache. The first installation of major
+/// version `wanted` wins; without one (or when none is installed), the first found.
+pub fn find(wanted: Option<u32>) -> Result<PgBin, ClusterError> {
+    if let Some(list) = std::env::var_os("RLSGATE_PG_BIN") {
+        let dirs: Vec<(&str, PathBuf)> = std::env::split_paths(&list)
+            .map(|d| ("$RLSGATE_PG_BIN", d))
+            .collect();
+        return select(dirs, wanted).map_err(|searched| ClusterError::BinariesNotFound {
             searched: vec![format!(
-                "$RLSGATE_PG_BIN={} (no initdb/postgres there)",
-                dir.display()
+                "$RLSGATE_PG_BIN={} (no initdb/postgres there): {}",
+                list.to_string_lossy(),
+                searched.join(", ")
             )],
         });
     }
-    for (label, dir) in candidates() {
-        if let Some(bin) = probe(&dir) {
-            return Ok(bin);
-        }
-        searched.push(format!("{label}: {}", dir.display()));
+    match select(candidates(), wanted) {
+        Ok(bin) => Ok(bin),
+        Err(searched) => fallback(searched),
     }
-    fallback(searched)
+}
+
+/// The installation to use among `dirs`, or every place looked at.
+fn select(dirs: Vec<(&str, PathBuf)>, wanted: Option<u32>) -> Result<PgBin, Vec<String>> {
+    let mut searched = Vec::new();
+    let mut first = None;
+    for (label, dir) in dirs {
+        match probe(&dir) {
+            Some(bin) if wanted.is_none_or(|v| bin.major() == v) => return Ok(bin),
+            Some(bin) => {
+                first.get_or_insert(bin);
+            }
+            None => searched.push(format!("{label}: {}", dir.display())),
+        }
+    }
+    first.ok_or(searched)
 }
 
 #[cfg(feature = "download")]
@@ -78,7 +95,11 @@ fn candidates() -> Vec<(&'static str, PathBuf)> {
             }
         }
     }
-    dirs.extend(newest_versioned("/usr/lib/postgresql", "bin").map(|d| ("Debian/Ubuntu", d)));
+    dirs.extend(
+        versioned("/usr/lib/postgresql", "", "bin")
+            .into_iter()
+            .map(|d| ("Debian/Ubuntu", d)),
+    );
     for prefix in ["/opt/homebrew", "/usr/local"] {
         dirs.extend(
             newest_prefixed(&format!("{prefix}/opt"), "postgresql@", "bin")
@@ -113,8 +134,15 @@ fn newest_versioned(root: &str, suffix: &str) -> Option<PathBuf> {
 }
 
 fn newest_prefixed(root: &str, prefix: &str, suffix: &str) -> Option<PathBuf> {
-    let entries = std::fs::read_dir(root).ok()?;
-    entries
+    versioned(root, prefix, suffix).into_iter().next()
+}
+
+/// `<root>/<prefix><version>/<suffix>` for every numeric version, newest first.
+fn versioned(root: &str, prefix: &str, suffix: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(Vec<u32>, PathBuf)> = entries
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
@@ -125,8 +153,9 @@ fn newest_prefixed(root: &str, prefix: &str, suffix: &str) -> Option<PathBuf> {
                 .collect::<Option<_>>()?;
             Some((key, e.path().join(suffix)))
         })
-        .max_by(|a, b| a.0.cmp(&b.0))
-        .map(|(_, p)| p)
+        .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.into_iter().map(|(_, p)| p).collect()
 }
 
 pub(super) fn probe(dir: &Path) -> Option<PgBin> {

@@ -13,7 +13,7 @@ mod user;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub use binaries::{PgBin, INSTALL_HELP};
+pub use binaries::{find as find_binaries, PgBin, INSTALL_HELP};
 use server::Server;
 use user::ServerUser;
 
@@ -62,6 +62,8 @@ fn bullet(items: &[String]) -> String {
 pub struct ClusterOptions {
     /// Skip the template cache: initdb and bootstrap from scratch, cache nothing.
     pub no_cache: bool,
+    /// Prefer server binaries of this major version (`[db] major_version`) when installed.
+    pub major_version: Option<u32>,
 }
 
 /// How the cluster came up, for progress output and benchmarks.
@@ -83,7 +85,7 @@ pub struct Cluster {
 impl Cluster {
     pub fn start(opts: &ClusterOptions) -> Result<Cluster, ClusterError> {
         let started = Instant::now();
-        let bin = binaries::find()?;
+        let bin = binaries::find(opts.major_version)?;
         let user = user::server_user();
         let tmp = run_root();
         cleanup::sweep_stale(&tmp);

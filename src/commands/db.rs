@@ -14,7 +14,7 @@ pub fn run(global: &GlobalArgs, args: &DbArgs, out: &mut dyn Write) -> anyhow::R
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
         migrate_external: args.migrate,
-        seed: true,
+        seed: !args.no_seed,
     };
     let db = Database::open(&project, &opts, &progress)?;
     crate::terminal::emulation_warnings(&db.warnings);

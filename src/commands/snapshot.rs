@@ -20,6 +20,7 @@ pub fn run(
         allow_unspecified: true,
         jobs: None,
         migrate: false,
+        no_seed: false,
         partition: None,
     };
     let run = super::test::probe_and_judge(global, &test_args)?;

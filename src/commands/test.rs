@@ -102,7 +102,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
         migrate_external: args.migrate,
-        seed: false,
+        seed: !args.no_seed,
     };
     let t_open = Instant::now();
     let mut db = Database::open(&project, &opts, &progress)?;

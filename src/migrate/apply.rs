@@ -74,13 +74,37 @@ fn located(base: usize, chunk: &str) -> impl Fn(postgres::Error) -> Failure + '_
     }
 }
 
+/// What applying the files did differently from Supabase, so far.
+#[derive(Debug, Default)]
+pub(super) struct Journal {
+    /// One sentence each, with file:line.
+    pub warnings: Vec<String>,
+    /// Extensions skipped for want of a stand-in, and where (`file:line`): a later failure
+    /// on one of their objects names them.
+    pub skipped: Vec<(String, String)>,
+}
+
+impl Journal {
+    pub fn new(warnings: Vec<String>) -> Journal {
+        Journal {
+            warnings,
+            skipped: Vec::new(),
+        }
+    }
+
+    fn append(&mut self, other: &mut Journal) {
+        self.warnings.append(&mut other.warnings);
+        self.skipped.append(&mut other.skipped);
+    }
+}
+
 fn run_steps(
     client: &mut Client,
     file: &SqlFile,
     stmts: &[split::Statement<'_>],
     steps: &[Step<'_>],
     granularity: Granularity,
-    warnings: &mut Vec<String>,
+    journal: &mut Journal,
 ) -> Result<(), Failure> {
     let text = &file.text;
     for step in steps {
@@ -101,11 +125,11 @@ fn run_steps(
                     }
                 }
             }
-            Step::Privileged(stmt) => {
+            Step::Privileged { stmt, code } => {
                 client
                     .execute(
                         "select _rlsgate.privileged($1, current_setting('search_path'))",
-                        &[&stmt.code()],
+                        &[code],
                     )
                     .map_err(at_stmt(stmt))?;
             }
@@ -142,7 +166,7 @@ fn run_steps(
                         &[&script],
                     )
                     .map_err(at_stmt(stmt))?;
-                warnings.push(format!(
+                journal.warnings.push(format!(
                     "{}:{}: extension {} is not available in this Postgres; using rlsgate's stand-in in schema {schema} ({})",
                     file.path.display(),
                     stmt.line,
@@ -150,13 +174,23 @@ fn run_steps(
                     standin.limits
                 ));
             }
-            Step::Skip { stmt, why } => {
-                warnings.push(format!("{}:{}: {why}", file.path.display(), stmt.line));
+            Step::Skip {
+                stmt,
+                why,
+                extension,
+            } => {
+                let at = format!("{}:{}", file.path.display(), stmt.line);
+                if let Some(name) = extension {
+                    journal.skipped.push((name.clone(), at.clone()));
+                }
+                journal.warnings.push(format!("{at}: {why}"));
             }
             Step::Rewritten { stmt, code, why } => {
                 client.batch_execute(code).map_err(at_stmt(stmt))?;
                 for why in why {
-                    warnings.push(format!("{}:{}: {why}", file.path.display(), stmt.line));
+                    journal
+                        .warnings
+                        .push(format!("{}:{}: {why}", file.path.display(), stmt.line));
                 }
             }
         }
@@ -180,12 +214,12 @@ pub(super) fn apply_file(
     wrap: Wrap,
     emulation: Option<&Emulation>,
     later: &[SqlFile],
-    warnings: &mut Vec<String>,
+    journal: &mut Journal,
 ) -> Result<Applied, OpenError> {
     let started = Instant::now();
     let stmts = split::split(&file.text).unwrap_or_default();
     let steps = plan(file, &stmts, emulation);
-    let mut notes = Vec::new();
+    let mut notes = Journal::default();
     client
         .batch_execute(wrap.open())
         .map_err(db("starting a migration"))?;
@@ -200,7 +234,7 @@ pub(super) fn apply_file(
         });
     let failure = match outcome {
         Ok(()) => {
-            warnings.append(&mut notes);
+            journal.append(&mut notes);
             return Ok(Applied {
                 path: file.path.clone(),
                 elapsed: started.elapsed(),
@@ -217,7 +251,7 @@ pub(super) fn apply_file(
             &stmts,
             &steps,
             Granularity::OneByOne,
-            &mut Vec::new(),
+            &mut Journal::default(),
         )
         .err()
         .and_then(|f| f.offset);
@@ -225,14 +259,14 @@ pub(super) fn apply_file(
         found
     });
     if emulation.is_some() && transaction_only(&failure.error) {
-        let mut notes = Vec::new();
+        let mut retried = Journal::default();
         if run_steps(
             client,
             file,
             &stmts,
             &steps,
             Granularity::OneByOne,
-            &mut notes,
+            &mut retried,
         )
         .is_ok()
         {
@@ -242,19 +276,20 @@ pub(super) fn apply_file(
                 .as_db_error()
                 .map(|d| d.message().to_string())
                 .unwrap_or_default();
-            warnings.push(format!(
+            journal.warnings.push(format!(
                 "{}:{line}: applied statement by statement, outside a transaction: the Supabase CLI runs each \
                  migration file in one transaction, where this file fails ({message}); split it into separate files",
                 file.path.display()
             ));
-            warnings.append(&mut notes);
+            journal.append(&mut retried);
             return Ok(Applied {
                 path: file.path.clone(),
                 elapsed: started.elapsed(),
             });
         }
     }
-    Err(migration_error(file, offset, failure.error, later))
+    journal.append(&mut notes);
+    Err(migration_error(file, offset, failure.error, later, journal))
 }
 
 /// Postgres positions are 1-based character indexes.

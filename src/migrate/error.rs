@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use super::apply::Journal;
 use super::plan::words;
 use super::OpenError;
 use crate::project::SqlFile;
@@ -24,6 +25,9 @@ pub struct MigrationError {
     pub context: Option<String>,
     /// For a missing object: whether Supabase provides it, or which later file creates it.
     pub note: Option<String>,
+    /// What the emulation did differently from Supabase before the failure (skipped
+    /// extensions among them), one sentence each with file:line.
+    pub warnings: Vec<String>,
 }
 
 impl fmt::Display for MigrationError {
@@ -57,6 +61,9 @@ impl fmt::Display for MigrationError {
                 write!(f, "\n{:gutter$} = {label}: {v}", "")?;
             }
         }
+        for w in &self.warnings {
+            write!(f, "\nwarning: {w}")?;
+        }
         Ok(())
     }
 }
@@ -67,6 +74,7 @@ pub(super) fn migration_error(
     offset: Option<usize>,
     err: postgres::Error,
     later: &[SqlFile],
+    journal: &Journal,
 ) -> OpenError {
     let Some(dberr) = err.as_db_error() else {
         return OpenError::Db {
@@ -91,7 +99,7 @@ pub(super) fn migration_error(
         );
     }
     let note = missing_object(dberr.code().code(), dberr.message())
-        .map(|object| explain_missing(&object, later));
+        .map(|object| explain_missing(&object, later, &journal.skipped));
     OpenError::Migration(Box::new(MigrationError {
         file: file.path.clone(),
         line,
@@ -103,6 +111,7 @@ pub(super) fn migration_error(
         hint: dberr.hint().map(str::to_string),
         context,
         note,
+        warnings: journal.warnings.clone(),
     }))
 }
 
@@ -119,7 +128,15 @@ fn missing_object(sqlstate: &str, message: &str) -> Option<String> {
     Some(message[start..start + len].to_string())
 }
 
-fn explain_missing(object: &str, later: &[SqlFile]) -> String {
+fn explain_missing(object: &str, later: &[SqlFile], skipped: &[(String, String)]) -> String {
+    if let Some((name, at)) = extensions::extension_of(object)
+        .and_then(|ext| skipped.iter().find(|(name, _)| name == ext))
+    {
+        return format!(
+            "`{object}` comes from the {name} extension, which {at} creates; this Postgres lacks it and \
+             rlsgate has no stand-in for it, so it was skipped (warning below)"
+        );
+    }
     if let Some(provider) = extensions::provider(object) {
         return format!("on Supabase, `{object}` comes from {provider}");
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use postgres::NoTls;
 
-use super::apply::{apply_file, Wrap};
+use super::apply::{apply_file, Journal, Wrap};
 use super::{db, server_version, Database, OpenError, OpenOptions};
 use crate::project::Project;
 use crate::terminal::Progress;
@@ -36,7 +36,11 @@ impl Database {
             .batch_execute("begin")
             .map_err(db("opening the run's transaction"))?;
         let mut applied = Vec::new();
-        let mut warnings = Vec::new();
+        let mut journal = Journal::new(if opts.migrate_external {
+            project.notes.clone()
+        } else {
+            Vec::new()
+        });
         if opts.migrate_external {
             for (i, file) in project.migrations.iter().enumerate() {
                 progress.set(format!("applying {}", file.path.display()));
@@ -47,7 +51,7 @@ impl Database {
                     Wrap::Savepoint,
                     None,
                     later,
-                    &mut warnings,
+                    &mut journal,
                 )?);
             }
         }
@@ -57,7 +61,7 @@ impl Database {
             client,
             applied,
             server_version,
-            warnings,
+            warnings: journal.warnings,
         })
     }
 }

@@ -18,7 +18,7 @@ use crate::project::Project;
 use crate::supabase::{self, config};
 use crate::terminal::Progress;
 
-use apply::{apply_file, Wrap};
+use apply::{apply_file, Journal, Wrap};
 pub use error::MigrationError;
 pub use external::redact;
 use plan::Emulation;
@@ -45,7 +45,8 @@ pub struct OpenOptions {
     pub no_cache: bool,
     /// With `db_url`: apply the migrations too (they are rolled back with everything else).
     pub migrate_external: bool,
-    /// Also apply `supabase/seed.sql`.
+    /// Also apply the seed files (`[db.seed] sql_paths`, default `supabase/seed.sql`), as
+    /// `supabase start` does.
     pub seed: bool,
 }
 
@@ -84,10 +85,14 @@ impl Database {
         progress.set("starting Postgres");
         let cluster = Cluster::start(&ClusterOptions {
             no_cache: opts.no_cache,
+            major_version: project.db.major_version,
         })?;
         let mut admin = cluster
             .connect(supabase::SUPERUSER)
             .map_err(db("connecting to the cluster"))?;
+        admin
+            .batch_execute(&config::api_settings_sql(&project.api))
+            .map_err(db("setting pgrst.db_schemas"))?;
         if let Some(sql) = config::privileges_sql(&project.api) {
             admin
                 .batch_execute(sql)
@@ -98,7 +103,17 @@ impl Database {
             .map_err(db("connecting as postgres"))?;
         let emulation = Emulation::load(&mut admin).map_err(db("listing available extensions"))?;
         let mut applied = Vec::new();
-        let mut warnings = Vec::new();
+        let mut journal = Journal::new(project.notes.clone());
+        if let Some(wanted) = project.db.major_version {
+            if cluster.bin.major() != wanted {
+                journal.warnings.push(format!(
+                    "supabase/config.toml: [db] major_version = {wanted}, but no Postgres {wanted} server is installed here; \
+                     using Postgres {} from {} (install Postgres {wanted}, or point RLSGATE_PG_BIN at its bin directory)",
+                    cluster.bin.version,
+                    cluster.bin.dir.display()
+                ));
+            }
+        }
         for (i, file) in project.migrations.iter().enumerate() {
             progress.set(format!("applying {}", file.path.display()));
             let later = &project.migrations[i + 1..];
@@ -108,18 +123,19 @@ impl Database {
                 Wrap::Transaction,
                 Some(&emulation),
                 later,
-                &mut warnings,
+                &mut journal,
             )?);
         }
         if opts.seed {
-            if let Some(seed) = &project.seed {
+            for seed in &project.seeds {
+                progress.set(format!("seeding {}", seed.path.display()));
                 applied.push(apply_file(
                     &mut migrator,
                     seed,
                     Wrap::Transaction,
                     Some(&emulation),
                     &[],
-                    &mut warnings,
+                    &mut journal,
                 )?);
             }
         }
@@ -129,7 +145,7 @@ impl Database {
             client: admin,
             applied,
             server_version,
-            warnings,
+            warnings: journal.warnings,
         })
     }
 

@@ -28,18 +28,24 @@ impl Emulation {
 pub(super) enum Step<'a> {
     /// A run of ordinary SQL: the file's bytes `start..end`.
     Sql { start: usize, end: usize },
-    /// `create/alter/drop extension` run as the superuser, as Supabase's supautils does.
-    Privileged(split::Statement<'a>),
+    /// Run as the superuser, as Supabase's supautils does for `postgres`: `create/alter/drop
+    /// extension`, and `create foreign data wrapper` (then usable by `postgres`).
+    Privileged {
+        stmt: split::Statement<'a>,
+        code: String,
+    },
     /// `create extension` of an extension this Postgres lacks, replaced by a stand-in.
     StandIn {
         stmt: split::Statement<'a>,
         standin: &'static StandIn,
         schema: Option<String>,
     },
-    /// Not run, with the reason (reported as a warning).
+    /// Not run, with the reason (reported as a warning) and, for `create extension`, the
+    /// extension skipped.
     Skip {
         stmt: split::Statement<'a>,
         why: String,
+        extension: Option<String>,
     },
     /// Run as `code` instead, with the reasons (reported as warnings).
     Rewritten {
@@ -47,6 +53,15 @@ pub(super) enum Step<'a> {
         code: String,
         why: Vec<String>,
     },
+}
+
+impl<'a> Step<'a> {
+    fn privileged(stmt: split::Statement<'a>) -> Step<'a> {
+        Step::Privileged {
+            code: stmt.code().to_string(),
+            stmt,
+        }
+    }
 }
 
 /// Lower-cased words of a statement, quotes removed, `(` split off.
@@ -73,7 +88,7 @@ fn classify<'a>(stmt: split::Statement<'a>, emu: &Emulation) -> Option<Step<'a>>
                 .and_then(|p| w.get(p + 1))
                 .cloned();
             if emu.available.contains(&name) {
-                Some(Step::Privileged(stmt))
+                Some(Step::privileged(stmt))
             } else if let Some(standin) = extensions::standin(&name) {
                 Some(Step::StandIn {
                     stmt,
@@ -81,12 +96,21 @@ fn classify<'a>(stmt: split::Statement<'a>, emu: &Emulation) -> Option<Step<'a>>
                     schema,
                 })
             } else {
-                Some(Step::Skip {
-                    stmt,
-                    why: format!(
+                let why = if extensions::SUPABASE_EXTENSIONS.contains(&name.as_str()) {
+                    format!(
                         "extension {name} is not available in this Postgres and rlsgate has no stand-in for it: \
                          skipped, so the objects it would create are missing"
-                    ),
+                    )
+                } else {
+                    format!(
+                        "extension {name} is not one Supabase offers (`create extension {name}` fails there too) \
+                         and is not available in this Postgres: skipped"
+                    )
+                };
+                Some(Step::Skip {
+                    stmt,
+                    why,
+                    extension: Some(name),
                 })
             }
         }
@@ -98,6 +122,7 @@ fn classify<'a>(stmt: split::Statement<'a>, emu: &Emulation) -> Option<Step<'a>>
                     why: format!(
                         "comment on extension {name}, which is emulated by a stand-in: skipped"
                     ),
+                    extension: None,
                 });
             }
             if at(0) == "comment" {
@@ -125,10 +150,34 @@ fn classify<'a>(stmt: split::Statement<'a>, emu: &Emulation) -> Option<Step<'a>>
                         "{} extension {n}: it is emulated by a stand-in (or missing), skipped",
                         at(0)
                     ),
+                    extension: None,
                 }),
-                None => Some(Step::Privileged(stmt)),
+                None => Some(Step::privileged(stmt)),
             }
         }
+        ("create", "foreign") if at(2) == "data" => {
+            let name = stmt
+                .code()
+                .split_whitespace()
+                .nth(4)
+                .unwrap_or_default()
+                .trim_end_matches(';')
+                .to_string();
+            Some(Step::Privileged {
+                code: format!(
+                    "{};\ngrant usage on foreign data wrapper {name} to postgres with grant option",
+                    stmt.code().trim_end().trim_end_matches(';')
+                ),
+                stmt,
+            })
+        }
+        ("import", "foreign") => Some(Step::Skip {
+            stmt,
+            why: "import foreign schema skipped: rlsgate reaches no remote server, so there is nothing to import \
+                  (the foreign tables it would create are missing)"
+                .to_string(),
+            extension: None,
+        }),
         ("do", _) if !emu.available.contains("vector") => {
             let (code, removed) = vector_indexes::without_vector_indexes(stmt.code())?;
             let why = removed
@@ -150,6 +199,7 @@ fn classify<'a>(stmt: split::Statement<'a>, emu: &Emulation) -> Option<Step<'a>>
                 why: format!(
                     "{method} index skipped: the vector stand-in has no index methods (indexes do not change access)"
                 ),
+                extension: None,
             })
         }
         _ => None,

@@ -474,6 +474,13 @@ $$;
 revoke all on function _rlsgate.privileged(text, text) from public;
 grant execute on function _rlsgate.privileged(text, text) to postgres;
 
+-- supautils.privileged_role_allowed_configs: the superuser-only settings Supabase lets
+-- `postgres` set (`set session_replication_role = replica` opens every
+-- `supabase db dump --data-only` seed). The others on that list are extension settings,
+-- which any role may set until their library is loaded.
+grant set on parameter session_replication_role, log_lock_waits, log_min_messages, track_io_timing
+  to postgres;
+
 -- Database webhooks: Supabase creates `supabase_functions` when webhooks are enabled; the
 -- trigger function records the call instead of sending it.
 

@@ -1,4 +1,5 @@
-//! The parts of `supabase/config.toml` that change what the API exposes.
+//! The parts of `supabase/config.toml` rlsgate follows: what the API exposes (`[api]`), the
+//! Postgres major version (`[db] major_version`) and the seed files (`[db.seed]`).
 
 use std::path::Path;
 
@@ -22,10 +23,53 @@ impl Default for ApiConfig {
     }
 }
 
+/// `[db]`: the server version Supabase runs and what `supabase start` seeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbConfig {
+    /// `[db] major_version` (Supabase's default is 15 when absent).
+    pub major_version: Option<u32>,
+    /// `[db.seed] enabled` (default true).
+    pub seed_enabled: bool,
+    /// `[db.seed] sql_paths`, relative to `supabase/`, glob patterns allowed; default
+    /// `./seed.sql`.
+    pub seed_paths: Vec<String>,
+}
+
+impl Default for DbConfig {
+    fn default() -> Self {
+        DbConfig {
+            major_version: None,
+            seed_enabled: true,
+            seed_paths: vec!["./seed.sql".into()],
+        }
+    }
+}
+
+/// Everything rlsgate reads from `supabase/config.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SupabaseConfig {
+    pub api: ApiConfig,
+    pub db: DbConfig,
+}
+
 #[derive(Deserialize)]
 struct File {
     #[serde(default)]
     api: Option<Api>,
+    #[serde(default)]
+    db: Option<Db>,
+}
+
+#[derive(Deserialize)]
+struct Db {
+    major_version: Option<u32>,
+    seed: Option<Seed>,
+}
+
+#[derive(Deserialize)]
+struct Seed {
+    enabled: Option<bool>,
+    sql_paths: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -41,7 +85,12 @@ pub struct ConfigError {
     pub message: String,
 }
 
+/// The `[api]` table only.
 pub fn load(path: &Path) -> Result<ApiConfig, ConfigError> {
+    load_all(path).map(|c| c.api)
+}
+
+pub fn load_all(path: &Path) -> Result<SupabaseConfig, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
         path: path.display().to_string(),
         message: e.to_string(),
@@ -58,12 +107,22 @@ pub fn load(path: &Path) -> Result<ApiConfig, ConfigError> {
     })?;
     let defaults = ApiConfig::default();
     let api = file.api;
-    Ok(ApiConfig {
-        schemas: api
-            .as_ref()
-            .and_then(|a| a.schemas.clone())
-            .unwrap_or(defaults.schemas),
-        auto_expose_new_tables: api.and_then(|a| a.auto_expose_new_tables).unwrap_or(true),
+    let seed = file.db.as_ref().and_then(|d| d.seed.as_ref());
+    Ok(SupabaseConfig {
+        api: ApiConfig {
+            schemas: api
+                .as_ref()
+                .and_then(|a| a.schemas.clone())
+                .unwrap_or(defaults.schemas),
+            auto_expose_new_tables: api.and_then(|a| a.auto_expose_new_tables).unwrap_or(true),
+        },
+        db: DbConfig {
+            major_version: file.db.as_ref().and_then(|d| d.major_version),
+            seed_enabled: seed.and_then(|s| s.enabled).unwrap_or(true),
+            seed_paths: seed
+                .and_then(|s| s.sql_paths.clone())
+                .unwrap_or_else(|| DbConfig::default().seed_paths),
+        },
     })
 }
 
@@ -73,5 +132,14 @@ pub fn privileges_sql(api: &ApiConfig) -> Option<&'static str> {
         "alter default privileges for role postgres in schema public revoke all on tables from anon, authenticated, service_role;\n\
          alter default privileges for role postgres in schema public revoke all on sequences from anon, authenticated, service_role;\n\
          alter default privileges for role postgres in schema public revoke all on functions from anon, authenticated, service_role;",
+    )
+}
+
+/// Sets `pgrst.db_schemas` for the database, as PostgREST's in-database configuration carries
+/// `[api] schemas` (splinter reads it to tell which schemas the API exposes).
+pub fn api_settings_sql(api: &ApiConfig) -> String {
+    let schemas = api.schemas.join(",").replace('\'', "''");
+    format!(
+        "do $$ begin execute format('alter database %I set pgrst.db_schemas = %L', current_database(), '{schemas}'); end $$"
     )
 }
