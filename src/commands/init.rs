@@ -108,6 +108,7 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, out: &mut dyn Write) -> anyhow:
         allow_unspecified: true,
         jobs: None,
         migrate: false,
+        no_seed: false,
         partition: None,
     };
     let run = super::test::probe_and_judge(global, &test_args)?;
