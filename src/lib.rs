@@ -8,7 +8,6 @@
 pub mod cli;
 pub mod cluster;
 pub mod commands;
-pub mod function_verdict;
 pub mod fuzz;
 pub mod lint;
 pub mod matrix;

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rlsgate::matrix::{Command, Observation, Outcome, Probe, TableRef, TableRows};
-use rlsgate::report::matrix::{self, json, junit, markdown, table, Judged, RunMeta};
+use rlsgate::report::matrix::{self, json, junit, markdown, table, RunMeta};
 use rlsgate::spec::{default_identities, Specs};
 use rlsgate::verdict::{judge, Cell, CellOutcome, Summary};
 
@@ -160,12 +160,12 @@ fn meta() -> RunMeta {
 }
 
 fn render(
-    write: fn(Judged, &Summary, &RunMeta, &mut dyn std::io::Write) -> std::io::Result<()>,
+    write: fn(&[Cell], &Summary, &RunMeta, &mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> String {
     let cells = cells();
     let summary = Summary::of(&cells);
     let mut out = Vec::new();
-    write(Judged::tables(&cells), &summary, &meta(), &mut out).unwrap();
+    write(&cells, &summary, &meta(), &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -183,7 +183,7 @@ fn terminal_table() {
     let cells = cells();
     let summary = Summary::of(&cells);
     let mut out = Vec::new();
-    table::write_styled(Judged::tables(&cells), &summary, &meta(), &mut out, false).unwrap();
+    table::write_styled(&cells, &summary, &meta(), &mut out, false).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(!text.contains('\u{1b}'));
     for line in text.lines() {
@@ -200,7 +200,7 @@ fn terminal_table_colour_only_when_asked() {
     let cells = cells();
     let summary = Summary::of(&cells);
     let mut out = Vec::new();
-    table::write_styled(Judged::tables(&cells), &summary, &meta(), &mut out, true).unwrap();
+    table::write_styled(&cells, &summary, &meta(), &mut out, true).unwrap();
     assert!(String::from_utf8(out).unwrap().contains("\u{1b}["));
 }
 
@@ -238,7 +238,7 @@ fn long_labels_wrap_within_100_columns() {
     assert_eq!(cell.outcome, CellOutcome::Fail);
     let mut out = Vec::new();
     table::write_styled(
-        Judged::tables(std::slice::from_ref(&cell)),
+        std::slice::from_ref(&cell),
         &Summary::of(std::slice::from_ref(&cell)),
         &meta(),
         &mut out,
@@ -309,13 +309,7 @@ fn junit_skips_unspecified_when_allowed() {
         allow_unspecified: true,
         ..meta()
     };
-    junit::write(
-        Judged::tables(&cells),
-        &Summary::of(&cells),
-        &meta,
-        &mut out,
-    )
-    .unwrap();
+    junit::write(&cells, &Summary::of(&cells), &meta, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(
         text.contains(r#"failures="3" errors="1" skipped="4""#),
@@ -332,15 +326,7 @@ fn markdown() {
 fn a_narrow_terminal_gets_a_narrow_table() {
     let cells = cells();
     let mut out = Vec::new();
-    table::write_with(
-        Judged::tables(&cells),
-        &Summary::of(&cells),
-        &meta(),
-        &mut out,
-        false,
-        72,
-    )
-    .unwrap();
+    table::write_with(&cells, &Summary::of(&cells), &meta(), &mut out, false, 72).unwrap();
     let text = String::from_utf8(out).unwrap();
     for line in text.lines() {
         assert!(line.chars().count() <= 72, "wider than 72 columns: {line}");

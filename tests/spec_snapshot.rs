@@ -79,7 +79,7 @@ fn reality_check(text: &str, reality: &Reality) {
         .map(|c| {
             format!(
                 "{} {} {}: {} vs {}",
-                c.table, c.identity, c.command, c.expected, c.actual
+                c.subject, c.identity, c.action, c.expected, c.actual
             )
         })
         .collect();

@@ -103,7 +103,11 @@ fn own_rows_only_passes() {
         &documents(),
     );
     assert_eq!(
-        (c.outcome, c.expected.as_str(), c.actual.as_str()),
+        (
+            c.outcome,
+            c.expected.to_string().as_str(),
+            c.actual.to_string().as_str()
+        ),
         (CellOutcome::Pass, "own", "own")
     );
     assert_eq!(c.detail, "");
@@ -118,8 +122,8 @@ fn seeing_another_users_rows_fails_and_names_them() {
         &rows,
     );
     assert_eq!(c.outcome, CellOutcome::Fail);
-    assert_eq!(c.expected, "own");
-    assert_eq!(c.actual, "{alice, bob, public}");
+    assert_eq!(c.expected.to_string(), "own");
+    assert_eq!(c.actual.to_string(), "{alice, bob, public}");
     assert_eq!(c.detail, "sees rows bob, public it should not");
 }
 
@@ -135,7 +139,7 @@ fn missing_own_rows_fail_as_over_restriction() {
     });
     let c = cell(OWN, &obs, &rows);
     assert_eq!(c.outcome, CellOutcome::Fail);
-    assert_eq!(c.actual, "{bob}");
+    assert_eq!(c.actual.to_string(), "{bob}");
     assert_eq!(
         c.detail,
         "could not delete row shared_doc (denied by privilege: permission denied for table documents)"
@@ -155,7 +159,10 @@ fn reaching_everything_is_all() {
         ),
         &rows,
     );
-    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Pass, "all"));
+    assert_eq!(
+        (c.outcome, c.actual.to_string().as_str()),
+        (CellOutcome::Pass, "all")
+    );
     let c = cell(
         OWN,
         &observe(&rows, "admin", Command::Update, &["alice", "bob"]),
@@ -170,14 +177,17 @@ fn own_for_an_identity_without_rows_means_nothing_visible() {
     let rows = documents();
     let spec = "[tables.documents]\nadmin = \"own\"\n";
     let c = cell(spec, &observe(&rows, "admin", Command::Select, &[]), &rows);
-    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Pass, "own"));
+    assert_eq!(
+        (c.outcome, c.actual.to_string().as_str()),
+        (CellOutcome::Pass, "own")
+    );
     let c = cell(
         spec,
         &observe(&rows, "admin", Command::Select, &["public"]),
         &rows,
     );
     assert_eq!(c.outcome, CellOutcome::Fail);
-    assert_eq!(c.actual, "{public}");
+    assert_eq!(c.actual.to_string(), "{public}");
     assert_eq!(c.detail, "sees row public it should not");
 }
 
@@ -186,7 +196,10 @@ fn all_for_an_identity_without_rows_needs_every_row() {
     let rows = documents();
     let spec = "[tables.documents]\nadmin = \"all\"\n";
     let c = cell(spec, &observe(&rows, "admin", Command::Select, &[]), &rows);
-    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Fail, "none"));
+    assert_eq!(
+        (c.outcome, c.actual.to_string().as_str()),
+        (CellOutcome::Fail, "none")
+    );
     assert_eq!(c.detail, "does not see rows alice, bob, public, shared_doc");
 }
 
@@ -205,7 +218,7 @@ fn explicit_labels_compare_exactly() {
         &rows,
     );
     assert_eq!(
-        (c.outcome, c.expected.as_str()),
+        (c.outcome, c.expected.to_string().as_str()),
         (CellOutcome::Pass, "{alice, public, shared_doc}")
     );
     let c = cell(
@@ -226,8 +239,8 @@ fn no_spec_is_unspecified_with_a_hint() {
         &rows,
     );
     assert_eq!(c.outcome, CellOutcome::Unspecified);
-    assert_eq!(c.expected, "unspecified");
-    assert_eq!(c.actual, "{public}");
+    assert_eq!(c.expected.to_string(), "unspecified");
+    assert_eq!(c.actual.to_string(), "{public}");
     assert_eq!(
         c.detail,
         "no spec; the database allows [\"public\"]: add `anon = { select = [\"public\"] }` under [tables.documents]"
@@ -238,7 +251,7 @@ fn no_spec_is_unspecified_with_a_hint() {
         &rows,
     );
     assert_eq!(
-        (c.outcome, c.actual.as_str()),
+        (c.outcome, c.actual.to_string().as_str()),
         (CellOutcome::Unspecified, "deny")
     );
 }
@@ -273,7 +286,7 @@ fn an_inconclusive_probe_never_passes() {
                     CellOutcome::Inconclusive,
                     "{spec} {command} {reached:?}"
                 );
-                assert_eq!(c.actual, "inconclusive");
+                assert_eq!(c.actual.to_string(), "inconclusive");
                 assert_eq!(
                     c.detail,
                     "probe `own` failed with 23502: null value in column \"title\" violates not-null constraint"
@@ -291,7 +304,7 @@ fn an_inconclusive_probe_never_passes() {
         CellOutcome::Inconclusive,
         "even without a spec"
     );
-    assert_eq!(unspecified.expected, "unspecified");
+    assert_eq!(unspecified.expected.to_string(), "unspecified");
     assert!(unspecified
         .detail
         .ends_with("; and no spec covers this cell"));
@@ -315,16 +328,28 @@ fn insert_own_other_any() {
     assert_eq!(pass("admin", true, true).outcome, CellOutcome::Pass);
 
     let c = pass("alice", true, true);
-    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Fail, "any"));
+    assert_eq!(
+        (c.outcome, c.actual.to_string().as_str()),
+        (CellOutcome::Fail, "any")
+    );
     assert_eq!(c.detail, "inserted a row owned by another user");
     let c = pass("alice", false, false);
-    assert_eq!((c.expected.as_str(), c.actual.as_str()), ("own", "deny"));
+    assert_eq!(
+        (
+            c.expected.to_string().as_str(),
+            c.actual.to_string().as_str()
+        ),
+        ("own", "deny")
+    );
     assert_eq!(
         c.detail,
         "could not insert a row owned by itself (denied by RLS: new row violates row-level security policy for table \"documents\")"
     );
     let c = pass("bob", false, true);
-    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Fail, "other"));
+    assert_eq!(
+        (c.outcome, c.actual.to_string().as_str()),
+        (CellOutcome::Fail, "other")
+    );
     assert_eq!(c.detail, "inserted a row owned by another user");
 }
 
@@ -334,7 +359,10 @@ fn insert_on_a_table_without_owner_is_any_or_deny() {
     let any = "[tables.countries]\nalice = { insert = \"any\" }\n";
     let own = "[tables.countries]\nalice = { insert = \"own\" }\n";
     let c = cell(any, &insert(&rows, "alice", true, false), &rows);
-    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Pass, "any"));
+    assert_eq!(
+        (c.outcome, c.actual.to_string().as_str()),
+        (CellOutcome::Pass, "any")
+    );
     let c = cell(own, &insert(&rows, "alice", true, false), &rows);
     assert_eq!(c.outcome, CellOutcome::Fail);
     assert_eq!(
@@ -342,7 +370,10 @@ fn insert_on_a_table_without_owner_is_any_or_deny() {
         "inserted a row; `countries` has no owner column so `own` means no row can be inserted: write `any` if that is intended"
     );
     let c = cell(own, &insert(&rows, "alice", false, false), &rows);
-    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Pass, "deny"));
+    assert_eq!(
+        (c.outcome, c.actual.to_string().as_str()),
+        (CellOutcome::Pass, "deny")
+    );
     let c = cell(any, &insert(&rows, "alice", false, false), &rows);
     assert_eq!(c.outcome, CellOutcome::Fail);
 }
@@ -360,7 +391,10 @@ fn transfer_defaults_to_no_for_own() {
     let c = cell(OWN, &update(&rows, "alice", &["alice"], true), &rows);
     assert_eq!(c.outcome, CellOutcome::Fail);
     assert_eq!(
-        (c.expected.as_str(), c.actual.as_str()),
+        (
+            c.expected.to_string().as_str(),
+            c.actual.to_string().as_str()
+        ),
         ("own", "own+transfer")
     );
     assert_eq!(
@@ -381,7 +415,10 @@ fn transfer_defaults_to_yes_for_all_and_can_be_declared() {
     let c = cell(spec, &update(&rows, "bob", &every, false), &rows);
     assert_eq!(c.outcome, CellOutcome::Fail);
     assert_eq!(
-        (c.expected.as_str(), c.actual.as_str()),
+        (
+            c.expected.to_string().as_str(),
+            c.actual.to_string().as_str()
+        ),
         ("all+transfer", "all")
     );
     let spec = "[tables.documents]\nbob = { update = \"all\", transfer = false }\n";
@@ -415,7 +452,11 @@ fn transfer_is_not_judged_without_own_rows() {
         &rows,
     );
     assert_eq!(
-        (c.outcome, c.expected.as_str(), c.actual.as_str()),
+        (
+            c.outcome,
+            c.expected.to_string().as_str(),
+            c.actual.to_string().as_str()
+        ),
         (CellOutcome::Pass, "all", "all")
     );
 }
@@ -470,7 +511,10 @@ fn anon_inserting_an_ownerless_row_is_its_own_insert() {
     assert_eq!(cell(spec, &nobody_only, &rows).outcome, CellOutcome::Pass);
     let forged = insert(&rows, "anon", true, true);
     let c = cell(spec, &forged, &rows);
-    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Fail, "any"));
+    assert_eq!(
+        (c.outcome, c.actual.to_string().as_str()),
+        (CellOutcome::Fail, "any")
+    );
     let denied = insert(&rows, "anon", false, false);
     assert_eq!(cell(spec, &denied, &rows).outcome, CellOutcome::Fail);
 }

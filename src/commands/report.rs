@@ -6,7 +6,6 @@ use sha2::{Digest, Sha256};
 
 use crate::cli::{GlobalArgs, ReportArgs};
 use crate::commands::test::{exposed_schemas, judge};
-use crate::function_verdict::judge_functions;
 use crate::lint::{self, Config, SourceFile};
 use crate::matrix::TableRef;
 use crate::migrate::{Database, OpenOptions};
@@ -80,7 +79,7 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
         rows: prepared.rows.clone(),
         observations,
     };
-    let cells = judge(&matrix, &specs, &identities);
+    let mut cells = judge(&matrix, &specs, &identities);
 
     progress.set("reading policies and grants");
     let access = provenance::relation_access(db.client(), &matrix.relations)
@@ -96,12 +95,15 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
     let diagnostics = lint_all(&project, &mut db, &config)?;
     progress.finish();
 
-    let function_cells = if args.tables.is_empty() {
-        judge_functions(&functions, &specs, &identities, &[])
-    } else {
-        Vec::new()
-    };
-    let summary = Summary::with_functions(&cells, &function_cells);
+    if args.tables.is_empty() {
+        cells.extend(verdict::judge_functions(
+            &functions,
+            &specs,
+            &identities,
+            &[],
+        ));
+    }
+    let summary = Summary::of(&cells);
     let mut meta = RunMeta::new(project_name(&global.project));
     meta.postgres = Some(db.server_version.clone());
     meta.started_at = Some(started_at);
@@ -123,7 +125,6 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
         provenance: traced,
         lint: diagnostics,
         functions,
-        function_cells,
         meta,
     })
 }

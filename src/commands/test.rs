@@ -4,13 +4,12 @@ use std::time::Instant;
 use anyhow::Context;
 
 use crate::cli::{GlobalArgs, TestArgs, TestFormat};
-use crate::function_verdict::{judge_functions, FunctionCell};
 use crate::matrix::TableRef;
 use crate::migrate::{Database, OpenOptions};
 use crate::probe::functions::FunctionAccess;
 use crate::probe::{self, Matrix, ProbeOptions};
 use crate::project::Project;
-use crate::report::matrix::{self as report, Format, Judged, LintFinding, RunMeta};
+use crate::report::matrix::{self as report, Format, LintFinding, RunMeta};
 use crate::spec::{self, Identity, Specs};
 use crate::terminal::Progress;
 use crate::verdict::{self, Cell, Summary};
@@ -22,12 +21,11 @@ pub struct Run {
     pub identities: Vec<Identity>,
     pub specs: Specs,
     pub matrix: Matrix,
+    /// The table and view cells, then one EXECUTE cell per callable function x identity (none
+    /// under `--table`, and only in share 1 of `--partition`).
     pub cells: Vec<Cell>,
     /// Every function of the exposed schemas with who may execute it.
     pub functions: Vec<FunctionAccess>,
-    /// One EXECUTE cell per callable function x identity (none under `--table`, and only in
-    /// share 1 of `--partition`).
-    pub function_cells: Vec<FunctionCell>,
     pub meta: RunMeta,
 }
 
@@ -37,10 +35,7 @@ pub fn run(global: &GlobalArgs, args: &TestArgs, out: &mut dyn Write) -> anyhow:
     let status = write_report(
         args.format,
         args.output.as_deref(),
-        Judged {
-            cells: &run.cells,
-            functions: &run.function_cells,
-        },
+        &run.cells,
         &run.meta,
         out,
     )?;
@@ -53,11 +48,11 @@ pub fn run(global: &GlobalArgs, args: &TestArgs, out: &mut dyn Write) -> anyhow:
 pub(crate) fn write_report(
     format: TestFormat,
     output: Option<&std::path::Path>,
-    judged: Judged,
+    cells: &[Cell],
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
-    let summary = Summary::with_functions(judged.cells, judged.functions);
+    let summary = Summary::of(cells);
     let format = match format {
         TestFormat::Human => Format::Table,
         TestFormat::Json => Format::Json,
@@ -70,11 +65,11 @@ pub(crate) fn write_report(
                 std::fs::File::create(path)
                     .with_context(|| format!("creating {}", path.display()))?,
             );
-            report::write(format, judged, &summary, meta, &mut file)?;
+            report::write(format, cells, &summary, meta, &mut file)?;
             file.flush()
                 .with_context(|| format!("writing {}", path.display()))?;
         }
-        None => report::write(format, judged, &summary, meta, out)?,
+        None => report::write(format, cells, &summary, meta, out)?,
     }
     let lint_errors = meta.lint.iter().any(|f| f.is_error());
     Ok(match verdict::status(&summary, meta.allow_unspecified) {
@@ -182,13 +177,16 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     progress.finish();
 
     let t_judge = Instant::now();
-    let cells = judge(&matrix, &specs, &identities);
+    let mut cells = judge(&matrix, &specs, &identities);
     let gates_functions = args.tables.is_empty() && args.partition.is_none_or(|p| p.index == 1);
-    let function_cells = if gates_functions {
-        judge_functions(&functions, &specs, &identities, &args.identities)
-    } else {
-        Vec::new()
-    };
+    if gates_functions {
+        cells.extend(verdict::judge_functions(
+            &functions,
+            &specs,
+            &identities,
+            &args.identities,
+        ));
+    }
     crate::terminal::timing("judge", t_judge);
     let mut meta = RunMeta::new(global.project.display().to_string());
     meta.postgres = Some(db.server_version.clone());
@@ -206,7 +204,6 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
         matrix,
         cells,
         functions,
-        function_cells,
         meta,
     })
 }

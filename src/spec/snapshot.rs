@@ -13,7 +13,6 @@ use super::function_snapshot::plan_functions;
 use super::identities::{Identity, IDENTITIES_FILE};
 use super::source::SourceFile;
 use super::specs::{insert_text, scope_text, table_key, Specs, ROLE_GROUPS};
-use crate::function_verdict::FunctionCell;
 use crate::matrix::{Command, InsertScope, Observation, Scope, TableRef, TableRows};
 use crate::probe::functions::FunctionAccess;
 use crate::verdict::{self, Cell, CellOutcome, Observed};
@@ -48,7 +47,7 @@ pub struct SnapshotPlan {
     /// a difference).
     pub inconclusive: Vec<Cell>,
     /// Function EXECUTE cells where the specs and the database disagree, or no spec applies.
-    pub function_differences: Vec<FunctionCell>,
+    pub function_differences: Vec<Cell>,
 }
 
 impl SnapshotPlan {
@@ -147,10 +146,10 @@ pub fn plan(
 
     let mut wanted: BTreeMap<&TableRef, Vec<Want>> = BTreeMap::new();
     for cell in &plan.differences {
-        let Some(want) = want_for(cell, &specs, reality) else {
+        let (Some(table), Some(want)) = (cell.relation(), want_for(cell, &specs, reality)) else {
             continue;
         };
-        wanted.entry(&cell.table).or_default().push(want);
+        wanted.entry(table).or_default().push(want);
     }
 
     for (table, wants) in wanted {
@@ -227,7 +226,7 @@ pub fn render_specs(existing: Option<&str>, reality: &Reality) -> Result<String,
 
 /// `--check` output: one line per difference, then what was left alone.
 pub fn write_check(plan: &SnapshotPlan, out: &mut dyn Write) -> io::Result<()> {
-    for cell in &plan.differences {
+    for cell in plan.differences.iter().chain(&plan.function_differences) {
         let spec = match cell.outcome {
             CellOutcome::Unspecified => "no spec".to_string(),
             _ => format!("spec says {}", cell.expected),
@@ -235,22 +234,9 @@ pub fn write_check(plan: &SnapshotPlan, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "{} · {} · {}: {spec}, the database does {}",
-            cell.table.display_name(),
+            cell.subject.display_name(),
             cell.identity,
-            cell.command,
-            cell.actual
-        )?;
-    }
-    for cell in &plan.function_differences {
-        let spec = match cell.outcome {
-            CellOutcome::Unspecified => "no spec".to_string(),
-            _ => format!("spec says {}", cell.expected),
-        };
-        writeln!(
-            out,
-            "{} · {} · execute: {spec}, the database does {}",
-            cell.function.display_name(),
-            cell.identity,
+            cell.action,
             cell.actual
         )?;
     }
@@ -258,9 +244,9 @@ pub fn write_check(plan: &SnapshotPlan, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "{} · {} · {}: inconclusive, left as is ({})",
-            cell.table.display_name(),
+            cell.subject.display_name(),
             cell.identity,
-            cell.command,
+            cell.action,
             cell.detail
         )?;
     }
@@ -321,14 +307,16 @@ impl Written {
 }
 
 fn want_for(cell: &Cell, specs: &Specs, reality: &Reality) -> Option<Want> {
+    let (table, command) = (cell.relation()?, cell.command()?);
     let identity = reality
         .identities
         .iter()
         .find(|i| i.name == cell.identity)?;
-    let rows = reality.rows.iter().find(|r| r.table == cell.table)?;
-    let obs = reality.observations.iter().find(|o| {
-        o.table == cell.table && o.identity == cell.identity && o.command == cell.command
-    })?;
+    let rows = reality.rows.iter().find(|r| &r.table == table)?;
+    let obs = reality
+        .observations
+        .iter()
+        .find(|o| &o.table == table && o.identity == cell.identity && o.command == command)?;
     if obs.inconclusive().is_some() {
         return None;
     }
@@ -336,9 +324,7 @@ fn want_for(cell: &Cell, specs: &Specs, reality: &Reality) -> Option<Want> {
         Observed::Rows { scope, transfer } => {
             let transfer = transfer.and_then(|t| {
                 let default = scope == Scope::All;
-                let declared = specs
-                    .expectation(&cell.table, identity)
-                    .and_then(|e| e.transfer);
+                let declared = specs.expectation(table, identity).and_then(|e| e.transfer);
                 (t != default || declared.is_some_and(|d| d != t)).then_some(t)
             });
             (Written::Rows(scope), transfer)
@@ -349,7 +335,7 @@ fn want_for(cell: &Cell, specs: &Specs, reality: &Reality) -> Option<Want> {
     Some(Want {
         identity: identity.name.clone(),
         role: identity.role.clone(),
-        command: cell.command,
+        command,
         value,
         transfer,
     })

@@ -868,23 +868,11 @@ fn insert_word(word: &str) -> Option<InsertScope> {
 
 /// `none`, `own`, `all` or `{a, b}`.
 pub fn scope_text(scope: &Scope) -> String {
-    match scope {
-        Scope::None => "none".to_string(),
-        Scope::Own => "own".to_string(),
-        Scope::All => "all".to_string(),
-        Scope::Labels(labels) => format!(
-            "{{{}}}",
-            labels.iter().cloned().collect::<Vec<_>>().join(", ")
-        ),
-    }
+    crate::verdict::scope_words(scope)
 }
 
 pub fn insert_text(scope: InsertScope) -> &'static str {
-    match scope {
-        InsertScope::Deny => "deny",
-        InsertScope::Own => "own",
-        InsertScope::Any => "any",
-    }
+    crate::verdict::insert_word(scope)
 }
 
 /// The help for an unknown identity or role when no name is close enough to suggest.

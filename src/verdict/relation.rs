@@ -1,145 +1,15 @@
-//! Observed vs expected: each table x identity x command becomes a [`Cell`] that passes,
-//! fails, is unspecified, or is inconclusive. An inconclusive probe never passes.
+//! Observed vs expected for relations: each table x identity x command becomes a [`Cell`]
+//! that passes, fails, is unspecified, or is inconclusive. An inconclusive probe never passes.
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
-
-use crate::function_verdict::FunctionCell;
-use crate::matrix::{
-    Command, InsertScope, Observation, Outcome, Probe, Scope, TableRef, TableRows,
-};
+use super::cell::{Cell, CellOutcome};
+use super::reach::Reach;
+use super::subject::{Action, Subject};
+use crate::matrix::{Command, InsertScope, Observation, Outcome, Probe, Scope, TableRows};
 use crate::probe::cells::UNFILTERED;
 use crate::spec::identities::Identity;
-use crate::spec::specs::{insert_text, scope_text, table_key, Expectation};
-use crate::Status;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CellOutcome {
-    Pass,
-    Fail,
-    Unspecified,
-    Inconclusive,
-}
-
-impl CellOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CellOutcome::Pass => "pass",
-            CellOutcome::Fail => "fail",
-            CellOutcome::Unspecified => "unspecified",
-            CellOutcome::Inconclusive => "inconclusive",
-        }
-    }
-
-    /// ✓ ✗ ? !
-    pub fn symbol(self) -> &'static str {
-        match self {
-            CellOutcome::Pass => "✓",
-            CellOutcome::Fail => "✗",
-            CellOutcome::Unspecified => "?",
-            CellOutcome::Inconclusive => "!",
-        }
-    }
-}
-
-/// One table x identity x command, judged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cell {
-    pub table: TableRef,
-    pub identity: String,
-    pub command: Command,
-    /// The declared scope (`none`, `own`, `all`, `{labels}`, `deny`, `any`, `+transfer`), or
-    /// `unspecified`.
-    pub expected: String,
-    /// The observed scope in the same vocabulary, or `inconclusive`.
-    pub actual: String,
-    pub outcome: CellOutcome,
-    /// Why: which rows differ, the error of an inconclusive probe, what to add to a spec.
-    pub detail: String,
-    pub probes: Vec<Probe>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Summary {
-    pub cells: usize,
-    pub passed: usize,
-    pub failed: usize,
-    pub unspecified: usize,
-    pub inconclusive: usize,
-    /// Of `cells`, how many are function EXECUTE cells.
-    #[serde(default)]
-    pub functions: usize,
-}
-
-impl Summary {
-    pub fn of(cells: &[Cell]) -> Summary {
-        let mut summary = Summary {
-            cells: cells.len(),
-            ..Summary::default()
-        };
-        for cell in cells {
-            summary.count(cell.outcome);
-        }
-        summary
-    }
-
-    /// Table cells and function EXECUTE cells together.
-    pub fn with_functions(cells: &[Cell], functions: &[FunctionCell]) -> Summary {
-        let mut summary = Summary::of(cells);
-        summary.cells += functions.len();
-        summary.functions = functions.len();
-        for cell in functions {
-            summary.count(cell.outcome);
-        }
-        summary
-    }
-
-    fn count(&mut self, outcome: CellOutcome) {
-        match outcome {
-            CellOutcome::Pass => self.passed += 1,
-            CellOutcome::Fail => self.failed += 1,
-            CellOutcome::Unspecified => self.unspecified += 1,
-            CellOutcome::Inconclusive => self.inconclusive += 1,
-        }
-    }
-}
-
-impl std::fmt::Display for Summary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} cells", self.cells)?;
-        if self.functions > 0 {
-            write!(
-                f,
-                " ({} table, {} function)",
-                self.cells - self.functions,
-                self.functions
-            )?;
-        }
-        write!(
-            f,
-            ", {} passed, {} failed, {} unspecified, {} inconclusive",
-            self.passed, self.failed, self.unspecified, self.inconclusive
-        )
-    }
-}
-
-pub fn summarize(cells: &[Cell]) -> Summary {
-    Summary::of(cells)
-}
-
-/// Findings on any failed or inconclusive cell, and on unspecified ones unless allowed.
-pub fn status(summary: &Summary, allow_unspecified: bool) -> Status {
-    if summary.failed > 0
-        || summary.inconclusive > 0
-        || (summary.unspecified > 0 && !allow_unspecified)
-    {
-        Status::Findings
-    } else {
-        Status::Clean
-    }
-}
+use crate::spec::specs::{table_key, Expectation};
 
 /// What an observation amounts to in the spec vocabulary, for one command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,17 +26,15 @@ pub enum Observed {
 }
 
 impl Observed {
-    pub fn text(&self) -> String {
+    /// As a cell shows it: a transfer only when it was seen.
+    pub fn reach(&self) -> Reach {
         match self {
-            Observed::Rows { scope, transfer } => {
-                let mut text = scope_text(scope);
-                if *transfer == Some(true) {
-                    text.push_str("+transfer");
-                }
-                text
-            }
-            Observed::Insert(scope) => insert_text(*scope).to_string(),
-            Observed::InsertOtherOnly => "other".to_string(),
+            Observed::Rows { scope, transfer } => Reach::Rows {
+                scope: scope.clone(),
+                transfer: *transfer == Some(true),
+            },
+            Observed::Insert(scope) => Reach::Insert(*scope),
+            Observed::InsertOtherOnly => Reach::InsertOther,
         }
     }
 }
@@ -250,16 +118,19 @@ pub fn judge(
 ) -> Cell {
     let seen = observed(obs, rows, identity);
     let inconclusive = obs.inconclusive();
+    let rows_command = obs.command != Command::Insert;
     let mut cell = Cell {
-        table: obs.table.clone(),
+        subject: Subject::Relation(obs.table.clone()),
         identity: obs.identity.clone(),
-        command: obs.command,
-        expected: "unspecified".to_string(),
+        action: Action::from(obs.command),
+        expected: Reach::Unspecified,
         actual: if inconclusive.is_some() {
-            "inconclusive".to_string()
+            Reach::Inconclusive
         } else {
-            seen.text()
+            seen.reach()
         },
+        reached: (rows_command && inconclusive.is_none()).then(|| obs.reached.clone()),
+        allowed: None,
         outcome: CellOutcome::Unspecified,
         detail: String::new(),
         probes: obs.probes.clone(),
@@ -273,7 +144,10 @@ pub fn judge(
         }),
     });
     if let Some(declared) = &declared {
-        cell.expected = declared.text();
+        cell.expected = declared.reach(false);
+        if let Declared::Rows { scope, .. } = declared {
+            cell.allowed = Some(resolve(scope, rows, identity));
+        }
     }
     if let Some(probe) = inconclusive {
         cell.outcome = CellOutcome::Inconclusive;
@@ -293,8 +167,8 @@ pub fn judge(
         (
             Declared::Rows { scope, transfer },
             Observed::Rows {
+                scope: seen_scope,
                 transfer: seen_transfer,
-                ..
             },
         ) => {
             let want = resolve(scope, rows, identity);
@@ -311,8 +185,11 @@ pub fn judge(
             }
             if let Some(seen_transfer) = seen_transfer {
                 if seen_transfer != transfer {
-                    cell.expected = declared.text_with_transfer(*transfer);
-                    cell.actual = seen.text_with_transfer(*seen_transfer);
+                    cell.expected = declared.reach(*transfer);
+                    cell.actual = Reach::Rows {
+                        scope: seen_scope.clone(),
+                        transfer: *seen_transfer,
+                    };
                     reasons.push(if *seen_transfer {
                         "can hand an own row to another owner; the spec says it cannot (`transfer = false`)".to_string()
                     } else {
@@ -356,33 +233,14 @@ enum Declared {
 }
 
 impl Declared {
-    fn text(&self) -> String {
+    /// As a cell shows it; `transfer` only where the verdict is about it.
+    fn reach(&self, transfer: bool) -> Reach {
         match self {
-            Declared::Rows { scope, .. } => scope_text(scope),
-            Declared::Insert(scope) => insert_text(*scope).to_string(),
-        }
-    }
-
-    fn text_with_transfer(&self, transfer: bool) -> String {
-        let mut text = self.text();
-        if transfer {
-            text.push_str("+transfer");
-        }
-        text
-    }
-}
-
-impl Observed {
-    fn text_with_transfer(&self, transfer: bool) -> String {
-        match self {
-            Observed::Rows { scope, .. } => {
-                let mut text = scope_text(scope);
-                if transfer {
-                    text.push_str("+transfer");
-                }
-                text
-            }
-            other => other.text(),
+            Declared::Rows { scope, .. } => Reach::Rows {
+                scope: scope.clone(),
+                transfer,
+            },
+            Declared::Insert(scope) => Reach::Insert(*scope),
         }
     }
 }
@@ -571,26 +429,24 @@ fn unspecified_hint(obs: &Observation, seen: &Observed) -> String {
     } else {
         table
     };
-    {
-        let value = match seen {
-            Observed::Rows {
-                scope: Scope::Labels(labels),
-                ..
-            } => format!(
-                "[{}]",
-                labels
-                    .iter()
-                    .map(|l| format!("\"{l}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Observed::InsertOtherOnly => "\"any\"".to_string(),
-            Observed::Rows { scope, .. } => format!("\"{}\"", scope_text(scope)),
-            Observed::Insert(scope) => format!("\"{}\"", insert_text(*scope)),
-        };
-        format!(
-                "no spec; the database allows {value}: add `{} = {{ {} = {value} }}` under [tables.{table}]",
-                obs.identity, obs.command
-            )
-    }
+    let value = match seen {
+        Observed::Rows {
+            scope: Scope::Labels(labels),
+            ..
+        } => format!(
+            "[{}]",
+            labels
+                .iter()
+                .map(|l| format!("\"{l}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Observed::InsertOtherOnly => "\"any\"".to_string(),
+        Observed::Rows { scope, .. } => format!("\"{}\"", Reach::rows(scope.clone())),
+        Observed::Insert(scope) => format!("\"{}\"", Reach::Insert(*scope)),
+    };
+    format!(
+        "no spec; the database allows {value}: add `{} = {{ {} = {value} }}` under [tables.{table}]",
+        obs.identity, obs.command
+    )
 }
