@@ -38,6 +38,8 @@ pub enum ProbeError {
     Fixture { label: String, message: String },
     #[error("setup SQL of identity `{identity}` failed: {message}")]
     Setup { identity: String, message: String },
+    #[error(transparent)]
+    Interrupted(crate::interrupt::Interrupted),
 }
 
 impl ProbeError {
@@ -298,6 +300,7 @@ impl ProbeConnection {
             }
             let mut observations = Vec::new();
             for plan in &plans {
+                crate::interrupt::check().map_err(ProbeError::Interrupted)?;
                 let r = cells::execute(client, plan).map_err(ProbeError::db("running probes"))?;
                 if r.iter().any(|r| r.outcome.is_lock_conflict()) {
                     return Ok(None);
@@ -536,6 +539,7 @@ fn execute_plans(
                 .map_err(ProbeError::db("applying the extra SQL"))?;
         }
         for (i, plan) in plans.iter().enumerate() {
+            crate::interrupt::check().map_err(ProbeError::Interrupted)?;
             let r = cells::execute(client, plan).map_err(ProbeError::db("running probes"))?;
             *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
         }
@@ -595,6 +599,14 @@ fn execute_plans(
                         loop {
                             let u = next.fetch_add(1, Ordering::Relaxed);
                             if u >= units.len() {
+                                break;
+                            }
+                            if let Err(stop) = crate::interrupt::check() {
+                                failure
+                                    .lock()
+                                    .unwrap_or_else(|p| p.into_inner())
+                                    .get_or_insert(ProbeError::Interrupted(stop));
+                                next.store(units.len(), Ordering::Relaxed);
                                 break;
                             }
                             for &i in &units[u] {
