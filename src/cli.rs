@@ -248,6 +248,8 @@ pub enum LintFormat {
     Sarif,
     /// GitHub Actions workflow commands: annotations on the pull request's lines.
     Github,
+    /// GitLab Code Quality JSON (`artifacts:reports:codequality`), shown on merge requests.
+    Gitlab,
     /// JUnit XML: a test suite per file, a failing test case per finding.
     Junit,
 }

@@ -29,7 +29,7 @@ jobs:
   rls:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
+      - uses: actions/checkout@v6
       - uses: rlsgate/rlsgate@v0
         with:
           comment: true

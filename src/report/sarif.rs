@@ -91,6 +91,11 @@ pub fn repository_root() -> PathBuf {
 /// `path` (as rlsgate prints it: relative to the working directory, or absolute) as a URI
 /// reference relative to `base`, with `/` separators and percent-encoding.
 pub fn artifact_uri(path: &str, base: &Path) -> String {
+    percent_encode(&repository_path(path, base))
+}
+
+/// `path` (as rlsgate prints it) relative to `base`, with `/` separators.
+pub fn repository_path(path: &str, base: &Path) -> String {
     let path = Path::new(path);
     let absolute = if path.is_absolute() {
         path.to_path_buf()
@@ -100,12 +105,11 @@ pub fn artifact_uri(path: &str, base: &Path) -> String {
             .join(path)
     };
     let relative = relative_to(&normalize(&absolute), &normalize(base));
-    let text = relative
+    relative
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
-        .join("/");
-    percent_encode(&text)
+        .join("/")
 }
 
 /// `.` and `..` resolved without touching the file system.
@@ -159,7 +163,13 @@ pub struct Fingerprints {
 }
 
 impl Fingerprints {
+    /// `{"rlsgate/v1": "<hash>:<n>"}`.
     pub fn next(&mut self, rule: &str, uri: &str, subject: &str) -> Value {
+        json!({ FINGERPRINT_KEY: self.next_text(rule, uri, subject) })
+    }
+
+    /// The fingerprint alone, `<hash>:<n>`.
+    pub fn next_text(&mut self, rule: &str, uri: &str, subject: &str) -> String {
         let mut hasher = Sha256::new();
         for part in [rule, uri, subject] {
             hasher.update(part.as_bytes());
@@ -171,7 +181,7 @@ impl Fingerprints {
             .collect();
         let n = self.seen.entry(digest.clone()).or_default();
         *n += 1;
-        json!({ FINGERPRINT_KEY: format!("{digest}:{n}") })
+        format!("{digest}:{n}")
     }
 }
 
