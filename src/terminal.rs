@@ -193,6 +193,18 @@ pub fn emulation_warnings(warnings: &[String]) {
     }
 }
 
+/// A fact about the run a person should know (the tenant model it inferred), on stderr as
+/// `note: ...`, unless `quiet`.
+pub fn tell(line: &str, quiet: bool) {
+    if quiet {
+        return;
+    }
+    let style = anstyle::Style::new()
+        .fg_color(Some(anstyle::AnsiColor::Cyan.into()))
+        .bold();
+    note(&format!("{style}note{style:#}: {line}"));
+}
+
 /// The widest human output gets, in columns.
 pub const MAX_WIDTH: usize = 100;
 

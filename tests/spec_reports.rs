@@ -24,15 +24,15 @@ bob = "own"
 "#;
 
 fn rows(name: &str) -> TableRows {
-    TableRows {
-        table: TableRef::new("public", name),
-        labels: BTreeMap::from([
+    TableRows::single_owner(
+        TableRef::new("public", name),
+        true,
+        BTreeMap::from([
             ("alice".to_string(), Some("alice".to_string())),
             ("bob".to_string(), Some("bob".to_string())),
             ("public".to_string(), None),
         ]),
-        owned: true,
-    }
+    )
 }
 
 fn allowed(target: &str) -> Probe {
@@ -82,6 +82,14 @@ fn observe(table: &str, who: &str, command: Command) -> Observation {
         })
         .collect();
     let (mut insert_own, mut insert_other) = (false, false);
+    let transfer = command == Command::Update && who == "bob" && table == "documents";
+    if command == Command::Update && !own.is_empty() {
+        probes.push(if transfer {
+            allowed("transfer")
+        } else {
+            filtered("transfer")
+        });
+    }
     if command == Command::Insert {
         reached.clear();
         insert_own = who != "anon";
@@ -122,9 +130,12 @@ fn observe(table: &str, who: &str, command: Command) -> Observation {
         identity: who.into(),
         command,
         reached,
-        insert_own,
-        insert_other,
-        transfer: command == Command::Update && who == "bob" && table == "documents",
+        inserted: [("own", insert_own), ("other", insert_other)]
+            .into_iter()
+            .filter(|(_, accepted)| *accepted)
+            .map(|(t, _)| t.to_string())
+            .collect(),
+        transfer,
         probes,
     }
 }
@@ -207,20 +218,17 @@ fn terminal_table_colour_only_when_asked() {
 #[test]
 fn long_labels_wrap_within_100_columns() {
     let identity = default_identities().remove(1);
-    let rows = TableRows {
-        table: TableRef::new("private", "a_table_with_a_rather_long_name"),
-        labels: (0..12)
-            .map(|i| (format!("fixture_row_number_{i}"), None))
-            .collect(),
-        owned: false,
-    };
+    let rows = TableRows::single_owner(
+        TableRef::new("private", "a_table_with_a_rather_long_name"),
+        false,
+        (0..12).map(|i| (format!("fixture_row_number_{i}"), None)),
+    );
     let obs = Observation {
         table: rows.table.clone(),
         identity: identity.name.clone(),
         command: Command::Select,
         reached: rows.labels.keys().take(9).cloned().collect(),
-        insert_own: false,
-        insert_other: false,
+        inserted: BTreeSet::new(),
         transfer: false,
         probes: vec![],
     };

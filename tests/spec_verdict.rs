@@ -8,24 +8,32 @@ use rlsgate::verdict::{judge, status, Cell, CellOutcome, Summary};
 use rlsgate::Status;
 
 fn documents() -> TableRows {
-    TableRows {
-        table: TableRef::new("public", "documents"),
-        labels: BTreeMap::from([
+    TableRows::single_owner(
+        TableRef::new("public", "documents"),
+        true,
+        BTreeMap::from([
             ("alice".to_string(), Some("alice".to_string())),
             ("bob".to_string(), Some("bob".to_string())),
             ("public".to_string(), None),
             ("shared_doc".to_string(), Some("bob".to_string())),
         ]),
-        owned: true,
-    }
+    )
 }
 
 fn countries() -> TableRows {
-    TableRows {
-        table: TableRef::new("public", "countries"),
-        labels: BTreeMap::from([("public".to_string(), None)]),
-        owned: false,
-    }
+    TableRows::single_owner(
+        TableRef::new("public", "countries"),
+        false,
+        BTreeMap::from([("public".to_string(), None)]),
+    )
+}
+
+fn inserted(own: bool, other: bool) -> BTreeSet<String> {
+    [("own", own), ("other", other)]
+        .into_iter()
+        .filter(|(_, accepted)| *accepted)
+        .map(|(t, _)| t.to_string())
+        .collect()
 }
 
 fn identity(name: &str) -> Identity {
@@ -45,8 +53,7 @@ fn observe(rows: &TableRows, who: &str, command: Command, reached: &[&str]) -> O
         identity: who.to_string(),
         command,
         reached: labels(reached),
-        insert_own: false,
-        insert_other: false,
+        inserted: BTreeSet::new(),
         transfer: false,
         probes: reached
             .iter()
@@ -69,9 +76,23 @@ fn insert(rows: &TableRows, who: &str, own: bool, other: bool) -> Observation {
             }
         }
     };
+    if !rows.owned {
+        // a table nobody owns gets one probe: any row
+        return Observation {
+            inserted: if own || other {
+                ["any".to_string()].into()
+            } else {
+                BTreeSet::new()
+            },
+            probes: vec![Probe {
+                target: "any".into(),
+                outcome: outcome(own || other),
+            }],
+            ..observe(rows, who, Command::Insert, &[])
+        };
+    }
     Observation {
-        insert_own: own,
-        insert_other: other,
+        inserted: inserted(own, other),
         probes: vec![
             Probe {
                 target: "own".into(),
@@ -279,7 +300,7 @@ fn an_inconclusive_probe_never_passes() {
                 &["alice", "bob", "public", "shared_doc"][..],
             ] {
                 let mut obs = observe(&rows, "alice", command, reached);
-                obs.insert_own = !reached.is_empty();
+                obs.inserted = inserted(!reached.is_empty(), false);
                 let c = cell(&spec, &inconclusive(obs), &rows);
                 assert_eq!(
                     c.outcome,
@@ -378,11 +399,18 @@ fn insert_on_a_table_without_owner_is_any_or_deny() {
     assert_eq!(c.outcome, CellOutcome::Fail);
 }
 
+/// An UPDATE that also ran the transfer probe (the identity owns a row to hand over).
 fn update(rows: &TableRows, who: &str, reached: &[&str], transfer: bool) -> Observation {
-    Observation {
-        transfer,
-        ..observe(rows, who, Command::Update, reached)
-    }
+    let mut obs = observe(rows, who, Command::Update, reached);
+    obs.probes.push(Probe {
+        target: "transfer".into(),
+        outcome: if transfer {
+            Outcome::Allowed { rows: 1 }
+        } else {
+            Outcome::Filtered
+        },
+    });
+    Observation { transfer, ..obs }
 }
 
 #[test]
@@ -440,14 +468,15 @@ fn transfer_defaults_to_yes_for_all_and_can_be_declared() {
 
 #[test]
 fn transfer_is_not_judged_without_own_rows() {
+    // admin owns no row of documents, so the engine runs no transfer probe for it
     let rows = documents();
     let c = cell(
         OWN,
-        &update(
+        &observe(
             &rows,
             "admin",
+            Command::Update,
             &["alice", "bob", "public", "shared_doc"],
-            false,
         ),
         &rows,
     );

@@ -6,7 +6,7 @@ use postgres::Client;
 
 use crate::cli::{ExportArgs, ExportTarget, GlobalArgs, PgtapArgs};
 use crate::commands::report::{default_jobs, start, Session};
-use crate::matrix::{Command, InsertScope, TableRef};
+use crate::matrix::{Command, TableRef};
 use crate::probe::catalog::Catalog;
 use crate::probe::cells;
 use crate::probe::rows::key_expr;
@@ -131,11 +131,9 @@ fn pgtap_export(
                             ),
                         ))
                     }
-                    Command::Insert => exp.insert.map(|scope| {
-                        let allowed = !matches!(
-                            (probe.target.as_str(), scope),
-                            (_, InsertScope::Deny) | ("other", InsertScope::Own)
-                        );
+                    Command::Insert => exp.insert.clone().map(|scope| {
+                        let allowed =
+                            verdict::insert_expects(&scope, &probe.target, table_rows, id);
                         (
                             Expect::Writes(allowed),
                             format!(

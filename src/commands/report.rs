@@ -78,8 +78,10 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
         relations: prepared.rows.iter().map(|r| r.table.clone()).collect(),
         rows: prepared.rows.clone(),
         observations,
+        identities: prepared.identities.clone(),
+        tenancy: None,
     };
-    let mut cells = judge(&matrix, &specs, &identities);
+    let mut cells = judge(&matrix, &specs);
 
     progress.set("reading policies and grants");
     let access = provenance::relation_access(db.client(), &matrix.relations)
@@ -168,18 +170,17 @@ pub(crate) fn start(
     let schemas = exposed_schemas(&project);
     let catalog = probe::load_catalog(db.client(), &schemas)?;
     let relations: Vec<TableRef> = catalog.exposed_tables();
-    super::test::validate_declarations(&specs, &relations, &identities, &fixtures)?;
+    super::test::validate_declarations(&specs, &catalog, &identities, &fixtures)?;
     super::test::check_table_filter(tables, &relations, &schemas)?;
     let functions = super::test::load_functions(&mut db, &schemas, &identities, &specs)?;
     progress.set("placing rows");
-    let owner_spec = |t: &TableRef| specs.owner_spec(t).cloned();
     let prepared = probe::prepare(
         &mut db,
         &ProbeOptions {
             schemas: &schemas,
             identities: &identities,
             fixtures: &fixtures,
-            owner_spec: &owner_spec,
+            specs: &specs,
             tables,
             only_identities: &[],
             partition: None,
@@ -187,6 +188,7 @@ pub(crate) fn start(
         },
         Some(catalog),
     )?;
+    super::test::validate_scopes(&specs, &prepared)?;
     Ok(Session {
         project,
         identities,

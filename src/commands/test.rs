@@ -115,7 +115,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     let schemas = exposed_schemas(&project);
     let catalog = probe::load_catalog(db.client(), &schemas)?;
     let relations: Vec<TableRef> = catalog.exposed_tables();
-    validate_declarations(&specs, &relations, &identities, &fixtures)?;
+    validate_declarations(&specs, &catalog, &identities, &fixtures)?;
     check_table_filter(&args.tables, &relations, &schemas)?;
     let functions = load_functions(&mut db, &schemas, &identities, &specs)?;
     crate::terminal::timing("catalog + spec validation", t_catalog);
@@ -127,12 +127,11 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
             .unwrap_or(2)
             .max(2)
     });
-    let owner_spec = |t: &TableRef| specs.owner_spec(t).cloned();
     let probe_options = ProbeOptions {
         schemas: &schemas,
         identities: &identities,
         fixtures: &fixtures,
-        owner_spec: &owner_spec,
+        specs: &specs,
         tables: &args.tables,
         only_identities: &args.identities,
         partition: args.partition.map(|p| (p.index, p.total)),
@@ -161,6 +160,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
         }
     };
     crate::terminal::timing("synthesize + catalog lint", t_probe);
+    validate_scopes(&specs, &prepared)?;
     progress.set("probing");
     let t_observe = Instant::now();
     let observations = probe::observe_all(
@@ -175,9 +175,12 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     crate::terminal::timing(&format!("probe ({} cells)", observations.len()), t_observe);
     let matrix = prepared.into_matrix(observations);
     progress.finish();
+    if let Some(line) = &matrix.tenancy {
+        crate::terminal::tell(line, global.quiet);
+    }
 
     let t_judge = Instant::now();
-    let mut cells = judge(&matrix, &specs, &identities);
+    let mut cells = judge(&matrix, &specs);
     let gates_functions = args.tables.is_empty() && args.partition.is_none_or(|p| p.index == 1);
     if gates_functions {
         cells.extend(verdict::judge_functions(
@@ -208,12 +211,14 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     })
 }
 
-pub fn judge(matrix: &Matrix, specs: &Specs, identities: &[Identity]) -> Vec<Cell> {
+/// Every observation judged against the specs, for the identities as probed (with the tenants
+/// they belong to).
+pub fn judge(matrix: &Matrix, specs: &Specs) -> Vec<Cell> {
     matrix
         .observations
         .iter()
         .filter_map(|obs| {
-            let identity = identities.iter().find(|i| i.name == obs.identity)?;
+            let identity = matrix.identities.iter().find(|i| i.name == obs.identity)?;
             let rows = matrix.rows.iter().find(|r| r.table == obs.table)?;
             let exp = specs.expectation(&obs.table, identity);
             Some(verdict::judge(obs, exp.as_ref(), rows, identity))
@@ -255,18 +260,29 @@ pub fn load_declarations(
 }
 
 /// Specs and fixtures checked against what the migrated database holds: unknown tables,
-/// identities and labels, with did-you-mean.
+/// identities, labels, owner and tenant columns, `[tenancy]`, with did-you-mean.
 pub(crate) fn validate_declarations(
     specs: &Specs,
-    relations: &[TableRef],
+    catalog: &probe::catalog::Catalog,
     identities: &[Identity],
     fixtures: &[spec::FixtureRow],
 ) -> anyhow::Result<()> {
+    let relations = catalog.exposed_tables();
     specs
-        .validate_with(relations, identities, fixtures)
+        .validate_with(&relations, identities, fixtures)
         .map_err(spec_errors)?;
-    spec::validate_fixtures(fixtures, relations, identities).map_err(spec_errors)?;
+    spec::validate_fixtures(fixtures, &relations, identities).map_err(spec_errors)?;
+    specs
+        .validate_schema(catalog, identities)
+        .map_err(spec_errors)?;
     Ok(())
+}
+
+/// The tenant and party words of the specs checked against the row model rows were placed by.
+pub(crate) fn validate_scopes(specs: &Specs, prepared: &probe::Prepared) -> anyhow::Result<()> {
+    specs
+        .validate_scopes(&prepared.rows, prepared.model.tenancy.as_ref())
+        .map_err(spec_errors)
 }
 
 /// Every function of the exposed schemas with who may execute it; `[functions]` keys and

@@ -158,11 +158,17 @@ fn verb(action: Action) -> &'static str {
 pub fn phrase(action: Action, reach: &Reach, subject: &str) -> String {
     let v = verb(action);
     let mut text = match reach {
-        Reach::Insert(scope) => match insert_phrase(*scope) {
+        Reach::Insert(scope) => match insert_phrase(scope) {
             Some(whose) => format!("insert {whose} into {subject}"),
             None => format!("not insert into {subject}"),
         },
-        Reach::InsertOther => format!("insert rows owned by others into {subject}"),
+        Reach::Inserted(targets) if targets.len() == 1 && targets.contains("other") => {
+            format!("insert rows owned by others into {subject}")
+        }
+        Reach::Inserted(targets) => format!(
+            "insert rows ({}) into {subject}",
+            targets.iter().cloned().collect::<Vec<_>>().join(", ")
+        ),
         Reach::Execute(true) => format!("call {subject}"),
         Reach::Execute(false) => format!("not call {subject}"),
         Reach::Rows { scope, .. } => match rows_phrase(scope) {

@@ -290,18 +290,31 @@ impl Written {
             Written::Rows(Scope::Labels(labels)) => {
                 Value::Array(labels.iter().map(String::as_str).collect::<Array>())
             }
+            Written::Rows(Scope::Union(parts)) => Value::Array(
+                parts
+                    .iter()
+                    .flat_map(|p| match p {
+                        Scope::Labels(labels) => labels.iter().cloned().collect::<Vec<_>>(),
+                        word => vec![scope_text(word)],
+                    })
+                    .collect::<Array>(),
+            ),
             Written::Rows(scope) => Value::from(scope_text(scope)),
-            Written::Insert(scope) => Value::from(insert_text(*scope)),
+            Written::Insert(scope) => Value::from(insert_text(scope)),
         }
     }
 
     /// The one-word form shared by all four commands, if this is one.
-    fn word(&self) -> Option<&'static str> {
+    fn word(&self) -> Option<String> {
         match self {
-            Written::Rows(Scope::None) | Written::Insert(InsertScope::Deny) => Some("none"),
-            Written::Rows(Scope::Own) | Written::Insert(InsertScope::Own) => Some("own"),
-            Written::Rows(Scope::All) | Written::Insert(InsertScope::Any) => Some("all"),
-            Written::Rows(Scope::Labels(_)) => None,
+            Written::Rows(Scope::None) | Written::Insert(InsertScope::Deny) => Some("none".into()),
+            Written::Rows(Scope::Own) | Written::Insert(InsertScope::Own) => Some("own".into()),
+            Written::Rows(Scope::All) | Written::Insert(InsertScope::Any) => Some("all".into()),
+            Written::Rows(scope @ (Scope::Tenant(_) | Scope::Party(_))) => Some(scope_text(scope)),
+            Written::Insert(scope @ (InsertScope::Tenant(_) | InsertScope::Party(_))) => {
+                Some(insert_text(scope))
+            }
+            Written::Rows(Scope::Labels(_) | Scope::Union(_)) => None,
         }
     }
 }
@@ -330,7 +343,7 @@ fn want_for(cell: &Cell, specs: &Specs, reality: &Reality) -> Option<Want> {
             (Written::Rows(scope), transfer)
         }
         Observed::Insert(scope) => (Written::Insert(scope), None),
-        Observed::InsertOtherOnly => (Written::Insert(InsertScope::Any), None),
+        Observed::Inserted(_) => (Written::Insert(InsertScope::Any), None),
     };
     Some(Want {
         identity: identity.name.clone(),
@@ -483,7 +496,7 @@ fn new_section(wants: &[Want], identities: &[Identity]) -> Table {
         }
     }
     let render = |map: &BTreeMap<Command, &Want>| -> Value {
-        let words: Vec<Option<&str>> = Command::ALL
+        let words: Vec<Option<String>> = Command::ALL
             .iter()
             .map(|c| map.get(c).and_then(|w| w.value.word()))
             .collect();
@@ -492,7 +505,7 @@ fn new_section(wants: &[Want], identities: &[Identity]) -> Table {
             && transfer.is_none()
             && words.iter().all(|w| w.is_some() && *w == words[0])
         {
-            return Value::from(words[0].expect("checked").to_string());
+            return Value::from(words[0].clone().expect("checked"));
         }
         let mut inline = InlineTable::new();
         for (command, want) in map {

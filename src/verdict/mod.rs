@@ -11,5 +11,5 @@ mod subject;
 pub use cell::{status, summarize, Cell, CellOutcome, Summary};
 pub use function::judge_functions;
 pub use reach::{insert_phrase, insert_word, rows_phrase, scope_words, Breadth, Coverage, Reach};
-pub use relation::{judge, name_rows, observed, resolve, Observed};
+pub use relation::{admits, insert_expects, judge, name_rows, observed, resolve, Observed};
 pub use subject::{Action, Subject};

@@ -23,8 +23,10 @@ pub enum Reach {
     Rows { scope: Scope, transfer: bool },
     /// INSERT: whose rows may be created.
     Insert(InsertScope),
-    /// INSERT accepted a row owned by another identity but not an own row.
-    InsertOther,
+    /// INSERT accepted the rows of these probes (`other`, `other tenant`, ...), and no insert
+    /// scope says exactly that: `other` alone is a row owned by another identity but not an
+    /// own row.
+    Inserted(BTreeSet<String>),
     /// EXECUTE: may call the function.
     Execute(bool),
 }
@@ -60,8 +62,14 @@ impl Reach {
                 "deny" => Some(Reach::Execute(false)),
                 _ => None,
             },
-            Action::Insert if words == "other" => Some(Reach::InsertOther),
-            Action::Insert => read_insert_scope(words).map(Reach::Insert),
+            Action::Insert => read_insert_scope(words).map(Reach::Insert).or_else(|| {
+                let targets = match words.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+                    Some(list) => list.split(',').map(|t| t.trim().to_string()).collect(),
+                    None if !words.is_empty() => BTreeSet::from([words.to_string()]),
+                    None => return None,
+                };
+                Some(Reach::Inserted(targets))
+            }),
             Action::Select | Action::Update | Action::Delete => {
                 let (words, transfer) = match words.strip_suffix("+transfer") {
                     Some(w) => (w, true),
@@ -112,8 +120,9 @@ impl Reach {
             Reach::Unspecified | Reach::Inconclusive => Breadth::Unknown,
             Reach::Rows { scope, .. } => scope_breadth(scope),
             Reach::Insert(InsertScope::Deny) | Reach::Execute(false) => Breadth::Nothing,
-            Reach::Insert(InsertScope::Own) => Breadth::Own,
-            Reach::Insert(InsertScope::Any) | Reach::InsertOther | Reach::Execute(true) => {
+            Reach::Insert(InsertScope::Own | InsertScope::Party(_)) => Breadth::Own,
+            Reach::Insert(InsertScope::Tenant(_)) => Breadth::Some,
+            Reach::Insert(InsertScope::Any) | Reach::Inserted(_) | Reach::Execute(true) => {
                 Breadth::Everything
             }
         }
@@ -132,8 +141,17 @@ impl fmt::Display for Reach {
                 }
                 Ok(())
             }
-            Reach::Insert(scope) => f.write_str(insert_word(*scope)),
-            Reach::InsertOther => f.write_str("other"),
+            Reach::Insert(scope) => f.write_str(&insert_word(scope)),
+            Reach::Inserted(targets) if targets.len() == 1 => {
+                f.write_str(targets.iter().next().map_or("", String::as_str))
+            }
+            Reach::Inserted(targets) => {
+                write!(
+                    f,
+                    "{{{}}}",
+                    targets.iter().cloned().collect::<Vec<_>>().join(", ")
+                )
+            }
             Reach::Execute(true) => f.write_str("allow"),
             Reach::Execute(false) => f.write_str("deny"),
         }
@@ -157,41 +175,79 @@ fn write_scope(scope: &Scope, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         Scope::None => f.write_str("none"),
         Scope::Own => f.write_str("own"),
         Scope::All => f.write_str("all"),
-        Scope::Labels(labels) => {
+        Scope::Tenant(None) => f.write_str("tenant"),
+        Scope::Tenant(Some(role)) => write!(f, "tenant:{role}"),
+        Scope::Party(column) => write!(f, "own:{column}"),
+        Scope::Labels(_) | Scope::Union(_) => {
             f.write_str("{")?;
-            for (i, label) in labels.iter().enumerate() {
+            for (i, part) in list_parts(scope).iter().enumerate() {
                 if i > 0 {
                     f.write_str(", ")?;
                 }
-                f.write_str(label)?;
+                f.write_str(part)?;
             }
             f.write_str("}")
         }
     }
 }
 
-fn read_scope(words: &str) -> Option<Scope> {
-    match words {
-        "none" => Some(Scope::None),
-        "own" => Some(Scope::Own),
-        "all" => Some(Scope::All),
-        w if w.starts_with('{') && w.ends_with('}') => Some(Scope::Labels(
-            w[1..w.len() - 1]
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect(),
-        )),
-        _ => None,
+/// The elements of a list scope as written: words first, then labels.
+fn list_parts(scope: &Scope) -> Vec<String> {
+    match scope {
+        Scope::Labels(labels) => labels.iter().cloned().collect(),
+        Scope::Union(parts) => parts.iter().flat_map(list_parts).collect(),
+        word => vec![scope_words(word)],
     }
 }
 
-/// An INSERT scope in the words of the specs: `deny`, `own`, `any`.
-pub fn insert_word(scope: InsertScope) -> &'static str {
+/// A scope word: `none`, `own`, `all`, `tenant`, `tenant:ROLE`, `own:COLUMN`.
+fn read_word(word: &str) -> Option<Scope> {
+    match word {
+        "none" => Some(Scope::None),
+        "own" => Some(Scope::Own),
+        "all" => Some(Scope::All),
+        "tenant" => Some(Scope::Tenant(None)),
+        w => match (w.strip_prefix("tenant:"), w.strip_prefix("own:")) {
+            (Some(role), _) if !role.is_empty() => Some(Scope::Tenant(Some(role.to_string()))),
+            (_, Some(column)) if !column.is_empty() => Some(Scope::Party(column.to_string())),
+            _ => None,
+        },
+    }
+}
+
+fn read_scope(words: &str) -> Option<Scope> {
+    if let Some(list) = words.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+        let mut parts = Vec::new();
+        let mut labels = BTreeSet::new();
+        for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match read_word(item) {
+                Some(word) => parts.push(word),
+                None => {
+                    labels.insert(item.to_string());
+                }
+            }
+        }
+        if parts.is_empty() {
+            return Some(Scope::Labels(labels));
+        }
+        if !labels.is_empty() {
+            parts.push(Scope::Labels(labels));
+        }
+        return Some(Scope::Union(parts));
+    }
+    read_word(words)
+}
+
+/// An INSERT scope in the words of the specs: `deny`, `own`, `any`, `tenant`, `tenant:ROLE`,
+/// `own:COLUMN`.
+pub fn insert_word(scope: &InsertScope) -> String {
     match scope {
-        InsertScope::Deny => "deny",
-        InsertScope::Own => "own",
-        InsertScope::Any => "any",
+        InsertScope::Deny => "deny".to_string(),
+        InsertScope::Own => "own".to_string(),
+        InsertScope::Any => "any".to_string(),
+        InsertScope::Tenant(None) => "tenant".to_string(),
+        InsertScope::Tenant(Some(role)) => format!("tenant:{role}"),
+        InsertScope::Party(column) => format!("own:{column}"),
     }
 }
 
@@ -200,16 +256,23 @@ fn read_insert_scope(words: &str) -> Option<InsertScope> {
         "deny" => Some(InsertScope::Deny),
         "own" => Some(InsertScope::Own),
         "any" => Some(InsertScope::Any),
-        _ => None,
+        "tenant" => Some(InsertScope::Tenant(None)),
+        w => match (w.strip_prefix("tenant:"), w.strip_prefix("own:")) {
+            (Some(role), _) if !role.is_empty() => {
+                Some(InsertScope::Tenant(Some(role.to_string())))
+            }
+            (_, Some(column)) if !column.is_empty() => Some(InsertScope::Party(column.to_string())),
+            _ => None,
+        },
     }
 }
 
 fn scope_breadth(scope: &Scope) -> Breadth {
     match scope {
         Scope::None => Breadth::Nothing,
-        Scope::Own => Breadth::Own,
+        Scope::Own | Scope::Party(_) => Breadth::Own,
         Scope::All => Breadth::Everything,
-        Scope::Labels(_) => Breadth::Some,
+        Scope::Labels(_) | Scope::Tenant(_) | Scope::Union(_) => Breadth::Some,
     }
 }
 
@@ -224,15 +287,28 @@ pub fn rows_phrase(scope: &Scope) -> Option<String> {
             "the rows labelled {}",
             labels.iter().cloned().collect::<Vec<_>>().join(", ")
         )),
+        Scope::Tenant(None) => Some("the rows of its tenants".to_string()),
+        Scope::Tenant(Some(role)) => Some(format!("the rows of the tenants where it is {role}")),
+        Scope::Party(column) => Some(format!("the rows where it is {column}")),
+        Scope::Union(parts) => Some(
+            parts
+                .iter()
+                .filter_map(rows_phrase)
+                .collect::<Vec<_>>()
+                .join(" and "),
+        ),
     }
 }
 
 /// Whose rows an INSERT scope creates, for a sentence (`None`: inserts nothing).
-pub fn insert_phrase(scope: InsertScope) -> Option<&'static str> {
+pub fn insert_phrase(scope: &InsertScope) -> Option<String> {
     match scope {
         InsertScope::Deny => None,
-        InsertScope::Own => Some("its own rows"),
-        InsertScope::Any => Some("rows owned by anyone"),
+        InsertScope::Own => Some("its own rows".to_string()),
+        InsertScope::Any => Some("rows owned by anyone".to_string()),
+        InsertScope::Tenant(None) => Some("rows of its tenants".to_string()),
+        InsertScope::Tenant(Some(role)) => Some(format!("rows of the tenants where it is {role}")),
+        InsertScope::Party(column) => Some(format!("rows where it is {column}")),
     }
 }
 
@@ -282,7 +358,11 @@ impl<'a> Coverage<'a> {
             },
             Reach::Insert(InsertScope::Deny) | Reach::Execute(false) => targets(&[]),
             Reach::Insert(InsertScope::Own) => targets(&["own"]),
-            Reach::InsertOther => targets(&["other"]),
+            Reach::Insert(InsertScope::Party(column)) => {
+                Extent::Labels(Cow::Owned([format!("own:{column}")].into()))
+            }
+            Reach::Insert(InsertScope::Tenant(_)) => targets(&["own", "other"]),
+            Reach::Inserted(set) => Extent::Labels(Cow::Borrowed(set)),
             Reach::Insert(InsertScope::Any) | Reach::Execute(true) => Extent::Everything,
         }
     }
@@ -318,11 +398,31 @@ mod tests {
         let mut all = vec![
             (Action::Select, Reach::Unspecified),
             (Action::Select, Reach::Inconclusive),
-            (Action::Insert, Reach::InsertOther),
+            (
+                Action::Insert,
+                Reach::Inserted(["other".to_string()].into()),
+            ),
+            (
+                Action::Insert,
+                Reach::Inserted(["other".to_string(), "other tenant".to_string()].into()),
+            ),
             (Action::Execute, Reach::Execute(true)),
             (Action::Execute, Reach::Execute(false)),
         ];
-        for scope in [Scope::None, Scope::Own, Scope::All, Scope::Labels(labels)] {
+        for scope in [
+            Scope::None,
+            Scope::Own,
+            Scope::All,
+            Scope::Labels(labels.clone()),
+            Scope::Tenant(None),
+            Scope::Tenant(Some("admin".into())),
+            Scope::Party("host_id".into()),
+            Scope::Union(vec![
+                Scope::Own,
+                Scope::Tenant(Some("admin".into())),
+                Scope::Labels(labels),
+            ]),
+        ] {
             for transfer in [false, true] {
                 all.push((
                     Action::Update,
@@ -333,7 +433,14 @@ mod tests {
                 ));
             }
         }
-        for scope in [InsertScope::Deny, InsertScope::Own, InsertScope::Any] {
+        for scope in [
+            InsertScope::Deny,
+            InsertScope::Own,
+            InsertScope::Any,
+            InsertScope::Tenant(None),
+            InsertScope::Tenant(Some("admin".into())),
+            InsertScope::Party("guest_id".into()),
+        ] {
             all.push((Action::Insert, Reach::Insert(scope)));
         }
         all

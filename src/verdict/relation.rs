@@ -6,8 +6,10 @@ use std::collections::BTreeSet;
 use super::cell::{Cell, CellOutcome};
 use super::reach::Reach;
 use super::subject::{Action, Subject};
-use crate::matrix::{Command, InsertScope, Observation, Outcome, Probe, Scope, TableRows};
-use crate::probe::cells::UNFILTERED;
+use crate::matrix::{
+    insert_target, Command, InsertScope, Observation, Outcome, Probe, RowFacts, Scope, TableRows,
+};
+use crate::probe::cells::{TRANSFER, UNFILTERED};
 use crate::spec::identities::Identity;
 use crate::spec::specs::{table_key, Expectation};
 
@@ -15,14 +17,15 @@ use crate::spec::specs::{table_key, Expectation};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Observed {
     /// SELECT, UPDATE, DELETE: the rows reached, named as simply as possible; UPDATE also says
-    /// whether an own row could be handed to another owner (when that was probed).
+    /// whether a row could be handed to another owner or tenant (when that was probed).
     Rows {
         scope: Scope,
         transfer: Option<bool>,
     },
     Insert(InsertScope),
-    /// INSERT accepted a row owned by another identity but not an own row.
-    InsertOtherOnly,
+    /// INSERT accepted these probes' rows, and no insert scope says exactly that (`other`: a
+    /// row owned by another identity, but not an own row).
+    Inserted(BTreeSet<String>),
 }
 
 impl Observed {
@@ -33,80 +36,172 @@ impl Observed {
                 scope: scope.clone(),
                 transfer: *transfer == Some(true),
             },
-            Observed::Insert(scope) => Reach::Insert(*scope),
-            Observed::InsertOtherOnly => Reach::InsertOther,
+            Observed::Insert(scope) => Reach::Insert(scope.clone()),
+            Observed::Inserted(targets) => Reach::Inserted(targets.clone()),
         }
     }
 }
 
-/// Can ownership be told apart for this identity on this table?
-fn ownership_applies(rows: &TableRows, identity: &Identity) -> bool {
-    rows.owned && identity.owns_rows()
-}
-
-/// The simplest scope naming exactly `reached`.
-pub fn name_rows(reached: &BTreeSet<String>, rows: &TableRows, identity: &Identity) -> Scope {
-    let own = rows.owned_by(&identity.name);
-    if reached.is_empty() {
-        Scope::None
-    } else if *reached == rows.all_labels() {
-        Scope::All
-    } else if *reached == own {
-        Scope::Own
-    } else {
-        Scope::Labels(reached.clone())
+/// Is the row `label` (with `facts`) in `scope` for `identity`? `parties` names the table's
+/// owner columns, for `own:COLUMN`.
+pub fn admits(
+    scope: &Scope,
+    label: &str,
+    facts: &RowFacts,
+    parties: &[String],
+    identity: &Identity,
+) -> bool {
+    match scope {
+        Scope::None => false,
+        Scope::All => true,
+        Scope::Own => facts.is_owner(&identity.name),
+        Scope::Party(column) => parties
+            .iter()
+            .position(|p| p == column)
+            .and_then(|i| facts.owners.get(i))
+            .is_some_and(|o| o.as_deref() == Some(identity.name.as_str())),
+        Scope::Tenant(role) => facts
+            .tenant
+            .as_deref()
+            .is_some_and(|t| identity.tenants_with(role.as_deref()).any(|mine| mine == t)),
+        Scope::Labels(labels) => labels.contains(label),
+        Scope::Union(parts) => parts
+            .iter()
+            .any(|p| admits(p, label, facts, parties, identity)),
     }
 }
 
-fn transfer_probed(rows: &TableRows, identity: &Identity) -> bool {
-    ownership_applies(rows, identity) && !rows.owned_by(&identity.name).is_empty()
+/// The roles `identity` holds in its tenants, each once.
+fn roles_of(identity: &Identity) -> Vec<&str> {
+    let mut roles: Vec<&str> = Vec::new();
+    for role in identity.tenants.iter().filter_map(|t| t.role.as_deref()) {
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+    roles
+}
+
+/// The simplest scope naming exactly `reached`: a word, a union of two words, or the labels.
+pub fn name_rows(reached: &BTreeSet<String>, rows: &TableRows, identity: &Identity) -> Scope {
+    if reached.is_empty() {
+        return Scope::None;
+    }
+    if *reached == rows.all_labels() {
+        return Scope::All;
+    }
+    let mut words = vec![Scope::Own];
+    if rows.tenant_scoped {
+        words.push(Scope::Tenant(None));
+        words.extend(
+            roles_of(identity)
+                .into_iter()
+                .map(|r| Scope::Tenant(Some(r.to_string()))),
+        );
+    }
+    if rows.parties.len() > 1 {
+        words.extend(rows.parties.iter().map(|p| Scope::Party(p.clone())));
+    }
+    let sets: Vec<(Scope, BTreeSet<String>)> = words
+        .into_iter()
+        .map(|w| {
+            let set = resolve(&w, rows, identity);
+            (w, set)
+        })
+        .filter(|(_, set)| !set.is_empty())
+        .collect();
+    if let Some((word, _)) = sets.iter().find(|(_, set)| set == reached) {
+        return word.clone();
+    }
+    for (i, (a, sa)) in sets.iter().enumerate() {
+        for (b, sb) in &sets[i + 1..] {
+            if sa.union(sb).cloned().collect::<BTreeSet<_>>() == *reached
+                && !sa.is_subset(sb)
+                && !sb.is_subset(sa)
+            {
+                return Scope::Union(vec![a.clone(), b.clone()]);
+            }
+        }
+    }
+    Scope::Labels(reached.clone())
+}
+
+/// A transfer probe ran for this UPDATE cell (the identity had a row to move and somewhere
+/// to move it).
+fn transfer_probed(obs: &Observation) -> bool {
+    obs.probes.iter().any(|p| p.target.starts_with(TRANSFER))
+}
+
+/// Would an insert under `scope` accept the row of the probe aimed at `target`?
+pub fn insert_expects(
+    scope: &InsertScope,
+    target: &str,
+    rows: &TableRows,
+    identity: &Identity,
+) -> bool {
+    let own = target == insert_target::OWN || target.starts_with("own:");
+    match scope {
+        InsertScope::Deny => false,
+        InsertScope::Any => true,
+        InsertScope::Own => rows.owned && own,
+        InsertScope::Party(column) => target == insert_target::party(column),
+        InsertScope::Tenant(role) => {
+            rows.tenant_scoped
+                && identity.tenants_with(role.as_deref()).next().is_some()
+                && (own || target == insert_target::OTHER)
+        }
+    }
 }
 
 /// The observation in the spec vocabulary (`rlsgate snapshot` writes this).
 pub fn observed(obs: &Observation, rows: &TableRows, identity: &Identity) -> Observed {
     match obs.command {
         Command::Insert => {
-            if !rows.owned {
-                Observed::Insert(if obs.insert_own || obs.insert_other {
-                    InsertScope::Any
-                } else {
-                    InsertScope::Deny
-                })
-            } else {
-                // An identity without rows of its own (anon, the service role) inserts `own`
-                // as a row owned by nobody; that probe exists only where the owner may be NULL.
-                let own_probed = obs.probes.iter().any(|p| p.target == "own");
-                match (obs.insert_own, obs.insert_other) {
-                    (false, false) => Observed::Insert(InsertScope::Deny),
-                    (true, false) => Observed::Insert(InsertScope::Own),
-                    (true, true) => Observed::Insert(InsertScope::Any),
-                    (false, true) if own_probed || identity.owns_rows() => {
-                        Observed::InsertOtherOnly
-                    }
-                    (false, true) => Observed::Insert(InsertScope::Any),
-                }
+            let probed: Vec<&str> = obs.probes.iter().map(|p| p.target.as_str()).collect();
+            let matches = |scope: &InsertScope| {
+                probed
+                    .iter()
+                    .all(|t| insert_expects(scope, t, rows, identity) == obs.inserted.contains(*t))
+            };
+            let tenant_only = rows.tenant_scoped && !rows.owned;
+            let mut candidates = vec![InsertScope::Deny];
+            if tenant_only {
+                candidates.push(InsertScope::Tenant(None));
+            }
+            candidates.push(InsertScope::Own);
+            if rows.parties.len() > 1 {
+                candidates.extend(rows.parties.iter().map(|p| InsertScope::Party(p.clone())));
+            }
+            if rows.tenant_scoped && !tenant_only {
+                candidates.push(InsertScope::Tenant(None));
+            }
+            if rows.tenant_scoped {
+                candidates.extend(
+                    roles_of(identity)
+                        .into_iter()
+                        .map(|r| InsertScope::Tenant(Some(r.to_string()))),
+                );
+            }
+            candidates.push(InsertScope::Any);
+            match candidates.into_iter().find(|c| matches(c)) {
+                Some(scope) => Observed::Insert(scope),
+                None => Observed::Inserted(obs.inserted.clone()),
             }
         }
         command => Observed::Rows {
             scope: name_rows(&obs.reached, rows, identity),
-            transfer: (command == Command::Update && transfer_probed(rows, identity))
-                .then_some(obs.transfer),
+            transfer: (command == Command::Update && transfer_probed(obs)).then_some(obs.transfer),
         },
     }
 }
 
 /// The labels a scope stands for on this table, for this identity.
 pub fn resolve(scope: &Scope, rows: &TableRows, identity: &Identity) -> BTreeSet<String> {
-    match scope {
-        Scope::None => BTreeSet::new(),
-        Scope::Own => rows.owned_by(&identity.name),
-        Scope::All => rows.all_labels(),
-        Scope::Labels(labels) => labels
-            .iter()
-            .filter(|l| rows.labels.contains_key(*l))
-            .cloned()
-            .collect(),
-    }
+    rows.labels
+        .iter()
+        .filter(|(label, facts)| admits(scope, label, facts, &rows.parties, identity))
+        .map(|(label, _)| label.clone())
+        .collect()
 }
 
 /// Judge one observation against what the specs declare.
@@ -137,7 +232,7 @@ pub fn judge(
     };
 
     let declared = exp.and_then(|e| match obs.command {
-        Command::Insert => e.insert.map(Declared::Insert),
+        Command::Insert => e.insert.clone().map(Declared::Insert),
         command => e.scope(command).map(|scope| Declared::Rows {
             transfer: e.expects_transfer(),
             scope,
@@ -163,7 +258,7 @@ pub fn judge(
     };
 
     let verdict = match (&declared, &seen) {
-        (Declared::Insert(want), seen) => judge_insert(*want, seen, rows, identity, &obs.probes),
+        (Declared::Insert(want), seen) => judge_insert(want, seen, obs, rows, identity),
         (
             Declared::Rows { scope, transfer },
             Observed::Rows {
@@ -190,10 +285,15 @@ pub fn judge(
                         scope: seen_scope.clone(),
                         transfer: *seen_transfer,
                     };
-                    reasons.push(if *seen_transfer {
-                        "can hand an own row to another owner; the spec says it cannot (`transfer = false`)".to_string()
+                    let what = if rows.tenant_scoped {
+                        "move a row of its tenant into another tenant"
                     } else {
-                        "cannot hand an own row to another owner; the spec expects it can (`transfer = true`)".to_string()
+                        "hand an own row to another owner"
+                    };
+                    reasons.push(if *seen_transfer {
+                        format!("can {what}; the spec says it cannot (`transfer = false`)")
+                    } else {
+                        format!("cannot {what}; the spec expects it can (`transfer = true`)")
                     });
                 }
             }
@@ -240,18 +340,19 @@ impl Declared {
                 scope: scope.clone(),
                 transfer,
             },
-            Declared::Insert(scope) => Reach::Insert(*scope),
+            Declared::Insert(scope) => Reach::Insert(scope.clone()),
         }
     }
 }
 
 fn judge_insert(
-    want: InsertScope,
+    want: &InsertScope,
     seen: &Observed,
+    obs: &Observation,
     rows: &TableRows,
     identity: &Identity,
-    probes: &[Probe],
 ) -> Result<(), String> {
+    let probes = &obs.probes;
     let because = |targets: &[&str]| {
         targets
             .iter()
@@ -259,8 +360,8 @@ fn judge_insert(
             .map(|w| format!(" ({w})"))
             .unwrap_or_default()
     };
-    if !rows.owned {
-        let want_allowed = want == InsertScope::Any;
+    if !rows.owned && !rows.tenant_scoped {
+        let want_allowed = *want == InsertScope::Any;
         let allowed = matches!(seen, Observed::Insert(InsertScope::Any));
         return match (want_allowed, allowed) {
             (true, false) => Err(format!(
@@ -268,7 +369,7 @@ fn judge_insert(
                 because(&["any", "own", "other"]),
                 own_context(rows, identity)
             )),
-            (false, true) if want == InsertScope::Own => Err(format!(
+            (false, true) if *want == InsertScope::Own => Err(format!(
                 "inserted a row; {} so `own` means no row can be inserted: write `any` if that is intended",
                 own_context(rows, identity)
             )),
@@ -276,38 +377,29 @@ fn judge_insert(
             _ => Ok(()),
         };
     }
-    let (own_ok, other_ok) = match seen {
-        Observed::Insert(InsertScope::Deny) => (false, false),
-        Observed::Insert(InsertScope::Own) => (true, false),
-        Observed::Insert(InsertScope::Any) => (true, true),
-        Observed::InsertOtherOnly => (false, true),
-        Observed::Rows { .. } => {
-            return Err("the probe engine reported rows for an insert".to_string())
-        }
-    };
-    let (want_own, want_other) = match want {
-        InsertScope::Deny => (false, false),
-        InsertScope::Own => (true, false),
-        InsertScope::Any => (true, true),
-    };
     let mut reasons = Vec::new();
-    if own_ok && !want_own {
-        reasons.push("inserted a row owned by itself".to_string());
-    }
-    if !own_ok && want_own {
-        reasons.push(format!(
-            "could not insert a row owned by itself{}",
-            because(&["own"])
-        ));
-    }
-    if other_ok && !want_other {
-        reasons.push("inserted a row owned by another user".to_string());
-    }
-    if !other_ok && want_other {
-        reasons.push(format!(
-            "could not insert a row owned by another user{}",
-            because(&["other"])
-        ));
+    let mut judged = BTreeSet::new();
+    for p in probes.iter().filter(|p| judged.insert(p.target.as_str())) {
+        let target = p.target.as_str();
+        let accepted = obs.inserted.contains(target);
+        if insert_expects(want, target, rows, identity) == accepted {
+            continue;
+        }
+        let row = match target {
+            insert_target::OWN => "a row owned by itself".to_string(),
+            insert_target::OTHER if rows.tenant_scoped => {
+                "a row owned by another member of its tenant".to_string()
+            }
+            insert_target::OTHER => "a row owned by another user".to_string(),
+            insert_target::OTHER_TENANT => "a row into another tenant".to_string(),
+            insert_target::ANY => "a row".to_string(),
+            party => format!("a row as {}", party.trim_start_matches("own:")),
+        };
+        reasons.push(if accepted {
+            format!("inserted {row}")
+        } else {
+            format!("could not insert {row}{}", because(&[target]))
+        });
     }
     if reasons.is_empty() {
         Ok(())
@@ -429,21 +521,36 @@ fn unspecified_hint(obs: &Observation, seen: &Observed) -> String {
     } else {
         table
     };
-    let value = match seen {
-        Observed::Rows {
-            scope: Scope::Labels(labels),
-            ..
-        } => format!(
+    let list = |items: Vec<String>| {
+        format!(
             "[{}]",
-            labels
+            items
                 .iter()
                 .map(|l| format!("\"{l}\""))
                 .collect::<Vec<_>>()
                 .join(", ")
+        )
+    };
+    let value = match seen {
+        Observed::Rows {
+            scope: Scope::Labels(labels),
+            ..
+        } => list(labels.iter().cloned().collect()),
+        Observed::Rows {
+            scope: Scope::Union(parts),
+            ..
+        } => list(
+            parts
+                .iter()
+                .flat_map(|p| match p {
+                    Scope::Labels(labels) => labels.iter().cloned().collect::<Vec<_>>(),
+                    word => vec![Reach::rows(word.clone()).to_string()],
+                })
+                .collect(),
         ),
-        Observed::InsertOtherOnly => "\"any\"".to_string(),
+        Observed::Inserted(_) => "\"any\"".to_string(),
         Observed::Rows { scope, .. } => format!("\"{}\"", Reach::rows(scope.clone())),
-        Observed::Insert(scope) => format!("\"{}\"", Reach::Insert(*scope)),
+        Observed::Insert(scope) => format!("\"{}\"", Reach::Insert(scope.clone())),
     };
     format!(
         "no spec; the database allows {value}: add `{} = {{ {} = {value} }}` under [tables.{table}]",
