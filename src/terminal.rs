@@ -193,9 +193,8 @@ pub fn emulation_warnings(warnings: &[String]) {
     }
 }
 
-/// A fact about the run a person should know (the tenant model it inferred), on stderr as
-/// `note: ...`, unless `quiet`.
-pub fn tell(line: &str, quiet: bool) {
+/// A fact about the run a person should know (the tenant model it inferred), on stderr.
+pub fn fact(line: &str, quiet: bool) {
     if quiet {
         return;
     }
