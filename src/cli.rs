@@ -75,6 +75,14 @@ pub struct GlobalArgs {
     /// No progress output.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// How long one probe statement may run before its cell is inconclusive (default 10s;
+    /// `[timeouts] probe` in rlsgate.toml; 0 for none).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = crate::timeouts::parse)]
+    pub probe_timeout: Option<std::time::Duration>,
+    /// How long one migration or setup statement may run before the run stops with its
+    /// file:line (default 60s; `[timeouts] migration` in rlsgate.toml; 0 for none).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = crate::timeouts::parse)]
+    pub migration_timeout: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -43,7 +43,14 @@ pub fn run(global: &GlobalArgs, args: &LintArgs, out: &mut dyn Write) -> anyhow:
     diagnostics.extend(output.diagnostics);
     let mut sources = output.analysis.sources;
 
-    if args.db {
+    let unparseable = diagnostics
+        .iter()
+        .any(|d| d.rule == lint::rules::syntax_error::RULE.id);
+    if args.db && unparseable {
+        crate::terminal::emulation_warnings(&[
+            "the catalog lint did not run: a migration has a syntax error, so the database cannot be built (the syntax-error finding says where)".to_string(),
+        ]);
+    } else if args.db {
         let (catalog, catalog_sources) = catalog_findings(global, &config)?;
         diagnostics.retain(|d| {
             lint::registry::find(d.rule).is_none_or(|r| r.scope == lint::registry::Scope::Static)
@@ -93,14 +100,17 @@ fn catalog_findings(
     let opts = OpenOptions {
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
+        timeouts: crate::timeouts::for_run(global)?,
         migrate_external: true,
         seed: false,
     };
     let mut db = Database::open(&project, &opts, &progress)?;
     crate::terminal::emulation_warnings(&db.warnings);
     progress.set("linting the catalog");
+    let started = std::time::Instant::now();
     let result =
         lint::lint_migrated(&project, db.client(), config).context("linting the migrated catalog");
+    crate::terminal::timing("catalog lint", started);
     progress.finish();
     let (mut diagnostics, mut sources) = result?;
     // The catalog lint names files relative to the project; the static lint, as given.

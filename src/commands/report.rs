@@ -163,6 +163,7 @@ pub(crate) fn start(
     let opts = OpenOptions {
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
+        timeouts: crate::timeouts::for_run(global)?,
         migrate_external: true,
         seed: false,
     };
@@ -170,7 +171,14 @@ pub(crate) fn start(
     let schemas = exposed_schemas(&project);
     let catalog = probe::load_catalog(db.client(), &schemas)?;
     let relations: Vec<TableRef> = catalog.exposed_tables();
-    super::test::validate_declarations(&specs, &catalog, &identities, &fixtures)?;
+    super::test::validate_declarations(
+        &mut db,
+        &project,
+        &specs,
+        &catalog,
+        &identities,
+        &fixtures,
+    )?;
     super::test::check_table_filter(tables, &relations, &schemas)?;
     let functions = super::test::load_functions(&mut db, &schemas, &identities, &specs)?;
     progress.set("placing rows");

@@ -96,6 +96,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     let opts = OpenOptions {
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
+        timeouts: crate::timeouts::for_run(global)?,
         migrate_external: args.migrate,
         seed: !args.no_seed,
     };
@@ -115,7 +116,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     let schemas = exposed_schemas(&project);
     let catalog = probe::load_catalog(db.client(), &schemas)?;
     let relations: Vec<TableRef> = catalog.exposed_tables();
-    validate_declarations(&specs, &catalog, &identities, &fixtures)?;
+    validate_declarations(&mut db, &project, &specs, &catalog, &identities, &fixtures)?;
     check_table_filter(&args.tables, &relations, &schemas)?;
     let functions = load_functions(&mut db, &schemas, &identities, &specs)?;
     crate::terminal::timing("catalog + spec validation", t_catalog);
@@ -262,11 +263,21 @@ pub fn load_declarations(
 /// Specs and fixtures checked against what the migrated database holds: unknown tables,
 /// identities, labels, owner and tenant columns, `[tenancy]`, with did-you-mean.
 pub(crate) fn validate_declarations(
+    db: &mut Database,
+    project: &Project,
     specs: &Specs,
     catalog: &probe::catalog::Catalog,
     identities: &[Identity],
     fixtures: &[spec::FixtureRow],
 ) -> anyhow::Result<()> {
+    let roles: Vec<String> = db
+        .client()
+        .query("select rolname::text from pg_roles", &[])
+        .context("reading the database's roles")?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    spec::identities::check_roles(&project.specs_dir(), identities, &roles).map_err(spec_errors)?;
     let relations = catalog.exposed_tables();
     specs
         .validate_with(&relations, identities, fixtures)

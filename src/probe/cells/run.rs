@@ -5,13 +5,15 @@ use std::collections::HashMap;
 
 use postgres::Client;
 
+use super::timeout::{timeout_message, TIMED_OUT};
 use super::{Plan, PlannedProbe, ProbeResult};
 use crate::matrix::{Command, Outcome};
 
 pub const PROBE_FUNCTION: &str = r#"
 create or replace function pg_temp.rlsgate_probe(p_role text, p_claims text, p_sub text, p_claim_role text, p_email text,
                                                  p_preludes text[], p_statements text[], p_selects boolean[],
-                                                 p_checks text[] default '{}', p_covers int[] default '{}')
+                                                 p_checks text[] default '{}', p_covers int[] default '{}',
+                                                 p_from int default 1, p_done boolean[] default '{}')
 returns table (idx int, ok boolean, n bigint, state text, msg text, payload text)
 language plpgsql as $fn$
 declare
@@ -23,7 +25,7 @@ declare
   err_state text;
   err_msg text;
   err_detail text;
-  succeeded boolean[] := '{}';
+  succeeded boolean[] := coalesce(p_done, '{}');
 begin
   -- The claims stay set for every probe of this call (each probe's rollback keeps settings
   -- made before its block); the role is set per probe, after the superuser prelude.
@@ -31,7 +33,7 @@ begin
   perform set_config('request.jwt.claim.sub', p_sub, true);
   perform set_config('request.jwt.claim.role', p_claim_role, true);
   perform set_config('request.jwt.claim.email', p_email, true);
-  for i in 1 .. coalesce(array_length(p_statements, 1), 0) loop
+  for i in p_from .. coalesce(array_length(p_statements, 1), 0) loop
     if coalesce(succeeded[p_covers[i]], false) then
       idx := i; ok := true; n := 0; state := 'covered'; msg := null; payload := null;
       return next;
@@ -64,7 +66,17 @@ begin
         out_text := before_text || chr(30) || coalesce(out_text, '');
       end if;
       raise exception using errcode = 'RLSG0', message = coalesce(out_text, ''), detail = cnt::text;
-    exception when others then
+    exception when query_canceled then
+      -- The statement timeout, caught so that the probes already run keep their results; the
+      -- caller runs the rest in a new call (a new timeout). A cancel (a signal) goes on.
+      get stacked diagnostics err_msg = message_text;
+      if err_msg not like '%statement timeout%' then
+        raise;
+      end if;
+      idx := i; ok := false; n := 0; state := 'timeout'; msg := err_msg; payload := null;
+      return next;
+      return;
+    when others then
       get stacked diagnostics err_state = returned_sqlstate, err_msg = message_text, err_detail = pg_exception_detail;
       idx := i;
       if err_state = 'RLSG0' then
@@ -108,41 +120,71 @@ pub fn execute(client: &mut Client, plan: &Plan) -> Result<Vec<ProbeResult>, pos
                 .map_or(0, |r| r as i32 + 1)
         })
         .collect();
-    let rows = client.query(
-        "select idx, ok, n, state, msg, payload from pg_temp.rlsgate_probe($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        &[&id.role, &claims, &sub, &id.role, &email, &preludes, &statements, &selects, &checks, &covers],
-    )?;
     let mut by_index: HashMap<usize, ProbeResult> = HashMap::new();
-    for row in rows {
-        let idx = row.get::<_, i32>(0) as usize - 1;
-        let ok: bool = row.get(1);
-        let n: i64 = row.get(2);
-        let covered = row.get::<_, Option<&str>>(3) == Some("covered");
-        let payload = row.get::<_, Option<String>>(5).unwrap_or_default();
-        let outcome = if ok {
-            if runnable[idx].select {
-                Outcome::Allowed {
-                    rows: payload.lines().count() as u64,
+    let mut done = vec![false; runnable.len()];
+    let mut from = 0;
+    while from < runnable.len() {
+        let first = from as i32 + 1;
+        let rows = client.query(
+            "select idx, ok, n, state, msg, payload from pg_temp.rlsgate_probe($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            &[&id.role, &claims, &sub, &id.role, &email, &preludes, &statements, &selects, &checks, &covers, &first, &done],
+        )?;
+        from = runnable.len();
+        for row in rows {
+            let idx = row.get::<_, i32>(0) as usize - 1;
+            let state = row.get::<_, Option<String>>(3);
+            if state.as_deref() == Some(TIMED_OUT) {
+                // A probe that started late in the call had less than the whole timeout:
+                // it runs again first in the next call; one that had it all is inconclusive.
+                if idx + 1 > first as usize {
+                    from = idx;
+                    break;
                 }
-            } else if n > 0 {
-                Outcome::Allowed { rows: n as u64 }
-            } else {
-                Outcome::Filtered
+                let message = timeout_message(client, plan, runnable[idx].command);
+                by_index.insert(
+                    idx,
+                    ProbeResult {
+                        outcome: Outcome::Inconclusive {
+                            sqlstate: "57014".into(),
+                            message,
+                        },
+                        payload: String::new(),
+                        covered: false,
+                    },
+                );
+                from = idx + 1;
+                break;
             }
-        } else {
-            classify(
-                row.get::<_, Option<String>>(3).unwrap_or_default(),
-                row.get::<_, Option<String>>(4).unwrap_or_default(),
-            )
-        };
-        by_index.insert(
-            idx,
-            ProbeResult {
-                outcome,
-                payload,
-                covered,
-            },
-        );
+            let ok: bool = row.get(1);
+            let n: i64 = row.get(2);
+            let covered = state.as_deref() == Some("covered");
+            done[idx] = ok && !covered;
+            let payload = row.get::<_, Option<String>>(5).unwrap_or_default();
+            let outcome = if ok {
+                if runnable[idx].select {
+                    Outcome::Allowed {
+                        rows: payload.lines().count() as u64,
+                    }
+                } else if n > 0 {
+                    Outcome::Allowed { rows: n as u64 }
+                } else {
+                    Outcome::Filtered
+                }
+            } else {
+                classify(
+                    state.unwrap_or_default(),
+                    row.get::<_, Option<String>>(4).unwrap_or_default(),
+                )
+            };
+            by_index.insert(
+                idx,
+                ProbeResult {
+                    outcome,
+                    payload,
+                    covered,
+                },
+            );
+        }
     }
     let mut out = Vec::with_capacity(plan.probes.len());
     let mut r = 0;

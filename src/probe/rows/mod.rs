@@ -271,9 +271,12 @@ impl<'a> Synthesizer<'a> {
             );
             if let Err(e) = client.batch_execute(&sql) {
                 let _ = client.batch_execute("rollback to savepoint rlsgate_user; reset role;");
-                return Err(ProbeError::Signup {
-                    identity: id.name.clone(),
-                    message: super::describe(&e),
+                let identity = id.name.clone();
+                let message = super::describe(&e);
+                return Err(if super::cells::is_statement_timeout(&e) {
+                    ProbeError::SignupTimedOut { identity, message }
+                } else {
+                    ProbeError::Signup { identity, message }
                 });
             }
         }
