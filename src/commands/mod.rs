@@ -7,11 +7,14 @@ use crate::cli::{Command, Opts};
 use crate::Status;
 
 mod cache;
+mod completions;
 mod db;
 mod diff;
 mod export;
 mod fuzz;
+pub mod init;
 mod lint;
+mod man;
 mod merge;
 pub mod mutate;
 pub mod report;
@@ -24,6 +27,7 @@ pub fn run(opts: &Opts, out: &mut dyn Write) -> anyhow::Result<Status> {
         Command::Test(args) => test::run(&opts.global, args, out),
         Command::Lint(args) => lint::run(&opts.global, args, out),
         Command::Db(args) => db::run(&opts.global, args, out),
+        Command::Init(args) => init::run(&opts.global, args, out),
         Command::Snapshot(args) => snapshot::run(&opts.global, args, out),
         Command::Rule(args) => rule::run(args, out),
         Command::Cache(args) => cache::run(args, out),
@@ -33,5 +37,7 @@ pub fn run(opts: &Opts, out: &mut dyn Write) -> anyhow::Result<Status> {
         Command::Export(args) => export::run(&opts.global, args, out),
         Command::Mutate(args) => mutate::run(&opts.global, args, out),
         Command::Fuzz(args) => fuzz::run(&opts.global, args, out),
+        Command::Completions(args) => completions::run(args, out),
+        Command::Man(args) => man::run(args, out),
     }
 }
