@@ -28,6 +28,7 @@ Examples:
   rlsgate test
   rlsgate test --table profiles --identity anon
   rlsgate test --format junit -o rls.xml          for a CI test report
+  rlsgate test --also sarif=rls.sarif --also json=rls.json   one run, three reports
   rlsgate test --format json -o after.json && rlsgate diff before.json after.json
   rlsgate test --partition 2/4 --format json -o share-2.json   one of 4 CI runners";
 
@@ -37,6 +38,7 @@ Examples:
   rlsgate lint supabase/migrations/20240101_init.sql
   rlsgate lint --db                                also the migrated catalog
   rlsgate lint --format sarif > lint.sarif         for GitHub code scanning
+  rlsgate lint --also sarif=lint.sarif             the findings here and in a file
   rlsgate lint --fail-on warning
   rlsgate lint --write-baseline .rlsgate-baseline.json    accept today's findings
   rlsgate lint --baseline .rlsgate-baseline.json          fail only on new ones
@@ -170,6 +172,48 @@ pub enum TestFormat {
     Junit,
     /// Markdown tables for a pull-request comment or a job summary.
     Markdown,
+    /// SARIF 2.1.0 for GitHub code scanning: each failed, inconclusive or unspecified cell at
+    /// its spec line and the migration statement that opens it, and the catalog lint findings.
+    Sarif,
+    /// GitHub Actions annotations: the same findings on the pull request's lines.
+    Github,
+}
+
+/// `FORMAT=FILE`: one more report of the same run, written to FILE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Also<F> {
+    pub format: F,
+    pub path: PathBuf,
+}
+
+impl<F: ValueEnum> std::str::FromStr for Also<F> {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let names = || {
+            F::value_variants()
+                .iter()
+                .filter_map(|v| v.to_possible_value())
+                .map(|v| v.get_name().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let Some((format, path)) = s.split_once('=') else {
+            return Err(format!(
+                "`{s}` is not FORMAT=FILE (for example sarif=rlsgate.sarif; formats: {})",
+                names()
+            ));
+        };
+        let format = F::from_str(format.trim(), true)
+            .map_err(|_| format!("unknown format `{format}` (formats: {})", names()))?;
+        if path.is_empty() {
+            return Err(format!("`{s}`: no file after `=`"));
+        }
+        Ok(Also {
+            format,
+            path: PathBuf::from(path),
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -180,6 +224,10 @@ pub struct TestArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write the same run in FORMAT to FILE (human, json, junit, markdown, sarif,
+    /// github); repeatable.
+    #[arg(long, value_name = "FORMAT=FILE")]
+    pub also: Vec<Also<TestFormat>>,
     /// Only these tables (`name` or `schema.name`); repeatable.
     #[arg(long = "table", value_name = "TABLE")]
     pub tables: Vec<String>,
@@ -244,6 +292,9 @@ pub struct MergeArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write the combined verdict in FORMAT to FILE; repeatable.
+    #[arg(long, value_name = "FORMAT=FILE")]
+    pub also: Vec<Also<TestFormat>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
@@ -288,6 +339,10 @@ pub struct LintArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = LintFormat::Human)]
     pub format: LintFormat,
+    /// Also write the findings in FORMAT to FILE (human, json, sarif, github, gitlab, junit);
+    /// repeatable.
+    #[arg(long, value_name = "FORMAT=FILE")]
+    pub also: Vec<Also<LintFormat>>,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
     pub fail_on: FailOn,

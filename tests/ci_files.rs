@@ -7,12 +7,12 @@
 //! `.ci/run` installs the three tools; elsewhere a missing tool skips its test with a note,
 //! except under `CI`, where it fails.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::repo;
 
 /// The tool on PATH, or `None` after saying why its test is skipped (a failure under `CI`).
 fn tool(name: &str, package: &str) -> Option<PathBuf> {
@@ -219,4 +219,104 @@ fn the_workflow_init_prints_is_the_documented_one() {
             "{script}"
         );
     }
+}
+
+/// Runs one of the action's scripts as the runner does: `RUNNER_TEMP`, `GITHUB_OUTPUT` and
+/// `GITHUB_STEP_SUMMARY` in `runner`, the built rlsgate first on PATH, in the checkout `dir`.
+fn action_step(script: &str, dir: &Path, runner: &Path, env: &[(&str, &str)]) -> Output {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_rlsgate"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Command::new("bash")
+        .arg(repo().join(".github/action").join(script))
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .env_remove("RLSGATE_DB_URL")
+        .env("RUNNER_TEMP", runner)
+        .env("GITHUB_OUTPUT", runner.join("output"))
+        .env("GITHUB_STEP_SUMMARY", runner.join("summary.md"))
+        .envs(env.iter().copied())
+        .output()
+        .expect("run the action's script")
+}
+
+/// `name=value` lines the step wrote to `GITHUB_OUTPUT`.
+fn step_outputs(runner: &Path) -> std::collections::BTreeMap<String, String> {
+    std::fs::read_to_string(runner.join("output"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn the_action_reports_a_planted_regression_in_code_scanning_and_annotations() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in ["migrations", "policy_specs", "fixtures"] {
+        common::copy_dir(&repo().join(entry), &dir.path().join(entry));
+    }
+    std::fs::copy(
+        repo().join("regressions/02_widen_documents_using.sql"),
+        dir.path().join("migrations/99999999999999_regression.sql"),
+    )
+    .unwrap();
+    let inputs = |sarif: &'static str| {
+        [
+            ("INPUT_PROJECT", "."),
+            ("INPUT_ARGS", ""),
+            ("INPUT_LINT", "true"),
+            ("INPUT_SARIF", sarif),
+        ]
+    };
+
+    let runner = tempfile::tempdir().unwrap();
+    let o = action_step("run.sh", dir.path(), runner.path(), &inputs("true"));
+    assert!(o.status.success(), "{}", report(&o));
+    let outputs = step_outputs(runner.path());
+    assert_eq!(outputs["test-exit"], "1", "{outputs:?}");
+    assert_eq!(outputs["lint-exit"], "0", "{outputs:?}");
+    let sarif = std::fs::read_to_string(&outputs["sarif"]).unwrap();
+    assert!(
+        sarif.contains("\"ruleId\": \"access-widened\"")
+            && sarif.contains("migrations/99999999999999_regression.sql"),
+        "{sarif}"
+    );
+    let report_json = std::fs::read_to_string(&outputs["report"]).unwrap();
+    assert!(report_json.contains("\"places\""), "{report_json}");
+    let summary = std::fs::read_to_string(runner.path().join("summary.md")).unwrap();
+    assert!(summary.contains("❌ failed"), "{summary}");
+    let o = action_step(
+        "verdict.sh",
+        dir.path(),
+        runner.path(),
+        &[
+            ("TEST_EXIT", &outputs["test-exit"]),
+            ("LINT_EXIT", &outputs["lint-exit"]),
+            ("WIDENED", ""),
+            ("FAIL_ON_WIDENED", "true"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", report(&o));
+    assert!(
+        report(&o).contains("::error::rlsgate test"),
+        "{}",
+        report(&o)
+    );
+
+    // Without code scanning: the same findings as annotations on the pull request's lines.
+    let runner = tempfile::tempdir().unwrap();
+    let o = action_step("run.sh", dir.path(), runner.path(), &inputs("false"));
+    let log = report(&o);
+    assert!(
+        log.contains(
+            "::error file=migrations/99999999999999_regression.sql,line=4,endLine=5,title=rlsgate access-widened%3A documents · bob · select::"
+        ),
+        "{log}"
+    );
+    assert!(!step_outputs(runner.path()).contains_key("sarif"));
 }

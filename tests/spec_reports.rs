@@ -167,6 +167,7 @@ fn meta() -> RunMeta {
         allow_unspecified: false,
         lint: Vec::new(),
         partition: None,
+        places: Default::default(),
     }
 }
 

@@ -103,6 +103,7 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, out: &mut dyn Write) -> anyhow:
     let test_args = TestArgs {
         format: TestFormat::Human,
         output: None,
+        also: Vec::new(),
         tables: Vec::new(),
         identities: Vec::new(),
         allow_unspecified: true,

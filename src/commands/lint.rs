@@ -75,6 +75,18 @@ pub fn run(global: &GlobalArgs, args: &LintArgs, out: &mut dyn Write) -> anyhow:
     let style = report::Style {
         color: anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never,
     };
+    let files = args.also.iter().map(|a| (a.format, a.path.as_path()));
+    for (format, path) in super::outputs::check(files)? {
+        super::outputs::write(path, |file| {
+            report::write(
+                format,
+                file,
+                &diagnostics,
+                &sources,
+                report::Style::default(),
+            )
+        })?;
+    }
     let mut buffered = std::io::BufWriter::new(out);
     report::write(args.format, &mut buffered, &diagnostics, &sources, style)?;
     buffered.flush()?;

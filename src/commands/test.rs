@@ -3,7 +3,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use crate::cli::{GlobalArgs, TestArgs, TestFormat};
+use crate::cli::{Also, GlobalArgs, TestArgs, TestFormat};
 use crate::matrix::TableRef;
 use crate::migrate::{Database, OpenOptions};
 use crate::probe::functions::FunctionAccess;
@@ -30,11 +30,14 @@ pub struct Run {
 }
 
 pub fn run(global: &GlobalArgs, args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
-    let run = probe_and_judge(global, args)?;
+    let files = args.output.iter().map(|p| (args.format, p.as_path()));
+    super::outputs::check(files.chain(args.also.iter().map(|a| (a.format, a.path.as_path()))))?;
+    let run = judge_run(global, args, true)?;
     let t_report = Instant::now();
     let status = write_report(
         args.format,
         args.output.as_deref(),
+        &args.also,
         &run.cells,
         &run.meta,
         out,
@@ -43,33 +46,29 @@ pub fn run(global: &GlobalArgs, args: &TestArgs, out: &mut dyn Write) -> anyhow:
     Ok(status)
 }
 
-/// Writes the matrix report (to `output`, or `out`) and gives the gate's verdict: failed,
-/// inconclusive or (unless allowed) unspecified cells, or a catalog lint error, fail it.
+/// Writes the matrix report (to `output`, or `out`) and each `--also` report, and gives the
+/// gate's verdict: failed, inconclusive or (unless allowed) unspecified cells, or a catalog
+/// lint error, fail it.
 pub(crate) fn write_report(
     format: TestFormat,
     output: Option<&std::path::Path>,
+    also: &[Also<TestFormat>],
     cells: &[Cell],
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
     let summary = Summary::of(cells);
-    let format = match format {
-        TestFormat::Human => Format::Table,
-        TestFormat::Json => Format::Json,
-        TestFormat::Junit => Format::Junit,
-        TestFormat::Markdown => Format::Markdown,
-    };
-    match output {
-        Some(path) => {
-            let mut file = std::io::BufWriter::new(
-                std::fs::File::create(path)
-                    .with_context(|| format!("creating {}", path.display()))?,
-            );
-            report::write(format, cells, &summary, meta, &mut file)?;
-            file.flush()
-                .with_context(|| format!("writing {}", path.display()))?;
-        }
-        None => report::write(format, cells, &summary, meta, out)?,
+    let files = output
+        .map(|path| (format, path))
+        .into_iter()
+        .chain(also.iter().map(|a| (a.format, a.path.as_path())));
+    for (format, path) in super::outputs::check(files)? {
+        super::outputs::write(path, |file| {
+            report::write_file(report_format(format), cells, &summary, meta, file)
+        })?;
+    }
+    if output.is_none() {
+        report::write(report_format(format), cells, &summary, meta, out)?;
     }
     let lint_errors = meta.lint.iter().any(|f| f.is_error());
     Ok(match verdict::status(&summary, meta.allow_unspecified) {
@@ -78,7 +77,25 @@ pub(crate) fn write_report(
     })
 }
 
+fn report_format(format: TestFormat) -> Format {
+    match format {
+        TestFormat::Human => Format::Table,
+        TestFormat::Json => Format::Json,
+        TestFormat::Junit => Format::Junit,
+        TestFormat::Markdown => Format::Markdown,
+        TestFormat::Sarif => Format::Sarif,
+        TestFormat::Github => Format::Github,
+    }
+}
+
+/// Probes and judges as `rlsgate test` does, without placing the findings in the repository.
 pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<Run> {
+    judge_run(global, args, false)
+}
+
+/// `locate`: also trace what opens each cell wider than declared, and place every cell that
+/// is not a pass at its spec line and migration statements (`meta.places`).
+fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Result<Run> {
     let started = Instant::now();
     let project = Project::load(&global.project)?;
     let (identities, specs, fixtures) = load_declarations(&project)?;
@@ -174,6 +191,16 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
         },
     )?;
     crate::terminal::timing(&format!("probe ({} cells)", observations.len()), t_observe);
+    let mut prepared = prepared;
+    let openers = if locate {
+        progress.set("tracing what opens the failed cells");
+        let t_trace = Instant::now();
+        let openers = super::locate::trace_openers(&mut db, &mut prepared, &observations, &specs)?;
+        crate::terminal::timing("trace failed cells", t_trace);
+        openers
+    } else {
+        Vec::new()
+    };
     let matrix = prepared.into_matrix(observations);
     progress.finish();
     if let Some(line) = &matrix.tenancy {
@@ -198,6 +225,16 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     meta.allow_unspecified = args.allow_unspecified;
     meta.lint = lint;
     meta.partition = args.partition.map(|p| p.to_string());
+    if locate {
+        meta.places = super::locate::places(
+            &project,
+            &specs,
+            &matrix.identities,
+            &functions,
+            &openers,
+            &cells,
+        );
+    }
     let t_down = Instant::now();
     drop(db);
     crate::terminal::timing("teardown", t_down);
@@ -241,7 +278,10 @@ fn catalog_lint(
         .map(|d| LintFinding {
             rule: d.rule.to_string(),
             severity: d.severity.as_str().to_string(),
-            file: d.location.as_ref().map(|l| l.file.clone()),
+            file: d
+                .location
+                .as_ref()
+                .map(|l| crate::report::matrix::places::shown(&project.root.join(&l.file))),
             line: d.location.as_ref().map_or(0, |l| l.line),
             column: d.location.as_ref().map_or(0, |l| l.column),
             message: d.message,

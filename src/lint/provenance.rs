@@ -87,7 +87,7 @@ impl Provenance {
 
     /// The last statement, in migration order, whose text names the object: `schema.name`
     /// first, then the bare name, as whole words, ignoring case and quotes.
-    fn mention(&self, key: &ObjectKey) -> Option<Site> {
+    pub(crate) fn mention(&self, key: &ObjectKey) -> Option<Site> {
         let statements = self.statements.get_or_init(|| {
             self.sources
                 .files

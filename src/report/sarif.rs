@@ -35,8 +35,8 @@ pub fn security_severity(score: f32) -> String {
     format!("{score:.1}")
 }
 
-/// A place in a file: 1-based lines and columns, the end column exclusive; column 0 for a
-/// whole line.
+/// A place in a file: 1-based lines and columns, the end column exclusive; column 0 for
+/// whole lines (from `line` to `end_line`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Region {
     pub line: u32,
@@ -70,6 +70,8 @@ pub fn location(path: &str, region: &Region, base: &Path) -> Value {
         };
         json_region["endLine"] = json!(end_line);
         json_region["endColumn"] = json!(end_column);
+    } else if region.end_line > region.line.max(1) {
+        json_region["endLine"] = json!(region.end_line);
     }
     json!({
         "physicalLocation": {

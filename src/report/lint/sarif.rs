@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use crate::lint::registry::RULES;
-use crate::lint::{Diagnostic, Severity, Sources};
+use crate::lint::{Diagnostic, Rule, Severity, Sources};
 use crate::report::sarif::{self, Fingerprints, Region};
 
 fn level(s: Severity) -> &'static str {
@@ -28,6 +28,23 @@ fn security_severity(s: Severity) -> String {
     })
 }
 
+/// A lint rule as a SARIF `reportingDescriptor`: its documentation and `security-severity`.
+pub fn rule_descriptor(r: &Rule) -> Value {
+    json!({
+        "id": r.id,
+        "name": r.id,
+        "shortDescription": { "text": r.summary },
+        "fullDescription": { "text": r.summary },
+        "helpUri": crate::lint::registry::doc_url(r.id),
+        "help": { "text": r.doc_text(), "markdown": r.doc_text() },
+        "defaultConfiguration": { "level": level(r.default_severity) },
+        "properties": {
+            "security-severity": security_severity(r.default_severity),
+            "tags": ["security", "rls", "supabase"],
+        },
+    })
+}
+
 pub fn write(out: &mut dyn Write, diagnostics: &[Diagnostic], sources: &Sources) -> io::Result<()> {
     write_relative_to(out, diagnostics, sources, &sarif::repository_root())
 }
@@ -39,24 +56,7 @@ pub fn write_relative_to(
     sources: &Sources,
     base: &std::path::Path,
 ) -> io::Result<()> {
-    let rules: Vec<Value> = RULES
-        .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "name": r.id,
-                "shortDescription": { "text": r.summary },
-                "fullDescription": { "text": r.summary },
-                "helpUri": crate::lint::registry::doc_url(r.id),
-                "help": { "text": r.doc_text(), "markdown": r.doc_text() },
-                "defaultConfiguration": { "level": level(r.default_severity) },
-                "properties": {
-                    "security-severity": security_severity(r.default_severity),
-                    "tags": ["security", "rls", "supabase"],
-                },
-            })
-        })
-        .collect();
+    let rules: Vec<Value> = RULES.iter().map(|r| rule_descriptor(r)).collect();
     let fallback = sources.files.last().map(|f| f.path.as_str());
     let mut fingerprints = Fingerprints::default();
     let results: Vec<Value> = diagnostics
