@@ -49,7 +49,7 @@ pub fn write(
         )?;
         for cell in table.cells() {
             let name = format!("{} {}", cell.identity, cell.action);
-            testcase(&classname, &name, cell, unspecified_fails, out)?;
+            testcase(&classname, &name, cell, meta, out)?;
         }
         writeln!(out, "  </testsuite>")?;
     }
@@ -62,7 +62,7 @@ pub fn write(
         )?;
         for cell in functions {
             let name = format!("{} {} {}", cell.subject, cell.identity, cell.action);
-            testcase("functions", &name, cell, unspecified_fails, out)?;
+            testcase("functions", &name, cell, meta, out)?;
         }
         writeln!(out, "  </testsuite>")?;
     }
@@ -73,19 +73,28 @@ pub fn write(
 }
 
 /// One `<testcase>`: a failed cell is a `<failure>`, an inconclusive one an `<error>`, an
-/// unspecified one a `<failure>` or (when allowed) `<skipped>`.
+/// unspecified one a `<failure>` or (when allowed) `<skipped>`; one that is not a pass has the
+/// `file` and `line` where the finding shows (test-report actions annotate them).
 fn testcase(
     classname: &str,
     name: &str,
     cell: &Cell,
-    unspecified_fails: bool,
+    meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let open = format!(
+    let unspecified_fails = !meta.allow_unspecified;
+    let mut open = format!(
         r#"    <testcase classname="{}" name="{}""#,
         xml(classname),
         xml(name)
     );
+    if let Some(place) = meta.places.of(cell).first() {
+        open.push_str(&format!(
+            r#" file="{}" line="{}""#,
+            xml(&place.file),
+            place.line
+        ));
+    }
     let element = |kind: &str, tag: &str, message: &str, body: &str, out: &mut dyn Write| {
         writeln!(out, "{open}>")?;
         writeln!(
