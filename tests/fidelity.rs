@@ -757,3 +757,88 @@ fn a_membership_with_a_coach_column_names_its_member_and_members_have_profiles()
         "{stderr}"
     );
 }
+
+#[test]
+fn a_policy_that_fails_for_a_caller_is_a_policy_error_not_none() {
+    // The policy reads auth.users, which no API role may read, and anon's policy calls a
+    // helper that raises: every such request errors in PostgREST, where an honest deny
+    // returns no rows. Neither is `none`.
+    let dir = project(&[(
+        "001_schema.sql",
+        "create table public.notes (
+           id bigserial primary key,
+           user_id uuid not null references auth.users (id),
+           body text not null
+         );
+         create table public.journals (
+           id bigserial primary key,
+           user_id uuid not null references auth.users (id),
+           body text not null
+         );
+         create function public.require_session() returns boolean language plpgsql stable as $$
+         begin
+           if auth.uid() is null then raise exception 'no session'; end if;
+           return true;
+         end $$;
+         alter table public.notes enable row level security;
+         alter table public.journals enable row level security;
+         create policy team_read on public.notes for select to authenticated using (
+           user_id = auth.uid()
+           or exists (select 1 from auth.users u where u.id = auth.uid() and u.email like '%@corp.test'));
+         create policy anon_read on public.notes for select to anon using (public.require_session());
+         create policy own on public.journals for all to authenticated
+           using (user_id = auth.uid()) with check (user_id = auth.uid());",
+    )]);
+    std::fs::create_dir(dir.path().join("policy_specs")).unwrap();
+    std::fs::write(
+        dir.path().join("policy_specs/app.toml"),
+        "[defaults]\nservice = \"all\"\nanon = \"none\"\n\n[tables.notes]\nauthenticated = { select = \"own\", insert = \"deny\", update = \"none\", delete = \"none\" }\n\n[tables.journals]\nauthenticated = \"own\"\n",
+    )
+    .unwrap();
+    let out = run(&["-q", "test", "--format", "json"], dir.path());
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let cell = |table: &str, identity: &str, command: &str| {
+        report["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["table"] == table && c["identity"] == identity && c["command"] == command)
+            .cloned()
+            .unwrap_or_else(|| panic!("no cell {table} {identity} {command}"))
+    };
+    for (identity, error) in [
+        ("anon", "no session"),
+        ("alice", "permission denied for table users"),
+    ] {
+        let c = cell("public.notes", identity, "select");
+        assert_eq!(c["outcome"], "policy_error", "{c}");
+        assert_eq!(c["actual"], "error", "{c}");
+        assert!(c["detail"].as_str().unwrap().contains(error), "{c}");
+        assert_eq!(c["probes"][0]["outcome"]["kind"], "policy_error", "{c}");
+    }
+    for identity in ["anon", "alice"] {
+        let c = cell("public.journals", identity, "select");
+        assert_eq!(c["outcome"], "pass", "{c}");
+    }
+    assert!(
+        report["summary"]["policy_errors"].as_u64().unwrap() >= 4,
+        "{}",
+        report["summary"]
+    );
+    assert_eq!(
+        report["summary"]["inconclusive"], 0,
+        "{}",
+        report["summary"]
+    );
+
+    let out = run(&["-q", "--color", "never", "test"], dir.path());
+    let (stdout, _) = text(&out);
+    assert!(stdout.contains("⚠ own → error"), "{stdout}");
+    assert!(stdout.contains("⚠ none → error"), "{stdout}");
+    assert!(
+        stdout.contains("policy errors (a policy fails for the identity"),
+        "{stdout}"
+    );
+}

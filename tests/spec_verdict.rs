@@ -498,6 +498,7 @@ fn status_follows_the_summary() {
         failed,
         unspecified,
         inconclusive,
+        policy_errors: 0,
         functions: 0,
     };
     assert_eq!(status(&s(4, 0, 0, 0), false), Status::Clean);

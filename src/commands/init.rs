@@ -61,13 +61,16 @@ pub fn left_for_review(run: &Run) -> Vec<ForReview> {
         .observations
         .iter()
         .filter_map(|obs| {
-            let probe = obs.inconclusive()?;
+            let (kind, probe) = match obs.inconclusive() {
+                Some(probe) => ("inconclusive", probe),
+                None => ("policy error", obs.policy_error()?),
+            };
             Some(ForReview {
                 table: obs.table.clone(),
                 identity: obs.identity.clone(),
                 command: obs.command,
                 reason: format!(
-                    "inconclusive: probe {} {}",
+                    "{kind}: probe {} {}",
                     probe.target,
                     crate::report::matrix::junit::probe_text(&probe.outcome)
                 ),

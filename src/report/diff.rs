@@ -179,6 +179,7 @@ pub fn phrase(action: Action, reach: &Reach, subject: &str) -> String {
             format!("insert into {subject} (inconclusive)")
         }
         Reach::Inconclusive => format!("{v} ? rows of {subject} (probe inconclusive)"),
+        Reach::PolicyError => format!("{v} {subject}: a policy fails with an error"),
         Reach::Unspecified => format!("{v} {subject} (unspecified)"),
     };
     if reach.transfer() {
@@ -204,7 +205,10 @@ fn sentence(
         }
     };
     match (old, new) {
-        (Some(old), Some(new @ (Reach::Inconclusive | Reach::Unspecified))) => {
+        (
+            Some(old),
+            Some(new @ (Reach::Inconclusive | Reach::Unspecified | Reach::PolicyError)),
+        ) => {
             format!("{identity}: {action} on {shown} is now {new} (was: {old})")
         }
         (Some(old), Some(new)) if new.is_nothing() => {

@@ -18,6 +18,11 @@ pub enum CellOutcome {
     Fail,
     Unspecified,
     Inconclusive,
+    /// A policy fails for this identity with an error that is not about the row (it reads a
+    /// relation the caller may not read, a helper raises, it recurses): every request of
+    /// this kind errors. A broken app feature, whatever the spec says.
+    #[serde(rename = "policy_error")]
+    PolicyError,
 }
 
 impl CellOutcome {
@@ -27,16 +32,18 @@ impl CellOutcome {
             CellOutcome::Fail => "fail",
             CellOutcome::Unspecified => "unspecified",
             CellOutcome::Inconclusive => "inconclusive",
+            CellOutcome::PolicyError => "policy error",
         }
     }
 
-    /// ✓ ✗ ? !
+    /// ✓ ✗ ? ! ⚠
     pub fn symbol(self) -> &'static str {
         match self {
             CellOutcome::Pass => "✓",
             CellOutcome::Fail => "✗",
             CellOutcome::Unspecified => "?",
             CellOutcome::Inconclusive => "!",
+            CellOutcome::PolicyError => "⚠",
         }
     }
 }
@@ -87,6 +94,8 @@ pub struct Summary {
     pub failed: usize,
     pub unspecified: usize,
     pub inconclusive: usize,
+    #[serde(default)]
+    pub policy_errors: usize,
     /// Of `cells`, how many are function cells.
     #[serde(default)]
     pub functions: usize,
@@ -111,6 +120,7 @@ impl Summary {
             CellOutcome::Fail => self.failed += 1,
             CellOutcome::Unspecified => self.unspecified += 1,
             CellOutcome::Inconclusive => self.inconclusive += 1,
+            CellOutcome::PolicyError => self.policy_errors += 1,
         }
     }
 }
@@ -130,7 +140,11 @@ impl fmt::Display for Summary {
             f,
             ", {} passed, {} failed, {} unspecified, {} inconclusive",
             self.passed, self.failed, self.unspecified, self.inconclusive
-        )
+        )?;
+        if self.policy_errors > 0 {
+            write!(f, ", {} policy errors", self.policy_errors)?;
+        }
+        Ok(())
     }
 }
 
@@ -138,10 +152,12 @@ pub fn summarize(cells: &[Cell]) -> Summary {
     Summary::of(cells)
 }
 
-/// Findings on any failed or inconclusive cell, and on unspecified ones unless allowed.
+/// Findings on any failed, inconclusive or policy-error cell, and on unspecified ones unless
+/// allowed.
 pub fn status(summary: &Summary, allow_unspecified: bool) -> Status {
     if summary.failed > 0
         || summary.inconclusive > 0
+        || summary.policy_errors > 0
         || (summary.unspecified > 0 && !allow_unspecified)
     {
         Status::Findings

@@ -398,13 +398,7 @@ fn membership_likeness(
 
 /// `usage` names `table` as a word (qualified or not).
 fn names_table(usage: &str, table: &TableRef) -> bool {
-    let name = table.name.as_str();
-    usage.match_indices(name).any(|(at, _)| {
-        let before = usage[..at].chars().next_back();
-        let after = usage[at + name.len()..].chars().next();
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        !word(before) && !word(after)
-    })
+    crate::sql::names::names_word(usage, &table.name)
 }
 
 /// The values a role column may hold: its enum's labels, or the literals of its CHECKs.

@@ -19,13 +19,18 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "**{}**: {} cells, {} passed, {} failed, {} unspecified, {} inconclusive; {} lint findings; {} functions.\n",
+        "**{}**: {} cells, {} passed, {} failed, {} unspecified, {} inconclusive{}; {} lint findings; {} functions.\n",
         if audit.passed { "PASS" } else { "FAIL" },
         s.cells,
         s.passed,
         s.failed,
         s.unspecified,
         s.inconclusive,
+        if s.policy_errors > 0 {
+            format!(", {} policy errors", s.policy_errors)
+        } else {
+            String::new()
+        },
         audit.lint.len(),
         audit.functions.len()
     )?;
@@ -102,6 +107,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                             let mark = match cell.outcome {
                                 CellOutcome::Fail => " ✗",
                                 CellOutcome::Inconclusive => " !",
+                                CellOutcome::PolicyError => " ⚠",
                                 CellOutcome::Unspecified => " ?",
                                 CellOutcome::Pass => "",
                             };

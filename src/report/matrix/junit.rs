@@ -24,7 +24,7 @@ pub fn write(
                 CellOutcome::Fail => failures += 1,
                 CellOutcome::Unspecified if unspecified_fails => failures += 1,
                 CellOutcome::Unspecified => skipped += 1,
-                CellOutcome::Inconclusive => errors += 1,
+                CellOutcome::Inconclusive | CellOutcome::PolicyError => errors += 1,
                 CellOutcome::Pass => {}
             }
         }
@@ -136,6 +136,13 @@ fn testcase(
             "the probe did not test the policy",
             out,
         ),
+        CellOutcome::PolicyError => element(
+            "policy error",
+            "error",
+            &format!("policy error: expected {}", cell.expected),
+            &cell.detail,
+            out,
+        ),
     }
 }
 
@@ -218,6 +225,7 @@ pub(crate) fn probe_text(outcome: &crate::matrix::Outcome) -> String {
             format!("{} ({message})", outcome.short())
         }
         Inconclusive { sqlstate, message } => format!("inconclusive ({sqlstate}: {message})"),
+        PolicyError { sqlstate, message } => format!("policy error ({sqlstate}: {message})"),
     }
 }
 

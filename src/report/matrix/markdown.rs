@@ -13,7 +13,7 @@ pub fn write(
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let gate_fails = summary.failed + summary.inconclusive > 0
+    let gate_fails = summary.failed + summary.inconclusive + summary.policy_errors > 0
         || (summary.unspecified > 0 && !meta.allow_unspecified)
         || meta.lint.iter().any(|f| f.is_error());
     let verdict = if gate_fails {
@@ -25,12 +25,17 @@ pub fn write(
     writeln!(out)?;
     writeln!(
         out,
-        "**{}** cells: **{}** passed, **{}** failed, **{}** unspecified, **{}** inconclusive{}",
+        "**{}** cells: **{}** passed, **{}** failed, **{}** unspecified, **{}** inconclusive{}{}",
         summary.cells,
         summary.passed,
         summary.failed,
         summary.unspecified,
         summary.inconclusive,
+        if summary.policy_errors > 0 {
+            format!(", **{}** policy errors", summary.policy_errors)
+        } else {
+            String::new()
+        },
         if meta.allow_unspecified && summary.unspecified > 0 {
             " (unspecified allowed)"
         } else {
@@ -49,7 +54,12 @@ pub fn write(
 
     let problems: Vec<&Cell> = cells
         .iter()
-        .filter(|c| matches!(c.outcome, CellOutcome::Fail | CellOutcome::Inconclusive))
+        .filter(|c| {
+            matches!(
+                c.outcome,
+                CellOutcome::Fail | CellOutcome::Inconclusive | CellOutcome::PolicyError
+            )
+        })
         .collect();
     if !problems.is_empty() {
         writeln!(out)?;
@@ -58,6 +68,9 @@ pub fn write(
         for cell in problems {
             let what = match cell.outcome {
                 CellOutcome::Fail => format!("expected `{}`, got `{}`", cell.expected, cell.actual),
+                CellOutcome::PolicyError => {
+                    format!("expected `{}`, a policy fails with an error", cell.expected)
+                }
                 _ => format!("expected `{}`, inconclusive", cell.expected),
             };
             write!(

@@ -129,7 +129,7 @@ pub fn write_with(
         writeln!(out)?;
     }
 
-    let verdict_style = if summary.failed + summary.inconclusive > 0 {
+    let verdict_style = if summary.failed + summary.inconclusive + summary.policy_errors > 0 {
         Style::new().bold().fg_color(Some(AnsiColor::Red.into()))
     } else if summary.unspecified > 0 && !meta.allow_unspecified {
         Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()))
@@ -139,9 +139,13 @@ pub fn write_with(
     for line in wrap(&summary.to_string(), usize::from(width)) {
         writeln!(out, "{}", paint(verdict_style, &line))?;
     }
-    let legend =
-        "legend: ✓ pass  ✗ fail (expected → actual)  ? unspecified (actual)  ! inconclusive";
-    for line in wrap_legend(legend, usize::from(width)) {
+    let mut legend =
+        "legend: ✓ pass  ✗ fail (expected → actual)  ? unspecified (actual)  ! inconclusive"
+            .to_string();
+    if summary.policy_errors > 0 {
+        legend.push_str("  ⚠ policy error");
+    }
+    for line in wrap_legend(&legend, usize::from(width)) {
         writeln!(out, "{line}")?;
     }
 
@@ -172,6 +176,10 @@ pub fn write_with(
         (
             CellOutcome::Inconclusive,
             "inconclusive (the probe did not test the policy)",
+        ),
+        (
+            CellOutcome::PolicyError,
+            "policy errors (a policy fails for the identity with an error)",
         ),
     ] {
         if listed(outcome).next().is_none() {
@@ -292,6 +300,7 @@ fn outcome_color(outcome: CellOutcome) -> Color {
         CellOutcome::Fail => Color::Red,
         CellOutcome::Unspecified => Color::Yellow,
         CellOutcome::Inconclusive => Color::Magenta,
+        CellOutcome::PolicyError => Color::DarkYellow,
     }
 }
 
@@ -301,6 +310,7 @@ fn ansi(outcome: CellOutcome) -> anstyle::Color {
         CellOutcome::Fail => AnsiColor::Red,
         CellOutcome::Unspecified => AnsiColor::Yellow,
         CellOutcome::Inconclusive => AnsiColor::Magenta,
+        CellOutcome::PolicyError => AnsiColor::BrightRed,
     }
     .into()
 }
