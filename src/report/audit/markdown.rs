@@ -19,12 +19,17 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "**{}**: {} cells, {} passed, {} failed, {} unspecified, {} inconclusive; {} lint findings; {} functions.\n",
+        "**{}**: {} cells, {} passed, {} failed, {} unspecified, {}{} inconclusive; {} lint findings; {} functions.\n",
         if audit.passed { "PASS" } else { "FAIL" },
         s.cells,
         s.passed,
         s.failed,
         s.unspecified,
+        if s.suspicious > 0 {
+            format!("{} suspicious, ", s.suspicious)
+        } else {
+            String::new()
+        },
         s.inconclusive,
         audit.lint.len(),
         audit.functions.len()
@@ -78,7 +83,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "## Access matrix\n\nEach cell: what the identity can do (select/update/delete: `own`, `all`, or how many of the labelled rows; insert: deny/own/any). \
-         ✗ differs from the spec, ! inconclusive, ? no spec.\n"
+         ✗ differs from the spec, ! inconclusive, ? no spec, ⚠ no spec and suspicious.\n"
     )?;
     let ids = audit.identity_names();
     for (schema, tables) in audit.tables_by_schema() {
@@ -103,6 +108,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                                 CellOutcome::Fail => " ✗",
                                 CellOutcome::Inconclusive => " !",
                                 CellOutcome::Unspecified => " ?",
+                                CellOutcome::Suspicious => " ⚠",
                                 CellOutcome::Pass => "",
                             };
                             format!("{}{mark}", scope_short(&cell.actual))

@@ -128,7 +128,7 @@ pub fn write_with(
         writeln!(out)?;
     }
 
-    let verdict_style = if summary.failed + summary.inconclusive > 0 {
+    let verdict_style = if summary.failed + summary.inconclusive + summary.suspicious > 0 {
         Style::new().bold().fg_color(Some(AnsiColor::Red.into()))
     } else if summary.unspecified > 0 && !meta.allow_unspecified {
         Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()))
@@ -136,9 +136,13 @@ pub fn write_with(
         Style::new().bold().fg_color(Some(AnsiColor::Green.into()))
     };
     writeln!(out, "{}", paint(verdict_style, &summary.to_string()))?;
-    let legend =
-        "legend: ✓ pass  ✗ fail (expected → actual)  ? unspecified (actual)  ! inconclusive";
-    for line in wrap_legend(legend, usize::from(width)) {
+    let mut legend =
+        "legend: ✓ pass  ✗ fail (expected → actual)  ? unspecified (actual)  ! inconclusive"
+            .to_string();
+    if summary.suspicious > 0 {
+        legend.push_str("  ⚠ suspicious (actual)");
+    }
+    for line in wrap_legend(&legend, usize::from(width)) {
         writeln!(out, "{line}")?;
     }
 
@@ -197,6 +201,8 @@ pub fn write_with(
         }
     }
 
+    write_suspicious(cells, out, &paint, width)?;
+
     if !meta.lint.is_empty() {
         let errors = meta.lint.iter().filter(|f| f.is_error()).count();
         let title = format!(
@@ -226,7 +232,16 @@ pub fn write_with(
         }
     }
 
-    if summary.unspecified > 0 {
+    if summary.unspecified > 0 && meta.without_specs {
+        writeln!(out, "\n{}:", paint(bold, "unspecified"))?;
+        let note = format!(
+            "policy_specs/ declares nothing, so the {} other cells were judged against the presumption only (docs/specs.md#the-presumption) and do not fail the gate; `rlsgate snapshot` writes them as specs",
+            summary.unspecified
+        );
+        for line in wrap(&note, usize::from(width) - 2) {
+            writeln!(out, "  {line}")?;
+        }
+    } else if summary.unspecified > 0 {
         let note = if meta.allow_unspecified {
             "allowed by --allow-unspecified"
         } else {
@@ -289,6 +304,7 @@ fn outcome_color(outcome: CellOutcome) -> Color {
         CellOutcome::Fail => Color::Red,
         CellOutcome::Unspecified => Color::Yellow,
         CellOutcome::Inconclusive => Color::Magenta,
+        CellOutcome::Suspicious => Color::Red,
     }
 }
 
@@ -298,8 +314,55 @@ fn ansi(outcome: CellOutcome) -> anstyle::Color {
         CellOutcome::Fail => AnsiColor::Red,
         CellOutcome::Unspecified => AnsiColor::Yellow,
         CellOutcome::Inconclusive => AnsiColor::Magenta,
+        CellOutcome::Suspicious => AnsiColor::Red,
     }
     .into()
+}
+
+/// The suspicious cells, worst first: the breach, the cell, why, and what opens it.
+fn write_suspicious(
+    cells: &[Cell],
+    out: &mut dyn Write,
+    paint: &dyn Fn(Style, &str) -> String,
+    width: u16,
+) -> io::Result<()> {
+    let ranked = crate::verdict::presumption::ranked(cells);
+    if ranked.is_empty() {
+        return Ok(());
+    }
+    let title = "suspicious (no spec covers them, and they break the presumption), worst first";
+    writeln!(out, "\n{}:", paint(Style::new().bold(), title))?;
+    let style = Style::new().fg_color(Some(ansi(CellOutcome::Suspicious)));
+    let width = usize::from(width);
+    for cell in ranked {
+        let Some(suspicion) = &cell.suspicion else {
+            continue;
+        };
+        let head = format!(
+            "{} {} · {} · {}",
+            CellOutcome::Suspicious.symbol(),
+            cell.subject.display_name(),
+            cell.identity,
+            cell.action
+        );
+        writeln!(
+            out,
+            "  {}: {} [{}]",
+            paint(style, &head),
+            cell.actual,
+            suspicion.breach
+        )?;
+        for line in wrap(&suspicion.reason, width - 6) {
+            writeln!(out, "      {line}")?;
+        }
+        for opening in &suspicion.opened_by {
+            for (i, line) in wrap(&opening.text(), width - 8).into_iter().enumerate() {
+                let lead = if i == 0 { "opened by " } else { "          " };
+                writeln!(out, "      {lead}{line}")?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The legend keeps its double spaces on one line, or breaks between its entries.
