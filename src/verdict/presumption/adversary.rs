@@ -42,6 +42,56 @@ pub fn mallory<'a>(migrations: impl IntoIterator<Item = &'a str>) -> Option<Iden
     Some(identity)
 }
 
+/// `mallory` as `policy_specs/identities.toml` declares her, so that the specs a snapshot writes
+/// for her name an identity the next run knows.
+pub fn declaration(mallory: &Identity) -> String {
+    let setup = mallory
+        .setup
+        .iter()
+        .map(|s| {
+            let sql = match mallory.sub.as_deref() {
+                Some(sub) => s.replace(sub, "{sub}"),
+                None => s.clone(),
+            };
+            toml_edit::Value::from(sql).to_string()
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let claims = json_to_toml(&mallory.claims["user_metadata"]);
+    format!(
+        "# Written by `rlsgate snapshot` after a first run: `mallory` is the presumption's adversary, a\n\
+         # signed-in user who wrote into her own user_metadata (any user can, with\n\
+         # supabase.auth.updateUser) the values the migrations compare it with. She must reach no more\n\
+         # than any other user. Identities beyond the defaults (anon, alice, bob, admin, service):\n\
+         # docs/specs.md.\n\
+         \n\
+         [identities.{MALLORY}]\n\
+         role = \"authenticated\"\n\
+         claims = {{ user_metadata = {claims} }}\n\
+         setup = [{setup}]\n"
+    )
+}
+
+fn json_to_toml(json: &Json) -> toml_edit::Value {
+    match json {
+        Json::Object(map) => {
+            let mut table = toml_edit::InlineTable::new();
+            for (k, v) in map {
+                table.insert(k, json_to_toml(v));
+            }
+            toml_edit::Value::InlineTable(table)
+        }
+        Json::Array(items) => toml_edit::Value::Array(items.iter().map(json_to_toml).collect()),
+        Json::Bool(b) => toml_edit::Value::from(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => toml_edit::Value::from(i),
+            None => toml_edit::Value::from(n.as_f64().unwrap_or_default()),
+        },
+        Json::String(s) => toml_edit::Value::from(s.as_str()),
+        Json::Null => toml_edit::Value::from(""),
+    }
+}
+
 fn scan(text: &str, reads: &mut bool, forged: &mut Map<String, Json>) {
     let toks: Vec<Token> = tokens(text)
         .map_while(Result::ok)
@@ -166,6 +216,19 @@ mod tests {
             forged("create policy p on t using (auth.uid() = user_id); -- user_metadata"),
             None
         );
+    }
+
+    #[test]
+    fn her_declaration_reads_back_as_the_same_identity() {
+        let m = mallory(["select 1 where (auth.jwt() -> 'user_metadata' ->> 'role') = 'admin'"])
+            .unwrap();
+        let text = declaration(&m);
+        let source = crate::spec::source::SourceFile::new("identities.toml", &text);
+        let declared = crate::spec::identities::parse_identities(&source).unwrap();
+        let again = declared.iter().find(|i| i.name == MALLORY).unwrap();
+        assert_eq!(again.claims["user_metadata"], m.claims["user_metadata"]);
+        assert_eq!(again.setup, m.setup);
+        assert_eq!(again.sub, m.sub);
     }
 
     #[test]
