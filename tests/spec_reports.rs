@@ -168,6 +168,7 @@ fn meta() -> RunMeta {
         without_specs: false,
         lint: Vec::new(),
         partition: None,
+        places: Default::default(),
     }
 }
 

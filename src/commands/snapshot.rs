@@ -17,6 +17,7 @@ pub fn run(
     let test_args = TestArgs {
         format: TestFormat::Human,
         output: None,
+        also: Vec::new(),
         tables: Vec::new(),
         identities: Vec::new(),
         allow_unspecified: true,

@@ -3,12 +3,12 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use crate::cli::{GlobalArgs, TestArgs, TestFormat};
+use crate::cli::{Also, GlobalArgs, TestArgs, TestFormat};
 use crate::lint::MigratedCatalog;
 use crate::matrix::{Observation, TableRef, TableRows};
 use crate::migrate::{Database, OpenOptions};
 use crate::probe::functions::FunctionAccess;
-use crate::probe::{self, provenance, Matrix, ProbeOptions};
+use crate::probe::{self, Matrix, ProbeOptions};
 use crate::project::Project;
 use crate::report::matrix::{self as report, Format, LintFinding, RunMeta};
 use crate::spec::{self, Identity, Specs};
@@ -32,11 +32,14 @@ pub struct Run {
 }
 
 pub fn run(global: &GlobalArgs, args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
-    let run = probe_and_judge(global, args)?;
+    let files = args.output.iter().map(|p| (args.format, p.as_path()));
+    super::outputs::check(files.chain(args.also.iter().map(|a| (a.format, a.path.as_path()))))?;
+    let run = judge_run(global, args, true)?;
     let t_report = Instant::now();
     let status = write_report(
         args.format,
         args.output.as_deref(),
+        &args.also,
         &run.cells,
         &run.meta,
         out,
@@ -45,33 +48,29 @@ pub fn run(global: &GlobalArgs, args: &TestArgs, out: &mut dyn Write) -> anyhow:
     Ok(status)
 }
 
-/// Writes the matrix report (to `output`, or `out`) and gives the gate's verdict: failed,
-/// inconclusive or (unless allowed) unspecified cells, or a catalog lint error, fail it.
+/// Writes the matrix report (to `output`, or `out`) and each `--also` report, and gives the
+/// gate's verdict: failed, inconclusive or (unless allowed) unspecified cells, or a catalog
+/// lint error, fail it.
 pub(crate) fn write_report(
     format: TestFormat,
     output: Option<&std::path::Path>,
+    also: &[Also<TestFormat>],
     cells: &[Cell],
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
     let summary = Summary::of(cells);
-    let format = match format {
-        TestFormat::Human => Format::Table,
-        TestFormat::Json => Format::Json,
-        TestFormat::Junit => Format::Junit,
-        TestFormat::Markdown => Format::Markdown,
-    };
-    match output {
-        Some(path) => {
-            let mut file = std::io::BufWriter::new(
-                std::fs::File::create(path)
-                    .with_context(|| format!("creating {}", path.display()))?,
-            );
-            report::write(format, cells, &summary, meta, &mut file)?;
-            file.flush()
-                .with_context(|| format!("writing {}", path.display()))?;
-        }
-        None => report::write(format, cells, &summary, meta, out)?,
+    let files = output
+        .map(|path| (format, path))
+        .into_iter()
+        .chain(also.iter().map(|a| (a.format, a.path.as_path())));
+    for (format, path) in super::outputs::check(files)? {
+        super::outputs::write(path, |file| {
+            report::write_file(report_format(format), cells, &summary, meta, file)
+        })?;
+    }
+    if output.is_none() {
+        report::write(report_format(format), cells, &summary, meta, out)?;
     }
     let lint_errors = meta.lint.iter().any(|f| f.is_error());
     Ok(match verdict::status(&summary, meta.allow_unspecified) {
@@ -80,7 +79,25 @@ pub(crate) fn write_report(
     })
 }
 
+fn report_format(format: TestFormat) -> Format {
+    match format {
+        TestFormat::Human => Format::Table,
+        TestFormat::Json => Format::Json,
+        TestFormat::Junit => Format::Junit,
+        TestFormat::Markdown => Format::Markdown,
+        TestFormat::Sarif => Format::Sarif,
+        TestFormat::Github => Format::Github,
+    }
+}
+
+/// Probes and judges as `rlsgate test` does, without placing the findings in the repository.
 pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<Run> {
+    judge_run(global, args, false)
+}
+
+/// `locate`: also trace what opens each cell wider than declared, and place every cell that
+/// is not a pass at its spec line and migration statements (`meta.places`).
+fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Result<Run> {
     let started = Instant::now();
     let project = Project::load(&global.project)?;
     let (identities, specs, fixtures) = load_declarations(&project)?;
@@ -207,10 +224,12 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
         },
     );
     crate::terminal::timing("judge", t_judge);
-    let t_open = Instant::now();
-    progress.set("tracing what opens the suspicious cells");
-    trace_suspicious(&mut db, &mut prepared, &observations, &mut cells, &facts)?;
-    crate::terminal::timing("provenance of suspicious cells", t_open);
+    let t_trace = Instant::now();
+    progress.set("tracing what opens the failed and suspicious cells");
+    let openers =
+        super::locate::trace_openers(&mut db, &mut prepared, &observations, &cells, locate)?;
+    presumption::open(&mut cells, &openers, &facts);
+    crate::terminal::timing("trace failed and suspicious cells", t_trace);
     let matrix = prepared.into_matrix(observations);
     progress.finish();
     if let Some(line) = &matrix.tenancy {
@@ -223,6 +242,16 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     meta.allow_unspecified = args.allow_unspecified || meta.without_specs;
     meta.lint = lint;
     meta.partition = args.partition.map(|p| p.to_string());
+    if locate {
+        meta.places = super::locate::places(
+            &project,
+            &specs,
+            &matrix.identities,
+            &functions,
+            &openers,
+            &cells,
+        );
+    }
     let t_down = Instant::now();
     drop(db);
     crate::terminal::timing("teardown", t_down);
@@ -295,41 +324,6 @@ pub(crate) fn tenant_members(prepared: &probe::Prepared) -> Vec<Identity> {
         .collect()
 }
 
-/// What opens each suspicious relation cell: the provenance trace of its observation (the
-/// policy that grants it alone, found by re-probing with the others dropped; the grant; RLS
-/// off or a view's owner), located in the migrations.
-pub(crate) fn trace_suspicious(
-    db: &mut Database,
-    prepared: &mut probe::Prepared,
-    observations: &[Observation],
-    cells: &mut [Cell],
-    facts: &Facts,
-) -> anyhow::Result<()> {
-    let suspicious: Vec<Observation> = observations
-        .iter()
-        .filter(|o| {
-            cells.iter().any(|c| {
-                c.suspicion.is_some()
-                    && c.relation() == Some(&o.table)
-                    && c.identity == o.identity
-                    && c.command() == Some(o.command)
-            })
-        })
-        .cloned()
-        .collect();
-    if suspicious.is_empty() {
-        return Ok(());
-    }
-    let mut tables: Vec<TableRef> = suspicious.iter().map(|o| o.table.clone()).collect();
-    tables.sort();
-    tables.dedup();
-    let access = provenance::relation_access(db.client(), &tables)
-        .context("reading the policies and grants of the suspicious cells")?;
-    let traced = provenance::trace(db, prepared, &suspicious, &access)?;
-    presumption::open(cells, &traced, facts);
-    Ok(())
-}
-
 /// The migrated catalog's warnings and errors, before any test rows exist, with the catalog
 /// it read (the presumption's facts come from it).
 fn catalog_lint(
@@ -346,7 +340,10 @@ fn catalog_lint(
         .map(|d| LintFinding {
             rule: d.rule.to_string(),
             severity: d.severity.as_str().to_string(),
-            file: d.location.as_ref().map(|l| l.file.clone()),
+            file: d
+                .location
+                .as_ref()
+                .map(|l| crate::report::matrix::places::shown(&project.root.join(&l.file))),
             line: d.location.as_ref().map_or(0, |l| l.line),
             column: d.location.as_ref().map_or(0, |l| l.column),
             message: d.message,

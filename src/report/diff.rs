@@ -9,9 +9,7 @@ use serde::{Serialize, Serializer};
 
 use super::matrix::Report;
 use crate::matrix::{Command, FunctionRef};
-use crate::verdict::{
-    insert_phrase, rows_phrase, Action, Breach, Cell, Coverage, Reach, Subject,
-};
+use crate::verdict::{insert_phrase, rows_phrase, Action, Breach, Cell, Coverage, Reach, Subject};
 
 /// How one cell moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -404,10 +404,7 @@ fn hold_in(section: &mut Table, held: &[(Want, &Held)]) {
         lines.push(format!("  {identity} = {{ {} }}", values.join(", ")));
         for (want, h) in mine {
             let text = format!("{}: {}", want.command.as_str(), h.reason);
-            for (i, line) in crate::report::matrix::table::wrap(&text, 90)
-                .into_iter()
-                .enumerate()
-            {
+            for (i, line) in crate::terminal::wrap(&text, 90).into_iter().enumerate() {
                 lines.push(format!("{}{line}", if i == 0 { "    " } else { "      " }));
             }
         }

@@ -1,6 +1,7 @@
 //! JUnit XML: a testsuite per table, a testcase per cell. Failed and suspicious cells are
 //! `<failure>`, inconclusive ones `<error>`, unspecified ones `<failure>` (or `<skipped>` under
-//! `--allow-unspecified` and in a run without specs).
+//! `--allow-unspecified` and in a run without specs). Catalog lint errors, which fail the gate
+//! too, are failing cases of a `catalog lint` suite; its warnings are that suite's output.
 
 use std::io::{self, Write};
 
@@ -30,12 +31,14 @@ pub fn write(
         (tests, failures, errors, skipped)
     };
     let (tests, failures, errors, skipped) = counts(&mut cells.iter().map(|c| c.outcome));
+    debug_assert_eq!(tests, summary.cells);
+    let lint_errors = meta.lint.iter().filter(|f| f.is_error()).count();
+    let (tests, failures) = (tests + lint_errors, failures + lint_errors);
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
         r#"<testsuites name="rlsgate access matrix" tests="{tests}" failures="{failures}" errors="{errors}" skipped="{skipped}">"#
     )?;
-    debug_assert_eq!(tests, summary.cells);
     for table in &grid.tables {
         let (tests, failures, errors, skipped) = counts(&mut table.cells().map(|c| c.outcome));
         let classname = table.table.to_string();
@@ -62,6 +65,9 @@ pub fn write(
             testcase("functions", &name, cell, unspecified_fails, out)?;
         }
         writeln!(out, "  </testsuite>")?;
+    }
+    if !meta.lint.is_empty() {
+        write_lint(&meta.lint, out)?;
     }
     writeln!(out, "</testsuites>")
 }
@@ -132,6 +138,54 @@ fn testcase(
             out,
         ),
     }
+}
+
+/// The `catalog lint` suite: a failing case per error, the warnings as its output.
+fn write_lint(findings: &[super::LintFinding], out: &mut dyn Write) -> io::Result<()> {
+    let errors: Vec<_> = findings.iter().filter(|f| f.is_error()).collect();
+    writeln!(
+        out,
+        r#"  <testsuite name="catalog lint" tests="{0}" failures="{0}" errors="0" skipped="0">"#,
+        errors.len()
+    )?;
+    for finding in &errors {
+        let place = finding
+            .file
+            .as_ref()
+            .map(|f| format!(" {f}:{}", finding.line))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            r#"    <testcase classname="catalog lint" name="{}"{}>"#,
+            xml(&format!("{}{place}", finding.rule)),
+            finding
+                .file
+                .as_ref()
+                .map(|f| format!(r#" file="{}" line="{}""#, xml(f), finding.line))
+                .unwrap_or_default()
+        )?;
+        writeln!(
+            out,
+            r#"      <failure message="{}" type="{}">{}</failure>"#,
+            xml(&finding.message),
+            xml(&finding.rule),
+            xml_text(&finding.one_line())
+        )?;
+        writeln!(out, "    </testcase>")?;
+    }
+    let warnings: Vec<String> = findings
+        .iter()
+        .filter(|f| !f.is_error())
+        .map(|f| f.one_line())
+        .collect();
+    if !warnings.is_empty() {
+        writeln!(
+            out,
+            "    <system-out>{}</system-out>",
+            xml_text(&warnings.join("\n"))
+        )?;
+    }
+    writeln!(out, "  </testsuite>")
 }
 
 fn failure_body(cell: &Cell, message: &str) -> String {

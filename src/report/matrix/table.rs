@@ -11,6 +11,7 @@ use comfy_table::{
 
 use super::{cell_text, FunctionGrid, Grid, RunMeta};
 use crate::matrix::Command;
+use crate::terminal::wrap;
 use crate::verdict::{Cell, CellOutcome, Summary};
 
 /// The widest the report gets, in columns.
@@ -22,7 +23,7 @@ pub fn write(
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let width = Table::new().width().map_or(WIDTH, |w| w.clamp(60, WIDTH));
+    let width = u16::try_from(crate::terminal::width()).map_or(WIDTH, |w| w.clamp(60, WIDTH));
     write_with(cells, summary, meta, out, super::stdout_color(), width)
 }
 
@@ -135,7 +136,9 @@ pub fn write_with(
     } else {
         Style::new().bold().fg_color(Some(AnsiColor::Green.into()))
     };
-    writeln!(out, "{}", paint(verdict_style, &summary.to_string()))?;
+    for line in wrap(&summary.to_string(), usize::from(width)) {
+        writeln!(out, "{}", paint(verdict_style, &line))?;
+    }
     let mut legend =
         "legend: ✓ pass  ✗ fail (expected → actual)  ? unspecified (actual)  ! inconclusive"
             .to_string();
@@ -219,7 +222,7 @@ pub fn write_with(
                 }
                 .into(),
             ));
-            for (i, line) in wrap(&finding.one_line(), usize::from(WIDTH) - 4)
+            for (i, line) in wrap(&finding.one_line(), usize::from(width) - 6)
                 .into_iter()
                 .enumerate()
             {
@@ -379,25 +382,6 @@ fn wrap_legend(legend: &str, width: usize) -> Vec<String> {
             }
             _ => lines.push(part.to_string()),
         }
-    }
-    lines
-}
-
-/// Greedy word wrap at `width` characters; a longer word stands on its own line.
-pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
     }
     lines
 }
