@@ -246,21 +246,11 @@ pub fn plan_holding(
 
     for (_, doc, changed) in docs.iter_mut() {
         for (table, section) in sections_mut(doc) {
-            let before = section
-                .decor()
-                .suffix()
-                .and_then(|s| s.as_str())
-                .map(str::to_string);
-            match held_back.get(&table) {
-                Some(held) => hold_in(section, held),
-                None => append_comment(section, &[]),
+            *changed |= clear_held(section);
+            if let Some(held) = held_back.get(&table) {
+                hold_in(section, held);
+                *changed = true;
             }
-            let after = section
-                .decor()
-                .suffix()
-                .and_then(|s| s.as_str())
-                .map(str::to_string);
-            *changed |= before.unwrap_or_default() != after.unwrap_or_default();
         }
     }
 
@@ -289,12 +279,15 @@ pub fn plan_holding(
             .any(|c| h.holds(&c.subject, &c.identity, c.action))
         {
             plan.held.push((*h).clone());
-            function_notes.push(format!(
+            let note = format!(
                 "{} · {}: {}",
                 h.subject.display_name(),
                 h.identity,
                 h.reason
-            ));
+            );
+            for (i, line) in crate::terminal::wrap(&note, 90).into_iter().enumerate() {
+                function_notes.push(format!("{}{line}", if i == 0 { "" } else { "  " }));
+            }
             if let Some(c) = unspecified_functions
                 .iter()
                 .find(|c| h.holds(&c.subject, &c.identity, c.action))
@@ -305,10 +298,7 @@ pub fn plan_holding(
     }
     for (_, doc, changed) in docs.iter_mut() {
         if let Some(functions) = doc.get_mut("functions").and_then(Item::as_table_mut) {
-            if held_block(functions).is_some() {
-                append_comment(functions, &[]);
-                *changed = true;
-            }
+            *changed |= clear_held(functions);
         }
     }
     if !function_notes.is_empty() {
@@ -347,16 +337,61 @@ pub fn plan_holding(
     Ok(plan)
 }
 
-/// Marks the comments of held-back cells, so a second snapshot does not repeat them.
+/// Marks the comments of held-back cells, so a second snapshot replaces them.
 const HELD_MARK: &str = "held back by `rlsgate snapshot`:";
+/// The second line of a held-back block.
+const HELD_HOW: &str = "# Fix the database";
 
-/// Where a held-back block starts in the table's header suffix.
-fn held_block(table: &Table) -> Option<usize> {
-    table
+/// `text` without the held-back block an earlier snapshot wrote (its mark line and the
+/// indented lines below it), when it holds one.
+fn strip_held(text: &str) -> Option<String> {
+    if !text.contains(HELD_MARK) {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in text.split('\n') {
+        if line.contains(HELD_MARK) {
+            inside = true;
+            continue;
+        }
+        if inside && (line.starts_with("#   ") || line.starts_with(HELD_HOW)) {
+            continue;
+        }
+        inside = false;
+        out.push(line);
+    }
+    Some(out.join("\n"))
+}
+
+/// Remove the held-back blocks of a table: after its header (as written) or before its first
+/// line (as read back). Whether anything was removed.
+fn clear_held(table: &mut Table) -> bool {
+    let mut removed = false;
+    let suffix = table
         .decor()
         .suffix()
         .and_then(|s| s.as_str())
-        .and_then(|s| s.find(&format!("\n# {HELD_MARK}")))
+        .map(str::to_string);
+    if let Some(clean) = suffix.as_deref().and_then(strip_held) {
+        table.decor_mut().set_suffix(clean);
+        removed = true;
+    }
+    let keys: Vec<String> = table.iter().map(|(k, _)| k.to_string()).collect();
+    for key in keys {
+        if let Some(mut key) = table.key_mut(&key) {
+            let prefix = key
+                .leaf_decor()
+                .prefix()
+                .and_then(|s| s.as_str())
+                .map(str::to_string);
+            if let Some(clean) = prefix.as_deref().and_then(strip_held) {
+                key.leaf_decor_mut().set_prefix(clean);
+                removed = true;
+            }
+        }
+    }
+    removed
 }
 
 /// Every `[tables.x]` section of a document, by relation.
@@ -378,7 +413,10 @@ fn sections_mut(doc: &mut DocumentMut) -> Vec<(TableRef, &mut Table)> {
 fn hold_in(section: &mut Table, held: &[(Want, &Held)]) {
     let mut lines = vec![
         format!("{HELD_MARK} suspicious, so not declared."),
-        "Fix the database, or add them to this table's lines if they are intended:".to_string(),
+        format!(
+            "{}, or add them to this table's lines if they are intended:",
+            &HELD_HOW[2..]
+        ),
     ];
     let mut identities: Vec<&str> = Vec::new();
     for (_, h) in held {
@@ -412,7 +450,7 @@ fn hold_in(section: &mut Table, held: &[(Want, &Held)]) {
     append_comment(section, &lines);
 }
 
-/// Comment `lines` after the table's header line, in place of an earlier held-back block.
+/// Comment `lines` after the table's header line.
 fn append_comment(table: &mut Table, lines: &[String]) {
     let mut suffix = table
         .decor()
@@ -420,9 +458,6 @@ fn append_comment(table: &mut Table, lines: &[String]) {
         .and_then(|s| s.as_str())
         .unwrap_or_default()
         .to_string();
-    if let Some(at) = held_block(table) {
-        suffix.truncate(at);
-    }
     for line in lines {
         suffix.push_str("\n# ");
         suffix.push_str(line.trim_end());

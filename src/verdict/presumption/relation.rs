@@ -291,3 +291,253 @@ fn unowned_read(
         ),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::matrix::{Outcome, Probe, TableRef};
+    use crate::spec::identities::TenantRole;
+
+    fn member(name: &str, role: &str, tenant: Option<&str>) -> Identity {
+        let mut i = Identity::new(name, role);
+        i.tenants = tenant
+            .map(|t| TenantRole {
+                tenant: t.to_string(),
+                role: None,
+            })
+            .into_iter()
+            .collect();
+        i
+    }
+
+    fn rows(tenant_scoped: bool, labels: &[(&str, Option<&str>, Option<&str>)]) -> TableRows {
+        TableRows {
+            table: TableRef::new("public", "notes"),
+            labels: labels
+                .iter()
+                .map(|(label, owner, tenant)| {
+                    (
+                        label.to_string(),
+                        RowFacts {
+                            owners: owner.map(|o| Some(o.to_string())).into_iter().collect(),
+                            tenant: tenant.map(str::to_string),
+                        },
+                    )
+                })
+                .collect::<BTreeMap<_, _>>(),
+            owned: labels.iter().any(|(_, o, _)| o.is_some()),
+            parties: vec!["user_id".into()],
+            tenant_scoped,
+        }
+    }
+
+    fn obs(command: Command, reached: &[&str], inserted: &[&str], transfer: bool) -> Observation {
+        Observation {
+            table: TableRef::new("public", "notes"),
+            identity: String::new(),
+            command,
+            reached: reached.iter().map(|s| s.to_string()).collect(),
+            inserted: inserted.iter().map(|s| s.to_string()).collect(),
+            transfer,
+            probes: vec![Probe {
+                target: "rows".into(),
+                outcome: Outcome::Allowed { rows: 1 },
+            }],
+        }
+    }
+
+    fn breach(
+        o: &Observation,
+        r: &TableRows,
+        who: &Identity,
+        people: &[&Identity],
+        facts: Option<&RelationFacts>,
+    ) -> Option<Breach> {
+        suspicion(o, r, who, people, facts).map(|s| s.breach)
+    }
+
+    #[test]
+    fn anon_reads_public_rows_only() {
+        let anon = member("anon", "anon", None);
+        let r = rows(
+            false,
+            &[("alice", Some("alice"), None), ("public", None, None)],
+        );
+        let read = |labels: &[&str]| obs(Command::Select, labels, &[], false);
+        assert_eq!(breach(&read(&["public"]), &r, &anon, &[], None), None);
+        assert_eq!(
+            breach(&read(&["alice", "public"]), &r, &anon, &[], None),
+            Some(Breach::AnonRead)
+        );
+        let secret = RelationFacts {
+            confidential: Some("its name says it holds credentials".into()),
+            ..RelationFacts::default()
+        };
+        assert_eq!(
+            breach(&read(&["public"]), &r, &anon, &[], Some(&secret)),
+            Some(Breach::AnonRead)
+        );
+        let published = RelationFacts {
+            published: ["anon".to_string(), "authenticated".to_string()].into(),
+            ..RelationFacts::default()
+        };
+        assert_eq!(
+            breach(&read(&["alice"]), &r, &anon, &[], Some(&published)),
+            None,
+            "a table published to anon on purpose"
+        );
+        let deleted = obs(Command::Delete, &["public"], &[], false);
+        assert_eq!(
+            breach(&deleted, &r, &anon, &[], None),
+            Some(Breach::AnonWrite)
+        );
+    }
+
+    #[test]
+    fn users_reach_their_rows_their_tenants_and_their_mates() {
+        let alice = member("alice", "authenticated", Some("t1"));
+        let mate = member("t1-member", "authenticated", Some("t1"));
+        let r = rows(
+            true,
+            &[
+                ("alice", Some("alice"), Some("t1")),
+                ("t1-member", Some("t1-member"), Some("t1")),
+                ("bob", Some("bob"), Some("t2")),
+            ],
+        );
+        let read = |labels: &[&str]| obs(Command::Select, labels, &[], false);
+        assert_eq!(
+            breach(&read(&["alice", "t1-member"]), &r, &alice, &[], None),
+            None
+        );
+        assert_eq!(
+            breach(&read(&["alice", "bob"]), &r, &alice, &[], None),
+            Some(Breach::CrossTenantRead)
+        );
+        let profiles = rows(
+            false,
+            &[
+                ("alice", Some("alice"), None),
+                ("t1-member", Some("t1-member"), None),
+            ],
+        );
+        assert_eq!(
+            breach(
+                &read(&["alice", "t1-member"]),
+                &profiles,
+                &alice,
+                &[&mate],
+                None
+            ),
+            None,
+            "a teammate's profile"
+        );
+        assert_eq!(
+            breach(&read(&["alice", "t1-member"]), &profiles, &alice, &[], None),
+            Some(Breach::CrossUserRead)
+        );
+        let updated = obs(Command::Update, &["alice", "t1-member"], &[], false);
+        assert_eq!(
+            breach(&updated, &profiles, &alice, &[&mate], None),
+            Some(Breach::CrossUserWrite),
+            "reading a teammate's row is fine, writing it is not"
+        );
+        let moved = obs(Command::Update, &["alice"], &[], true);
+        assert_eq!(
+            breach(&moved, &r, &alice, &[], None),
+            Some(Breach::CrossTenantWrite)
+        );
+    }
+
+    #[test]
+    fn inserts_in_another_name_or_tenant() {
+        let alice = member("alice", "authenticated", Some("t1"));
+        let owned = rows(false, &[("alice", Some("alice"), None)]);
+        let insert = |targets: &[&str]| obs(Command::Insert, &[], targets, false);
+        assert_eq!(breach(&insert(&["own"]), &owned, &alice, &[], None), None);
+        assert_eq!(
+            breach(&insert(&["own", "other"]), &owned, &alice, &[], None),
+            Some(Breach::CrossUserWrite)
+        );
+        let tenant = rows(true, &[("alice", Some("alice"), Some("t1"))]);
+        assert_eq!(
+            breach(&insert(&["own", "other"]), &tenant, &alice, &[], None),
+            None,
+            "a row for another member of its tenant"
+        );
+        let s = suspicion(
+            &insert(&["own", "other", "other tenant"]),
+            &tenant,
+            &alice,
+            &[],
+            None,
+        )
+        .unwrap();
+        assert_eq!(s.breach, Breach::CrossTenantWrite);
+        assert_eq!(
+            s.reason,
+            "alice inserts a row into a tenant it does not belong to"
+        );
+    }
+
+    #[test]
+    fn rows_nobody_owns() {
+        let alice = member("alice", "authenticated", None);
+        let r = rows(false, &[("public", None, None)]);
+        assert_eq!(
+            breach(
+                &obs(Command::Select, &["public"], &[], false),
+                &r,
+                &alice,
+                &[],
+                None
+            ),
+            None
+        );
+        assert_eq!(
+            breach(
+                &obs(Command::Update, &["public"], &[], false),
+                &r,
+                &alice,
+                &[],
+                None
+            ),
+            Some(Breach::SharedWrite)
+        );
+        let view = RelationFacts {
+            past_rls: Some((super::super::PastRls::ViewOwner, None)),
+            built_from: vec![TableRef::new("public", "projects")],
+            built_from_tenants: true,
+            ..RelationFacts::default()
+        };
+        assert_eq!(
+            breach(
+                &obs(Command::Select, &["public"], &[], false),
+                &r,
+                &alice,
+                &[],
+                Some(&view)
+            ),
+            Some(Breach::CrossTenantRead),
+            "a view running as its owner over tenant rows"
+        );
+    }
+
+    #[test]
+    fn the_service_role_reaches_everything() {
+        let service = member("service", "service_role", None);
+        let r = rows(false, &[("alice", Some("alice"), None)]);
+        assert_eq!(
+            breach(
+                &obs(Command::Delete, &["alice"], &[], false),
+                &r,
+                &service,
+                &[],
+                None
+            ),
+            None
+        );
+    }
+}
