@@ -441,7 +441,7 @@ fn snapshot_holds_suspicious_cells_back() {
     let text = common::stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("⚠ notes · alice · select: all [cross-user-read]"),
+        text.contains("⚑ notes · alice · select: all [cross-user-read]"),
         "{text}"
     );
     assert!(
@@ -554,7 +554,7 @@ fn with_specs_uncovered_cells_are_still_judged() {
         "[defaults] covers anon: {text}"
     );
     assert!(
-        text.contains("⚠ api_keys · bob · select: all [cross-user-read]"),
+        text.contains("⚑ api_keys · bob · select: all [cross-user-read]"),
         "{text}"
     );
 }

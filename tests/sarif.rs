@@ -435,6 +435,12 @@ fn test_sarif_locates_each_failed_cell_at_its_spec_and_migration_lines() {
     );
     let junit = std::fs::read_to_string(dir.path().join("rls.xml")).unwrap();
     assert_eq!(junit_failures(&junit), reasons);
+    assert!(
+        junit.contains(
+            r#"<testcase classname="public.documents" name="bob select" file="migrations/99999999999992_widened.sql" line="4">"#
+        ),
+        "the failing case carries its place: {junit}"
+    );
 
     // Widened: at the policy that grants it; the spec line that declares less is related.
     let result = cell_result(&log, "access-widened", "public.documents", "bob", "select");

@@ -498,6 +498,7 @@ fn status_follows_the_summary() {
         failed,
         unspecified,
         inconclusive,
+        policy_errors: 0,
         suspicious: 0,
         functions: 0,
     };

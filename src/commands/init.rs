@@ -36,7 +36,7 @@ jobs:
 
 /// The cells `init` does not write as specs, each with why a person must look: the
 /// inconclusive ones (the probe did not test the policy, so writing what it saw would be a
-/// guess) and the suspicious ones (they break the presumption: writing them would declare a
+/// guess), the policy errors (every such request fails) and the suspicious ones (they break the presumption: writing them would declare a
 /// likely leak intended). They stay unspecified, so `rlsgate test` fails on them until a person
 /// declares them; the suspicious ones are written commented out, with why.
 pub fn left_for_review(run: &Run) -> Vec<Held> {
@@ -48,13 +48,16 @@ pub fn left_for_review(run: &Run) -> Vec<Held> {
             let obs = run.matrix.observations.iter().find(|o| {
                 &o.table == table && o.identity == cell.identity && o.command == command
             })?;
-            let probe = obs.inconclusive()?;
+            let (kind, probe) = match obs.inconclusive() {
+                Some(probe) => ("inconclusive", probe),
+                None => ("policy error", obs.policy_error()?),
+            };
             Some(Held {
                 subject: cell.subject.clone(),
                 identity: cell.identity.clone(),
                 action: cell.action,
                 reason: format!(
-                    "inconclusive: probe {} {}",
+                    "{kind}: probe {} {}",
                     probe.target,
                     crate::report::matrix::junit::probe_text(&probe.outcome)
                 ),
@@ -141,8 +144,10 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, out: &mut dyn Write) -> anyhow:
                 "  {} {} · {} · {}: {}",
                 if r.reason.starts_with("inconclusive") {
                     "!"
-                } else {
+                } else if r.reason.starts_with("policy error") {
                     "⚠"
+                } else {
+                    "⚑"
                 },
                 r.subject.display_name(),
                 r.identity,

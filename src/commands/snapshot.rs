@@ -83,7 +83,7 @@ pub fn run(
         for h in &plan.held {
             writeln!(
                 out,
-                "  ⚠ {} · {} · {}: {}",
+                "  ⚑ {} · {} · {}: {}",
                 h.subject.display_name(),
                 h.identity,
                 h.action,
@@ -94,10 +94,15 @@ pub fn run(
     for cell in &plan.inconclusive {
         writeln!(
             out,
-            "left as is: {} · {} · {} is inconclusive ({})",
+            "left as is: {} · {} · {} is {} ({})",
             cell.subject.display_name(),
             cell.identity,
             cell.action,
+            if cell.outcome == crate::verdict::CellOutcome::PolicyError {
+                "a policy error"
+            } else {
+                "inconclusive"
+            },
             cell.detail
         )?;
     }

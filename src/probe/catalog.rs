@@ -111,6 +111,10 @@ pub struct Relation {
     pub checks: Vec<Check>,
     /// Exposed through the API (in one of the exposed schemas).
     pub exposed: bool,
+    /// The functions the relation's policies call (by name), and the text of their
+    /// expressions: where an error raised while probing comes from.
+    pub policy_functions: Vec<String>,
+    pub policy_text: String,
 }
 
 impl Relation {
@@ -215,6 +219,8 @@ fn load_relations(
             partial_uniques: Vec::new(),
             foreign_keys: Vec::new(),
             checks: Vec::new(),
+            policy_functions: Vec::new(),
+            policy_text: String::new(),
         });
     }
     for row in client.query(
@@ -295,6 +301,21 @@ fn load_relations(
             None => rels[i].uniques.push(row.get(1)),
             Some(predicate) => rels[i].partial_uniques.push((row.get(1), predicate)),
         }
+    }
+    for row in client.query(
+        "select p.polrelid,
+                string_agg(coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' ' ||
+                           coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''), E'\\n'),
+                array(select distinct f.proname::text from pg_depend d join pg_proc f on f.oid = d.refobjid
+                      join pg_policy q on q.oid = d.objid
+                      where d.classid = 'pg_policy'::regclass and d.refclassid = 'pg_proc'::regclass
+                        and q.polrelid = p.polrelid)
+         from pg_policy p where p.polrelid = any($1) group by p.polrelid",
+        &[&oids],
+    )? {
+        let Some(&i) = by_oid.get(&row.get::<_, u32>(0)) else { continue };
+        rels[i].policy_text = row.get(1);
+        rels[i].policy_functions = row.get(2);
     }
     Ok(rels)
 }

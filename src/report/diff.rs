@@ -146,7 +146,7 @@ impl Diff {
                     c.new.as_ref(),
                 );
                 if let Some(breach) = c.suspicion {
-                    message.push_str(&format!(" ⚠ suspicious: {}", breach.title()));
+                    message.push_str(&format!(" ⚑ suspicious: {}", breach.title()));
                 }
                 (
                     message,
@@ -195,6 +195,7 @@ pub fn phrase(action: Action, reach: &Reach, subject: &str) -> String {
             format!("insert into {subject} (inconclusive)")
         }
         Reach::Inconclusive => format!("{v} ? rows of {subject} (probe inconclusive)"),
+        Reach::PolicyError => format!("{v} {subject}: a policy fails with an error"),
         Reach::Unspecified => format!("{v} {subject} (unspecified)"),
     };
     if reach.transfer() {
@@ -220,7 +221,10 @@ fn sentence(
         }
     };
     match (old, new) {
-        (Some(old), Some(new @ (Reach::Inconclusive | Reach::Unspecified))) => {
+        (
+            Some(old),
+            Some(new @ (Reach::Inconclusive | Reach::Unspecified | Reach::PolicyError)),
+        ) => {
             format!("{identity}: {action} on {shown} is now {new} (was: {old})")
         }
         (Some(old), Some(new)) if new.is_nothing() => {
@@ -285,7 +289,7 @@ pub fn diff(old: &Report, new: &Report) -> Diff {
             new_reach.as_ref(),
         );
         if let Some(breach) = suspicion {
-            message.push_str(&format!(" ⚠ suspicious: {}", breach.title()));
+            message.push_str(&format!(" ⚑ suspicious: {}", breach.title()));
         }
         let change = CellChange {
             message,

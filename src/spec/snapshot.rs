@@ -170,8 +170,10 @@ pub fn plan_holding(
         inconclusive: cells
             .iter()
             .filter(|c| {
-                c.outcome == CellOutcome::Inconclusive
-                    || c.probes.iter().any(|p| !p.outcome.is_conclusive())
+                matches!(
+                    c.outcome,
+                    CellOutcome::Inconclusive | CellOutcome::PolicyError
+                ) || c.probes.iter().any(|p| !p.outcome.is_conclusive())
             })
             .cloned()
             .collect(),
@@ -499,10 +501,11 @@ pub fn write_check(plan: &SnapshotPlan, out: &mut dyn Write) -> io::Result<()> {
     for cell in &plan.inconclusive {
         writeln!(
             out,
-            "{} · {} · {}: inconclusive, left as is ({})",
+            "{} · {} · {}: {}, left as is ({})",
             cell.subject.display_name(),
             cell.identity,
             cell.action,
+            cell.outcome.as_str(),
             cell.detail
         )?;
     }
@@ -586,7 +589,7 @@ fn want_for(cell: &Cell, specs: &Specs, reality: &Reality) -> Option<Want> {
         .observations
         .iter()
         .find(|o| &o.table == table && o.identity == cell.identity && o.command == command)?;
-    if obs.inconclusive().is_some() {
+    if obs.inconclusive().is_some() || obs.policy_error().is_some() {
         return None;
     }
     let (value, transfer) = match verdict::observed(obs, rows, identity) {

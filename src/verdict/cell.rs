@@ -22,6 +22,11 @@ pub enum CellOutcome {
     /// No spec covers the cell, and what the database does breaks the presumption
     /// (docs/specs.md, "The presumption"): a likely leak.
     Suspicious,
+    /// A policy fails for this identity with an error that is not about the row (it reads a
+    /// relation the caller may not read, a helper raises, it recurses): every request of
+    /// this kind errors. A broken app feature, whatever the spec says.
+    #[serde(rename = "policy_error")]
+    PolicyError,
 }
 
 impl CellOutcome {
@@ -32,17 +37,19 @@ impl CellOutcome {
             CellOutcome::Unspecified => "unspecified",
             CellOutcome::Inconclusive => "inconclusive",
             CellOutcome::Suspicious => "suspicious",
+            CellOutcome::PolicyError => "policy error",
         }
     }
 
-    /// ✓ ✗ ? ! ⚠
+    /// ✓ ✗ ? ! ⚑ ⚠
     pub fn symbol(self) -> &'static str {
         match self {
             CellOutcome::Pass => "✓",
             CellOutcome::Fail => "✗",
             CellOutcome::Unspecified => "?",
             CellOutcome::Inconclusive => "!",
-            CellOutcome::Suspicious => "⚠",
+            CellOutcome::Suspicious => "⚑",
+            CellOutcome::PolicyError => "⚠",
         }
     }
 }
@@ -98,6 +105,8 @@ pub struct Summary {
     /// Unspecified cells that break the presumption (counted apart from `unspecified`).
     #[serde(default)]
     pub suspicious: usize,
+    #[serde(default)]
+    pub policy_errors: usize,
     /// Of `cells`, how many are function cells.
     #[serde(default)]
     pub functions: usize,
@@ -123,6 +132,7 @@ impl Summary {
             CellOutcome::Unspecified => self.unspecified += 1,
             CellOutcome::Inconclusive => self.inconclusive += 1,
             CellOutcome::Suspicious => self.suspicious += 1,
+            CellOutcome::PolicyError => self.policy_errors += 1,
         }
     }
 }
@@ -146,7 +156,11 @@ impl fmt::Display for Summary {
         if self.suspicious > 0 {
             write!(f, "{} suspicious, ", self.suspicious)?;
         }
-        write!(f, "{} inconclusive", self.inconclusive)
+        write!(f, "{} inconclusive", self.inconclusive)?;
+        if self.policy_errors > 0 {
+            write!(f, ", {} policy errors", self.policy_errors)?;
+        }
+        Ok(())
     }
 }
 
@@ -154,11 +168,13 @@ pub fn summarize(cells: &[Cell]) -> Summary {
     Summary::of(cells)
 }
 
-/// Findings on any failed, inconclusive or suspicious cell, and on unspecified ones unless
-/// allowed (a run without specs allows them: only what breaks the presumption fails it).
+/// Findings on any failed, inconclusive, policy-error or suspicious cell, and on unspecified
+/// ones unless allowed (a run without specs allows them: only what breaks the presumption fails
+/// it).
 pub fn status(summary: &Summary, allow_unspecified: bool) -> Status {
     if summary.failed > 0
         || summary.inconclusive > 0
+        || summary.policy_errors > 0
         || summary.suspicious > 0
         || (summary.unspecified > 0 && !allow_unspecified)
     {

@@ -8,6 +8,7 @@ use postgres::Client;
 use super::timeout::{timeout_message, TIMED_OUT};
 use super::{Plan, PlannedProbe, ProbeResult};
 use crate::matrix::{Command, Outcome};
+use crate::probe::catalog::Relation;
 
 pub const PROBE_FUNCTION: &str = r#"
 create or replace function pg_temp.rlsgate_probe(p_role text, p_claims text, p_sub text, p_claim_role text, p_email text,
@@ -25,6 +26,7 @@ declare
   err_state text;
   err_msg text;
   err_detail text;
+  err_context text;
   succeeded boolean[] := coalesce(p_done, '{}');
 begin
   -- The claims stay set for every probe of this call (each probe's rollback keeps settings
@@ -77,7 +79,8 @@ begin
       return next;
       return;
     when others then
-      get stacked diagnostics err_state = returned_sqlstate, err_msg = message_text, err_detail = pg_exception_detail;
+      get stacked diagnostics err_state = returned_sqlstate, err_msg = message_text, err_detail = pg_exception_detail,
+                              err_context = pg_exception_context;
       idx := i;
       if err_state = 'RLSG0' then
         ok := true; n := err_detail::bigint; state := null; msg := null; payload := err_msg;
@@ -85,7 +88,7 @@ begin
       elsif stage not in ('statement') then
         ok := false; n := 0; state := 'setup'; msg := 'probe ' || stage || ' failed (' || err_state || '): ' || err_msg; payload := null;
       else
-        ok := false; n := 0; state := err_state; msg := err_msg; payload := null;
+        ok := false; n := 0; state := err_state; msg := err_msg; payload := err_context;
       end if;
       return next;
     end;
@@ -159,7 +162,8 @@ pub fn execute(client: &mut Client, plan: &Plan) -> Result<Vec<ProbeResult>, pos
             let n: i64 = row.get(2);
             let covered = state.as_deref() == Some("covered");
             done[idx] = ok && !covered;
-            let payload = row.get::<_, Option<String>>(5).unwrap_or_default();
+            // a failed probe's payload is its error context
+            let mut payload = row.get::<_, Option<String>>(5).unwrap_or_default();
             let outcome = if ok {
                 if runnable[idx].select {
                     Outcome::Allowed {
@@ -171,10 +175,11 @@ pub fn execute(client: &mut Client, plan: &Plan) -> Result<Vec<ProbeResult>, pos
                     Outcome::Filtered
                 }
             } else {
-                classify(
+                let outcome = classify(
                     state.unwrap_or_default(),
                     row.get::<_, Option<String>>(4).unwrap_or_default(),
-                )
+                );
+                policy_error(outcome, &std::mem::take(&mut payload), plan.rel)
             };
             by_index.insert(
                 idx,
@@ -233,9 +238,90 @@ pub fn classify(sqlstate: String, message: String) -> Outcome {
     }
 }
 
+/// An error raised while the policies of `rel` ran, not about the row: recursion, a privilege
+/// on another relation the policy reads (`permission denied for table users`), or any error
+/// inside a function the policies call (a raise in a helper). `context` is the error's
+/// PL/pgSQL context, innermost frame first.
+pub fn policy_error(outcome: Outcome, context: &str, rel: &Relation) -> Outcome {
+    let (sqlstate, message) = match &outcome {
+        Outcome::Inconclusive { sqlstate, message } => (sqlstate.as_str(), message.as_str()),
+        Outcome::DeniedPrivilege { message } => ("42501", message.as_str()),
+        _ => return outcome,
+    };
+    if !rel.kind.holds_rows() || matches!(sqlstate, "57014" | "40P01" | "40001" | "55P03") {
+        return outcome;
+    }
+    let in_policy = match outermost_function(context) {
+        Some(function) => rel.policy_functions.contains(&function),
+        None if sqlstate == "42P17" => message.contains("in policy"),
+        None if sqlstate == "42501" => denied_object(message).is_some_and(|(kind, name)| {
+            name != rel.table.name
+                && match kind {
+                    "function" => rel.policy_functions.iter().any(|f| f == name),
+                    "table" | "view" | "relation" | "materialized view" => {
+                        crate::sql::names::names_word(&rel.policy_text, name)
+                    }
+                    _ => false,
+                }
+        }),
+        None => false,
+    };
+    if in_policy {
+        Outcome::PolicyError {
+            sqlstate: sqlstate.to_string(),
+            message: message.to_string(),
+        }
+    } else {
+        outcome
+    }
+}
+
+/// The name of the outermost function in an error context, below the probe's own function:
+/// `PL/pgSQL function is_member(uuid) line 3 at RAISE`, `SQL function "is_member" statement 1`.
+fn outermost_function(context: &str) -> Option<String> {
+    context
+        .lines()
+        .rev()
+        .filter_map(|line| {
+            let rest = line
+                .strip_prefix("PL/pgSQL function ")
+                .or_else(|| line.strip_prefix("SQL function "))?;
+            let name = match rest.strip_prefix('"') {
+                Some(quoted) => quoted.split('"').next()?,
+                None => rest.split('(').next()?,
+            };
+            let name = name.rsplit('.').next()?.trim_matches('"');
+            (name != "rlsgate_probe").then(|| name.to_string())
+        })
+        .next()
+}
+
+/// `permission denied for table users` -> (`table`, `users`).
+fn denied_object(message: &str) -> Option<(&str, &str)> {
+    let rest = message.strip_prefix("permission denied for ")?;
+    let (kind, name) = rest.rsplit_once(' ')?;
+    Some((kind, name.trim_matches('"')))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_outermost_function_below_the_probe_names_where_an_error_comes_from() {
+        let context = "PL/pgSQL function private.check_role(text) line 4 at RAISE\n\
+                       SQL function \"is_admin\" statement 1\n\
+                       PL/pgSQL function pg_temp_3.rlsgate_probe(text,text) line 40 at EXECUTE";
+        assert_eq!(outermost_function(context).as_deref(), Some("is_admin"));
+        assert_eq!(
+            outermost_function("PL/pgSQL function pg_temp_3.rlsgate_probe(text) line 1 at EXECUTE"),
+            None
+        );
+        assert_eq!(
+            denied_object("permission denied for table users"),
+            Some(("table", "users"))
+        );
+    }
 
     #[test]
     fn classify_tells_rls_from_grants_and_never_calls_constraints_denied() {

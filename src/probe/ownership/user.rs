@@ -26,20 +26,10 @@ pub fn owner_column(rel: &Relation, catalog: &Catalog) -> Option<String> {
     if is_auth_users(&rel.table) {
         return Some("id".to_string());
     }
-    let user_fks = user_columns(rel, catalog);
-    let by_name = |cands: &[&str]| -> Option<String> {
-        OWNER_NAMES
-            .iter()
-            .find_map(|n| cands.iter().find(|c| c.eq_ignore_ascii_case(n)))
-            .map(|c| c.to_string())
-    };
     if is_profile(rel, catalog) {
         return Some(rel.primary_key[0].clone());
     }
-    if let Some(c) = by_name(&user_fks) {
-        return Some(c);
-    }
-    if let Some(c) = user_fks.first() {
+    if let Some(c) = main_user_column(rel, catalog) {
         return Some(c.to_string());
     }
     let uuid_cols: Vec<&str> = rel
@@ -48,7 +38,21 @@ pub fn owner_column(rel: &Relation, catalog: &Catalog) -> Option<String> {
         .filter(|c| c.base_type == "uuid" && !is_fk_column(rel, &c.name))
         .map(|c| c.name.as_str())
         .collect();
-    by_name(&uuid_cols)
+    by_name(&uuid_cols).map(str::to_string)
+}
+
+/// Of the columns referencing a user, the one named like an owner (`user_id` before
+/// `coach_user_id`), else the first.
+pub fn main_user_column<'r>(rel: &'r Relation, catalog: &Catalog) -> Option<&'r str> {
+    let user_fks = user_columns(rel, catalog);
+    by_name(&user_fks).or(user_fks.first().copied())
+}
+
+fn by_name<'c>(candidates: &[&'c str]) -> Option<&'c str> {
+    OWNER_NAMES
+        .iter()
+        .find_map(|n| candidates.iter().find(|c| c.eq_ignore_ascii_case(n)))
+        .copied()
 }
 
 /// Columns of `rel` that reference a user: one-column foreign keys to `auth.users(id)` or to

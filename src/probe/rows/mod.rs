@@ -8,6 +8,7 @@ mod alternatives;
 mod fill;
 mod insert;
 mod order;
+mod parents;
 mod place;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -124,6 +125,31 @@ pub struct Synthesizer<'a> {
     pub states: HashMap<TableRef, TableState>,
     seq: usize,
     learned: HashMap<TableRef, Repairs>,
+    /// Parent rows being made for a row that needs one of its own, nested.
+    nesting: usize,
+}
+
+/// Why a row was not inserted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotInserted {
+    /// Its unique key holds only what its place fixes (its owner, its tenant, its parent row),
+    /// and another row already holds that place: the table keeps one row per place.
+    Taken(String),
+    Failed(String),
+}
+
+impl std::fmt::Display for NotInserted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotInserted::Taken(m) | NotInserted::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<String> for NotInserted {
+    fn from(message: String) -> NotInserted {
+        NotInserted::Failed(message)
+    }
 }
 
 /// What a new row should look like.
@@ -165,6 +191,7 @@ impl<'a> Synthesizer<'a> {
             states: HashMap::new(),
             seq: 0,
             learned: HashMap::new(),
+            nesting: 0,
         }
     }
 

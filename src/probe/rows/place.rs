@@ -8,10 +8,12 @@ use postgres::Client;
 use serde_json::Value as Json;
 
 use super::order::{paired_targets, topo_order};
-use super::{key_expr, placed, PlacedRow, Repairs, RowSpec, Synthesizer, TableState, PUBLIC};
+use super::{
+    key_expr, placed, NotInserted, PlacedRow, Repairs, RowSpec, Synthesizer, TableState, PUBLIC,
+};
 use crate::matrix::{quote_ident, RowFacts};
 use crate::probe::catalog::Relation;
-use crate::probe::ownership::{parties, Owner, RowModel, TenantLink};
+use crate::probe::ownership::{parties, user, Owner, RowModel, TenantLink};
 use crate::probe::values::literal;
 use crate::probe::ProbeError;
 use crate::spec::{FixtureRow, Identity};
@@ -78,6 +80,7 @@ impl<'a> Synthesizer<'a> {
                             ..row
                         });
                     }
+                    Err(NotInserted::Taken(_)) => {}
                     Err(message) => {
                         state.error.get_or_insert(format!(
                             "could not synthesize a row labelled {}: {message}",
@@ -164,7 +167,13 @@ impl<'a> Synthesizer<'a> {
                 }
             }
             (Owner::Users(cols), None) => {
-                let owners: Vec<&'a Identity> = self.owners().collect();
+                // tenant members' rows reference their profiles
+                let fillers = if user::is_profile(rel, self.catalog) {
+                    self.fillers
+                } else {
+                    &[]
+                };
+                let owners: Vec<&'a Identity> = self.owners().chain(fillers).collect();
                 for persons in party_rows(&owners, cols.len()) {
                     let names: Vec<&str> = persons.iter().map(|p| p.name.as_str()).collect();
                     let mut slot = Slot::new(parties::label(&names));
@@ -388,7 +397,7 @@ impl<'a> Synthesizer<'a> {
 
     /// The label of an adopted row: its owners (`alice`, `alice&bob`, `alice@t2` outside the
     /// owner's first tenant), its tenant, or `public`.
-    fn label_for(&self, model: &RowModel, facts: &RowFacts) -> String {
+    pub(super) fn label_for(&self, model: &RowModel, facts: &RowFacts) -> String {
         let owners: Vec<&str> = facts.owners.iter().flatten().map(String::as_str).collect();
         if owners.is_empty() {
             return match (&model.tenant, &facts.tenant) {
@@ -464,9 +473,9 @@ impl<'a> Synthesizer<'a> {
                         ..RowSpec::default()
                     },
                 )
-                .map_err(|message| ProbeError::Fixture {
+                .map_err(|e| ProbeError::Fixture {
                     label: f.label.clone(),
-                    message,
+                    message: e.to_string(),
                 })?;
             let model = self.model_of(&rel.table).clone();
             let mut facts = self.facts_of(rel, &model, &row.json, &f.label);

@@ -19,7 +19,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "**{}**: {} cells, {} passed, {} failed, {} unspecified, {}{} inconclusive; {} lint findings; {} functions.\n",
+        "**{}**: {} cells, {} passed, {} failed, {} unspecified, {}{} inconclusive{}; {} lint findings; {} functions.\n",
         if audit.passed { "PASS" } else { "FAIL" },
         s.cells,
         s.passed,
@@ -31,6 +31,11 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
             String::new()
         },
         s.inconclusive,
+        if s.policy_errors > 0 {
+            format!(", {} policy errors", s.policy_errors)
+        } else {
+            String::new()
+        },
         audit.lint.len(),
         audit.functions.len()
     )?;
@@ -83,7 +88,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "## Access matrix\n\nEach cell: what the identity can do (select/update/delete: `own`, `all`, or how many of the labelled rows; insert: deny/own/any). \
-         ✗ differs from the spec, ! inconclusive, ? no spec, ⚠ no spec and suspicious.\n"
+         ✗ differs from the spec, ! inconclusive, ? no spec, ⚑ no spec and suspicious.\n"
     )?;
     let ids = audit.identity_names();
     for (schema, tables) in audit.tables_by_schema() {
@@ -107,8 +112,9 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                             let mark = match cell.outcome {
                                 CellOutcome::Fail => " ✗",
                                 CellOutcome::Inconclusive => " !",
+                                CellOutcome::PolicyError => " ⚠",
                                 CellOutcome::Unspecified => " ?",
-                                CellOutcome::Suspicious => " ⚠",
+                                CellOutcome::Suspicious => " ⚑",
                                 CellOutcome::Pass => "",
                             };
                             format!("{}{mark}", scope_short(&cell.actual))

@@ -151,6 +151,17 @@ impl Audit {
                         });
                     }
                 }
+                CellOutcome::PolicyError => out.push(Finding {
+                    weight: 60,
+                    title: format!(
+                        "{} {} on {}: a policy fails with an error",
+                        cell.identity,
+                        cell.action,
+                        cell.subject.display_name()
+                    ),
+                    detail: cell.detail.clone(),
+                    anchor: anchor_of(cell),
+                }),
                 CellOutcome::Inconclusive => out.push(Finding {
                     weight: 50,
                     title: format!(

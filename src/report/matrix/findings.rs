@@ -15,17 +15,19 @@ pub enum CellRule {
     AccessChanged,
     AccessNarrowed,
     Inconclusive,
+    PolicyError,
     Unspecified,
     /// No spec covers the cell and it breaks the presumption (docs/specs.md).
     Suspicious,
 }
 
 impl CellRule {
-    pub const ALL: [CellRule; 6] = [
+    pub const ALL: [CellRule; 7] = [
         CellRule::AccessWidened,
         CellRule::AccessChanged,
         CellRule::AccessNarrowed,
         CellRule::Inconclusive,
+        CellRule::PolicyError,
         CellRule::Unspecified,
         CellRule::Suspicious,
     ];
@@ -41,6 +43,7 @@ impl CellRule {
                 _ => CellRule::AccessChanged,
             }),
             CellOutcome::Inconclusive => Some(CellRule::Inconclusive),
+            CellOutcome::PolicyError => Some(CellRule::PolicyError),
             CellOutcome::Unspecified if allow_unspecified => None,
             CellOutcome::Unspecified => Some(CellRule::Unspecified),
             CellOutcome::Suspicious => Some(CellRule::Suspicious),
@@ -53,6 +56,7 @@ impl CellRule {
             CellRule::AccessChanged => "access-changed",
             CellRule::AccessNarrowed => "access-narrowed",
             CellRule::Inconclusive => "inconclusive",
+            CellRule::PolicyError => "policy-error",
             CellRule::Unspecified => "unspecified",
             CellRule::Suspicious => "suspicious",
         }
@@ -83,6 +87,7 @@ impl CellRule {
                 "The database lets an identity reach less than policy_specs/ declares"
             }
             CellRule::Inconclusive => "A probe failed for another reason than access control",
+            CellRule::PolicyError => "A policy fails for an identity with an error",
             CellRule::Unspecified => "No spec declares this cell",
             CellRule::Suspicious => {
                 "No spec declares this cell, and the database lets an identity reach rows of \
@@ -120,6 +125,15 @@ impl CellRule {
                 The detail names the error; declare fixture rows (fixtures/) or fix the schema \
                 so the probe can run."
             }
+            CellRule::PolicyError => {
+                "A policy of the table raises an error for this identity that is not about the \
+                row: it reads a table or calls a function the caller may not (`permission \
+                denied for table users`), a function it calls raises, or it recurses. Every \
+                request of this kind fails with that error, whatever the spec declares: a broken \
+                app feature. The detail names the error.\n\nRead what the caller may read (a \
+                SECURITY DEFINER helper with `set search_path = ''`), limit the policy with \
+                `TO` to the roles it is meant for, or stop the helper from raising."
+            }
             CellRule::Unspecified => {
                 "No spec line covers this table (or function) for this identity, so the gate \
                 cannot tell right from wrong. Declare it in policy_specs/ (`rlsgate snapshot` \
@@ -144,6 +158,7 @@ impl CellRule {
         match self {
             CellRule::AccessWidened => 9.0,
             CellRule::AccessChanged => 7.5,
+            CellRule::PolicyError => 6.0,
             CellRule::Inconclusive => 5.0,
             CellRule::Unspecified => 4.0,
             CellRule::AccessNarrowed => 3.0,
@@ -229,6 +244,9 @@ pub fn findings<'a>(cells: &'a [Cell], meta: &RunMeta) -> Vec<Finding<'a>> {
             CellOutcome::Inconclusive => {
                 format!("{title}: inconclusive (expected {})", cell.expected)
             }
+            CellOutcome::PolicyError => {
+                format!("{title}: policy error (expected {})", cell.expected)
+            }
             _ => format!("{title}: expected {}, got {}", cell.expected, cell.actual),
         };
         if !cell.detail.is_empty() {
@@ -295,6 +313,7 @@ mod tests {
                 "AccessChanged",
                 "AccessNarrowed",
                 "Inconclusive",
+                "PolicyError",
                 "Unspecified",
                 "Suspicious"
             ]

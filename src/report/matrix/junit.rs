@@ -24,7 +24,7 @@ pub fn write(
                 CellOutcome::Fail | CellOutcome::Suspicious => failures += 1,
                 CellOutcome::Unspecified if unspecified_fails => failures += 1,
                 CellOutcome::Unspecified => skipped += 1,
-                CellOutcome::Inconclusive => errors += 1,
+                CellOutcome::Inconclusive | CellOutcome::PolicyError => errors += 1,
                 CellOutcome::Pass => {}
             }
         }
@@ -49,7 +49,7 @@ pub fn write(
         )?;
         for cell in table.cells() {
             let name = format!("{} {}", cell.identity, cell.action);
-            testcase(&classname, &name, cell, unspecified_fails, out)?;
+            testcase(&classname, &name, cell, meta, out)?;
         }
         writeln!(out, "  </testsuite>")?;
     }
@@ -62,7 +62,7 @@ pub fn write(
         )?;
         for cell in functions {
             let name = format!("{} {} {}", cell.subject, cell.identity, cell.action);
-            testcase("functions", &name, cell, unspecified_fails, out)?;
+            testcase("functions", &name, cell, meta, out)?;
         }
         writeln!(out, "  </testsuite>")?;
     }
@@ -73,19 +73,28 @@ pub fn write(
 }
 
 /// One `<testcase>`: a failed or suspicious cell is a `<failure>`, an inconclusive one an
-/// `<error>`, an unspecified one a `<failure>` or (when allowed) `<skipped>`.
+/// `<error>`, an unspecified one a `<failure>` or (when allowed) `<skipped>`; one that is not a
+/// pass has the `file` and `line` where the finding shows (test-report actions annotate them).
 fn testcase(
     classname: &str,
     name: &str,
     cell: &Cell,
-    unspecified_fails: bool,
+    meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let open = format!(
+    let unspecified_fails = !meta.allow_unspecified;
+    let mut open = format!(
         r#"    <testcase classname="{}" name="{}""#,
         xml(classname),
         xml(name)
     );
+    if let Some(place) = meta.places.of(cell).first() {
+        open.push_str(&format!(
+            r#" file="{}" line="{}""#,
+            xml(&place.file),
+            place.line
+        ));
+    }
     let element = |kind: &str, tag: &str, message: &str, body: &str, out: &mut dyn Write| {
         writeln!(out, "{open}>")?;
         writeln!(
@@ -135,6 +144,13 @@ fn testcase(
             "error",
             &format!("inconclusive: expected {}", cell.expected),
             "the probe did not test the policy",
+            out,
+        ),
+        CellOutcome::PolicyError => element(
+            "policy error",
+            "error",
+            &format!("policy error: expected {}", cell.expected),
+            &cell.detail,
             out,
         ),
     }
@@ -219,6 +235,7 @@ pub(crate) fn probe_text(outcome: &crate::matrix::Outcome) -> String {
             format!("{} ({message})", outcome.short())
         }
         Inconclusive { sqlstate, message } => format!("inconclusive ({sqlstate}: {message})"),
+        PolicyError { sqlstate, message } => format!("policy error ({sqlstate}: {message})"),
     }
 }
 

@@ -13,9 +13,10 @@ pub fn write(
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let gate_fails = summary.failed + summary.inconclusive + summary.suspicious > 0
-        || (summary.unspecified > 0 && !meta.allow_unspecified)
-        || meta.lint.iter().any(|f| f.is_error());
+    let gate_fails =
+        summary.failed + summary.inconclusive + summary.policy_errors + summary.suspicious > 0
+            || (summary.unspecified > 0 && !meta.allow_unspecified)
+            || meta.lint.iter().any(|f| f.is_error());
     let verdict = if gate_fails {
         "❌ failed"
     } else {
@@ -30,12 +31,17 @@ pub fn write(
     };
     writeln!(
         out,
-        "**{}** cells: **{}** passed, **{}** failed, **{}** unspecified{suspicious}, **{}** inconclusive{}",
+        "**{}** cells: **{}** passed, **{}** failed, **{}** unspecified{suspicious}, **{}** inconclusive{}{}",
         summary.cells,
         summary.passed,
         summary.failed,
         summary.unspecified,
         summary.inconclusive,
+        if summary.policy_errors > 0 {
+            format!(", **{}** policy errors", summary.policy_errors)
+        } else {
+            String::new()
+        },
         if meta.without_specs && summary.unspecified > 0 {
             " (no specs: judged against the presumption)"
         } else if meta.allow_unspecified && summary.unspecified > 0 {
@@ -56,7 +62,12 @@ pub fn write(
 
     let problems: Vec<&Cell> = cells
         .iter()
-        .filter(|c| matches!(c.outcome, CellOutcome::Fail | CellOutcome::Inconclusive))
+        .filter(|c| {
+            matches!(
+                c.outcome,
+                CellOutcome::Fail | CellOutcome::Inconclusive | CellOutcome::PolicyError
+            )
+        })
         .collect();
     if !problems.is_empty() {
         writeln!(out)?;
@@ -65,6 +76,9 @@ pub fn write(
         for cell in problems {
             let what = match cell.outcome {
                 CellOutcome::Fail => format!("expected `{}`, got `{}`", cell.expected, cell.actual),
+                CellOutcome::PolicyError => {
+                    format!("expected `{}`, a policy fails with an error", cell.expected)
+                }
                 _ => format!("expected `{}`, inconclusive", cell.expected),
             };
             write!(
@@ -195,7 +209,7 @@ pub fn write(
     writeln!(
         out,
         "<sub>✓ pass · ✗ fail (expected → actual) · ? unspecified (actual) · ! inconclusive{} — rlsgate {}</sub>",
-        if summary.suspicious > 0 { " · ⚠ suspicious (actual)" } else { "" },
+        if summary.suspicious > 0 { " · ⚑ suspicious (actual)" } else { "" },
         text(&meta.rlsgate)
     )
 }

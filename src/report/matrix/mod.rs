@@ -262,8 +262,8 @@ impl<'a> Grid<'a> {
     }
 }
 
-/// `✓ own`, `✗ own → all`, `? all`, `! own → ?`, `✓ allow`: the compact cell text of the
-/// grid views.
+/// `✓ own`, `✗ own → all`, `? all`, `! own → ?`, `⚠ none → error`, `⚑ all`, `✓ allow`: the compact
+/// cell text of the grid views.
 pub(crate) fn cell_text(cell: &Cell) -> String {
     use crate::verdict::CellOutcome::*;
     let (expected, actual) = (short_reach(&cell.expected), short_reach(&cell.actual));
@@ -271,9 +271,11 @@ pub(crate) fn cell_text(cell: &Cell) -> String {
         Pass => format!("✓ {expected}"),
         Fail => format!("✗ {expected} → {actual}"),
         Unspecified => format!("? {actual}"),
-        Suspicious => format!("⚠ {actual}"),
+        Suspicious => format!("⚑ {actual}"),
         Inconclusive if cell.expected == Reach::Unspecified => "! ?".to_string(),
         Inconclusive => format!("! {expected} → ?"),
+        PolicyError if cell.expected == Reach::Unspecified => "⚠ error".to_string(),
+        PolicyError => format!("⚠ {expected} → error"),
     }
 }
 

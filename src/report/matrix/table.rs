@@ -129,13 +129,14 @@ pub fn write_with(
         writeln!(out)?;
     }
 
-    let verdict_style = if summary.failed + summary.inconclusive + summary.suspicious > 0 {
-        Style::new().bold().fg_color(Some(AnsiColor::Red.into()))
-    } else if summary.unspecified > 0 && !meta.allow_unspecified {
-        Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()))
-    } else {
-        Style::new().bold().fg_color(Some(AnsiColor::Green.into()))
-    };
+    let verdict_style =
+        if summary.failed + summary.inconclusive + summary.policy_errors + summary.suspicious > 0 {
+            Style::new().bold().fg_color(Some(AnsiColor::Red.into()))
+        } else if summary.unspecified > 0 && !meta.allow_unspecified {
+            Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()))
+        } else {
+            Style::new().bold().fg_color(Some(AnsiColor::Green.into()))
+        };
     for line in wrap(&summary.to_string(), usize::from(width)) {
         writeln!(out, "{}", paint(verdict_style, &line))?;
     }
@@ -143,7 +144,10 @@ pub fn write_with(
         "legend: ✓ pass  ✗ fail (expected → actual)  ? unspecified (actual)  ! inconclusive"
             .to_string();
     if summary.suspicious > 0 {
-        legend.push_str("  ⚠ suspicious (actual)");
+        legend.push_str("  ⚑ suspicious (actual)");
+    }
+    if summary.policy_errors > 0 {
+        legend.push_str("  ⚠ policy error");
     }
     for line in wrap_legend(&legend, usize::from(width)) {
         writeln!(out, "{line}")?;
@@ -176,6 +180,10 @@ pub fn write_with(
         (
             CellOutcome::Inconclusive,
             "inconclusive (the probe did not test the policy)",
+        ),
+        (
+            CellOutcome::PolicyError,
+            "policy errors (a policy fails for the identity with an error)",
         ),
     ] {
         if listed(outcome).next().is_none() {
@@ -308,6 +316,7 @@ fn outcome_color(outcome: CellOutcome) -> Color {
         CellOutcome::Unspecified => Color::Yellow,
         CellOutcome::Inconclusive => Color::Magenta,
         CellOutcome::Suspicious => Color::Red,
+        CellOutcome::PolicyError => Color::DarkYellow,
     }
 }
 
@@ -318,6 +327,7 @@ fn ansi(outcome: CellOutcome) -> anstyle::Color {
         CellOutcome::Unspecified => AnsiColor::Yellow,
         CellOutcome::Inconclusive => AnsiColor::Magenta,
         CellOutcome::Suspicious => AnsiColor::Red,
+        CellOutcome::PolicyError => AnsiColor::BrightRed,
     }
     .into()
 }

@@ -64,7 +64,7 @@ fn summary(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
         out,
         "<section id=\"summary\"><div class=\"verdict {class}\"><span class=\"badge\" id=\"verdict\">{word}</span>\
          <div class=\"counts\"><span><b>{}</b> cells</span><span><b>{}</b> passed</span><span><b>{}</b> failed</span>\
-         <span><b>{}</b> unspecified</span>{}<span><b>{}</b> inconclusive</span><span><b>{}</b> tables and views</span>\
+         <span><b>{}</b> unspecified</span>{}<span><b>{}</b> inconclusive</span>{}<span><b>{}</b> tables and views</span>\
          <span><b>{}</b> lint findings ({errors} errors)</span><span><b>{}</b> functions</span></div></div>",
         s.cells,
         s.passed,
@@ -76,6 +76,11 @@ fn summary(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
             String::new()
         },
         s.inconclusive,
+        if s.policy_errors > 0 {
+            format!("<span><b>{}</b> policy errors</span>", s.policy_errors)
+        } else {
+            String::new()
+        },
         audit.relations.len(),
         audit.lint.len(),
         audit.functions.len()

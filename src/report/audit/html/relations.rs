@@ -146,9 +146,12 @@ pub fn tables(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                 .iter()
                 .filter(|c| c.relation() == Some(*table))
                 .collect();
-            let bad = cells
-                .iter()
-                .any(|c| matches!(c.outcome, CellOutcome::Fail | CellOutcome::Inconclusive));
+            let bad = cells.iter().any(|c| {
+                matches!(
+                    c.outcome,
+                    CellOutcome::Fail | CellOutcome::Inconclusive | CellOutcome::PolicyError
+                )
+            });
             let failed = cells
                 .iter()
                 .filter(|c| c.outcome == CellOutcome::Fail)
@@ -204,13 +207,7 @@ pub fn tables(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                         write!(out, "<td></td>")?;
                         continue;
                     };
-                    let mark = match cell.outcome {
-                        CellOutcome::Pass => "✓",
-                        CellOutcome::Fail => "✗",
-                        CellOutcome::Unspecified => "?",
-                        CellOutcome::Inconclusive => "!",
-                        CellOutcome::Suspicious => "⚠",
-                    };
+                    let mark = cell.outcome.symbol();
                     write!(
                         out,
                         "<td class=\"o-{}\">{mark} <b>{}</b>",
