@@ -755,8 +755,15 @@ fn a_membership_with_a_coach_column_names_its_member_and_members_have_profiles()
         dir.path(),
     );
     let (stdout, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    // is_gym_member is a SECURITY DEFINER function anon may call: suspicious to a run without
+    // specs, which fails the gate on that alone.
+    let suspicious_only =
+        report["summary"]["suspicious"].as_u64() > Some(0) && report["summary"]["failed"] == 0;
+    assert!(
+        out.status.code() == Some(0) || (out.status.code() == Some(1) && suspicious_only),
+        "{stderr}"
+    );
     assert_eq!(
         report["summary"]["inconclusive"], 0,
         "{}",
