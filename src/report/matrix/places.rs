@@ -175,8 +175,8 @@ impl Locator<'_> {
         }
     }
 
-    /// A failed cell: what opens it, its spec line, the last statement naming the table. An
-    /// inconclusive one: its spec line and the `create table`. A policy error: the policies
+    /// A failed cell: what opens it, its spec line, the last statement naming the table. A
+    /// suspicious one: what opens it and the `create table`. An inconclusive one: its spec line and the `create table`. A policy error: the policies
     /// that apply to the identity's role and the command (one of them raised), the spec line,
     /// the `create table`. An unspecified one: the `create table`, then the identity's spec
     /// entry.
@@ -190,16 +190,16 @@ impl Locator<'_> {
         let spec = self.relation_spec(table, &cell.identity, command);
         let created = self.created(table);
         let mut places = Vec::new();
+        let openers = opener
+            .map(|p| self.opener_places(table, &p.sources))
+            .unwrap_or_default();
         match cell.outcome {
-            CellOutcome::Fail | CellOutcome::Suspicious => {
-                places.extend(
-                    opener
-                        .map(|p| self.opener_places(table, &p.sources))
-                        .unwrap_or_default(),
-                );
+            CellOutcome::Fail => {
+                places.extend(openers);
                 places.extend(spec);
                 places.extend(self.last_mention(table).or(created));
             }
+            CellOutcome::Suspicious => places.extend(openers.into_iter().chain(created)),
             CellOutcome::Inconclusive => places.extend(spec.into_iter().chain(created)),
             CellOutcome::PolicyError => {
                 places.extend(self.applicable_policies(cell, table, command));
