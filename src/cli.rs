@@ -372,6 +372,10 @@ pub struct SnapshotArgs {
     /// Fail (exit 1) when policy_specs/ and the database differ, writing nothing.
     #[arg(long)]
     pub check: bool,
+    /// Write suspicious cells (docs/specs.md#the-presumption) as specs too, accepting what the
+    /// database does there as intended. Without it they are written commented out, with why.
+    #[arg(long)]
+    pub accept_suspicious: bool,
 }
 
 #[derive(Debug, Args)]

@@ -8,8 +8,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use crate::cli::{GlobalArgs, InitArgs, TestArgs, TestFormat};
-use crate::matrix::{Command, Observation, TableRef};
-use crate::spec::snapshot::{self, Reality};
+use crate::spec::snapshot::{self, Held, Reality};
 use crate::Status;
 
 use super::test::Run;
@@ -35,40 +34,28 @@ jobs:
           comment: true
 ";
 
-/// A cell `init` does not write into the specs: it stays unspecified, so `rlsgate test` fails
-/// on it until a person declares what it should be.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ForReview {
-    pub table: TableRef,
-    pub identity: String,
-    pub command: Command,
-    /// Why a person must look, in one line.
-    pub reason: String,
-}
-
-impl ForReview {
-    fn covers(&self, obs: &Observation) -> bool {
-        obs.table == self.table && obs.identity == self.identity && obs.command == self.command
-    }
-}
-
-/// The table cells to leave for review. Today: the inconclusive ones (the probe did not test the
-/// policy, so writing what it saw would be a guess). This is the seam for the suspicious cells
-/// of a first run (anon reaching rows, a user reaching another's rows...): each source of
-/// doubt adds its cells here, and everything below handles them alike.
-pub fn left_for_review(run: &Run) -> Vec<ForReview> {
-    run.matrix
-        .observations
+/// The cells `init` does not write as specs, each with why a person must look: the
+/// inconclusive ones (the probe did not test the policy, so writing what it saw would be a
+/// guess), the policy errors (every such request fails) and the suspicious ones (they break the presumption: writing them would declare a
+/// likely leak intended). They stay unspecified, so `rlsgate test` fails on them until a person
+/// declares them; the suspicious ones are written commented out, with why.
+pub fn left_for_review(run: &Run) -> Vec<Held> {
+    let mut review: Vec<Held> = run
+        .cells
         .iter()
-        .filter_map(|obs| {
+        .filter_map(|cell| {
+            let (table, command) = cell.relation().zip(cell.command())?;
+            let obs = run.matrix.observations.iter().find(|o| {
+                &o.table == table && o.identity == cell.identity && o.command == command
+            })?;
             let (kind, probe) = match obs.inconclusive() {
                 Some(probe) => ("inconclusive", probe),
                 None => ("policy error", obs.policy_error()?),
             };
-            Some(ForReview {
-                table: obs.table.clone(),
-                identity: obs.identity.clone(),
-                command: obs.command,
+            Some(Held {
+                subject: cell.subject.clone(),
+                identity: cell.identity.clone(),
+                action: cell.action,
                 reason: format!(
                     "{kind}: probe {} {}",
                     probe.target,
@@ -76,16 +63,9 @@ pub fn left_for_review(run: &Run) -> Vec<ForReview> {
                 ),
             })
         })
-        .collect()
-}
-
-/// The observations the specs are written from: all but those left for review.
-pub fn reviewed_out(observations: &[Observation], review: &[ForReview]) -> Vec<Observation> {
-    observations
-        .iter()
-        .filter(|obs| !review.iter().any(|r| r.covers(obs)))
-        .cloned()
-        .collect()
+        .collect();
+    review.extend(Held::suspicious(&run.cells));
+    review
 }
 
 pub fn run(global: &GlobalArgs, args: &InitArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
@@ -117,20 +97,28 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, out: &mut dyn Write) -> anyhow:
     };
     let run = super::test::probe_and_judge(global, &test_args)?;
     let review = left_for_review(&run);
-    let observations = reviewed_out(&run.matrix.observations, &review);
     let reality = Reality {
-        observations: &observations,
+        observations: &run.matrix.observations,
         rows: &run.matrix.rows,
-        identities: &run.identities,
+        identities: &run.matrix.identities,
         functions: &run.functions,
     };
     let dir = run.project.specs_dir();
     let target = snapshot::default_target(&dir, &existing);
-    let plan = snapshot::plan(existing, &target, &reality).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let plan = snapshot::plan_holding(existing, &target, &reality, &review)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     for (path, text) in &plan.writes {
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
         writeln!(out, "wrote {}", path.display())?;
+    }
+    if let Some((path, text)) = super::snapshot::adversary_declaration(&dir, &run.identities) {
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        writeln!(
+            out,
+            "wrote {} (declares mallory, the first run's adversary)",
+            path.display()
+        )?;
     }
 
     let config = global.project.join("rlsgate.toml");
@@ -145,17 +133,25 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, out: &mut dyn Write) -> anyhow:
     if !review.is_empty() {
         writeln!(
             out,
-            "\nleft for review ({}): no spec line written, so `rlsgate test` fails on them until you \
-             declare them in policy_specs/",
+            "\nleft for review ({}): no spec line written (the suspicious ones are in policy_specs/ \
+             commented out, with why), so `rlsgate test` fails on them until you fix them or \
+             declare them",
             review.len()
         )?;
         for r in &review {
             writeln!(
                 out,
-                "  ? {} · {} · {}: {}",
-                r.table.display_name(),
+                "  {} {} · {} · {}: {}",
+                if r.reason.starts_with("inconclusive") {
+                    "!"
+                } else if r.reason.starts_with("policy error") {
+                    "⚠"
+                } else {
+                    "⚑"
+                },
+                r.subject.display_name(),
                 r.identity,
-                r.command,
+                r.action,
                 r.reason
             )?;
         }

@@ -15,31 +15,33 @@ use crate::report::matrix::findings::CellRule;
 use crate::report::matrix::places::shown;
 use crate::report::matrix::{Locator, Places};
 use crate::spec::{Identity, Specs};
-use crate::verdict::{self, Cell, CellOutcome};
+use crate::verdict::{Cell, CellOutcome};
 
-/// The sources (policies, a table without RLS, a view's owner) of every observation whose
-/// cell fails with wider or other access than declared; the others are not traced.
+/// The sources (policies, a table without RLS, a view's owner) of every suspicious cell and,
+/// when `failed` (the run places its findings), of every cell that fails with wider or other
+/// access than declared; the others are not traced.
 pub(crate) fn trace_openers(
     db: &mut Database,
     prepared: &mut Prepared,
     observations: &[Observation],
-    specs: &Specs,
+    cells: &[Cell],
+    failed: bool,
 ) -> anyhow::Result<Vec<CellProvenance>> {
     let opened: Vec<Observation> = observations
         .iter()
         .filter(|obs| provenance::grants_anything(obs))
         .filter(|obs| {
-            let identity = prepared.identities.iter().find(|i| i.name == obs.identity);
-            let rows = prepared.rows.iter().find(|r| r.table == obs.table);
-            let (Some(identity), Some(rows)) = (identity, rows) else {
-                return false;
-            };
-            let expected = specs.expectation(&obs.table, identity);
-            let cell = verdict::judge(obs, expected.as_ref(), rows, identity);
-            matches!(
-                CellRule::of(&cell, true),
-                Some(CellRule::AccessWidened | CellRule::AccessChanged)
-            )
+            cells.iter().any(|cell| {
+                cell.relation() == Some(&obs.table)
+                    && cell.identity == obs.identity
+                    && cell.command() == Some(obs.command)
+                    && (cell.outcome == CellOutcome::Suspicious
+                        || failed
+                            && matches!(
+                                CellRule::of(cell, true),
+                                Some(CellRule::AccessWidened | CellRule::AccessChanged)
+                            ))
+            })
         })
         .cloned()
         .collect();
@@ -50,7 +52,7 @@ pub(crate) fn trace_openers(
     tables.sort();
     tables.dedup();
     let access = provenance::relation_access(db.client(), &tables)
-        .context("reading the policies and grants of the failed cells' tables")?;
+        .context("reading the policies and grants of the failed and suspicious cells' tables")?;
     Ok(provenance::trace(db, prepared, &opened, &access)?)
 }
 

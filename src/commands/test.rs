@@ -4,7 +4,8 @@ use std::time::Instant;
 use anyhow::Context;
 
 use crate::cli::{Also, GlobalArgs, TestArgs, TestFormat};
-use crate::matrix::TableRef;
+use crate::lint::MigratedCatalog;
+use crate::matrix::{Observation, TableRef, TableRows};
 use crate::migrate::{Database, OpenOptions};
 use crate::probe::functions::FunctionAccess;
 use crate::probe::{self, Matrix, ProbeOptions};
@@ -12,7 +13,8 @@ use crate::project::Project;
 use crate::report::matrix::{self as report, Format, LintFinding, RunMeta};
 use crate::spec::{self, Identity, Specs};
 use crate::terminal::Progress;
-use crate::verdict::{self, Cell, Summary};
+use crate::verdict::presumption::{self, Facts, Ground};
+use crate::verdict::{self, presume, Cell, Summary};
 use crate::Status;
 
 /// Everything `rlsgate test` (and the commands built on it) learns in one run.
@@ -158,7 +160,7 @@ fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Resu
     let t_probe = Instant::now();
     // On our own cluster the catalog lint reads the migrated catalog on a connection of its
     // own while the rows are placed; a --db-url database has one transaction for both.
-    let (lint, prepared) = match db.extra_connection() {
+    let (linted, mut prepared) = match db.extra_connection() {
         Some(client) => {
             let mut client = client.context("opening a connection for the catalog lint")?;
             let project = &project;
@@ -178,6 +180,7 @@ fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Resu
         }
     };
     crate::terminal::timing("synthesize + catalog lint", t_probe);
+    let (lint, catalog) = linted;
     validate_scopes(&specs, &prepared)?;
     progress.set("probing");
     let t_observe = Instant::now();
@@ -191,24 +194,9 @@ fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Resu
         },
     )?;
     crate::terminal::timing(&format!("probe ({} cells)", observations.len()), t_observe);
-    let mut prepared = prepared;
-    let openers = if locate {
-        progress.set("tracing what opens the failed cells");
-        let t_trace = Instant::now();
-        let openers = super::locate::trace_openers(&mut db, &mut prepared, &observations, &specs)?;
-        crate::terminal::timing("trace failed cells", t_trace);
-        openers
-    } else {
-        Vec::new()
-    };
-    let matrix = prepared.into_matrix(observations);
-    progress.finish();
-    if let Some(line) = &matrix.tenancy {
-        crate::terminal::fact(line, global.quiet);
-    }
 
     let t_judge = Instant::now();
-    let mut cells = judge(&matrix, &specs);
+    let mut cells = judge_observations(&observations, &prepared.rows, &prepared.identities, &specs);
     let gates_functions = args.tables.is_empty() && args.partition.is_none_or(|p| p.index == 1);
     if gates_functions {
         cells.extend(verdict::judge_functions(
@@ -218,11 +206,40 @@ fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Resu
             &args.identities,
         ));
     }
+    let members = tenant_members(&prepared);
+    let facts = Facts::read(
+        &catalog.model,
+        &catalog.provenance,
+        &prepared.rows,
+        &functions,
+    );
+    presume(
+        &mut cells,
+        &Ground {
+            observations: &observations,
+            rows: &prepared.rows,
+            identities: &prepared.identities,
+            members: &members,
+            facts: &facts,
+        },
+    );
     crate::terminal::timing("judge", t_judge);
+    let t_trace = Instant::now();
+    progress.set("tracing what opens the failed and suspicious cells");
+    let openers =
+        super::locate::trace_openers(&mut db, &mut prepared, &observations, &cells, locate)?;
+    presumption::open(&mut cells, &openers, &facts);
+    crate::terminal::timing("trace failed and suspicious cells", t_trace);
+    let matrix = prepared.into_matrix(observations);
+    progress.finish();
+    if let Some(line) = &matrix.tenancy {
+        crate::terminal::fact(line, global.quiet);
+    }
     let mut meta = RunMeta::new(global.project.display().to_string());
     meta.postgres = Some(db.server_version.clone());
     meta.duration_ms = Some(started.elapsed().as_millis() as u64);
-    meta.allow_unspecified = args.allow_unspecified;
+    meta.without_specs = specs.is_empty();
+    meta.allow_unspecified = args.allow_unspecified || meta.without_specs;
     meta.lint = lint;
     meta.partition = args.partition.map(|p| p.to_string());
     if locate {
@@ -252,27 +269,72 @@ fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Resu
 /// Every observation judged against the specs, for the identities as probed (with the tenants
 /// they belong to).
 pub fn judge(matrix: &Matrix, specs: &Specs) -> Vec<Cell> {
-    matrix
-        .observations
+    judge_observations(
+        &matrix.observations,
+        &matrix.rows,
+        &matrix.identities,
+        specs,
+    )
+}
+
+/// [`judge`] on the parts of a matrix.
+pub fn judge_observations(
+    observations: &[Observation],
+    rows: &[TableRows],
+    identities: &[Identity],
+    specs: &Specs,
+) -> Vec<Cell> {
+    observations
         .iter()
         .filter_map(|obs| {
-            let identity = matrix.identities.iter().find(|i| i.name == obs.identity)?;
-            let rows = matrix.rows.iter().find(|r| r.table == obs.table)?;
+            let identity = identities.iter().find(|i| i.name == obs.identity)?;
+            let rows = rows.iter().find(|r| r.table == obs.table)?;
             let exp = specs.expectation(&obs.table, identity);
             Some(verdict::judge(obs, exp.as_ref(), rows, identity))
         })
         .collect()
 }
 
-/// The migrated catalog's warnings and errors, before any test rows exist.
+/// The synthesized tenant members (they own rows, no probe runs as them), with the tenants
+/// each belongs to.
+pub(crate) fn tenant_members(prepared: &probe::Prepared) -> Vec<Identity> {
+    let tenants = prepared
+        .model
+        .tenancy
+        .as_ref()
+        .map_or(&[][..], |t| &t.tenants[..]);
+    prepared
+        .fillers
+        .iter()
+        .map(|filler| {
+            let mut filler = filler.clone();
+            filler.tenants = tenants
+                .iter()
+                .flat_map(|t| {
+                    t.members.iter().filter(|m| m.name == filler.name).map(|m| {
+                        spec::identities::TenantRole {
+                            tenant: t.name.clone(),
+                            role: m.role.clone(),
+                        }
+                    })
+                })
+                .collect();
+            filler
+        })
+        .collect()
+}
+
+/// The migrated catalog's warnings and errors, before any test rows exist, with the catalog
+/// it read (the presumption's facts come from it).
 fn catalog_lint(
     project: &Project,
     client: &mut postgres::Client,
-) -> anyhow::Result<Vec<LintFinding>> {
+) -> anyhow::Result<(Vec<LintFinding>, MigratedCatalog)> {
     let config = crate::lint::config::Config::load(&project.root, None)?;
-    let (diagnostics, _) = crate::lint::lint_migrated(project, client, &config)
+    let mut catalog = crate::lint::lint_migrated_catalog(project, client, &config)
         .context("linting the migrated catalog")?;
-    Ok(diagnostics
+    let diagnostics = std::mem::take(&mut catalog.diagnostics);
+    let findings = diagnostics
         .into_iter()
         .filter(|d| d.severity >= crate::lint::diagnostic::Severity::Warning)
         .map(|d| LintFinding {
@@ -286,16 +348,25 @@ fn catalog_lint(
             column: d.location.as_ref().map_or(0, |l| l.column),
             message: d.message,
         })
-        .collect())
+        .collect();
+    Ok((findings, catalog))
 }
 
 /// The project's identities, specs and fixtures; a mistake in any is a located error (exit 2).
+/// A first run (no specs, no identities.toml) adds the adversary of the presumption,
+/// `mallory`, when the migrations read `user_metadata`.
 pub fn load_declarations(
     project: &Project,
 ) -> anyhow::Result<(Vec<Identity>, Specs, Vec<spec::FixtureRow>)> {
     let specs_dir = project.specs_dir();
-    let identities = spec::identities::load_identities_all(&specs_dir).map_err(spec_errors)?;
+    let mut identities = spec::identities::load_identities_all(&specs_dir).map_err(spec_errors)?;
     let specs = spec::load_specs(&specs_dir).map_err(spec_errors)?;
+    let declared = specs_dir.join(spec::identities::IDENTITIES_FILE).exists();
+    if specs.is_empty() && !declared {
+        identities.extend(presumption::adversary::mallory(
+            project.migrations.iter().map(|m| m.text.as_str()),
+        ));
+    }
     let fixtures = spec::load_fixtures(&project.fixtures_dir()).map_err(spec_errors)?;
     Ok((identities, specs, fixtures))
 }

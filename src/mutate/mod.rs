@@ -512,6 +512,7 @@ mod tests {
             outcome,
             detail: "syntax error at or near \"user\"".into(),
             probes: Vec::new(),
+            suspicion: None,
         }
     }
 

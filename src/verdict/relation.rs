@@ -232,6 +232,7 @@ pub fn judge(
         outcome: CellOutcome::Unspecified,
         detail: String::new(),
         probes: obs.probes.clone(),
+        suspicion: None,
     };
 
     let declared = exp.and_then(|e| match obs.command {

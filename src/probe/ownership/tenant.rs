@@ -477,6 +477,12 @@ fn plan_tenants(
         if let Some(second) = &second {
             add("t2", second, role(member_role));
         }
+        // The first run's adversary (`rlsgate test` without specs) is a member like bob.
+        if let Some(mallory) =
+            named("mallory").filter(|m| Some(m) != first.as_ref() && Some(m) != second.as_ref())
+        {
+            add("t2", &mallory, role(member_role));
+        }
         for t in ["t1", "t2"] {
             if !tenants.iter().any(|x| x.name == t) {
                 tenants.push(Tenant {

@@ -7,8 +7,8 @@ use crate::verdict::{Cell, CellOutcome, Coverage};
 use super::places::Place;
 use super::RunMeta;
 
-/// The kinds of cell finding. A new cell outcome (issue 15's suspicious cells) gets its rule
-/// here: [`CellRule::of`] matches every outcome, so the compiler points at the place.
+/// The kinds of cell finding. A new cell outcome gets its rule here: [`CellRule::of`] matches
+/// every outcome, so the compiler points at the place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CellRule {
     AccessWidened,
@@ -17,16 +17,19 @@ pub enum CellRule {
     Inconclusive,
     PolicyError,
     Unspecified,
+    /// No spec covers the cell and it breaks the presumption (docs/specs.md).
+    Suspicious,
 }
 
 impl CellRule {
-    pub const ALL: [CellRule; 6] = [
+    pub const ALL: [CellRule; 7] = [
         CellRule::AccessWidened,
         CellRule::AccessChanged,
         CellRule::AccessNarrowed,
         CellRule::Inconclusive,
         CellRule::PolicyError,
         CellRule::Unspecified,
+        CellRule::Suspicious,
     ];
 
     /// The rule a cell breaks, if it fails the gate (`allow_unspecified`: unspecified cells
@@ -43,6 +46,7 @@ impl CellRule {
             CellOutcome::PolicyError => Some(CellRule::PolicyError),
             CellOutcome::Unspecified if allow_unspecified => None,
             CellOutcome::Unspecified => Some(CellRule::Unspecified),
+            CellOutcome::Suspicious => Some(CellRule::Suspicious),
         }
     }
 
@@ -54,6 +58,7 @@ impl CellRule {
             CellRule::Inconclusive => "inconclusive",
             CellRule::PolicyError => "policy-error",
             CellRule::Unspecified => "unspecified",
+            CellRule::Suspicious => "suspicious",
         }
     }
 
@@ -84,6 +89,10 @@ impl CellRule {
             CellRule::Inconclusive => "A probe failed for another reason than access control",
             CellRule::PolicyError => "A policy fails for an identity with an error",
             CellRule::Unspecified => "No spec declares this cell",
+            CellRule::Suspicious => {
+                "No spec declares this cell, and the database lets an identity reach rows of \
+                 other users or tenants (or anon write, or call a SECURITY DEFINER function)"
+            }
         }
     }
 
@@ -131,6 +140,16 @@ impl CellRule {
                 writes what the database does today, for review), or run with \
                 --allow-unspecified."
             }
+            CellRule::Suspicious => {
+                "No spec covers this cell, and what the database does breaks the presumption \
+                rlsgate judges uncovered cells by: anon reads nothing that belongs to a user or a \
+                tenant and writes nothing; a signed-in user reads, writes, inserts or hands away \
+                no row of another user or tenant; no SECURITY DEFINER function is callable by anon, \
+                or by any user when it never asks who is calling. The result points at the \
+                policy, grant or statement that opens it.\n\nFix it, or declare the cell in \
+                policy_specs/ if the access is intended (`rlsgate snapshot --accept-suspicious` \
+                writes it)."
+            }
         }
     }
 
@@ -143,6 +162,7 @@ impl CellRule {
             CellRule::Inconclusive => 5.0,
             CellRule::Unspecified => 4.0,
             CellRule::AccessNarrowed => 3.0,
+            CellRule::Suspicious => 8.0,
         }
     }
 }
@@ -213,6 +233,13 @@ pub fn findings<'a>(cells: &'a [Cell], meta: &RunMeta) -> Vec<Finding<'a>> {
             cell.action
         );
         let mut message = match cell.outcome {
+            CellOutcome::Suspicious => format!(
+                "{title}: suspicious ({}): {}",
+                cell.suspicion
+                    .as_ref()
+                    .map_or("no spec", |s| s.breach.as_str()),
+                cell.actual
+            ),
             CellOutcome::Unspecified => format!("{title}: unspecified"),
             CellOutcome::Inconclusive => {
                 format!("{title}: inconclusive (expected {})", cell.expected)
@@ -287,7 +314,8 @@ mod tests {
                 "AccessNarrowed",
                 "Inconclusive",
                 "PolicyError",
-                "Unspecified"
+                "Unspecified",
+                "Suspicious"
             ]
         );
         let widened = CellRule::AccessWidened.security_severity();

@@ -1,7 +1,7 @@
-//! JUnit XML: a testsuite per table, a testcase per cell. Failed cells are `<failure>`,
-//! inconclusive ones `<error>`, unspecified ones `<failure>` (or `<skipped>` under
-//! `--allow-unspecified`). Catalog lint errors, which fail the gate too, are failing cases of
-//! a `catalog lint` suite; its warnings are that suite's output.
+//! JUnit XML: a testsuite per table, a testcase per cell. Failed and suspicious cells are
+//! `<failure>`, inconclusive ones `<error>`, unspecified ones `<failure>` (or `<skipped>` under
+//! `--allow-unspecified` and in a run without specs). Catalog lint errors, which fail the gate
+//! too, are failing cases of a `catalog lint` suite; its warnings are that suite's output.
 
 use std::io::{self, Write};
 
@@ -21,7 +21,7 @@ pub fn write(
         for outcome in outcomes {
             tests += 1;
             match outcome {
-                CellOutcome::Fail => failures += 1,
+                CellOutcome::Fail | CellOutcome::Suspicious => failures += 1,
                 CellOutcome::Unspecified if unspecified_fails => failures += 1,
                 CellOutcome::Unspecified => skipped += 1,
                 CellOutcome::Inconclusive | CellOutcome::PolicyError => errors += 1,
@@ -72,9 +72,9 @@ pub fn write(
     writeln!(out, "</testsuites>")
 }
 
-/// One `<testcase>`: a failed cell is a `<failure>`, an inconclusive one an `<error>`, an
-/// unspecified one a `<failure>` or (when allowed) `<skipped>`; one that is not a pass has the
-/// `file` and `line` where the finding shows (test-report actions annotate them).
+/// One `<testcase>`: a failed or suspicious cell is a `<failure>`, an inconclusive one an
+/// `<error>`, an unspecified one a `<failure>` or (when allowed) `<skipped>`; one that is not a
+/// pass has the `file` and `line` where the finding shows (test-report actions annotate them).
 fn testcase(
     classname: &str,
     name: &str,
@@ -128,6 +128,16 @@ fn testcase(
                 writeln!(out, r#"      <skipped message="{}"/>"#, xml(&message))?;
                 writeln!(out, "    </testcase>")
             }
+        }
+        CellOutcome::Suspicious => {
+            let suspicion = cell.suspicion.as_ref();
+            let message = format!(
+                "suspicious ({}): {}",
+                suspicion.map_or("", |s| s.breach.as_str()),
+                suspicion.map_or(String::new(), |s| s.reason.clone())
+            );
+            let body = suspicion.map_or_else(|| message.clone(), |s| s.text());
+            element("suspicious", "failure", &message, &body, out)
         }
         CellOutcome::Inconclusive => element(
             "inconclusive",

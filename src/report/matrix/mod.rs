@@ -36,9 +36,12 @@ pub struct RunMeta {
     /// Wall-clock milliseconds of the whole run, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
-    /// Unspecified cells do not fail the gate (`--allow-unspecified`).
+    /// Unspecified cells do not fail the gate (`--allow-unspecified`, or no specs).
     #[serde(default)]
     pub allow_unspecified: bool,
+    /// The project declares no specs: every cell was judged against the presumption only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub without_specs: bool,
     /// Catalog lint findings of the migrated database (warnings and errors). Errors fail
     /// the gate like failed cells.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -259,7 +262,7 @@ impl<'a> Grid<'a> {
     }
 }
 
-/// `✓ own`, `✗ own → all`, `? all`, `! own → ?`, `⚠ none → error`, `✓ allow`: the compact
+/// `✓ own`, `✗ own → all`, `? all`, `! own → ?`, `⚠ none → error`, `⚑ all`, `✓ allow`: the compact
 /// cell text of the grid views.
 pub(crate) fn cell_text(cell: &Cell) -> String {
     use crate::verdict::CellOutcome::*;
@@ -268,6 +271,7 @@ pub(crate) fn cell_text(cell: &Cell) -> String {
         Pass => format!("✓ {expected}"),
         Fail => format!("✗ {expected} → {actual}"),
         Unspecified => format!("? {actual}"),
+        Suspicious => format!("⚑ {actual}"),
         Inconclusive if cell.expected == Reach::Unspecified => "! ?".to_string(),
         Inconclusive => format!("! {expected} → ?"),
         PolicyError if cell.expected == Reach::Unspecified => "⚠ error".to_string(),

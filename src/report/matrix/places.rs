@@ -188,7 +188,7 @@ impl Locator<'_> {
         let created = self.created(table);
         let mut places = Vec::new();
         match cell.outcome {
-            CellOutcome::Fail => {
+            CellOutcome::Fail | CellOutcome::Suspicious => {
                 places.extend(
                     opener
                         .map(|p| self.opener_places(table, &p.sources))
@@ -224,7 +224,7 @@ impl Locator<'_> {
                     format!("{} is created here", function.display_name()),
                 )
             });
-        if cell.outcome == CellOutcome::Fail {
+        if matches!(cell.outcome, CellOutcome::Fail | CellOutcome::Suspicious) {
             created.into_iter().chain(spec).collect()
         } else {
             spec.into_iter().chain(created).collect()

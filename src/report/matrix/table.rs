@@ -129,19 +129,23 @@ pub fn write_with(
         writeln!(out)?;
     }
 
-    let verdict_style = if summary.failed + summary.inconclusive + summary.policy_errors > 0 {
-        Style::new().bold().fg_color(Some(AnsiColor::Red.into()))
-    } else if summary.unspecified > 0 && !meta.allow_unspecified {
-        Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()))
-    } else {
-        Style::new().bold().fg_color(Some(AnsiColor::Green.into()))
-    };
+    let verdict_style =
+        if summary.failed + summary.inconclusive + summary.policy_errors + summary.suspicious > 0 {
+            Style::new().bold().fg_color(Some(AnsiColor::Red.into()))
+        } else if summary.unspecified > 0 && !meta.allow_unspecified {
+            Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()))
+        } else {
+            Style::new().bold().fg_color(Some(AnsiColor::Green.into()))
+        };
     for line in wrap(&summary.to_string(), usize::from(width)) {
         writeln!(out, "{}", paint(verdict_style, &line))?;
     }
     let mut legend =
         "legend: ✓ pass  ✗ fail (expected → actual)  ? unspecified (actual)  ! inconclusive"
             .to_string();
+    if summary.suspicious > 0 {
+        legend.push_str("  ⚑ suspicious (actual)");
+    }
     if summary.policy_errors > 0 {
         legend.push_str("  ⚠ policy error");
     }
@@ -208,6 +212,8 @@ pub fn write_with(
         }
     }
 
+    write_suspicious(cells, out, &paint, width)?;
+
     if !meta.lint.is_empty() {
         let errors = meta.lint.iter().filter(|f| f.is_error()).count();
         let title = format!(
@@ -237,7 +243,16 @@ pub fn write_with(
         }
     }
 
-    if summary.unspecified > 0 {
+    if summary.unspecified > 0 && meta.without_specs {
+        writeln!(out, "\n{}:", paint(bold, "unspecified"))?;
+        let note = format!(
+            "policy_specs/ declares nothing, so the {} other cells were judged against the presumption only (docs/specs.md#the-presumption) and do not fail the gate; `rlsgate snapshot` writes them as specs",
+            summary.unspecified
+        );
+        for line in wrap(&note, usize::from(width) - 2) {
+            writeln!(out, "  {line}")?;
+        }
+    } else if summary.unspecified > 0 {
         let note = if meta.allow_unspecified {
             "allowed by --allow-unspecified"
         } else {
@@ -300,6 +315,7 @@ fn outcome_color(outcome: CellOutcome) -> Color {
         CellOutcome::Fail => Color::Red,
         CellOutcome::Unspecified => Color::Yellow,
         CellOutcome::Inconclusive => Color::Magenta,
+        CellOutcome::Suspicious => Color::Red,
         CellOutcome::PolicyError => Color::DarkYellow,
     }
 }
@@ -310,9 +326,56 @@ fn ansi(outcome: CellOutcome) -> anstyle::Color {
         CellOutcome::Fail => AnsiColor::Red,
         CellOutcome::Unspecified => AnsiColor::Yellow,
         CellOutcome::Inconclusive => AnsiColor::Magenta,
+        CellOutcome::Suspicious => AnsiColor::Red,
         CellOutcome::PolicyError => AnsiColor::BrightRed,
     }
     .into()
+}
+
+/// The suspicious cells, worst first: the breach, the cell, why, and what opens it.
+fn write_suspicious(
+    cells: &[Cell],
+    out: &mut dyn Write,
+    paint: &dyn Fn(Style, &str) -> String,
+    width: u16,
+) -> io::Result<()> {
+    let ranked = crate::verdict::presumption::ranked(cells);
+    if ranked.is_empty() {
+        return Ok(());
+    }
+    let title = "suspicious (no spec covers them, and they break the presumption), worst first";
+    writeln!(out, "\n{}:", paint(Style::new().bold(), title))?;
+    let style = Style::new().fg_color(Some(ansi(CellOutcome::Suspicious)));
+    let width = usize::from(width);
+    for cell in ranked {
+        let Some(suspicion) = &cell.suspicion else {
+            continue;
+        };
+        let head = format!(
+            "{} {} · {} · {}",
+            CellOutcome::Suspicious.symbol(),
+            cell.subject.display_name(),
+            cell.identity,
+            cell.action
+        );
+        writeln!(
+            out,
+            "  {}: {} [{}]",
+            paint(style, &head),
+            cell.actual,
+            suspicion.breach
+        )?;
+        for line in wrap(&suspicion.reason, width - 6) {
+            writeln!(out, "      {line}")?;
+        }
+        for opening in &suspicion.opened_by {
+            for (i, line) in wrap(&opening.text(), width - 8).into_iter().enumerate() {
+                let lead = if i == 0 { "opened by " } else { "          " };
+                writeln!(out, "      {lead}{line}")?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The legend keeps its double spaces on one line, or breaks between its entries.

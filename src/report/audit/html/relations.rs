@@ -229,7 +229,18 @@ pub fn tables(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                         }
                         write!(out, "</ul>")?;
                     }
-                    if cell.outcome != CellOutcome::Pass && !cell.detail.is_empty() {
+                    if let Some(suspicion) = &cell.suspicion {
+                        write!(
+                            out,
+                            "<div class=\"suspicion\"><b>suspicious ({})</b>: {}",
+                            e(suspicion.breach.as_str()),
+                            e(&suspicion.reason)
+                        )?;
+                        for opening in &suspicion.opened_by {
+                            write!(out, "<br>opened by {}", e(&opening.text()))?;
+                        }
+                        write!(out, "</div>")?;
+                    } else if cell.outcome != CellOutcome::Pass && !cell.detail.is_empty() {
                         write!(out, "<div class=\"exp\">{}</div>", e(&cell.detail))?;
                     }
                     write!(out, "</td>")?;
