@@ -859,3 +859,75 @@ fn a_policy_that_fails_for_a_caller_is_a_policy_error_not_none() {
         "{stdout}"
     );
 }
+
+#[test]
+fn anon_writes_into_the_apps_own_bucket_are_caught() {
+    // The issue's hole (checked in psql): four anon policies scoped to bucket `docs`. Objects
+    // live in the app's buckets (one a migration made, one only a policy names), in each
+    // identity's folder and outside it.
+    let dir = project(&[(
+        "20240101000000_storage.sql",
+        "insert into storage.buckets (id, name, public) values ('docs', 'docs', false), ('avatars', 'avatars', true);
+         create policy \"anon read docs\" on storage.objects for select to anon using (bucket_id = 'docs');
+         create policy \"anon upload docs\" on storage.objects for insert to anon with check (bucket_id = 'docs');
+         create policy \"anon update docs\" on storage.objects for update to anon using (bucket_id = 'docs');
+         create policy \"anon delete docs\" on storage.objects for delete to anon using (bucket_id = 'docs');
+         create policy \"own avatar read\" on storage.objects for select to authenticated
+           using (bucket_id = 'avatars' and (storage.foldername(name))[1] = auth.uid()::text);
+         create policy \"own avatar upload\" on storage.objects for insert to authenticated
+           with check (bucket_id = 'avatars' and (storage.foldername(name))[1] = auth.uid()::text);
+         create policy \"own receipts\" on storage.objects for select to authenticated
+           using (bucket_id in ('receipts') and owner = auth.uid());",
+    )]);
+    std::fs::create_dir(dir.path().join("policy_specs")).unwrap();
+    std::fs::write(
+        dir.path().join("policy_specs/storage.toml"),
+        "[defaults]\nservice = \"all\"\nanon = \"none\"\n\n[tables.\"storage.objects\"]\nauthenticated = { select = \"own\", insert = \"own\", update = \"none\", delete = \"none\" }\n\n[tables.\"storage.buckets\"]\nauthenticated = \"none\"\n",
+    )
+    .unwrap();
+    let out = run(&["-q", "test", "--format", "json"], dir.path());
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let cell = |identity: &str, command: &str| {
+        report["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| {
+                c["table"] == "storage.objects"
+                    && c["identity"] == identity
+                    && c["command"] == command
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("no storage.objects cell {identity} {command}"))
+    };
+    for command in ["select", "update", "delete"] {
+        let c = cell("anon", command);
+        assert_eq!(c["outcome"], "fail", "{c}");
+        assert_eq!(
+            c["reached"],
+            serde_json::json!(["docs/admin", "docs/alice", "docs/bob", "docs/public"]),
+            "{c}"
+        );
+    }
+    let c = cell("anon", "insert");
+    assert_eq!(
+        (c["outcome"].as_str(), c["actual"].as_str()),
+        (Some("fail"), Some("any")),
+        "{c}"
+    );
+    // alice reads her avatar (her folder) and her receipt (she owns it), not her docs object
+    let c = cell("alice", "select");
+    assert_eq!(
+        c["reached"],
+        serde_json::json!(["avatars/alice", "receipts/alice"]),
+        "{c}"
+    );
+    assert_eq!(cell("alice", "insert")["outcome"], "pass");
+    assert_eq!(
+        report["summary"]["inconclusive"], 0,
+        "{}",
+        report["summary"]
+    );
+}

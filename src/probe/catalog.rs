@@ -152,10 +152,12 @@ impl Catalog {
     }
 
     /// Reads every relation in `schemas`, plus every table they reference by foreign key,
-    /// transitively (rows must exist there too).
+    /// transitively (rows must exist there too), plus Storage's tables when the project uses
+    /// Storage.
     pub fn load(client: &mut Client, schemas: &[String]) -> Result<Catalog, postgres::Error> {
         let mut relations = Vec::new();
         let mut index = HashMap::new();
+        let storage = storage_tables(client, schemas)?;
         let mut pending: Vec<u32> = client
             .query(
                 "select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -165,11 +167,13 @@ impl Catalog {
             )?
             .iter()
             .map(|r| r.get::<_, u32>(0))
+            .chain(storage.iter().copied())
             .collect();
         let mut seen: std::collections::HashSet<u32> = pending.iter().copied().collect();
         while !pending.is_empty() {
             let batch = std::mem::take(&mut pending);
-            for rel in load_relations(client, &batch, schemas)? {
+            for mut rel in load_relations(client, &batch, schemas)? {
+                rel.exposed |= storage.contains(&rel.oid);
                 index.insert(rel.table.clone(), relations.len());
                 relations.push(rel);
             }
@@ -186,6 +190,35 @@ impl Catalog {
         }
         Ok(Catalog { relations, index })
     }
+}
+
+/// `storage.objects` and `storage.buckets` when the project uses Storage (a policy on either,
+/// or a bucket): the Storage API queries them as the request's role with its JWT, as
+/// PostgREST does the API schemas, so their policies are the app's file access rules.
+fn storage_tables(client: &mut Client, schemas: &[String]) -> Result<Vec<u32>, postgres::Error> {
+    if schemas.iter().any(|s| s == "storage") {
+        return Ok(Vec::new());
+    }
+    let oids: Vec<u32> = client
+        .query(
+            "select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
+             where n.nspname = 'storage' and c.relname in ('objects', 'buckets') and c.relkind = 'r'",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    if oids.len() != 2 {
+        return Ok(Vec::new());
+    }
+    let used: bool = client
+        .query_one(
+            "select exists (select 1 from pg_policy where polrelid = any($1))
+                 or exists (select 1 from storage.buckets)",
+            &[&oids],
+        )?
+        .get(0);
+    Ok(if used { oids } else { Vec::new() })
 }
 
 fn load_relations(

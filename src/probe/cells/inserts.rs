@@ -21,13 +21,7 @@ pub(super) fn plan(
 ) -> Vec<PlannedProbe> {
     let in_tenant = model.tenant_fk().is_some();
     if !model.is_owned() && !in_tenant {
-        return vec![insert_probe(
-            synth,
-            rel,
-            &RowSpec::default(),
-            insert_target::ANY,
-            seq,
-        )];
+        return insert_probes(synth, rel, &RowSpec::default(), insert_target::ANY, seq);
     }
     let me = identity.owns_rows().then_some(identity);
     let tenants = synth.tenants_of(&identity.name);
@@ -50,7 +44,7 @@ pub(super) fn plan(
                 tenant: Some(t),
                 ..RowSpec::default()
             };
-            probes.push(insert_probe(
+            probes.extend(insert_probes(
                 synth,
                 rel,
                 &spec,
@@ -83,7 +77,7 @@ pub(super) fn plan(
                     tenant: home,
                     ..RowSpec::default()
                 };
-                probes.push(insert_probe(
+                probes.extend(insert_probes(
                     synth,
                     rel,
                     &spec,
@@ -106,7 +100,7 @@ pub(super) fn plan(
                 tenant: home,
                 ..RowSpec::default()
             };
-            probes.push(insert_probe(synth, rel, &spec, insert_target::OTHER, seq));
+            probes.extend(insert_probes(synth, rel, &spec, insert_target::OTHER, seq));
         }
     } else {
         let own = RowSpec {
@@ -118,9 +112,9 @@ pub(super) fn plan(
             ),
             ..base
         };
-        let own_probe = insert_probe(synth, rel, &own, insert_target::OWN, seq);
-        if me.is_some() || own_probe.unbuildable.is_none() {
-            probes.push(own_probe);
+        let own_probes = insert_probes(synth, rel, &own, insert_target::OWN, seq);
+        if me.is_some() || own_probes.iter().all(|p| p.unbuildable.is_none()) {
+            probes.extend(own_probes);
         }
         if model.is_owned() {
             if let Some(o) = someone {
@@ -135,7 +129,7 @@ pub(super) fn plan(
                     ),
                     ..RowSpec::default()
                 };
-                probes.push(insert_probe(synth, rel, &spec, insert_target::OTHER, seq));
+                probes.extend(insert_probes(synth, rel, &spec, insert_target::OTHER, seq));
             }
         }
     }
@@ -151,7 +145,7 @@ pub(super) fn plan(
             ),
             ..RowSpec::default()
         };
-        probes.push(insert_probe(
+        probes.extend(insert_probes(
             synth,
             rel,
             &spec,
@@ -183,6 +177,21 @@ fn owned_parent<'s>(
         })
         .find(|r| wanted(r))
         .map(|r| r.label.as_str())
+}
+
+/// The INSERT probes aimed at `target`: one, or one per bucket for `storage.objects`.
+fn insert_probes(
+    synth: &Synthesizer,
+    rel: &Relation,
+    spec: &RowSpec,
+    target: &str,
+    seq: &mut usize,
+) -> Vec<PlannedProbe> {
+    synth
+        .per_bucket(rel, spec)
+        .iter()
+        .map(|spec| insert_probe(synth, rel, spec, target, seq))
+        .collect()
 }
 
 pub(crate) fn insert_probe(

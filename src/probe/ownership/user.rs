@@ -21,10 +21,19 @@ pub fn is_auth_users(t: &TableRef) -> bool {
     t.schema == "auth" && t.name == "users"
 }
 
+/// Storage's table `name` (`objects`, `buckets`).
+pub fn is_storage(t: &TableRef, name: &str) -> bool {
+    t.schema == "storage" && t.name == name
+}
+
 /// The column holding the owner's user id, when the table has one.
 pub fn owner_column(rel: &Relation, catalog: &Catalog) -> Option<String> {
     if is_auth_users(&rel.table) {
         return Some("id".to_string());
+    }
+    if is_storage(&rel.table, "buckets") {
+        // a bucket is the app's configuration, whoever created it
+        return None;
     }
     if is_profile(rel, catalog) {
         return Some(rel.primary_key[0].clone());

@@ -10,6 +10,7 @@ mod insert;
 mod order;
 mod parents;
 mod place;
+mod storage;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -153,7 +154,7 @@ impl From<String> for NotInserted {
 }
 
 /// What a new row should look like.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct RowSpec<'s> {
     /// The row's owner, or its first party.
     pub owner: Option<&'s Identity>,

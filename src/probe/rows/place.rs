@@ -19,17 +19,20 @@ use crate::probe::ProbeError;
 use crate::spec::{FixtureRow, Identity};
 
 /// One row to synthesize.
-struct Slot<'a> {
-    label: String,
-    owner: Option<&'a Identity>,
+pub(super) struct Slot<'a> {
+    pub(super) label: String,
+    pub(super) owner: Option<&'a Identity>,
     parties: Vec<&'a Identity>,
     tenant: Option<&'a str>,
     parent: Option<String>,
-    fixed: BTreeMap<String, String>,
+    pub(super) fixed: BTreeMap<String, String>,
+    /// Extra coverage: the table's cells do not depend on it, so failing to make it is no
+    /// error.
+    pub(super) optional: bool,
 }
 
 impl<'a> Slot<'a> {
-    fn new(label: String) -> Slot<'a> {
+    pub(super) fn new(label: String) -> Slot<'a> {
         Slot {
             label,
             owner: None,
@@ -37,6 +40,7 @@ impl<'a> Slot<'a> {
             tenant: None,
             parent: None,
             fixed: BTreeMap::new(),
+            optional: false,
         }
     }
 }
@@ -57,6 +61,11 @@ impl<'a> Synthesizer<'a> {
                 error: None,
                 repairs: Repairs::default(),
             };
+            if user::is_storage(&rel.table, "buckets") {
+                for row in &mut state.rows {
+                    row.label = Self::bucket_label(row).unwrap_or_else(|| row.label.clone());
+                }
+            }
             if rel.table.schema == "auth" && rel.table.name == "users" {
                 self.states.insert(rel.table.clone(), state);
                 continue;
@@ -81,6 +90,7 @@ impl<'a> Synthesizer<'a> {
                         });
                     }
                     Err(NotInserted::Taken(_)) => {}
+                    Err(_) if slot.optional => {}
                     Err(message) => {
                         state.error.get_or_insert(format!(
                             "could not synthesize a row labelled {}: {message}",
@@ -109,6 +119,12 @@ impl<'a> Synthesizer<'a> {
         public_rows: usize,
         adopted: &[PlacedRow],
     ) -> Vec<Slot<'a>> {
+        if user::is_storage(&rel.table, "buckets") {
+            return self.bucket_slots(rel, adopted);
+        }
+        if user::is_storage(&rel.table, "objects") {
+            return self.object_slots();
+        }
         let mut slots: Vec<Slot<'a>> = Vec::new();
         let tenants = self.tenant_names();
         match (&model.owner, &model.tenant) {
