@@ -39,6 +39,7 @@ fn compare(root: &Path, name: String) -> Compared {
         no_cache: false,
         migrate_external: true,
         seed: false,
+        ..OpenOptions::default()
     };
     let mut db = Database::open(&project, &opts, &Progress::hidden())
         .unwrap_or_else(|e| panic!("{name}: {e}"));

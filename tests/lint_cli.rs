@@ -87,7 +87,8 @@ fn fail_on_threshold() {
     let o = rlsgate(bad.path(), &["lint", "--fail-on", "fatal"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("--fail-on: unknown severity `fatal`"),
+        stderr(&o).contains("invalid value 'fatal' for '--fail-on <SEVERITY>'")
+            && stderr(&o).contains("[possible values: error, warning, info, never]"),
         "{}",
         stderr(&o)
     );

@@ -25,8 +25,17 @@ pub fn lint_catalog(
     provenance: &Provenance,
 ) -> Result<Vec<Diagnostic>, postgres::Error> {
     let model = load_model(client, provenance)?;
+    Ok(check_model(&model, exposed_schemas, provenance))
+}
+
+/// Run the catalog rules over a model already read with [`load_model`].
+pub fn check_model(
+    model: &Model,
+    exposed_schemas: &[String],
+    provenance: &Provenance,
+) -> Vec<Diagnostic> {
     let ctx = Context {
-        model: &model,
+        model,
         files: &provenance.model,
         sources: &provenance.sources,
         exposed_schemas,
@@ -34,7 +43,7 @@ pub fn lint_catalog(
     };
     let mut out = Vec::new();
     rules::check_all(&ctx, &mut out);
-    Ok(out)
+    out
 }
 
 fn api_roles(client: &mut Client) -> Result<Vec<String>, postgres::Error> {

@@ -284,13 +284,37 @@ pub fn lint_migrated(
     client: &mut postgres::Client,
     config: &Config,
 ) -> Result<(Vec<Diagnostic>, Sources), postgres::Error> {
+    let linted = lint_migrated_catalog(project, client, config)?;
+    Ok((linted.diagnostics, linted.provenance.sources))
+}
+
+/// What the catalog lint of a migrated database found, with what it read to find it: the
+/// catalog as a [`Model`] and where each object comes from (the first-run presumption of
+/// `rlsgate test` reads both).
+pub struct MigratedCatalog {
+    pub diagnostics: Vec<Diagnostic>,
+    pub model: Model,
+    pub provenance: Provenance,
+}
+
+/// [`lint_migrated`], keeping the model and the provenance.
+pub fn lint_migrated_catalog(
+    project: &crate::project::Project,
+    client: &mut postgres::Client,
+    config: &Config,
+) -> Result<MigratedCatalog, postgres::Error> {
     let files: Vec<SourceFile> = project
         .migrations
         .iter()
         .map(|f| SourceFile::new(f.path.display().to_string(), f.text.clone()))
         .collect();
     let provenance = provenance::from_analysis(analyze(files, config));
-    let diagnostics = lint_catalog(client, &config.exposed_schemas, &provenance)?;
+    let model = catalog::load_model(client, &provenance)?;
+    let diagnostics = catalog::check_model(&model, &config.exposed_schemas, &provenance);
     let diagnostics = finalize(diagnostics, config, &provenance.suppressions);
-    Ok((diagnostics, provenance.sources))
+    Ok(MigratedCatalog {
+        diagnostics,
+        model,
+        provenance,
+    })
 }

@@ -120,7 +120,10 @@ pub fn markdown() -> String {
 }
 
 pub fn doc_url(id: &str) -> String {
-    format!("https://github.com/rlsgate/rlsgate/blob/main/docs/rules.md#{id}")
+    format!(
+        "{}/blob/main/docs/rules.md#{id}",
+        env!("CARGO_PKG_REPOSITORY")
+    )
 }
 
 #[cfg(test)]

@@ -115,6 +115,10 @@ pub struct Relation {
     /// names: that table. Its rows are then identified by that key (`primary_key` holds it),
     /// and labelled like the table's.
     pub base: Option<TableRef>,
+    /// The functions the relation's policies call (by name), and the text of their
+    /// expressions: where an error raised while probing comes from.
+    pub policy_functions: Vec<String>,
+    pub policy_text: String,
 }
 
 impl Relation {
@@ -157,10 +161,12 @@ impl Catalog {
     }
 
     /// Reads every relation in `schemas`, plus every table they reference by foreign key,
-    /// transitively (rows must exist there too).
+    /// transitively (rows must exist there too), plus Storage's tables when the project uses
+    /// Storage.
     pub fn load(client: &mut Client, schemas: &[String]) -> Result<Catalog, postgres::Error> {
         let mut relations = Vec::new();
         let mut index = HashMap::new();
+        let storage = storage_tables(client, schemas)?;
         let mut pending: Vec<u32> = client
             .query(
                 "select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -170,11 +176,13 @@ impl Catalog {
             )?
             .iter()
             .map(|r| r.get::<_, u32>(0))
+            .chain(storage.iter().copied())
             .collect();
         let mut seen: std::collections::HashSet<u32> = pending.iter().copied().collect();
         while !pending.is_empty() {
             let batch = std::mem::take(&mut pending);
-            for rel in load_relations(client, &batch, schemas)? {
+            for mut rel in load_relations(client, &batch, schemas)? {
+                rel.exposed |= storage.contains(&rel.oid);
                 index.insert(rel.table.clone(), relations.len());
                 relations.push(rel);
             }
@@ -254,6 +262,35 @@ impl Catalog {
     }
 }
 
+/// `storage.objects` and `storage.buckets` when the project uses Storage (a policy on either,
+/// or a bucket): the Storage API queries them as the request's role with its JWT, as
+/// PostgREST does the API schemas, so their policies are the app's file access rules.
+fn storage_tables(client: &mut Client, schemas: &[String]) -> Result<Vec<u32>, postgres::Error> {
+    if schemas.iter().any(|s| s == "storage") {
+        return Ok(Vec::new());
+    }
+    let oids: Vec<u32> = client
+        .query(
+            "select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
+             where n.nspname = 'storage' and c.relname in ('objects', 'buckets') and c.relkind = 'r'",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    if oids.len() != 2 {
+        return Ok(Vec::new());
+    }
+    let used: bool = client
+        .query_one(
+            "select exists (select 1 from pg_policy where polrelid = any($1))
+                 or exists (select 1 from storage.buckets)",
+            &[&oids],
+        )?
+        .get(0);
+    Ok(if used { oids } else { Vec::new() })
+}
+
 fn load_relations(
     client: &mut Client,
     oids: &[u32],
@@ -286,6 +323,8 @@ fn load_relations(
             foreign_keys: Vec::new(),
             checks: Vec::new(),
             base: None,
+            policy_functions: Vec::new(),
+            policy_text: String::new(),
         });
     }
     for row in client.query(
@@ -366,6 +405,21 @@ fn load_relations(
             None => rels[i].uniques.push(row.get(1)),
             Some(predicate) => rels[i].partial_uniques.push((row.get(1), predicate)),
         }
+    }
+    for row in client.query(
+        "select p.polrelid,
+                string_agg(coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' ' ||
+                           coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''), E'\\n'),
+                array(select distinct f.proname::text from pg_depend d join pg_proc f on f.oid = d.refobjid
+                      join pg_policy q on q.oid = d.objid
+                      where d.classid = 'pg_policy'::regclass and d.refclassid = 'pg_proc'::regclass
+                        and q.polrelid = p.polrelid)
+         from pg_policy p where p.polrelid = any($1) group by p.polrelid",
+        &[&oids],
+    )? {
+        let Some(&i) = by_oid.get(&row.get::<_, u32>(0)) else { continue };
+        rels[i].policy_text = row.get(1);
+        rels[i].policy_functions = row.get(2);
     }
     Ok(rels)
 }

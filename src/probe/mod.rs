@@ -37,6 +37,12 @@ pub enum ProbeError {
          make the trigger function SECURITY DEFINER with `set search_path = ''` and qualified names."
     )]
     Signup { identity: String, message: String },
+    #[error(
+        "creating the auth.users row of identity `{identity}` did not finish: {message}\n\
+         A trigger on auth.users sleeps or loops. Raise the limit with --migration-timeout or \
+         `[timeouts] migration` in rlsgate.toml (0 for none), or make the trigger finish."
+    )]
+    SignupTimedOut { identity: String, message: String },
     #[error("fixture `{label}`: {message}")]
     Fixture { label: String, message: String },
     #[error("setup SQL of identity `{identity}` failed: {message}")]
@@ -290,7 +296,7 @@ impl ProbeConnection {
             return Ok(None);
         };
         let mut client = client.map_err(ProbeError::db("opening a probe connection"))?;
-        prepare_connection(&mut client)?;
+        prepare_connection(&mut client, db.probe_timeout)?;
         Ok(Some(ProbeConnection { client }))
     }
 
@@ -542,11 +548,7 @@ pub fn table_selected(table: &TableRef, filter: &[String]) -> bool {
 fn run_identity_setup(client: &mut Client, identities: &[Identity]) -> Result<(), ProbeError> {
     for id in identities {
         for sql in &id.setup {
-            let sql = sql
-                .replace("{sub}", id.sub.as_deref().unwrap_or_default())
-                .replace("{email}", id.email.as_deref().unwrap_or_default())
-                .replace("{name}", &id.name);
-            client.batch_execute(&sql).map_err(|e| ProbeError::Setup {
+            client.batch_execute(sql).map_err(|e| ProbeError::Setup {
                 identity: id.name.clone(),
                 message: describe(&e),
             })?;
@@ -662,8 +664,9 @@ fn execute_plans(
     let slots: Vec<Mutex<Option<Vec<ProbeResult>>>> =
         plans.iter().map(|_| Mutex::new(None)).collect();
     if db.is_external() {
+        let timeout = db.probe_timeout;
         let client = db.client();
-        prepare_connection(client)?;
+        prepare_connection(client, timeout)?;
         client
             .batch_execute("savepoint rlsgate_pass")
             .map_err(ProbeError::db("opening a probe pass"))?;
@@ -688,7 +691,7 @@ fn execute_plans(
             let mut c = config
                 .connect(postgres::NoTls)
                 .map_err(ProbeError::db("opening a probe connection"))?;
-            prepare_connection(&mut c)?;
+            prepare_connection(&mut c, db.probe_timeout)?;
             c.batch_execute("begin")
                 .map_err(ProbeError::db("opening a probe transaction"))?;
             if let Some(sql) = exec.extra_sql {
@@ -800,9 +803,15 @@ fn execute_plans(
         .collect())
 }
 
-fn prepare_connection(client: &mut Client) -> Result<(), ProbeError> {
+fn prepare_connection(
+    client: &mut Client,
+    timeout: Option<std::time::Duration>,
+) -> Result<(), ProbeError> {
     client
-        .batch_execute("set statement_timeout = '10s'; set client_min_messages = error;")
+        .batch_execute(&format!(
+            "set statement_timeout = {}; set client_min_messages = error;",
+            crate::timeouts::as_setting(timeout)
+        ))
         .and_then(|_| {
             client.batch_execute(
                 "do $$ begin if (select rolsuper from pg_roles where rolname = current_user) \

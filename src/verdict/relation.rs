@@ -227,6 +227,7 @@ pub fn judge(
 ) -> Cell {
     let seen = observed(obs, rows, identity);
     let inconclusive = obs.inconclusive();
+    let policy_error = obs.policy_error().filter(|_| inconclusive.is_none());
     let rows_command = obs.command != Command::Insert;
     let mut cell = Cell {
         subject: Subject::Relation(obs.table.clone()),
@@ -235,6 +236,8 @@ pub fn judge(
         expected: Reach::Unspecified,
         actual: if inconclusive.is_some() {
             Reach::Inconclusive
+        } else if policy_error.is_some() {
+            Reach::PolicyError
         } else {
             seen.reach()
         },
@@ -243,6 +246,7 @@ pub fn judge(
         outcome: CellOutcome::Unspecified,
         detail: String::new(),
         probes: obs.probes.clone(),
+        suspicion: None,
     };
 
     let declared = exp.and_then(|e| match obs.command {
@@ -264,6 +268,11 @@ pub fn judge(
         if declared.is_none() {
             cell.detail.push_str("; and no spec covers this cell");
         }
+        return cell;
+    }
+    if let Some(probe) = policy_error {
+        cell.outcome = CellOutcome::PolicyError;
+        cell.detail = policy_error_text(probe);
         return cell;
     }
     let Some(declared) = declared else {
@@ -504,6 +513,7 @@ fn why(probes: &[Probe], target: &str) -> Option<String> {
         Outcome::Filtered => Some("hidden by RLS".to_string()),
         Outcome::DeniedRls { message } => Some(format!("denied by RLS: {message}")),
         Outcome::DeniedPrivilege { message } => Some(format!("denied by privilege: {message}")),
+        Outcome::PolicyError { message, .. } => Some(format!("a policy failed: {message}")),
         Outcome::Allowed { .. } | Outcome::Inconclusive { .. } => None,
     })
 }
@@ -537,6 +547,18 @@ fn inconclusive_text(probe: &Probe) -> String {
         Outcome::Inconclusive { sqlstate, message } => {
             format!("probe `{}` failed with {sqlstate}: {message}", probe.target)
         }
+        other => format!("probe `{}`: {}", probe.target, other.short()),
+    }
+}
+
+fn policy_error_text(probe: &Probe) -> String {
+    match &probe.outcome {
+        Outcome::PolicyError { sqlstate, message } => format!(
+            "probe `{}`: a policy failed for this identity with {sqlstate}: {message}; every \
+             such request errors (the policy reads what the caller may not, or a function it \
+             calls raises): fix the policy",
+            probe.target
+        ),
         other => format!("probe `{}`: {}", probe.target, other.short()),
     }
 }

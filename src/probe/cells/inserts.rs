@@ -27,14 +27,14 @@ pub(super) fn plan(
 ) -> Vec<PlannedProbe> {
     let in_tenant = model.tenant_fk().is_some();
     if !model.is_owned() && !in_tenant {
-        return vec![insert_probe(
+        return insert_probes(
             synth,
             rel,
             into,
             &RowSpec::default(),
             insert_target::ANY,
             seq,
-        )];
+        );
     }
     let me = identity.owns_rows().then_some(identity);
     let tenants = synth.tenants_of(&identity.name);
@@ -58,7 +58,7 @@ pub(super) fn plan(
                 actor: me,
                 ..RowSpec::default()
             };
-            probes.push(insert_probe(
+            probes.extend(insert_probes(
                 synth,
                 rel,
                 into,
@@ -94,7 +94,7 @@ pub(super) fn plan(
                     actor: Some(me),
                     ..RowSpec::default()
                 };
-                probes.push(insert_probe(
+                probes.extend(insert_probes(
                     synth,
                     rel,
                     into,
@@ -119,7 +119,7 @@ pub(super) fn plan(
                 actor: me,
                 ..RowSpec::default()
             };
-            probes.push(insert_probe(
+            probes.extend(insert_probes(
                 synth,
                 rel,
                 into,
@@ -146,10 +146,10 @@ pub(super) fn plan(
             .tenancy
             .as_ref()
             .is_some_and(|t| t.membership.table == rel.table);
-        let own_probe = insert_probe(synth, rel, into, &own, insert_target::OWN, seq);
-        if (me.is_some() || own_probe.unbuildable.is_none()) && !(membership && home.is_some()) {
-            let built = own_probe.unbuildable.is_none();
-            probes.push(own_probe);
+        let own_probes = insert_probes(synth, rel, into, &own, insert_target::OWN, seq);
+        let built = own_probes.iter().all(|p| p.unbuildable.is_none());
+        if (me.is_some() || built) && !(membership && home.is_some()) {
+            probes.extend(own_probes);
             if let (true, Some(me)) = (built, me) {
                 probes.extend(own_copy(synth, rel, into, me, home, seq));
                 if let Some(o) = someone.filter(|o| o.sub.is_some()) {
@@ -178,7 +178,7 @@ pub(super) fn plan(
                     actor: me,
                     ..RowSpec::default()
                 };
-                probes.push(insert_probe(
+                probes.extend(insert_probes(
                     synth,
                     rel,
                     into,
@@ -202,7 +202,7 @@ pub(super) fn plan(
             actor: me,
             ..RowSpec::default()
         };
-        probes.push(insert_probe(
+        probes.extend(insert_probes(
             synth,
             rel,
             into,
@@ -341,6 +341,22 @@ fn owned_parent<'s>(
         })
         .find(|r| wanted(r))
         .map(|r| r.label.as_str())
+}
+
+/// The INSERT probes of a row built for `rel`: one, or one per bucket for storage objects.
+fn insert_probes(
+    synth: &Synthesizer,
+    rel: &Relation,
+    into: &Relation,
+    spec: &RowSpec,
+    target: &str,
+    seq: &mut usize,
+) -> Vec<PlannedProbe> {
+    synth
+        .per_bucket(rel, spec)
+        .iter()
+        .map(|spec| insert_probe(synth, rel, into, spec, target, seq))
+        .collect()
 }
 
 /// An INSERT of a row built for `rel`, sent to `into` (`rel` itself, or a view over it,

@@ -10,6 +10,7 @@
 mod clearing;
 mod inserts;
 mod run;
+mod timeout;
 mod views;
 mod writes;
 
@@ -23,6 +24,7 @@ use crate::spec::Identity;
 use clearing::{children_sql, without_enforcement};
 pub(crate) use clearing::{clear_children, clear_conflicts};
 pub use run::{classify, execute, position_of, PROBE_FUNCTION};
+pub use timeout::is_statement_timeout;
 pub(crate) use writes::touch_column;
 pub use writes::{changes, Changes, Destination};
 use writes::{transfer_probe, unfiltered_probes};

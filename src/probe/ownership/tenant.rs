@@ -265,15 +265,16 @@ fn index(catalog: &Catalog, table: &TableRef) -> Option<usize> {
     catalog.relations.iter().position(|r| &r.table == table)
 }
 
+/// The membership table's foreign key to the member: the declared column, else the user
+/// column named like an owner (`user_id`, not `coach_user_id`).
 fn user_fk(rel: &Relation, catalog: &Catalog, spec: &TenancySpec) -> Option<usize> {
-    let users = user::user_columns(rel, catalog);
-    rel.foreign_keys.iter().position(|fk| {
-        fk.columns.len() == 1
-            && match &spec.user_column {
-                Some(c) => &fk.columns[0] == c,
-                None => users.contains(&fk.columns[0].as_str()),
-            }
-    })
+    let column = match &spec.user_column {
+        Some(c) => Some(c.as_str()),
+        None => user::main_user_column(rel, catalog),
+    }?;
+    rel.foreign_keys
+        .iter()
+        .position(|fk| fk.columns.len() == 1 && fk.columns[0] == column)
 }
 
 /// The membership table's foreign key to the tenant table (`tenant`, when known).
@@ -397,13 +398,7 @@ fn membership_likeness(
 
 /// `usage` names `table` as a word (qualified or not).
 fn names_table(usage: &str, table: &TableRef) -> bool {
-    let name = table.name.as_str();
-    usage.match_indices(name).any(|(at, _)| {
-        let before = usage[..at].chars().next_back();
-        let after = usage[at + name.len()..].chars().next();
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        !word(before) && !word(after)
-    })
+    crate::sql::names::names_word(usage, &table.name)
 }
 
 /// The values a role column may hold: its enum's labels, or the literals of its CHECKs.
@@ -481,6 +476,12 @@ fn plan_tenants(
         }
         if let Some(second) = &second {
             add("t2", second, role(member_role));
+        }
+        // The first run's adversary (`rlsgate test` without specs) is a member like bob.
+        if let Some(mallory) =
+            named("mallory").filter(|m| Some(m) != first.as_ref() && Some(m) != second.as_ref())
+        {
+            add("t2", &mallory, role(member_role));
         }
         for t in ["t1", "t2"] {
             if !tenants.iter().any(|x| x.name == t) {

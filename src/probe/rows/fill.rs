@@ -214,11 +214,13 @@ impl<'a> Synthesizer<'a> {
             && !values.contains_key("name")
         {
             // Objects live under their owner's folder, as Supabase apps upload them and as
-            // policies check it: `(storage.foldername(name))[1] = auth.uid()::text`.
+            // policies check it: `(storage.foldername(name))[1] = auth.uid()::text`; an
+            // object of nobody's lives in a folder named like a user id of nobody's, which a
+            // policy casting the folder to uuid reads as such.
             let folder = spec
                 .owner
                 .and_then(|o| o.sub.as_deref())
-                .unwrap_or("public");
+                .unwrap_or(super::storage::NOBODYS_FOLDER);
             values.insert(
                 "name".to_string(),
                 format!("{}::text", literal(&format!("{folder}/object-{seq}.txt"))),

@@ -8,7 +8,9 @@ mod alternatives;
 mod fill;
 mod insert;
 mod order;
+mod parents;
 mod place;
+mod storage;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -124,10 +126,35 @@ pub struct Synthesizer<'a> {
     pub states: HashMap<TableRef, TableState>,
     seq: usize,
     learned: HashMap<TableRef, Repairs>,
+    /// Parent rows being made for a row that needs one of its own, nested.
+    nesting: usize,
+}
+
+/// Why a row was not inserted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotInserted {
+    /// Its unique key holds only what its place fixes (its owner, its tenant, its parent row),
+    /// and another row already holds that place: the table keeps one row per place.
+    Taken(String),
+    Failed(String),
+}
+
+impl std::fmt::Display for NotInserted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotInserted::Taken(m) | NotInserted::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<String> for NotInserted {
+    fn from(message: String) -> NotInserted {
+        NotInserted::Failed(message)
+    }
 }
 
 /// What a new row should look like.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct RowSpec<'s> {
     /// The row's owner, or its first party.
     pub owner: Option<&'s Identity>,
@@ -169,6 +196,7 @@ impl<'a> Synthesizer<'a> {
             states: HashMap::new(),
             seq: 0,
             learned: HashMap::new(),
+            nesting: 0,
         }
     }
 
@@ -275,9 +303,12 @@ impl<'a> Synthesizer<'a> {
             );
             if let Err(e) = client.batch_execute(&sql) {
                 let _ = client.batch_execute("rollback to savepoint rlsgate_user; reset role;");
-                return Err(ProbeError::Signup {
-                    identity: id.name.clone(),
-                    message: super::describe(&e),
+                let identity = id.name.clone();
+                let message = super::describe(&e);
+                return Err(if super::cells::is_statement_timeout(&e) {
+                    ProbeError::SignupTimedOut { identity, message }
+                } else {
+                    ProbeError::Signup { identity, message }
                 });
             }
         }
