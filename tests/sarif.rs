@@ -342,11 +342,11 @@ fn related(result: &Value) -> Vec<(String, u64)> {
         .collect()
 }
 
-/// What makes a JSON report's run exit 1: failed, inconclusive and (unless allowed)
-/// unspecified cells, and catalog lint errors.
+/// What makes a JSON report's run exit 1: failed, inconclusive, policy-error and suspicious cells,
+/// (unless allowed) unspecified ones, and catalog lint errors.
 fn reasons(report: &Value) -> u64 {
     let summary = &report["summary"];
-    let count = |key: &str| summary[key].as_u64().unwrap();
+    let count = |key: &str| summary[key].as_u64().unwrap_or(0);
     let unspecified = if report["meta"]["allow_unspecified"] == true {
         0
     } else {
@@ -358,7 +358,12 @@ fn reasons(report: &Value) -> u64 {
         .flatten()
         .filter(|f| f["severity"] == "error")
         .count() as u64;
-    count("failed") + count("inconclusive") + unspecified + lint_errors
+    count("failed")
+        + count("inconclusive")
+        + count("policy_errors")
+        + count("suspicious")
+        + unspecified
+        + lint_errors
 }
 
 /// Every result's rule, fingerprint and place.
@@ -611,6 +616,88 @@ fn test_sarif_locates_inconclusive_and_unspecified_cells() {
         .iter()
         .filter(|r| r["level"] == "error")
         .all(|r| r["ruleId"] == "inconclusive"));
+}
+
+#[test]
+fn a_policy_error_is_shown_at_the_policy_that_reads_what_the_caller_may_not() {
+    let dir = project(&[
+        (
+            "migrations/001_notes.sql",
+            "create table public.secrets (id int);\n\
+             revoke all on public.secrets from anon, authenticated;\n\
+             create table public.notes (id int primary key, owner uuid not null default auth.uid());\n\
+             alter table public.notes enable row level security;\n\
+             create policy \"own notes\" on public.notes for all to authenticated using (owner = auth.uid());\n\
+             create policy \"reads secrets\" on public.notes for select to authenticated\n  \
+             using (exists (select 1 from public.secrets));\n",
+        ),
+        (
+            "policy_specs/notes.toml",
+            "[tables.notes]\nauthenticated = \"own\"\nanon = \"none\"\nservice = \"all\"\n\n\
+             [tables.secrets]\nauthenticated = \"none\"\nanon = \"none\"\nservice = \"all\"\n",
+        ),
+    ]);
+    let o = rlsgate(
+        dir.path(),
+        &["test", "--format", "json", "--also", "sarif=rls.sarif"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let log = read_json(&dir.path().join("rls.sarif"));
+    assert_eq!(sarif_problems(&log), Vec::<String>::new());
+    let errors = results(&log)
+        .iter()
+        .filter(|r| r["level"] == "error")
+        .count();
+    assert_eq!(errors as u64, reasons(&report));
+    let result = cell_result(&log, "policy-error", "public.notes", "alice", "select");
+    assert_eq!(
+        at(&result["locations"][0]),
+        ("migrations/001_notes.sql".to_string(), 6),
+        "the policy that reads public.secrets: {result:#}"
+    );
+    let places = related(result);
+    assert!(
+        places.contains(&("migrations/001_notes.sql".to_string(), 5)),
+        "{places:?}"
+    );
+    assert!(
+        places.contains(&("policy_specs/notes.toml".to_string(), 2)),
+        "{places:?}"
+    );
+}
+
+#[test]
+fn without_specs_suspicious_cells_are_shown_at_the_policy_that_opens_them() {
+    let dir = project(&[(
+        "migrations/001_notes.sql",
+        "create table public.notes (id int primary key,\n  \
+         owner uuid not null default auth.uid() references auth.users (id), body text);\n\
+         alter table public.notes enable row level security;\n\
+         create policy \"anyone reads\" on public.notes for select using (true);\n",
+    )]);
+    let o = rlsgate(
+        dir.path(),
+        &["test", "--format", "json", "--also", "sarif=rls.sarif"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let log = read_json(&dir.path().join("rls.sarif"));
+    assert_eq!(sarif_problems(&log), Vec::<String>::new());
+    let errors = results(&log)
+        .iter()
+        .filter(|r| r["level"] == "error")
+        .count();
+    assert!(errors > 0);
+    assert_eq!(errors as u64, reasons(&report));
+    let result = cell_result(&log, "suspicious", "public.notes", "anon", "select");
+    assert_eq!(
+        at(&result["locations"][0]),
+        ("migrations/001_notes.sql".to_string(), 4)
+    );
+    assert!(related(result).contains(&("migrations/001_notes.sql".to_string(), 1)));
+    // Merely unspecified cells do not fail a run without specs: no result for them.
+    assert!(results(&log).iter().all(|r| r["ruleId"] != "unspecified"));
 }
 
 #[test]

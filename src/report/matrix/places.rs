@@ -8,8 +8,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::lint::model::PolicyCommand;
 use crate::lint::{Location, ObjectKey, Provenance};
-use crate::matrix::{Command, FunctionRef, TableRef};
+use crate::matrix::{Command, FunctionRef, Outcome, TableRef};
 use crate::probe::functions::FunctionAccess;
 use crate::probe::provenance::{CellProvenance, Source};
 use crate::spec::{Identity, Specs};
@@ -174,9 +175,11 @@ impl Locator<'_> {
         }
     }
 
-    /// A failed cell: what opens it, its spec line, the last statement naming the table. An
-    /// inconclusive one: its spec line and the `create table`. An unspecified one: the
-    /// `create table`, then the identity's spec entry.
+    /// A failed cell: what opens it, its spec line, the last statement naming the table. A
+    /// suspicious one: what opens it and the `create table`. An inconclusive one: its spec line and the `create table`. A policy error: the policies
+    /// that apply to the identity's role and the command (one of them raised), the spec line,
+    /// the `create table`. An unspecified one: the `create table`, then the identity's spec
+    /// entry.
     fn relation_places(
         &self,
         cell: &Cell,
@@ -187,17 +190,21 @@ impl Locator<'_> {
         let spec = self.relation_spec(table, &cell.identity, command);
         let created = self.created(table);
         let mut places = Vec::new();
+        let openers = opener
+            .map(|p| self.opener_places(table, &p.sources))
+            .unwrap_or_default();
         match cell.outcome {
-            CellOutcome::Fail | CellOutcome::Suspicious => {
-                places.extend(
-                    opener
-                        .map(|p| self.opener_places(table, &p.sources))
-                        .unwrap_or_default(),
-                );
+            CellOutcome::Fail => {
+                places.extend(openers);
                 places.extend(spec);
                 places.extend(self.last_mention(table).or(created));
             }
+            CellOutcome::Suspicious => places.extend(openers.into_iter().chain(created)),
             CellOutcome::Inconclusive => places.extend(spec.into_iter().chain(created)),
+            CellOutcome::PolicyError => {
+                places.extend(self.applicable_policies(cell, table, command));
+                places.extend(spec.into_iter().chain(created));
+            }
             _ => places.extend(created.into_iter().chain(spec)),
         }
         places
@@ -248,6 +255,64 @@ impl Locator<'_> {
             "the spec entry of this identity (it does not declare this command)"
         };
         Some(spec_place(expectation.command_source(command), what))
+    }
+
+    /// The `create policy` statements of the table that apply to the cell's role (or to every
+    /// role) and command; first those that name what the error denied (`permission denied for
+    /// table secrets`).
+    fn applicable_policies(&self, cell: &Cell, table: &TableRef, command: Command) -> Vec<Place> {
+        let name = QualifiedName::new(table.schema.clone(), table.name.clone());
+        let role = self
+            .identities
+            .iter()
+            .find(|i| i.name == cell.identity)
+            .map(|i| i.role.as_str());
+        let command = match command {
+            Command::Select => PolicyCommand::Select,
+            Command::Insert => PolicyCommand::Insert,
+            Command::Update => PolicyCommand::Update,
+            Command::Delete => PolicyCommand::Delete,
+        };
+        let denied = cell.probes.iter().find_map(|p| match &p.outcome {
+            Outcome::PolicyError { message, .. } => denied_object(message),
+            _ => None,
+        });
+        let mut policies: Vec<&crate::lint::model::Policy> = self
+            .migrations
+            .model
+            .policies
+            .iter()
+            .filter(|p| p.table == name && p.command.expand().contains(&command))
+            .filter(|p| {
+                p.roles.is_empty()
+                    || p.roles
+                        .iter()
+                        .any(|r| r == "public" || Some(r.as_str()) == role)
+            })
+            .collect();
+        if let Some(object) = &denied {
+            policies.sort_by_key(|p| {
+                ![&p.using, &p.with_check]
+                    .into_iter()
+                    .flatten()
+                    .any(|expr| expr.to_ascii_lowercase().contains(object.as_str()))
+            });
+        }
+        policies
+            .into_iter()
+            .filter_map(|p| {
+                let location = self.migrations.sources.location(p.site?)?;
+                Some(place(
+                    &location,
+                    PlaceKind::Object,
+                    format!(
+                        "policy \"{}\" applies to this {}",
+                        p.name,
+                        command.as_str().to_ascii_lowercase()
+                    ),
+                ))
+            })
+            .collect()
     }
 
     /// The statement that creates the relation.
@@ -359,6 +424,24 @@ fn place(location: &Location, kind: PlaceKind, what: String) -> Place {
     }
 }
 
+/// What a `permission denied for table|view|function|sequence|schema NAME` error names,
+/// lower case.
+fn denied_object(message: &str) -> Option<String> {
+    let rest = message.split("permission denied for ").nth(1)?;
+    let mut words = rest.split_whitespace();
+    let kind = words.next()?;
+    if ![
+        "table", "view", "function", "sequence", "schema", "relation",
+    ]
+    .contains(&kind)
+    {
+        return None;
+    }
+    let object = words.next()?.trim_matches('"').to_ascii_lowercase();
+    let bare = object.rsplit('.').next().unwrap_or(&object).to_string();
+    (!bare.is_empty()).then_some(bare)
+}
+
 fn spec_place(location: &crate::spec::Location, what: &str) -> Place {
     Place {
         file: shown(&location.file),
@@ -366,5 +449,24 @@ fn spec_place(location: &crate::spec::Location, what: &str) -> Place {
         end_line: 0,
         kind: PlaceKind::Spec,
         what: what.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::denied_object;
+
+    #[test]
+    fn the_object_a_permission_error_names() {
+        assert_eq!(
+            denied_object("permission denied for table secrets").as_deref(),
+            Some("secrets")
+        );
+        assert_eq!(
+            denied_object("permission denied for function private.is_member").as_deref(),
+            Some("is_member")
+        );
+        assert_eq!(denied_object("infinite recursion detected in policy"), None);
+        assert_eq!(denied_object("permission denied for largeobject 7"), None);
     }
 }
