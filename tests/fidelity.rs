@@ -931,3 +931,96 @@ fn anon_writes_into_the_apps_own_bucket_are_caught() {
         report["summary"]
     );
 }
+
+const SIGNUP_INTO_MEMBERS: &str = "create table public.companies (
+       id uuid primary key default gen_random_uuid(),
+       name text not null
+     );
+     create type public.user_role as enum ('super_admin', 'operativo');
+     create table public.members (
+       id uuid primary key references auth.users (id) on delete cascade,
+       company_id uuid references public.companies (id),
+       role public.user_role not null,
+       constraint company_by_role check (role = 'super_admin' or company_id is not null)
+     );";
+
+#[test]
+fn a_signup_trigger_gets_the_user_metadata_its_check_needs() {
+    // actium: the signup trigger copies each user into `members`, whose CHECK wants a company
+    // unless the user is a super admin; the company comes from the user metadata.
+    let dir = project(&[(
+        "001_schema.sql",
+        &format!(
+            "{SIGNUP_INTO_MEMBERS}
+             create function public.handle_new_user() returns trigger language plpgsql
+             security definer set search_path = public as $$
+             begin
+               insert into public.members (id, company_id, role)
+               values (new.id, nullif(new.raw_user_meta_data ->> 'company_id', '')::uuid,
+                       coalesce((new.raw_user_meta_data ->> 'rol')::public.user_role, 'operativo'));
+               return new;
+             end $$;
+             create trigger on_signup after insert on auth.users
+               for each row execute function public.handle_new_user();
+             alter table public.companies enable row level security;
+             alter table public.members enable row level security;
+             create policy mine on public.companies for select to authenticated
+               using (id = (auth.jwt() -> 'user_metadata' ->> 'company_id')::uuid);
+             create policy me on public.members for select to authenticated
+               using (id = auth.uid() and role = 'operativo');"
+        ),
+    )]);
+    let out = run(
+        &["-q", "test", "--allow-unspecified", "--format", "json"],
+        dir.path(),
+    );
+    let (stdout, stderr) = text(&out);
+    // 1: the policy reading user_metadata is a lint error
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        report["summary"]["inconclusive"], 0,
+        "{}",
+        report["summary"]
+    );
+    let reached = |table: &str| {
+        report["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["table"] == table && c["identity"] == "alice" && c["command"] == "select")
+            .map(|c| c["reached"].clone())
+    };
+    // a member (not a super admin) of a company, which her token names too
+    assert_eq!(
+        reached("public.members"),
+        Some(serde_json::json!(["alice"]))
+    );
+    assert_eq!(
+        reached("public.companies"),
+        Some(serde_json::json!(["public"]))
+    );
+}
+
+#[test]
+fn a_signup_failure_the_metadata_cannot_fix_gets_a_hint_that_fits() {
+    let stderr = failure(&[(
+        "001_schema.sql",
+        &format!(
+            "{SIGNUP_INTO_MEMBERS}
+             create function public.handle_new_user() returns trigger language plpgsql
+             security definer set search_path = public as $$
+             begin
+               insert into public.members (id, role) values (new.id, 'operativo');
+               return new;
+             end $$;
+             create trigger on_signup after insert on auth.users
+               for each row execute function public.handle_new_user();"
+        ),
+    )]);
+    assert!(
+        stderr.contains("copies the new user into `public.members`, whose check `company_by_role`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("SECURITY DEFINER"), "{stderr}");
+}

@@ -31,12 +31,14 @@ use rows::{PlacedRow, Synthesizer, PUBLIC};
 pub enum ProbeError {
     #[error("{context}: {message}")]
     Db { context: String, message: String },
-    #[error(
-        "creating the auth.users row of identity `{identity}` failed: {message}\n\
-         Supabase Auth inserts users as supabase_auth_admin, so a trigger on auth.users runs with that role's rights:\n\
-         make the trigger function SECURITY DEFINER with `set search_path = ''` and qualified names."
-    )]
-    Signup { identity: String, message: String },
+    /// `hint` says what to do, after the cause: the trigger's rights, or the user metadata
+    /// the trigger's row needs.
+    #[error("creating the auth.users row of identity `{identity}` failed: {message}\n{hint}")]
+    Signup {
+        identity: String,
+        message: String,
+        hint: String,
+    },
     #[error(
         "creating the auth.users row of identity `{identity}` did not finish: {message}\n\
          A trigger on auth.users sleeps or loops. Raise the limit with --migration-timeout or \
@@ -219,7 +221,9 @@ pub fn prepare(
             .map_err(ProbeError::db("committing the setup"))?;
     }
     let states = std::mem::take(&mut synth.states);
-    let identities = with_memberships(&mut model, &states, opts.identities);
+    let signup_metadata = std::mem::take(&mut synth.signup_metadata);
+    let mut identities = with_memberships(&mut model, &states, opts.identities);
+    with_user_metadata(&mut identities, &signup_metadata);
 
     let selected: Vec<&Relation> = catalog
         .exposed()
@@ -488,6 +492,30 @@ fn with_memberships(
     }
     tenancy.tenants = tenants;
     identities
+}
+
+/// The user metadata synthesized for signups is in the users' tokens too, as Supabase Auth
+/// copies `raw_user_meta_data` into the `user_metadata` claim.
+fn with_user_metadata(
+    identities: &mut [Identity],
+    metadata: &serde_json::Map<String, serde_json::Value>,
+) {
+    if metadata.is_empty() {
+        return;
+    }
+    for id in identities.iter_mut().filter(|i| i.owns_rows()) {
+        let Some(claims) = id.claims.as_object_mut() else {
+            continue;
+        };
+        let user = claims
+            .entry("user_metadata")
+            .or_insert_with(|| serde_json::Value::Object(Default::default()));
+        if let Some(user) = user.as_object_mut() {
+            for (k, v) in metadata {
+                user.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
 }
 
 /// Column-level UPDATE privileges of every identity's role on every exposed relation.
