@@ -1024,3 +1024,28 @@ fn a_signup_failure_the_metadata_cannot_fix_gets_a_hint_that_fits() {
     );
     assert!(!stderr.contains("SECURITY DEFINER"), "{stderr}");
 }
+
+#[test]
+fn a_delete_cascading_four_tables_deep_is_not_blocked_by_a_restricting_row_below() {
+    // Nutaria-Final's lots: deleting a batch cascades through runs and steps to pack entries,
+    // which a shipment line references with RESTRICT.
+    let (code, summary, stderr) = test_json(&[(
+        "001_schema.sql",
+        "create table public.batches (id bigserial primary key,
+           owner_id uuid not null references auth.users (id));
+         create table public.lot_runs (id bigserial primary key,
+           batch_id bigint not null references public.batches (id) on delete cascade);
+         create table public.step_runs (id bigserial primary key,
+           lot_run_id bigint not null references public.lot_runs (id) on delete cascade);
+         create table public.packaging_runs (id bigserial primary key,
+           step_run_id bigint not null references public.step_runs (id) on delete cascade);
+         create table public.pack_entries (id bigserial primary key,
+           packaging_run_id bigint not null references public.packaging_runs (id) on delete cascade);
+         create table public.shipment_items (id bigserial primary key,
+           pack_entry_id bigint not null references public.pack_entries (id) on delete restrict);
+         alter table public.batches enable row level security;
+         create policy b on public.batches for all to authenticated using (owner_id = auth.uid());",
+    )]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}

@@ -80,6 +80,10 @@ pub(super) fn children_sql(synth: &Synthesizer, rel: &Relation, pred: &str) -> S
     sql
 }
 
+/// How many cascading foreign keys a delete is followed through to the rows that restrict it
+/// (real schemas chain lots, runs, steps and entries four deep).
+const MAX_CASCADE_DEPTH: usize = 6;
+
 fn clear_children_into(
     synth: &Synthesizer,
     rel: &Relation,
@@ -113,7 +117,7 @@ fn clear_children_into(
                     "delete from {} where {referencing}; ",
                     child.table.qualified()
                 ));
-            } else if depth < 2
+            } else if depth < MAX_CASCADE_DEPTH
                 && child.table != rel.table
                 && synth
                     .states
