@@ -24,7 +24,6 @@ fn main() -> anyhow::Result<()> {
     let (identities, specs, fixtures) = load_declarations(&project)?;
     let mut db = Database::open(&project, &OpenOptions::default(), &Progress::new(true))?;
     let schemas = exposed_schemas(&project);
-    let owner_spec = |t: &rlsgate::matrix::TableRef| specs.owner_spec(t).cloned();
     let jobs = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
     let prepared = probe::prepare(
         &mut db,
@@ -32,7 +31,7 @@ fn main() -> anyhow::Result<()> {
             schemas: &schemas,
             identities: &identities,
             fixtures: &fixtures,
-            owner_spec: &owner_spec,
+            specs: &specs,
             tables: &[],
             only_identities: &[],
             partition: None,

@@ -8,8 +8,8 @@
 pub mod cli;
 pub mod cluster;
 pub mod commands;
-pub mod function_verdict;
 pub mod fuzz;
+pub mod interrupt;
 pub mod lint;
 pub mod matrix;
 pub mod migrate;
@@ -30,4 +30,34 @@ pub enum Status {
     Clean,
     /// Exit 1: findings or failed checks.
     Findings,
+}
+
+impl Status {
+    /// The one exit-code policy (signals aside: 128 + the signal, see [`interrupt`]):
+    /// 0 only when the verdict is clean and the whole report was written; 1 on findings,
+    /// whatever happened to stdout afterwards; 2 when the tool could not run or could not
+    /// deliver a clean report.
+    pub fn exit_code(result: &anyhow::Result<Status>, report_written: bool) -> u8 {
+        match result {
+            Ok(Status::Findings) => 1,
+            Ok(Status::Clean) if report_written => 0,
+            Ok(Status::Clean) | Err(_) => 2,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Status;
+
+    #[test]
+    fn only_a_clean_verdict_fully_written_exits_0_and_findings_always_exit_1() {
+        let failed: anyhow::Result<Status> = Err(anyhow::anyhow!("broken pipe"));
+        assert_eq!(Status::exit_code(&Ok(Status::Clean), true), 0);
+        assert_eq!(Status::exit_code(&Ok(Status::Clean), false), 2);
+        assert_eq!(Status::exit_code(&Ok(Status::Findings), true), 1);
+        assert_eq!(Status::exit_code(&Ok(Status::Findings), false), 1);
+        assert_eq!(Status::exit_code(&failed, true), 2);
+        assert_eq!(Status::exit_code(&failed, false), 2);
+    }
 }

@@ -1,42 +1,39 @@
-use std::io::{self, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 use rlsgate::cli::Opts;
-use rlsgate::{commands, Status};
+use rlsgate::terminal::Stdout;
+use rlsgate::{commands, interrupt, Status};
 
 fn main() -> ExitCode {
+    interrupt::install();
     let opts = Opts::parse();
     rlsgate::terminal::init(&opts.global);
-    rlsgate::cluster::cleanup::install_signal_handlers();
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
+    let mut out = Stdout::new();
     let started = std::time::Instant::now();
     let result = commands::run(&opts, &mut out);
     rlsgate::terminal::timing("total (with teardown)", started);
     rlsgate::terminal::peak_memory();
-    let flushed = out.flush();
-    match result {
-        Ok(Status::Clean) => ExitCode::SUCCESS,
-        Ok(Status::Findings) => ExitCode::from(1),
-        Err(err)
-            if is_broken_pipe(&err)
-                || flushed
-                    .as_ref()
-                    .is_err_and(|e| e.kind() == io::ErrorKind::BrokenPipe) =>
-        {
-            ExitCode::SUCCESS
+    let _ = out.flush();
+    if let Some(code) = interrupt::exit_code() {
+        if code != 0 {
+            if let Some(signal) = interrupt::signal() {
+                rlsgate::terminal::note(&format!(
+                    "interrupted by {}; stopped and cleaned up",
+                    interrupt::signal_name(signal)
+                ));
+            }
         }
-        Err(err) => {
-            let mut stderr = anstream::stderr();
-            let _ = writeln!(stderr, "{}", rlsgate::terminal::render_error(&err));
-            ExitCode::from(2)
-        }
+        return ExitCode::from(code);
     }
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain()
-        .filter_map(|e| e.downcast_ref::<io::Error>())
-        .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    if let Err(err) = &result {
+        let mut stderr = anstream::stderr();
+        let _ = writeln!(stderr, "{}", rlsgate::terminal::render_error(err));
+    } else if out.is_closed() && matches!(result, Ok(Status::Clean)) {
+        rlsgate::terminal::note(
+            "error: stdout was closed before the report was written; exit 2, not 0",
+        );
+    }
+    ExitCode::from(Status::exit_code(&result, !out.is_closed()))
 }

@@ -90,16 +90,30 @@ pub enum Scope {
     None,
     Own,
     All,
-    /// An explicit set of row labels (`alice`, `bob`, `public`, or fixture labels).
+    /// An explicit set of row labels (`alice`, `bob`, `public`, `t1`, or fixture labels).
     Labels(BTreeSet<String>),
+    /// Rows where the identity is the party in this owner column (`own:host_id`).
+    Party(String),
+    /// Rows of the tenants the identity belongs to (`tenant`), or of those where it has this
+    /// role (`tenant:admin`).
+    Tenant(Option<String>),
+    /// The union of several scopes: a list mixing scope words and labels.
+    Union(Vec<Scope>),
 }
 
 /// What an INSERT may create.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum InsertScope {
     Deny,
+    /// A row owned by the identity (in its tenant) is accepted; another user's, or one in
+    /// another tenant, is not.
     Own,
+    /// As `Own`, with the identity as the party in this owner column.
+    Party(String),
+    /// Rows into the identity's tenants (with this role there, when given) are accepted; into
+    /// another tenant, not.
+    Tenant(Option<String>),
     Any,
 }
 
@@ -166,11 +180,11 @@ pub struct Observation {
     pub command: Command,
     /// Labels of the rows the identity read (SELECT) or changed (UPDATE, DELETE).
     pub reached: BTreeSet<String>,
-    /// INSERT: a row owned by the identity itself was accepted.
-    pub insert_own: bool,
-    /// INSERT: a row owned by another identity was accepted.
-    pub insert_other: bool,
-    /// UPDATE: an own row could be handed to another owner.
+    /// INSERT: the targets of the insert probes that were accepted (`own`, `other`, `any`,
+    /// `other tenant`, `own:<party>`).
+    pub inserted: BTreeSet<String>,
+    /// UPDATE: an own row could be handed to another owner, or a row of the identity's tenant
+    /// moved into another tenant.
     pub transfer: bool,
     pub probes: Vec<Probe>,
 }
@@ -179,27 +193,125 @@ impl Observation {
     pub fn inconclusive(&self) -> Option<&Probe> {
         self.probes.iter().find(|p| !p.outcome.is_conclusive())
     }
+
+    /// An insert probe aimed at `target` ran.
+    pub fn insert_probed(&self, target: &str) -> bool {
+        self.probes.iter().any(|p| p.target == target)
+    }
+
+    pub fn insert_accepted(&self, target: &str) -> bool {
+        self.inserted.contains(target)
+    }
+}
+
+/// Targets of the INSERT probes.
+pub mod insert_target {
+    /// A row owned by the identity (owned by nobody, for an identity without a user id), in
+    /// its tenant.
+    pub const OWN: &str = "own";
+    /// A row owned by another user (in the identity's tenant, for a tenant-scoped table).
+    pub const OTHER: &str = "other";
+    /// A row of a table nobody owns.
+    pub const ANY: &str = "any";
+    /// A row (owned by the identity) in a tenant it does not belong to.
+    pub const OTHER_TENANT: &str = "other tenant";
+    /// `own:<party>`: the identity as the party in that owner column, other users elsewhere.
+    pub fn party(column: &str) -> String {
+        format!("own:{column}")
+    }
+}
+
+/// Who a placed row belongs to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowFacts {
+    /// The identity (or synthesized member) in each owner column, in the order of
+    /// [`TableRows::parties`]; empty for a row owned by nobody.
+    pub owners: Vec<Option<String>>,
+    /// The tenant the row lives in, for a tenant-scoped table.
+    pub tenant: Option<String>,
+}
+
+impl RowFacts {
+    pub fn owned_by(owner: Option<String>) -> RowFacts {
+        RowFacts {
+            owners: owner.into_iter().map(Some).collect(),
+            tenant: None,
+        }
+    }
+
+    pub fn is_owner(&self, identity: &str) -> bool {
+        self.owners.iter().any(|o| o.as_deref() == Some(identity))
+    }
+
+    /// The first owner: the only one, or the first party.
+    pub fn owner(&self) -> Option<&str> {
+        self.owners.iter().flatten().next().map(String::as_str)
+    }
 }
 
 /// The rows the probe engine put in one table, by label, and who owns each.
 ///
 /// Labels are identity names for synthesized rows owned by that identity (`alice`, `bob`),
-/// `public` for rows owned by nobody, or fixture labels. The verdict resolves `own` to the
-/// labels owned by the identity under test and `all` to every label; UPDATE's transfer is
-/// only judged when the identity owns at least one row of an `owned` table.
+/// `public` for rows owned by nobody, tenant names for rows of a tenant with no user owner
+/// (`t1`), parties joined by `&` (`alice&bob`), or fixture labels. The verdict resolves
+/// `own`, `tenant` and the other scope words to labels through each row's [`RowFacts`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableRows {
     pub table: TableRef,
-    pub labels: std::collections::BTreeMap<String, Option<String>>,
-    /// The table has an owner (a column, or a parent it inherits ownership from).
+    pub labels: std::collections::BTreeMap<String, RowFacts>,
+    /// The table has an owner (a column, parties, or a parent it inherits ownership from).
     pub owned: bool,
+    /// The owner columns naming each party (`host_id`, `guest_id`); one for a single owner.
+    pub parties: Vec<String>,
+    /// The table's rows live in tenants.
+    pub tenant_scoped: bool,
 }
 
 impl TableRows {
+    /// Rows with at most one owner each and no tenant.
+    pub fn single_owner(
+        table: TableRef,
+        owned: bool,
+        labels: impl IntoIterator<Item = (String, Option<String>)>,
+    ) -> TableRows {
+        TableRows {
+            table,
+            labels: labels
+                .into_iter()
+                .map(|(label, owner)| (label, RowFacts::owned_by(owner)))
+                .collect(),
+            owned,
+            parties: Vec::new(),
+            tenant_scoped: false,
+        }
+    }
+
     pub fn owned_by(&self, identity: &str) -> BTreeSet<String> {
         self.labels
             .iter()
-            .filter(|(_, owner)| owner.as_deref() == Some(identity))
+            .filter(|(_, facts)| facts.is_owner(identity))
+            .map(|(label, _)| label.clone())
+            .collect()
+    }
+
+    /// Rows where `identity` is the party in owner column `party`.
+    pub fn owned_as(&self, identity: &str, party: &str) -> BTreeSet<String> {
+        let Some(i) = self.parties.iter().position(|p| p == party) else {
+            return BTreeSet::new();
+        };
+        self.labels
+            .iter()
+            .filter(|(_, facts)| facts.owners.get(i).and_then(|o| o.as_deref()) == Some(identity))
+            .map(|(label, _)| label.clone())
+            .collect()
+    }
+
+    /// Rows living in one of `tenants`.
+    pub fn in_tenants<'t>(&self, tenants: impl IntoIterator<Item = &'t str>) -> BTreeSet<String> {
+        let tenants: BTreeSet<&str> = tenants.into_iter().collect();
+        self.labels
+            .iter()
+            .filter(|(_, facts)| facts.tenant.as_deref().is_some_and(|t| tenants.contains(t)))
             .map(|(label, _)| label.clone())
             .collect()
     }

@@ -87,6 +87,68 @@ impl Drop for Progress {
     }
 }
 
+/// The process's stdout for reports. A reader that goes away (`| head -1`, a closed pipe)
+/// does not turn into an error that would hide the verdict: the rest of the report is
+/// dropped, the command finishes, and `main` sees [`Stdout::is_closed`].
+pub struct Stdout {
+    inner: std::io::StdoutLock<'static>,
+    closed: bool,
+}
+
+impl Stdout {
+    pub fn new() -> Stdout {
+        Stdout {
+            inner: std::io::stdout().lock(),
+            closed: false,
+        }
+    }
+
+    /// True when part of the report could not be written because stdout was closed.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    fn absorb(&mut self, result: std::io::Result<()>) -> std::io::Result<()> {
+        match result {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
+impl Default for Stdout {
+    fn default() -> Self {
+        Stdout::new()
+    }
+}
+
+impl std::io::Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let result = self.inner.write_all(buf);
+        self.absorb(result).map(|()| buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let result = self.inner.flush();
+        self.absorb(result)
+    }
+}
+
+/// One line on stderr; a closed stderr is ignored (it must never change the exit code).
+pub fn note(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(anstream::stderr(), "{line}");
+}
+
 /// With `RLSGATE_TIMINGS` set, how long a phase took, on stderr (for benchmarks).
 pub fn timing(phase: &str, since: std::time::Instant) {
     took(phase, since.elapsed());
@@ -95,7 +157,10 @@ pub fn timing(phase: &str, since: std::time::Instant) {
 /// [`timing`] for a duration measured elsewhere.
 pub fn took(phase: &str, elapsed: std::time::Duration) {
     if std::env::var_os("RLSGATE_TIMINGS").is_some() {
-        eprintln!("timing: {phase}: {:.1} ms", elapsed.as_secs_f64() * 1000.0);
+        note(&format!(
+            "timing: {phase}: {:.1} ms",
+            elapsed.as_secs_f64() * 1000.0
+        ));
     }
 }
 
@@ -111,7 +176,10 @@ pub fn peak_memory() {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
     {
-        eprintln!("memory: peak RSS of rlsgate: {:.1} MB", kb as f64 / 1024.0);
+        note(&format!(
+            "memory: peak RSS of rlsgate: {:.1} MB",
+            kb as f64 / 1024.0
+        ));
     }
 }
 
@@ -121,6 +189,17 @@ pub fn emulation_warnings(warnings: &[String]) {
         .fg_color(Some(anstyle::AnsiColor::Yellow.into()))
         .bold();
     for w in warnings {
-        anstream::eprintln!("{style}warning{style:#}: {w}");
+        note(&format!("{style}warning{style:#}: {w}"));
     }
+}
+
+/// A fact about the run a person should know (the tenant model it inferred), on stderr.
+pub fn note(line: &str, quiet: bool) {
+    if quiet {
+        return;
+    }
+    let style = anstyle::Style::new()
+        .fg_color(Some(anstyle::AnsiColor::Cyan.into()))
+        .bold();
+    anstream::eprintln!("{style}note{style:#}: {line}");
 }

@@ -78,9 +78,9 @@ fn rows(report: &Report) -> Vec<String> {
         .map(|c| {
             format!(
                 "{} · {} · {} · expected {} · actual {} · {}",
-                c.table,
+                c.subject,
                 c.identity,
-                c.command.as_str(),
+                c.action.as_str(),
                 c.expected,
                 c.actual,
                 c.outcome.as_str()
@@ -130,11 +130,11 @@ fn three_shares_cover_the_whole_run_and_merge_into_its_verdict() {
             "function cells are judged in share 1 only"
         );
         for cell in &share.cells {
-            let previous = tables_seen.insert(cell.table.to_string(), k);
+            let previous = tables_seen.insert(cell.subject.to_string(), k);
             assert!(
                 previous.is_none_or(|p| p == k),
                 "{} is in shares {} and {k}",
-                cell.table,
+                cell.subject,
                 previous.unwrap()
             );
         }

@@ -127,7 +127,7 @@ fn a_spec_the_database_contradicts_fails_the_gate() {
         .cells
         .iter()
         .filter(|c| c.outcome == rlsgate::verdict::CellOutcome::Fail)
-        .map(|c| (c.identity.clone(), c.command.as_str()))
+        .map(|c| (c.identity.clone(), c.action.as_str()))
         .collect();
     assert!(
         failed.contains(&("bob".to_string(), "update")),

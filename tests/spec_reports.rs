@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rlsgate::matrix::{Command, Observation, Outcome, Probe, TableRef, TableRows};
-use rlsgate::report::matrix::{self, json, junit, markdown, table, Judged, RunMeta};
+use rlsgate::report::matrix::{self, json, junit, markdown, table, RunMeta};
 use rlsgate::spec::{default_identities, Specs};
 use rlsgate::verdict::{judge, Cell, CellOutcome, Summary};
 
@@ -24,15 +24,15 @@ bob = "own"
 "#;
 
 fn rows(name: &str) -> TableRows {
-    TableRows {
-        table: TableRef::new("public", name),
-        labels: BTreeMap::from([
+    TableRows::single_owner(
+        TableRef::new("public", name),
+        true,
+        BTreeMap::from([
             ("alice".to_string(), Some("alice".to_string())),
             ("bob".to_string(), Some("bob".to_string())),
             ("public".to_string(), None),
         ]),
-        owned: true,
-    }
+    )
 }
 
 fn allowed(target: &str) -> Probe {
@@ -82,6 +82,14 @@ fn observe(table: &str, who: &str, command: Command) -> Observation {
         })
         .collect();
     let (mut insert_own, mut insert_other) = (false, false);
+    let transfer = command == Command::Update && who == "bob" && table == "documents";
+    if command == Command::Update && !own.is_empty() {
+        probes.push(if transfer {
+            allowed("transfer")
+        } else {
+            filtered("transfer")
+        });
+    }
     if command == Command::Insert {
         reached.clear();
         insert_own = who != "anon";
@@ -122,9 +130,12 @@ fn observe(table: &str, who: &str, command: Command) -> Observation {
         identity: who.into(),
         command,
         reached,
-        insert_own,
-        insert_other,
-        transfer: command == Command::Update && who == "bob" && table == "documents",
+        inserted: [("own", insert_own), ("other", insert_other)]
+            .into_iter()
+            .filter(|(_, accepted)| *accepted)
+            .map(|(t, _)| t.to_string())
+            .collect(),
+        transfer,
         probes,
     }
 }
@@ -160,12 +171,12 @@ fn meta() -> RunMeta {
 }
 
 fn render(
-    write: fn(Judged, &Summary, &RunMeta, &mut dyn std::io::Write) -> std::io::Result<()>,
+    write: fn(&[Cell], &Summary, &RunMeta, &mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> String {
     let cells = cells();
     let summary = Summary::of(&cells);
     let mut out = Vec::new();
-    write(Judged::tables(&cells), &summary, &meta(), &mut out).unwrap();
+    write(&cells, &summary, &meta(), &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -183,7 +194,7 @@ fn terminal_table() {
     let cells = cells();
     let summary = Summary::of(&cells);
     let mut out = Vec::new();
-    table::write_styled(Judged::tables(&cells), &summary, &meta(), &mut out, false).unwrap();
+    table::write_styled(&cells, &summary, &meta(), &mut out, false).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(!text.contains('\u{1b}'));
     for line in text.lines() {
@@ -200,27 +211,24 @@ fn terminal_table_colour_only_when_asked() {
     let cells = cells();
     let summary = Summary::of(&cells);
     let mut out = Vec::new();
-    table::write_styled(Judged::tables(&cells), &summary, &meta(), &mut out, true).unwrap();
+    table::write_styled(&cells, &summary, &meta(), &mut out, true).unwrap();
     assert!(String::from_utf8(out).unwrap().contains("\u{1b}["));
 }
 
 #[test]
 fn long_labels_wrap_within_100_columns() {
     let identity = default_identities().remove(1);
-    let rows = TableRows {
-        table: TableRef::new("private", "a_table_with_a_rather_long_name"),
-        labels: (0..12)
-            .map(|i| (format!("fixture_row_number_{i}"), None))
-            .collect(),
-        owned: false,
-    };
+    let rows = TableRows::single_owner(
+        TableRef::new("private", "a_table_with_a_rather_long_name"),
+        false,
+        (0..12).map(|i| (format!("fixture_row_number_{i}"), None)),
+    );
     let obs = Observation {
         table: rows.table.clone(),
         identity: identity.name.clone(),
         command: Command::Select,
         reached: rows.labels.keys().take(9).cloned().collect(),
-        insert_own: false,
-        insert_other: false,
+        inserted: BTreeSet::new(),
         transfer: false,
         probes: vec![],
     };
@@ -238,7 +246,7 @@ fn long_labels_wrap_within_100_columns() {
     assert_eq!(cell.outcome, CellOutcome::Fail);
     let mut out = Vec::new();
     table::write_styled(
-        Judged::tables(std::slice::from_ref(&cell)),
+        std::slice::from_ref(&cell),
         &Summary::of(std::slice::from_ref(&cell)),
         &meta(),
         &mut out,
@@ -309,13 +317,7 @@ fn junit_skips_unspecified_when_allowed() {
         allow_unspecified: true,
         ..meta()
     };
-    junit::write(
-        Judged::tables(&cells),
-        &Summary::of(&cells),
-        &meta,
-        &mut out,
-    )
-    .unwrap();
+    junit::write(&cells, &Summary::of(&cells), &meta, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(
         text.contains(r#"failures="3" errors="1" skipped="4""#),
@@ -332,15 +334,7 @@ fn markdown() {
 fn a_narrow_terminal_gets_a_narrow_table() {
     let cells = cells();
     let mut out = Vec::new();
-    table::write_with(
-        Judged::tables(&cells),
-        &Summary::of(&cells),
-        &meta(),
-        &mut out,
-        false,
-        72,
-    )
-    .unwrap();
+    table::write_with(&cells, &Summary::of(&cells), &meta(), &mut out, false, 72).unwrap();
     let text = String::from_utf8(out).unwrap();
     for line in text.lines() {
         assert!(line.chars().count() <= 72, "wider than 72 columns: {line}");

@@ -16,11 +16,7 @@ fn rows(name: &str, owned: bool) -> TableRows {
         labels.insert("alice".into(), Some("alice".into()));
         labels.insert("bob".into(), Some("bob".into()));
     }
-    TableRows {
-        table: TableRef::new("public", name),
-        labels,
-        owned,
-    }
+    TableRows::single_owner(TableRef::new("public", name), owned, labels)
 }
 
 /// A database: `documents` (owner-only, anon none, admin reads all, alice can transfer),
@@ -39,17 +35,28 @@ fn database(identities: &[Identity]) -> (Vec<Observation>, Vec<TableRows>) {
                     identity: who.into(),
                     command,
                     reached: BTreeSet::new(),
-                    insert_own: false,
-                    insert_other: false,
+                    inserted: BTreeSet::new(),
                     transfer: false,
                     probes: vec![Probe {
                         target: "own".into(),
                         outcome: Outcome::Filtered,
                     }],
                 };
+                if command == Command::Insert && t.owned {
+                    obs.probes.push(Probe {
+                        target: "other".into(),
+                        outcome: Outcome::Filtered,
+                    });
+                }
+                if command == Command::Update && t.owned && !own.is_empty() {
+                    obs.probes.push(Probe {
+                        target: "transfer".into(),
+                        outcome: Outcome::Filtered,
+                    });
+                }
                 match (t.table.name.as_str(), who, command) {
                     (_, "service", Command::Insert) => {
-                        (obs.insert_own, obs.insert_other) = (true, true)
+                        obs.inserted = ["own".to_string(), "other".to_string()].into()
                     }
                     (_, "service", _) => obs.reached = all.clone(),
                     ("countries", "anon", _) => {}
@@ -57,7 +64,7 @@ fn database(identities: &[Identity]) -> (Vec<Observation>, Vec<TableRows>) {
                     ("countries", _, _) => {}
                     ("documents", "anon", _) => {}
                     ("documents", "admin", Command::Select) => obs.reached = all.clone(),
-                    ("documents", _, Command::Insert) => obs.insert_own = true,
+                    ("documents", _, Command::Insert) => obs.inserted = ["own".to_string()].into(),
                     ("documents", _, _) => obs.reached = own.clone(),
                     _ => unreachable!(),
                 }
@@ -79,7 +86,7 @@ fn reality_check(text: &str, reality: &Reality) {
         .map(|c| {
             format!(
                 "{} {} {}: {} vs {}",
-                c.table, c.identity, c.command, c.expected, c.actual
+                c.subject, c.identity, c.action, c.expected, c.actual
             )
         })
         .collect();

@@ -8,24 +8,32 @@ use rlsgate::verdict::{judge, status, Cell, CellOutcome, Summary};
 use rlsgate::Status;
 
 fn documents() -> TableRows {
-    TableRows {
-        table: TableRef::new("public", "documents"),
-        labels: BTreeMap::from([
+    TableRows::single_owner(
+        TableRef::new("public", "documents"),
+        true,
+        BTreeMap::from([
             ("alice".to_string(), Some("alice".to_string())),
             ("bob".to_string(), Some("bob".to_string())),
             ("public".to_string(), None),
             ("shared_doc".to_string(), Some("bob".to_string())),
         ]),
-        owned: true,
-    }
+    )
 }
 
 fn countries() -> TableRows {
-    TableRows {
-        table: TableRef::new("public", "countries"),
-        labels: BTreeMap::from([("public".to_string(), None)]),
-        owned: false,
-    }
+    TableRows::single_owner(
+        TableRef::new("public", "countries"),
+        false,
+        BTreeMap::from([("public".to_string(), None)]),
+    )
+}
+
+fn inserted(own: bool, other: bool) -> BTreeSet<String> {
+    [("own", own), ("other", other)]
+        .into_iter()
+        .filter(|(_, accepted)| *accepted)
+        .map(|(t, _)| t.to_string())
+        .collect()
 }
 
 fn identity(name: &str) -> Identity {
@@ -45,8 +53,7 @@ fn observe(rows: &TableRows, who: &str, command: Command, reached: &[&str]) -> O
         identity: who.to_string(),
         command,
         reached: labels(reached),
-        insert_own: false,
-        insert_other: false,
+        inserted: BTreeSet::new(),
         transfer: false,
         probes: reached
             .iter()
@@ -69,9 +76,23 @@ fn insert(rows: &TableRows, who: &str, own: bool, other: bool) -> Observation {
             }
         }
     };
+    if !rows.owned {
+        // a table nobody owns gets one probe: any row
+        return Observation {
+            inserted: if own || other {
+                ["any".to_string()].into()
+            } else {
+                BTreeSet::new()
+            },
+            probes: vec![Probe {
+                target: "any".into(),
+                outcome: outcome(own || other),
+            }],
+            ..observe(rows, who, Command::Insert, &[])
+        };
+    }
     Observation {
-        insert_own: own,
-        insert_other: other,
+        inserted: inserted(own, other),
         probes: vec![
             Probe {
                 target: "own".into(),
@@ -103,7 +124,11 @@ fn own_rows_only_passes() {
         &documents(),
     );
     assert_eq!(
-        (c.outcome, c.expected.as_str(), c.actual.as_str()),
+        (
+            c.outcome,
+            c.expected.to_string().as_str(),
+            c.actual.to_string().as_str()
+        ),
         (CellOutcome::Pass, "own", "own")
     );
     assert_eq!(c.detail, "");
@@ -118,8 +143,8 @@ fn seeing_another_users_rows_fails_and_names_them() {
         &rows,
     );
     assert_eq!(c.outcome, CellOutcome::Fail);
-    assert_eq!(c.expected, "own");
-    assert_eq!(c.actual, "{alice, bob, public}");
+    assert_eq!(c.expected.to_string(), "own");
+    assert_eq!(c.actual.to_string(), "{alice, bob, public}");
     assert_eq!(c.detail, "sees rows bob, public it should not");
 }
 
@@ -135,7 +160,7 @@ fn missing_own_rows_fail_as_over_restriction() {
     });
     let c = cell(OWN, &obs, &rows);
     assert_eq!(c.outcome, CellOutcome::Fail);
-    assert_eq!(c.actual, "{bob}");
+    assert_eq!(c.actual.to_string(), "{bob}");
     assert_eq!(
         c.detail,
         "could not delete row shared_doc (denied by privilege: permission denied for table documents)"
@@ -155,7 +180,10 @@ fn reaching_everything_is_all() {
         ),
         &rows,
     );
-    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Pass, "all"));
+    assert_eq!(
+        (c.outcome, c.actual.to_string().as_str()),
+        (CellOutcome::Pass, "all")
+    );
     let c = cell(
         OWN,
         &observe(&rows, "admin", Command::Update, &["alice", "bob"]),
@@ -170,14 +198,17 @@ fn own_for_an_identity_without_rows_means_nothing_visible() {
     let rows = documents();
     let spec = "[tables.documents]\nadmin = \"own\"\n";
     let c = cell(spec, &observe(&rows, "admin", Command::Select, &[]), &rows);
-    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Pass, "own"));
+    assert_eq!(
+        (c.outcome, c.actual.to_string().as_str()),
+        (CellOutcome::Pass, "own")
+    );
     let c = cell(
         spec,
         &observe(&rows, "admin", Command::Select, &["public"]),
         &rows,
     );
     assert_eq!(c.outcome, CellOutcome::Fail);
-    assert_eq!(c.actual, "{public}");
+    assert_eq!(c.actual.to_string(), "{public}");
     assert_eq!(c.detail, "sees row public it should not");
 }
 
@@ -186,7 +217,10 @@ fn all_for_an_identity_without_rows_needs_every_row() {
     let rows = documents();
     let spec = "[tables.documents]\nadmin = \"all\"\n";
     let c = cell(spec, &observe(&rows, "admin", Command::Select, &[]), &rows);
-    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Fail, "none"));
+    assert_eq!(
+        (c.outcome, c.actual.to_string().as_str()),
+        (CellOutcome::Fail, "none")
+    );
     assert_eq!(c.detail, "does not see rows alice, bob, public, shared_doc");
 }
 
@@ -205,7 +239,7 @@ fn explicit_labels_compare_exactly() {
         &rows,
     );
     assert_eq!(
-        (c.outcome, c.expected.as_str()),
+        (c.outcome, c.expected.to_string().as_str()),
         (CellOutcome::Pass, "{alice, public, shared_doc}")
     );
     let c = cell(
@@ -226,8 +260,8 @@ fn no_spec_is_unspecified_with_a_hint() {
         &rows,
     );
     assert_eq!(c.outcome, CellOutcome::Unspecified);
-    assert_eq!(c.expected, "unspecified");
-    assert_eq!(c.actual, "{public}");
+    assert_eq!(c.expected.to_string(), "unspecified");
+    assert_eq!(c.actual.to_string(), "{public}");
     assert_eq!(
         c.detail,
         "no spec; the database allows [\"public\"]: add `anon = { select = [\"public\"] }` under [tables.documents]"
@@ -238,7 +272,7 @@ fn no_spec_is_unspecified_with_a_hint() {
         &rows,
     );
     assert_eq!(
-        (c.outcome, c.actual.as_str()),
+        (c.outcome, c.actual.to_string().as_str()),
         (CellOutcome::Unspecified, "deny")
     );
 }
@@ -266,14 +300,14 @@ fn an_inconclusive_probe_never_passes() {
                 &["alice", "bob", "public", "shared_doc"][..],
             ] {
                 let mut obs = observe(&rows, "alice", command, reached);
-                obs.insert_own = !reached.is_empty();
+                obs.inserted = inserted(!reached.is_empty(), false);
                 let c = cell(&spec, &inconclusive(obs), &rows);
                 assert_eq!(
                     c.outcome,
                     CellOutcome::Inconclusive,
                     "{spec} {command} {reached:?}"
                 );
-                assert_eq!(c.actual, "inconclusive");
+                assert_eq!(c.actual.to_string(), "inconclusive");
                 assert_eq!(
                     c.detail,
                     "probe `own` failed with 23502: null value in column \"title\" violates not-null constraint"
@@ -291,7 +325,7 @@ fn an_inconclusive_probe_never_passes() {
         CellOutcome::Inconclusive,
         "even without a spec"
     );
-    assert_eq!(unspecified.expected, "unspecified");
+    assert_eq!(unspecified.expected.to_string(), "unspecified");
     assert!(unspecified
         .detail
         .ends_with("; and no spec covers this cell"));
@@ -315,16 +349,28 @@ fn insert_own_other_any() {
     assert_eq!(pass("admin", true, true).outcome, CellOutcome::Pass);
 
     let c = pass("alice", true, true);
-    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Fail, "any"));
+    assert_eq!(
+        (c.outcome, c.actual.to_string().as_str()),
+        (CellOutcome::Fail, "any")
+    );
     assert_eq!(c.detail, "inserted a row owned by another user");
     let c = pass("alice", false, false);
-    assert_eq!((c.expected.as_str(), c.actual.as_str()), ("own", "deny"));
+    assert_eq!(
+        (
+            c.expected.to_string().as_str(),
+            c.actual.to_string().as_str()
+        ),
+        ("own", "deny")
+    );
     assert_eq!(
         c.detail,
         "could not insert a row owned by itself (denied by RLS: new row violates row-level security policy for table \"documents\")"
     );
     let c = pass("bob", false, true);
-    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Fail, "other"));
+    assert_eq!(
+        (c.outcome, c.actual.to_string().as_str()),
+        (CellOutcome::Fail, "other")
+    );
     assert_eq!(c.detail, "inserted a row owned by another user");
 }
 
@@ -334,7 +380,10 @@ fn insert_on_a_table_without_owner_is_any_or_deny() {
     let any = "[tables.countries]\nalice = { insert = \"any\" }\n";
     let own = "[tables.countries]\nalice = { insert = \"own\" }\n";
     let c = cell(any, &insert(&rows, "alice", true, false), &rows);
-    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Pass, "any"));
+    assert_eq!(
+        (c.outcome, c.actual.to_string().as_str()),
+        (CellOutcome::Pass, "any")
+    );
     let c = cell(own, &insert(&rows, "alice", true, false), &rows);
     assert_eq!(c.outcome, CellOutcome::Fail);
     assert_eq!(
@@ -342,16 +391,26 @@ fn insert_on_a_table_without_owner_is_any_or_deny() {
         "inserted a row; `countries` has no owner column so `own` means no row can be inserted: write `any` if that is intended"
     );
     let c = cell(own, &insert(&rows, "alice", false, false), &rows);
-    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Pass, "deny"));
+    assert_eq!(
+        (c.outcome, c.actual.to_string().as_str()),
+        (CellOutcome::Pass, "deny")
+    );
     let c = cell(any, &insert(&rows, "alice", false, false), &rows);
     assert_eq!(c.outcome, CellOutcome::Fail);
 }
 
+/// An UPDATE that also ran the transfer probe (the identity owns a row to hand over).
 fn update(rows: &TableRows, who: &str, reached: &[&str], transfer: bool) -> Observation {
-    Observation {
-        transfer,
-        ..observe(rows, who, Command::Update, reached)
-    }
+    let mut obs = observe(rows, who, Command::Update, reached);
+    obs.probes.push(Probe {
+        target: "transfer".into(),
+        outcome: if transfer {
+            Outcome::Allowed { rows: 1 }
+        } else {
+            Outcome::Filtered
+        },
+    });
+    Observation { transfer, ..obs }
 }
 
 #[test]
@@ -360,7 +419,10 @@ fn transfer_defaults_to_no_for_own() {
     let c = cell(OWN, &update(&rows, "alice", &["alice"], true), &rows);
     assert_eq!(c.outcome, CellOutcome::Fail);
     assert_eq!(
-        (c.expected.as_str(), c.actual.as_str()),
+        (
+            c.expected.to_string().as_str(),
+            c.actual.to_string().as_str()
+        ),
         ("own", "own+transfer")
     );
     assert_eq!(
@@ -381,7 +443,10 @@ fn transfer_defaults_to_yes_for_all_and_can_be_declared() {
     let c = cell(spec, &update(&rows, "bob", &every, false), &rows);
     assert_eq!(c.outcome, CellOutcome::Fail);
     assert_eq!(
-        (c.expected.as_str(), c.actual.as_str()),
+        (
+            c.expected.to_string().as_str(),
+            c.actual.to_string().as_str()
+        ),
         ("all+transfer", "all")
     );
     let spec = "[tables.documents]\nbob = { update = \"all\", transfer = false }\n";
@@ -403,19 +468,24 @@ fn transfer_defaults_to_yes_for_all_and_can_be_declared() {
 
 #[test]
 fn transfer_is_not_judged_without_own_rows() {
+    // admin owns no row of documents, so the engine runs no transfer probe for it
     let rows = documents();
     let c = cell(
         OWN,
-        &update(
+        &observe(
             &rows,
             "admin",
+            Command::Update,
             &["alice", "bob", "public", "shared_doc"],
-            false,
         ),
         &rows,
     );
     assert_eq!(
-        (c.outcome, c.expected.as_str(), c.actual.as_str()),
+        (
+            c.outcome,
+            c.expected.to_string().as_str(),
+            c.actual.to_string().as_str()
+        ),
         (CellOutcome::Pass, "all", "all")
     );
 }
@@ -470,7 +540,10 @@ fn anon_inserting_an_ownerless_row_is_its_own_insert() {
     assert_eq!(cell(spec, &nobody_only, &rows).outcome, CellOutcome::Pass);
     let forged = insert(&rows, "anon", true, true);
     let c = cell(spec, &forged, &rows);
-    assert_eq!((c.outcome, c.actual.as_str()), (CellOutcome::Fail, "any"));
+    assert_eq!(
+        (c.outcome, c.actual.to_string().as_str()),
+        (CellOutcome::Fail, "any")
+    );
     let denied = insert(&rows, "anon", false, false);
     assert_eq!(cell(spec, &denied, &rows).outcome, CellOutcome::Fail);
 }

@@ -1,17 +1,22 @@
 //! The template cache: an initdb'd, Supabase-bootstrapped data directory, keyed by the
 //! Postgres version and a hash of the bootstrap, copied per run so only the first run pays
-//! for initdb. Publication is an atomic rename, so concurrent runs never see half a template.
+//! for initdb. Publication is an atomic rename, so concurrent runs never see half a template;
+//! the staging directory is registered for removal (an interrupt removes it) and locked, so a
+//! later run removes one whose publisher was killed outright.
 
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use super::binaries::PgBin;
+use super::cleanup;
 use super::user::ServerUser;
 use super::ClusterError;
 
 /// Bumped whenever the layout or the server settings baked into the template change.
 const FORMAT: &str = "rlsgate-template-v2";
+
+const STAGING_PREFIX: &str = ".staging-";
 
 pub fn root() -> PathBuf {
     if let Some(dir) = std::env::var_os("RLSGATE_CACHE_DIR") {
@@ -44,13 +49,18 @@ pub fn publish(bin: &PgBin, data: &Path) -> Result<PathBuf, ClusterError> {
     std::fs::create_dir_all(&root)
         .map_err(|e| ClusterError::io(format!("creating cache dir {}", root.display()), e))?;
     let final_dir = root.join(key(bin));
+    cleanup::sweep_stale(&root, STAGING_PREFIX);
     let staging = tempfile::Builder::new()
-        .prefix(".staging-")
+        .prefix(STAGING_PREFIX)
         .tempdir_in(&root)
         .map_err(|e| ClusterError::io("creating a cache staging dir", e))?;
+    let _registered = cleanup::Registered::dir(staging.path());
+    let _lock = cleanup::lock_run_dir(staging.path())
+        .map_err(|e| ClusterError::io("locking the cache staging dir", e))?;
     let staged = staging.path().join("data");
     copy_tree(data, &staged, None)
         .map_err(|e| ClusterError::io("filling the template cache", e))?;
+    crate::interrupt::check()?;
     match std::fs::rename(&staged, &final_dir) {
         Ok(()) => {
             prune(&root, &final_dir);

@@ -39,6 +39,8 @@ pub enum ClusterError {
     },
     #[error("applying the Supabase emulation failed: {0}")]
     Bootstrap(#[source] postgres::Error),
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
 }
 
 impl ClusterError {
@@ -78,8 +80,11 @@ pub struct StartReport {
 pub struct Cluster {
     run_dir: PathBuf,
     server: Option<Server>,
+    _lock: cleanup::RunLock,
     pub bin: PgBin,
     pub report: StartReport,
+    /// What did not work as it should but did not stop the run (an unwritable cache).
+    pub warnings: Vec<String>,
 }
 
 impl Cluster {
@@ -88,7 +93,7 @@ impl Cluster {
         let bin = binaries::find(opts.major_version)?;
         let user = user::server_user();
         let tmp = run_root();
-        cleanup::sweep_stale(&tmp);
+        cleanup::sweep_stale(&tmp, RUN_DIR_PREFIX);
 
         let cached = if opts.no_cache {
             None
@@ -96,34 +101,61 @@ impl Cluster {
             cache::lookup(&bin)
         };
         let template_cached = cached.is_some();
-        let run_dir = new_run_dir(&tmp, user)?;
+        crate::interrupt::check()?;
+        let (run_dir, lock) = new_run_dir(&tmp, user)?;
         let mut cluster = Cluster {
             run_dir,
             server: None,
+            _lock: lock,
             bin,
             report: StartReport {
                 template_cached,
                 elapsed: Duration::ZERO,
             },
+            warnings: Vec::new(),
         };
         let data = cluster.run_dir.join("data");
+        let phase = |name: &str, since: Instant| crate::terminal::timing(name, since);
         match cached {
             Some(template) => {
+                let t = Instant::now();
                 cache::copy_tree(&template, &data, user)
                     .map_err(|e| ClusterError::io("copying the cached template", e))?;
+                phase("cluster: template copy", t);
+                crate::interrupt::check()?;
+                let t = Instant::now();
                 cluster.server = Some(Server::start(&cluster.bin, &cluster.run_dir, user)?);
+                phase("cluster: server start", t);
             }
             None => {
+                let t = Instant::now();
                 server::initdb(&cluster.bin, &data, user)?;
+                phase("cluster: initdb", t);
+                crate::interrupt::check()?;
+                let t = Instant::now();
                 cluster.server = Some(Server::start(&cluster.bin, &cluster.run_dir, user)?);
+                phase("cluster: server start", t);
+                let t = Instant::now();
                 cluster.bootstrap()?;
+                phase("cluster: bootstrap", t);
                 if !opts.no_cache {
+                    let t = Instant::now();
                     if let Some(server) = cluster.server.take() {
                         server.stop_clean();
                     }
                     server::reset_wal(&cluster.bin, &data, user)?;
-                    cache::publish(&cluster.bin, &data)?;
+                    crate::interrupt::check()?;
+                    if let Err(e) = cache::publish(&cluster.bin, &data) {
+                        cluster.warnings.push(format!(
+                            "the template cache is not usable ({e}); this run and later ones start without it \
+                             (set RLSGATE_CACHE_DIR to a writable directory, or pass --no-cache)"
+                        ));
+                    }
+                    phase("cluster: template publication", t);
+                    crate::interrupt::check()?;
+                    let t = Instant::now();
                     cluster.server = Some(Server::start(&cluster.bin, &cluster.run_dir, user)?);
+                    phase("cluster: server restart", t);
                 }
             }
         }
@@ -182,12 +214,19 @@ impl Cluster {
     pub fn pid(&self) -> Option<i32> {
         self.server.as_ref().map(|s| s.pid)
     }
+
+    /// False once the server has died (killed outright, crashed).
+    pub fn is_running(&self) -> bool {
+        self.server.as_ref().is_some_and(Server::is_running)
+    }
 }
 
 impl Drop for Cluster {
     fn drop(&mut self) {
         drop(self.server.take());
+        cleanup::remove_shared_memory(&self.run_dir.join("data"));
         cleanup::remove_dir(&self.run_dir);
+        cleanup::unregister_dir(&self.run_dir);
     }
 }
 
@@ -220,17 +259,33 @@ fn has_room(dir: &Path, bytes: u64) -> bool {
     writable && (stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64) >= bytes
 }
 
-fn new_run_dir(tmp: &Path, user: Option<ServerUser>) -> Result<PathBuf, ClusterError> {
+/// A fresh run directory, registered for removal before anything is written into it, and
+/// locked (`rlsgate.lock`, owned by us) for as long as this run lives.
+fn new_run_dir(
+    tmp: &Path,
+    user: Option<ServerUser>,
+) -> Result<(PathBuf, cleanup::RunLock), ClusterError> {
     let dir = tempfile::Builder::new()
         .prefix(RUN_DIR_PREFIX)
         .tempdir_in(tmp)
         .map_err(|e| ClusterError::io(format!("creating a run directory in {}", tmp.display()), e))?
         .keep();
-    std::fs::write(dir.join("rlsgate.pid"), std::process::id().to_string())
-        .map_err(|e| ClusterError::io("writing the run directory's owner", e))?;
-    if let Some(u) = user {
-        user::chown_tree(&dir, u)
-            .map_err(|e| ClusterError::io("handing the run directory to the server user", e))?;
+    cleanup::register_dir(&dir);
+    let ready = (|| {
+        std::fs::write(dir.join("rlsgate.pid"), std::process::id().to_string())
+            .map_err(|e| ClusterError::io("writing the run directory's owner", e))?;
+        if let Some(u) = user {
+            user::chown_tree(&dir, u)
+                .map_err(|e| ClusterError::io("handing the run directory to the server user", e))?;
+        }
+        cleanup::lock_run_dir(&dir).map_err(|e| ClusterError::io("locking the run directory", e))
+    })();
+    match ready {
+        Ok(lock) => Ok((dir, lock)),
+        Err(e) => {
+            cleanup::remove_dir(&dir);
+            cleanup::unregister_dir(&dir);
+            Err(e)
+        }
     }
-    Ok(dir)
 }

@@ -1,14 +1,15 @@
 //! One postgres server process over a data directory, listening only on a unix socket.
 
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::binaries::PgBin;
-use super::cleanup;
+use super::cleanup::{self, Process};
 use super::user::ServerUser;
 use super::ClusterError;
 
@@ -24,6 +25,9 @@ const SPEED_SETTINGS: &[(&str, &str)] = &[
     ("autovacuum", "off"),
     ("jit", "off"),
     ("max_connections", "64"),
+    // Dynamic shared memory as files in the data directory, not /dev/shm/PostgreSQL.*:
+    // removed with the run directory even when the server is killed outright.
+    ("dynamic_shared_memory_type", "mmap"),
     ("max_locks_per_transaction", "512"),
     ("shared_buffers", "64MB"),
     ("unix_socket_permissions", "0777"),
@@ -34,6 +38,7 @@ const SPEED_SETTINGS: &[(&str, &str)] = &[
 
 pub struct Server {
     pub pid: i32,
+    process: Arc<Process>,
     keeper: Option<JoinHandle<()>>,
 }
 
@@ -53,10 +58,7 @@ pub fn initdb(bin: &PgBin, data: &Path, user: Option<ServerUser>) -> Result<(), 
             "--wal-segsize=1",
         ])
         .stdin(Stdio::null());
-    if let Some(u) = user {
-        std::os::unix::process::CommandExt::uid(&mut cmd, u.uid);
-        std::os::unix::process::CommandExt::gid(&mut cmd, u.gid);
-    }
+    as_server_user(&mut cmd, user);
     let out = cmd
         .output()
         .map_err(|e| ClusterError::io(format!("running {}", bin.initdb().display()), e))?;
@@ -75,10 +77,7 @@ pub fn initdb(bin: &PgBin, data: &Path, user: Option<ServerUser>) -> Result<(), 
 pub fn reset_wal(bin: &PgBin, data: &Path, user: Option<ServerUser>) -> Result<(), ClusterError> {
     let mut cmd = Command::new(bin.dir.join("pg_resetwal"));
     cmd.arg("-D").arg(data).stdin(Stdio::null());
-    if let Some(u) = user {
-        std::os::unix::process::CommandExt::uid(&mut cmd, u.uid);
-        std::os::unix::process::CommandExt::gid(&mut cmd, u.gid);
-    }
+    as_server_user(&mut cmd, user);
     match cmd.output() {
         Ok(out) if out.status.success() => Ok(()),
         Ok(out) => Err(ClusterError::Initdb {
@@ -124,10 +123,7 @@ impl Server {
                 .arg("shared_preload_libraries=pg_stat_statements");
         }
         cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
-        if let Some(u) = user {
-            std::os::unix::process::CommandExt::uid(&mut cmd, u.uid);
-            std::os::unix::process::CommandExt::gid(&mut cmd, u.gid);
-        }
+        as_server_user(&mut cmd, user);
         die_with_parent(&mut cmd);
 
         let (started_tx, started_rx) = mpsc::channel();
@@ -136,17 +132,21 @@ impl Server {
             .name("postgres-keeper".into())
             .spawn(move || match cmd.spawn() {
                 Ok(mut child) => {
-                    let _ = started_tx.send(Ok(child.id() as i32));
-                    let status = child.wait();
-                    let _ = exited_tx.send(status.map(|s| s.to_string()).unwrap_or_default());
+                    let process = Process::new(child.id() as i32);
+                    let _ = started_tx.send(Ok(Arc::clone(&process)));
+                    wait_without_reaping(process.pid);
+                    let mut status = String::new();
+                    process
+                        .reap(|| status = child.wait().map(|s| s.to_string()).unwrap_or_default());
+                    let _ = exited_tx.send(status);
                 }
                 Err(e) => {
                     let _ = started_tx.send(Err(e));
                 }
             })
             .map_err(|e| ClusterError::io("spawning the keeper thread", e))?;
-        let pid = match started_rx.recv() {
-            Ok(Ok(pid)) => pid,
+        let process = match started_rx.recv() {
+            Ok(Ok(process)) => process,
             Ok(Err(e)) => {
                 return Err(ClusterError::io(
                     format!("starting {}", bin.postgres().display()),
@@ -159,9 +159,10 @@ impl Server {
                 })
             }
         };
-        cleanup::register(pid, run_dir);
+        cleanup::register_server(&process, run_dir);
         let server = Server {
-            pid,
+            pid: process.pid,
+            process,
             keeper: Some(keeper),
         };
 
@@ -176,6 +177,10 @@ impl Server {
             }
             if is_ready(&pid_file) {
                 return Ok(server);
+            }
+            if let Err(interrupted) = crate::interrupt::check() {
+                drop(server);
+                return Err(interrupted.into());
             }
             if Instant::now() > deadline {
                 drop(server);
@@ -194,11 +199,16 @@ impl Server {
     }
 
     fn stop(&mut self, signal: i32) {
-        cleanup::kill_and_wait(self.pid, signal, Duration::from_secs(10));
+        self.process.stop(signal, Duration::from_secs(10));
         if let Some(keeper) = self.keeper.take() {
             let _ = keeper.join();
         }
-        cleanup::unregister(self.pid);
+        cleanup::unregister_server(&self.process);
+    }
+
+    /// False once the server process has exited (killed, crashed).
+    pub fn is_running(&self) -> bool {
+        !self.process.has_exited()
     }
 }
 
@@ -225,9 +235,37 @@ fn read_log(path: &PathBuf) -> String {
     text.trim().to_string()
 }
 
+/// Runs the server's programs as the server user when we are root, in a process group of
+/// their own: a Ctrl-C at the terminal reaches rlsgate only, which stops them in order.
+fn as_server_user(cmd: &mut Command, user: Option<ServerUser>) {
+    if let Some(u) = user {
+        cmd.uid(u.uid).gid(u.gid);
+    }
+    cmd.process_group(0);
+}
+
+/// Blocks until `pid` (our child) has exited, leaving it unreaped, so its pid stays ours
+/// until [`Process::reap`].
+fn wait_without_reaping(pid: i32) {
+    loop {
+        // SAFETY: waitid fills the zeroed siginfo we own; WNOWAIT leaves the child waitable.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let rc = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            return;
+        }
+    }
+}
+
 #[cfg(target_os = "linux")]
 fn die_with_parent(cmd: &mut Command) {
-    use std::os::unix::process::CommandExt;
     // SAFETY: prctl is async-signal-safe; it runs after the uid switch, which would
     // otherwise clear the death signal.
     unsafe {

@@ -1,7 +1,7 @@
 use std::io::Write;
 
 use crate::cli::{DbArgs, GlobalArgs};
-use crate::cluster::cleanup;
+use crate::interrupt;
 use crate::migrate::{Database, OpenOptions};
 use crate::project::Project;
 use crate::terminal::Progress;
@@ -23,27 +23,28 @@ pub fn run(global: &GlobalArgs, args: &DbArgs, out: &mut dyn Write) -> anyhow::R
         writeln!(out, "Connected to the --db-url database; {} migration(s) applied inside a transaction that will be rolled back.", db.applied.len())?;
         writeln!(out, "Nothing persists. Press Ctrl-C to end.")?;
         out.flush()?;
-        cleanup::set_interrupt_exit_code(0);
-        wait_forever();
+        interrupt::set_exit_code(0);
+        interrupt::wait_for_signal(POLL, || false)?;
+        return Ok(Status::Clean);
     };
     let url = cluster.url(supabase::MIGRATION_ROLE);
     writeln!(out, "{url}")?;
     writeln!(out, "psql '{url}'")?;
     out.flush()?;
-    eprintln!(
+    crate::terminal::note(&format!(
         "Supabase-emulated Postgres {} with {} migration(s) applied. Connect as postgres (migrations' role), \
          supabase_admin (superuser), or `set role anon|authenticated` with\n  select set_config('request.jwt.claims', '{{\"sub\":\"...\",\"role\":\"authenticated\"}}', false);\n\
          Press Ctrl-C to stop; the database is then removed.",
         db.server_version,
         db.applied.len()
-    );
-    cleanup::set_interrupt_exit_code(0);
-    let _keep = db;
-    wait_forever()
+    ));
+    interrupt::set_exit_code(0);
+    let pid = cluster.pid().unwrap_or_default();
+    interrupt::wait_for_signal(POLL, || !cluster.is_running())?;
+    anyhow::bail!(
+        "the database server (pid {pid}) stopped unexpectedly (killed, or out of memory); its directory was removed"
+    )
 }
 
-fn wait_forever() -> ! {
-    loop {
-        std::thread::park();
-    }
-}
+/// How often `rlsgate db` looks at whether it should end.
+const POLL: std::time::Duration = std::time::Duration::from_millis(100);

@@ -6,12 +6,11 @@ use postgres::Client;
 
 use crate::cli::{ExportArgs, ExportTarget, GlobalArgs, PgtapArgs};
 use crate::commands::report::{default_jobs, start, Session};
-use crate::matrix::{Command, InsertScope, TableRef};
+use crate::matrix::{Command, TableRef};
 use crate::probe::catalog::Catalog;
 use crate::probe::cells;
 use crate::probe::rows::key_expr;
-use crate::report::pgtap::{self, Case, Expect, Impersonation, Rows, TestFile};
-use crate::report::pgtap_functions::{self, FunctionCase};
+use crate::report::pgtap::{self, About, Case, Check, Expect, Impersonation, Rows, TestFile};
 use crate::spec::Identity;
 use crate::terminal::Progress;
 use crate::verdict;
@@ -132,11 +131,9 @@ fn pgtap_export(
                             ),
                         ))
                     }
-                    Command::Insert => exp.insert.map(|scope| {
-                        let allowed = !matches!(
-                            (probe.target.as_str(), scope),
-                            (_, InsertScope::Deny) | ("other", InsertScope::Own)
-                        );
+                    Command::Insert => exp.insert.clone().map(|scope| {
+                        let allowed =
+                            verdict::insert_expects(&scope, &probe.target, table_rows, id);
                         (
                             Expect::Writes(allowed),
                             format!(
@@ -181,9 +178,11 @@ fn pgtap_export(
                 cases.push(Case {
                     identity: index,
                     description,
-                    prelude: probe.prelude.clone(),
-                    statement: probe.statement.clone(),
-                    expect,
+                    check: Check::Probe {
+                        prelude: probe.prelude.clone(),
+                        statement: probe.statement.clone(),
+                        expect,
+                    },
                 });
             }
         }
@@ -191,7 +190,7 @@ fn pgtap_export(
             continue;
         }
         let file = TestFile {
-            table: rel.table.clone(),
+            about: About::Relation(rel.table.clone()),
             specs: sources.into_iter().collect(),
             identities: impersonations.clone(),
             rows: rows.clone(),
@@ -199,33 +198,42 @@ fn pgtap_export(
             cases,
             notes,
         };
-        let path = args.dir.join(file.file_name());
-        let mut buf = Vec::new();
-        pgtap::write(&file, &mut buf)?;
-        std::fs::write(&path, buf).with_context(|| format!("writing {}", path.display()))?;
-        written.push((path, file.cases.len()));
+        written.push(write_file(&args.dir, &file)?);
     }
-    let function_cases: Vec<FunctionCase> = functions
+    let function_cases: Vec<Case> = functions
         .iter()
         .filter(|f| f.callable)
         .flat_map(|f| {
-            identities.iter().filter_map(|id| {
-                let exp = specs.functions().expectation(f, id)?;
-                Some(FunctionCase {
-                    identity: id.name.clone(),
-                    role: id.role.clone(),
-                    function: f.function.clone(),
-                    allow: exp.allow,
+            identities.iter().enumerate().filter_map(|(index, id)| {
+                let allow = specs.functions().expectation(f, id)?.allow;
+                Some(Case {
+                    identity: index,
+                    description: format!(
+                        "{} (role {}) {} call {}",
+                        id.name,
+                        id.role,
+                        if allow { "may" } else { "may not" },
+                        f.function.display_name()
+                    ),
+                    check: Check::Execute {
+                        function: f.function.clone(),
+                        allow,
+                    },
                 })
             })
         })
         .collect();
     if !function_cases.is_empty() {
-        let path = args.dir.join(pgtap_functions::FILE_NAME);
-        let mut buf = Vec::new();
-        pgtap_functions::write(&function_cases, &mut buf)?;
-        std::fs::write(&path, buf).with_context(|| format!("writing {}", path.display()))?;
-        written.push((path, function_cases.len()));
+        let file = TestFile {
+            about: About::Functions,
+            specs: Vec::new(),
+            identities: impersonations,
+            rows: Vec::new(),
+            setup: Vec::new(),
+            cases: function_cases,
+            notes: Vec::new(),
+        };
+        written.push(write_file(&args.dir, &file)?);
     }
     progress.finish();
     if written.is_empty() {
@@ -240,6 +248,18 @@ fn pgtap_export(
         writeln!(out, "wrote {} ({n} tests)", path.display())?;
     }
     Ok(Status::Clean)
+}
+
+/// Writes one test file into `dir`: its path and how many tests it holds.
+fn write_file(
+    dir: &std::path::Path,
+    file: &TestFile,
+) -> anyhow::Result<(std::path::PathBuf, usize)> {
+    let path = dir.join(file.file_name());
+    let mut buf = Vec::new();
+    pgtap::write(file, &mut buf)?;
+    std::fs::write(&path, buf).with_context(|| format!("writing {}", path.display()))?;
+    Ok((path, file.cases.len()))
 }
 
 /// The rows the probes use, as JSON: the identities' auth users, then every placed row.

@@ -5,10 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 
 use crate::cli::{MergeArgs, Partition};
-use crate::function_verdict::FunctionCell;
-use crate::matrix::{Command, FunctionRef, TableRef};
-use crate::report::matrix::{self as report, Judged, Report, RunMeta};
-use crate::verdict::Cell;
+use crate::report::matrix::{self as report, Report, RunMeta};
+use crate::verdict::{Action, Cell, Subject};
 use crate::Status;
 
 pub fn run(args: &MergeArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
@@ -23,19 +21,15 @@ pub fn run(args: &MergeArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     super::test::write_report(
         args.format,
         args.output.as_deref(),
-        Judged {
-            cells: &merged.cells,
-            functions: &merged.functions,
-        },
+        &merged.cells,
         &merged.meta,
         out,
     )
 }
 
-/// The inputs combined: each cell and each function cell exactly once.
+/// The inputs combined: each cell exactly once, relations (in table order) before functions.
 pub struct Merged {
     pub cells: Vec<Cell>,
-    pub functions: Vec<FunctionCell>,
     pub meta: RunMeta,
 }
 
@@ -77,17 +71,18 @@ pub fn merge(reports: Vec<(PathBuf, Report)>) -> anyhow::Result<Merged> {
         }
     }
 
-    let mut seen: HashMap<(TableRef, String, Command), &Path> = HashMap::new();
+    // A partitioned run judges functions in share 1 only; whole runs each judge them all.
+    let mut seen: HashMap<(Subject, String, Action), &Path> = HashMap::new();
     let mut cells: Vec<Cell> = Vec::new();
     for (path, report) in &reports {
-        for cell in &report.cells {
-            let key = (cell.table.clone(), cell.identity.clone(), cell.command);
+        for cell in report.all_cells() {
+            let key = (cell.subject.clone(), cell.identity.clone(), cell.action);
             if let Some(other) = seen.insert(key, path) {
                 bail!(
                     "{} · {} · {} is judged in both {} and {}: merge the shares of one partitioned run (--partition K/N), each once",
-                    cell.table.display_name(),
+                    cell.subject.display_name(),
                     cell.identity,
-                    cell.command.as_str(),
+                    cell.action,
                     other.display(),
                     path.display()
                 );
@@ -95,32 +90,8 @@ pub fn merge(reports: Vec<(PathBuf, Report)>) -> anyhow::Result<Merged> {
             cells.push(cell.clone());
         }
     }
-    cells.sort_by(|a, b| a.table.cmp(&b.table));
-
-    // A partitioned run judges functions in share 1 only; whole runs each judge them all.
-    let mut seen: HashMap<(FunctionRef, String), &Path> = HashMap::new();
-    let mut functions: Vec<FunctionCell> = Vec::new();
-    for (path, report) in &reports {
-        for cell in &report.functions {
-            let key = (cell.function.clone(), cell.identity.clone());
-            if let Some(other) = seen.insert(key, path) {
-                bail!(
-                    "{} · {} · execute is judged in both {} and {}: merge the shares of one partitioned run (--partition K/N), each once",
-                    cell.function.display_name(),
-                    cell.identity,
-                    other.display(),
-                    path.display()
-                );
-            }
-            functions.push(cell.clone());
-        }
-    }
-    functions.sort_by(|a, b| a.function.cmp(&b.function));
-    Ok(Merged {
-        cells,
-        functions,
-        meta,
-    })
+    cells.sort_by(|a, b| a.subject.cmp(&b.subject));
+    Ok(Merged { cells, meta })
 }
 
 /// Partitioned inputs must be all the shares 1..N of the same N, each once, so a forgotten

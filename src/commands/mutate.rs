@@ -98,8 +98,8 @@ impl Setup {
         };
         let mut db = Database::open(&project, &opts, progress)?;
         let schemas = super::test::exposed_schemas(&project);
-        let relations = probe::load_catalog(db.client(), &schemas)?.exposed_tables();
-        super::test::validate_declarations(&specs, &relations, &identities, &fixtures)?;
+        let catalog = probe::load_catalog(db.client(), &schemas)?;
+        super::test::validate_declarations(&specs, &catalog, &identities, &fixtures)?;
         Ok(Setup {
             project,
             identities,
@@ -113,20 +113,21 @@ impl Setup {
     /// Identities' users and the synthesized and pinned rows, committed once.
     pub fn prepare(&mut self, jobs: usize) -> anyhow::Result<Prepared> {
         let specs = &self.specs;
-        let owner_spec = |t: &TableRef| specs.owner_spec(t).cloned();
-        Ok(probe::prepare(
+        let prepared = probe::prepare(
             &mut self.db,
             &ProbeOptions {
                 schemas: &self.schemas,
                 identities: &self.identities,
                 fixtures: &self.fixtures,
-                owner_spec: &owner_spec,
+                specs,
                 tables: &[],
                 only_identities: &[],
                 partition: None,
                 jobs,
             },
             None,
-        )?)
+        )?;
+        super::test::validate_scopes(specs, &prepared)?;
+        Ok(prepared)
     }
 }

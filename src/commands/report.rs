@@ -6,7 +6,6 @@ use sha2::{Digest, Sha256};
 
 use crate::cli::{GlobalArgs, ReportArgs};
 use crate::commands::test::{exposed_schemas, judge};
-use crate::function_verdict::judge_functions;
 use crate::lint::{self, Config, SourceFile};
 use crate::matrix::TableRef;
 use crate::migrate::{Database, OpenOptions};
@@ -79,8 +78,10 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
         relations: prepared.rows.iter().map(|r| r.table.clone()).collect(),
         rows: prepared.rows.clone(),
         observations,
+        identities: prepared.identities.clone(),
+        tenancy: None,
     };
-    let cells = judge(&matrix, &specs, &identities);
+    let mut cells = judge(&matrix, &specs);
 
     progress.set("reading policies and grants");
     let access = provenance::relation_access(db.client(), &matrix.relations)
@@ -96,12 +97,15 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
     let diagnostics = lint_all(&project, &mut db, &config)?;
     progress.finish();
 
-    let function_cells = if args.tables.is_empty() {
-        judge_functions(&functions, &specs, &identities, &[])
-    } else {
-        Vec::new()
-    };
-    let summary = Summary::with_functions(&cells, &function_cells);
+    if args.tables.is_empty() {
+        cells.extend(verdict::judge_functions(
+            &functions,
+            &specs,
+            &identities,
+            &[],
+        ));
+    }
+    let summary = Summary::of(&cells);
     let mut meta = RunMeta::new(project_name(&global.project));
     meta.postgres = Some(db.server_version.clone());
     meta.started_at = Some(started_at);
@@ -123,7 +127,6 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
         provenance: traced,
         lint: diagnostics,
         functions,
-        function_cells,
         meta,
     })
 }
@@ -167,18 +170,17 @@ pub(crate) fn start(
     let schemas = exposed_schemas(&project);
     let catalog = probe::load_catalog(db.client(), &schemas)?;
     let relations: Vec<TableRef> = catalog.exposed_tables();
-    super::test::validate_declarations(&specs, &relations, &identities, &fixtures)?;
+    super::test::validate_declarations(&specs, &catalog, &identities, &fixtures)?;
     super::test::check_table_filter(tables, &relations, &schemas)?;
     let functions = super::test::load_functions(&mut db, &schemas, &identities, &specs)?;
     progress.set("placing rows");
-    let owner_spec = |t: &TableRef| specs.owner_spec(t).cloned();
     let prepared = probe::prepare(
         &mut db,
         &ProbeOptions {
             schemas: &schemas,
             identities: &identities,
             fixtures: &fixtures,
-            owner_spec: &owner_spec,
+            specs: &specs,
             tables,
             only_identities: &[],
             partition: None,
@@ -186,6 +188,7 @@ pub(crate) fn start(
         },
         Some(catalog),
     )?;
+    super::test::validate_scopes(&specs, &prepared)?;
     Ok(Session {
         project,
         identities,

@@ -54,9 +54,9 @@ pub fn run(
         writeln!(
             out,
             "left as is: {} · {} · {} is inconclusive ({})",
-            cell.table.display_name(),
+            cell.subject.display_name(),
             cell.identity,
-            cell.command,
+            cell.action,
             cell.detail
         )?;
     }

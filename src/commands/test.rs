@@ -4,13 +4,12 @@ use std::time::Instant;
 use anyhow::Context;
 
 use crate::cli::{GlobalArgs, TestArgs, TestFormat};
-use crate::function_verdict::{judge_functions, FunctionCell};
 use crate::matrix::TableRef;
 use crate::migrate::{Database, OpenOptions};
 use crate::probe::functions::FunctionAccess;
 use crate::probe::{self, Matrix, ProbeOptions};
 use crate::project::Project;
-use crate::report::matrix::{self as report, Format, Judged, LintFinding, RunMeta};
+use crate::report::matrix::{self as report, Format, LintFinding, RunMeta};
 use crate::spec::{self, Identity, Specs};
 use crate::terminal::Progress;
 use crate::verdict::{self, Cell, Summary};
@@ -22,12 +21,11 @@ pub struct Run {
     pub identities: Vec<Identity>,
     pub specs: Specs,
     pub matrix: Matrix,
+    /// The table and view cells, then one EXECUTE cell per callable function x identity (none
+    /// under `--table`, and only in share 1 of `--partition`).
     pub cells: Vec<Cell>,
     /// Every function of the exposed schemas with who may execute it.
     pub functions: Vec<FunctionAccess>,
-    /// One EXECUTE cell per callable function x identity (none under `--table`, and only in
-    /// share 1 of `--partition`).
-    pub function_cells: Vec<FunctionCell>,
     pub meta: RunMeta,
 }
 
@@ -37,10 +35,7 @@ pub fn run(global: &GlobalArgs, args: &TestArgs, out: &mut dyn Write) -> anyhow:
     let status = write_report(
         args.format,
         args.output.as_deref(),
-        Judged {
-            cells: &run.cells,
-            functions: &run.function_cells,
-        },
+        &run.cells,
         &run.meta,
         out,
     )?;
@@ -53,11 +48,11 @@ pub fn run(global: &GlobalArgs, args: &TestArgs, out: &mut dyn Write) -> anyhow:
 pub(crate) fn write_report(
     format: TestFormat,
     output: Option<&std::path::Path>,
-    judged: Judged,
+    cells: &[Cell],
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
-    let summary = Summary::with_functions(judged.cells, judged.functions);
+    let summary = Summary::of(cells);
     let format = match format {
         TestFormat::Human => Format::Table,
         TestFormat::Json => Format::Json,
@@ -70,11 +65,11 @@ pub(crate) fn write_report(
                 std::fs::File::create(path)
                     .with_context(|| format!("creating {}", path.display()))?,
             );
-            report::write(format, judged, &summary, meta, &mut file)?;
+            report::write(format, cells, &summary, meta, &mut file)?;
             file.flush()
                 .with_context(|| format!("writing {}", path.display()))?;
         }
-        None => report::write(format, judged, &summary, meta, out)?,
+        None => report::write(format, cells, &summary, meta, out)?,
     }
     let lint_errors = meta.lint.iter().any(|f| f.is_error());
     Ok(match verdict::status(&summary, meta.allow_unspecified) {
@@ -120,7 +115,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     let schemas = exposed_schemas(&project);
     let catalog = probe::load_catalog(db.client(), &schemas)?;
     let relations: Vec<TableRef> = catalog.exposed_tables();
-    validate_declarations(&specs, &relations, &identities, &fixtures)?;
+    validate_declarations(&specs, &catalog, &identities, &fixtures)?;
     check_table_filter(&args.tables, &relations, &schemas)?;
     let functions = load_functions(&mut db, &schemas, &identities, &specs)?;
     crate::terminal::timing("catalog + spec validation", t_catalog);
@@ -132,12 +127,11 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
             .unwrap_or(2)
             .max(2)
     });
-    let owner_spec = |t: &TableRef| specs.owner_spec(t).cloned();
     let probe_options = ProbeOptions {
         schemas: &schemas,
         identities: &identities,
         fixtures: &fixtures,
-        owner_spec: &owner_spec,
+        specs: &specs,
         tables: &args.tables,
         only_identities: &args.identities,
         partition: args.partition.map(|p| (p.index, p.total)),
@@ -166,6 +160,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
         }
     };
     crate::terminal::timing("synthesize + catalog lint", t_probe);
+    validate_scopes(&specs, &prepared)?;
     progress.set("probing");
     let t_observe = Instant::now();
     let observations = probe::observe_all(
@@ -180,15 +175,21 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     crate::terminal::timing(&format!("probe ({} cells)", observations.len()), t_observe);
     let matrix = prepared.into_matrix(observations);
     progress.finish();
+    if let Some(line) = &matrix.tenancy {
+        crate::terminal::note(line, global.quiet);
+    }
 
     let t_judge = Instant::now();
-    let cells = judge(&matrix, &specs, &identities);
+    let mut cells = judge(&matrix, &specs);
     let gates_functions = args.tables.is_empty() && args.partition.is_none_or(|p| p.index == 1);
-    let function_cells = if gates_functions {
-        judge_functions(&functions, &specs, &identities, &args.identities)
-    } else {
-        Vec::new()
-    };
+    if gates_functions {
+        cells.extend(verdict::judge_functions(
+            &functions,
+            &specs,
+            &identities,
+            &args.identities,
+        ));
+    }
     crate::terminal::timing("judge", t_judge);
     let mut meta = RunMeta::new(global.project.display().to_string());
     meta.postgres = Some(db.server_version.clone());
@@ -206,17 +207,18 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
         matrix,
         cells,
         functions,
-        function_cells,
         meta,
     })
 }
 
-pub fn judge(matrix: &Matrix, specs: &Specs, identities: &[Identity]) -> Vec<Cell> {
+/// Every observation judged against the specs, for the identities as probed (with the tenants
+/// they belong to).
+pub fn judge(matrix: &Matrix, specs: &Specs) -> Vec<Cell> {
     matrix
         .observations
         .iter()
         .filter_map(|obs| {
-            let identity = identities.iter().find(|i| i.name == obs.identity)?;
+            let identity = matrix.identities.iter().find(|i| i.name == obs.identity)?;
             let rows = matrix.rows.iter().find(|r| r.table == obs.table)?;
             let exp = specs.expectation(&obs.table, identity);
             Some(verdict::judge(obs, exp.as_ref(), rows, identity))
@@ -258,18 +260,29 @@ pub fn load_declarations(
 }
 
 /// Specs and fixtures checked against what the migrated database holds: unknown tables,
-/// identities and labels, with did-you-mean.
+/// identities, labels, owner and tenant columns, `[tenancy]`, with did-you-mean.
 pub(crate) fn validate_declarations(
     specs: &Specs,
-    relations: &[TableRef],
+    catalog: &probe::catalog::Catalog,
     identities: &[Identity],
     fixtures: &[spec::FixtureRow],
 ) -> anyhow::Result<()> {
+    let relations = catalog.exposed_tables();
     specs
-        .validate_with(relations, identities, fixtures)
+        .validate_with(&relations, identities, fixtures)
         .map_err(spec_errors)?;
-    spec::validate_fixtures(fixtures, relations, identities).map_err(spec_errors)?;
+    spec::validate_fixtures(fixtures, &relations, identities).map_err(spec_errors)?;
+    specs
+        .validate_schema(catalog, identities)
+        .map_err(spec_errors)?;
     Ok(())
+}
+
+/// The tenant and party words of the specs checked against the row model rows were placed by.
+pub(crate) fn validate_scopes(specs: &Specs, prepared: &probe::Prepared) -> anyhow::Result<()> {
+    specs
+        .validate_scopes(&prepared.rows, prepared.model.tenancy.as_ref())
+        .map_err(spec_errors)
 }
 
 /// Every function of the exposed schemas with who may execute it; `[functions]` keys and

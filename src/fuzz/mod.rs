@@ -13,7 +13,7 @@ pub mod claims;
 mod repro;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use postgres::Client;
@@ -269,6 +269,7 @@ fn users(case: &Case) -> Vec<Identity> {
                 email: Some(email),
                 claims,
                 setup: Vec::new(),
+                tenants: Vec::new(),
             }
         })
         .collect()
@@ -335,7 +336,12 @@ fn check_counting(
         .map_err(db("opening a fuzz case"))?;
     let result = (|| {
         let users = users(case);
-        let mut synth = Synthesizer::new(&prepared.catalog, &prepared.ownership, &users);
+        let mut synth = Synthesizer::new(
+            &prepared.catalog,
+            &prepared.model,
+            &users,
+            &prepared.fillers,
+        );
         synth.create_users(client)?;
         synth.synthesize_all(client)?;
         for (user, extra) in users.iter().zip(&case.extra_rows) {
@@ -343,14 +349,11 @@ fn check_counting(
                 let Some(rel) = prepared.catalog.get(table) else {
                     continue;
                 };
-                if !rel.kind.holds_rows() || !synth.ownership_of(table).is_owned() {
+                if !rel.kind.holds_rows() || !synth.model_of(table).is_owned() {
                     continue;
                 }
                 for _ in 0..*extra {
-                    let spec = RowSpec {
-                        owner: Some(user),
-                        fixed: BTreeMap::new(),
-                    };
+                    let spec = RowSpec::owned_by(Some(user));
                     if let Ok(mut row) = synth.insert(client, rel, &spec) {
                         row.label = user.name.clone();
                         if let Some(s) = synth.states.get_mut(table) {
@@ -431,7 +434,7 @@ fn check_counting(
                     claims: actor.claims.clone(),
                     tampering: actor.tampering.clone(),
                     row_owner: reached
-                        .and_then(|r| r.owner.clone())
+                        .and_then(|r| r.owner().map(str::to_string))
                         .or_else(|| a.row_owner.clone()),
                     expected: a.expected.clone(),
                     statement: a.statement.clone(),
@@ -456,12 +459,13 @@ fn check_counting(
     Ok(result)
 }
 
-fn allowed(scope: &Scope, row: &PlacedRow, me: Option<&Identity>) -> bool {
-    match scope {
-        Scope::None => false,
-        Scope::Own => me.is_some_and(|m| row.owner.as_deref() == Some(m.name.as_str())),
-        Scope::All => true,
-        Scope::Labels(labels) => labels.contains(&row.label),
+fn allowed(scope: &Scope, row: &PlacedRow, parties: &[String], me: Option<&Identity>) -> bool {
+    match me {
+        Some(me) => crate::verdict::admits(scope, &row.label, &row.facts, parties, me),
+        None => {
+            matches!(scope, Scope::All)
+                || matches!(scope, Scope::Labels(labels) if labels.contains(&row.label))
+        }
     }
 }
 
@@ -490,10 +494,11 @@ fn attempts(
             continue;
         };
         let isolation_only = actor.property == Property::Isolation;
+        let parties = synth.model.parties(synth.catalog, table);
         let rows: Vec<&PlacedRow> = state
             .rows
             .iter()
-            .filter(|r| r.owner.as_deref().is_some_and(|o| generated.contains(o)))
+            .filter(|r| r.owner().is_some_and(|o| generated.contains(o)))
             .collect();
         let key = key_expr(rel);
         let qualified = rel.table.qualified();
@@ -507,7 +512,7 @@ fn attempts(
             let expected = crate::spec::specs::scope_text(&scope);
             let forbidden: Vec<&&PlacedRow> = rows
                 .iter()
-                .filter(|r| !allowed(&scope, r, actor.me))
+                .filter(|r| !allowed(&scope, r, &parties, actor.me))
                 .collect();
             if forbidden.is_empty() {
                 continue;
@@ -533,7 +538,7 @@ fn attempts(
                         let (prelude, statement) = if command == Command::Update {
                             let col = crate::matrix::quote_ident(&touch_column(
                                 rel,
-                                &state.ownership,
+                                &state.model,
                                 prepared
                                     .updatable
                                     .get(&(table.clone(), actor.role.clone()))
@@ -546,7 +551,7 @@ fn attempts(
                         out.push(Attempt {
                             table: table.clone(),
                             command,
-                            row_owner: row.owner.clone(),
+                            row_owner: row.owner().map(str::to_string),
                             expected: expected.clone(),
                             prelude,
                             statement,
@@ -561,17 +566,14 @@ fn attempts(
         }
         // INSERT of a row owned by another generated user (and of one's own when denied).
         let Some(insert) = exp.insert else { continue };
-        if !state.ownership.is_owned() || insert == InsertScope::Any {
+        if !state.model.is_owned() || insert == InsertScope::Any {
             continue;
         }
         let me = actor.me.map(|m| m.name.as_str());
         for owner in users.iter().filter(|u| {
             Some(u.name.as_str()) != me || (insert == InsertScope::Deny && !isolation_only)
         }) {
-            let spec = RowSpec {
-                owner: Some(owner),
-                fixed: BTreeMap::new(),
-            };
+            let spec = RowSpec::owned_by(Some(owner));
             let Ok(values) = synth.values(
                 rel,
                 &spec,
@@ -586,7 +588,7 @@ fn attempts(
                 table: table.clone(),
                 command: Command::Insert,
                 row_owner: Some(owner.name.clone()),
-                expected: crate::spec::specs::insert_text(insert).to_string(),
+                expected: crate::spec::specs::insert_text(&insert),
                 prelude: clear_conflicts(rel, &values),
                 statement: insert_sql(rel, &values, ""),
                 select: false,

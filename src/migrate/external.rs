@@ -32,6 +32,7 @@ impl Database {
             host,
             reason: crate::probe::describe(&e),
         })?;
+        let cancel = crate::interrupt::cancel_on_signal(client.cancel_token());
         client
             .batch_execute("begin")
             .map_err(db("opening the run's transaction"))?;
@@ -43,6 +44,7 @@ impl Database {
         });
         if opts.migrate_external {
             for (i, file) in project.migrations.iter().enumerate() {
+                crate::interrupt::check()?;
                 progress.set(format!("applying {}", file.path.display()));
                 let later = &project.migrations[i + 1..];
                 applied.push(apply_file(
@@ -56,9 +58,11 @@ impl Database {
             }
         }
         let server_version = server_version(&mut client);
+        crate::interrupt::check()?;
         Ok(Database {
             cluster: None,
             client,
+            _cancel: Some(cancel),
             applied,
             server_version,
             warnings: journal.warnings,

@@ -26,6 +26,8 @@ use plan::Emulation;
 pub struct Database {
     cluster: Option<Cluster>,
     client: Client,
+    /// With `--db-url`: a signal cancels the statement the connection runs.
+    _cancel: Option<crate::interrupt::CancelGuard>,
     pub applied: Vec<Applied>,
     pub server_version: String,
     /// What the emulation did differently from Supabase (stand-ins, skipped statements,
@@ -63,6 +65,8 @@ pub enum OpenError {
         context: String,
         source: postgres::Error,
     },
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
 }
 
 impl Database {
@@ -104,6 +108,7 @@ impl Database {
         let emulation = Emulation::load(&mut admin).map_err(db("listing available extensions"))?;
         let mut applied = Vec::new();
         let mut journal = Journal::new(project.notes.clone());
+        journal.warnings.extend(cluster.warnings.iter().cloned());
         if let Some(wanted) = project.db.major_version {
             if cluster.bin.major() != wanted {
                 journal.warnings.push(format!(
@@ -115,6 +120,7 @@ impl Database {
             }
         }
         for (i, file) in project.migrations.iter().enumerate() {
+            crate::interrupt::check()?;
             progress.set(format!("applying {}", file.path.display()));
             let later = &project.migrations[i + 1..];
             applied.push(apply_file(
@@ -140,9 +146,11 @@ impl Database {
             }
         }
         let server_version = server_version(&mut admin);
+        crate::interrupt::check()?;
         Ok(Database {
             cluster: Some(cluster),
             client: admin,
+            _cancel: None,
             applied,
             server_version,
             warnings: journal.warnings,

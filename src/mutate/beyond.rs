@@ -8,7 +8,6 @@ use postgres::Client;
 use super::{MutantKind, MutantResult, Status};
 use crate::matrix::{quote_ident, Command, Scope};
 use crate::probe::cells::{clear_children, touch_column};
-use crate::probe::owner::Ownership;
 use crate::probe::rows::Synthesizer;
 use crate::probe::values::{json_literal, literal};
 use crate::probe::{describe, Prepared, ProbeError};
@@ -22,7 +21,12 @@ pub fn second_look(
     specs: &Specs,
     results: &mut [MutantResult],
 ) -> Result<(), ProbeError> {
-    let mut synth = Synthesizer::new(&prepared.catalog, &prepared.ownership, &prepared.identities);
+    let mut synth = Synthesizer::new(
+        &prepared.catalog,
+        &prepared.model,
+        &prepared.identities,
+        &prepared.fillers,
+    );
     synth.states = prepared.states.clone();
     for r in results.iter_mut() {
         let m = &r.mutant;
@@ -62,64 +66,62 @@ pub fn second_look(
                     .iter()
                     .filter(|r| allowed.contains(&r.label))
                     .count();
-                let own = state
-                    .rows
-                    .iter()
-                    .find(|r| r.owner.as_deref() == Some(id.name.as_str()));
+                let own = state.rows.iter().find(|r| r.is_owned_by(&id.name));
                 let other = prepared
                     .identities
                     .iter()
                     .find(|o| o.owns_rows() && o.name != id.name);
-                let (prelude, statement, limit, what) = match (command, m.kind, &state.ownership) {
-                    (Command::Delete, _, _) if scope != Scope::All => (
-                        clear_children(&synth, rel, "true"),
-                        format!("delete from {q}"),
-                        allowed_rows,
-                        "deletes",
-                    ),
-                    (Command::Update, MutantKind::CheckTrue, Ownership::Column(col)) => {
-                        let (Some(other), true) = (other, own.is_some()) else {
-                            continue;
-                        };
-                        if exp.expects_transfer() {
-                            continue;
-                        }
-                        let ty = rel
-                            .column(col)
-                            .map_or("uuid".to_string(), |c| c.sql_type.clone());
-                        (
-                            String::new(),
-                            format!(
-                                "update {q} set {} = {}::{ty}",
-                                quote_ident(col),
-                                literal(other.sub.as_deref().unwrap_or_default())
-                            ),
-                            0,
-                            "hands to another owner",
-                        )
-                    }
-                    (Command::Update, MutantKind::UsingTrue, ownership) if scope != Scope::All => {
-                        let updatable = prepared
-                            .updatable
-                            .get(&(table.clone(), id.role.clone()))
-                            .map_or(&[][..], |c| &c[..]);
-                        let col = touch_column(rel, ownership, updatable);
-                        let Some(value) = own.and_then(|r| r.json.get(&col)) else {
-                            continue;
-                        };
-                        let ty = rel
-                            .column(&col)
-                            .map_or("text".to_string(), |c| c.sql_type.clone());
-                        let value = json_literal(value);
-                        (
-                            String::new(),
-                            format!("update {q} set {} = {value}::{ty}", quote_ident(&col)),
+                let (prelude, statement, limit, what) =
+                    match (command, m.kind, state.model.owner_column()) {
+                        (Command::Delete, _, _) if scope != Scope::All => (
+                            clear_children(&synth, rel, "true"),
+                            format!("delete from {q}"),
                             allowed_rows,
-                            "updates",
-                        )
-                    }
-                    _ => continue,
-                };
+                            "deletes",
+                        ),
+                        (Command::Update, MutantKind::CheckTrue, Some(col)) => {
+                            let (Some(other), true) = (other, own.is_some()) else {
+                                continue;
+                            };
+                            if exp.expects_transfer() {
+                                continue;
+                            }
+                            let ty = rel
+                                .column(col)
+                                .map_or("uuid".to_string(), |c| c.sql_type.clone());
+                            (
+                                String::new(),
+                                format!(
+                                    "update {q} set {} = {}::{ty}",
+                                    quote_ident(col),
+                                    literal(other.sub.as_deref().unwrap_or_default())
+                                ),
+                                0,
+                                "hands to another owner",
+                            )
+                        }
+                        (Command::Update, MutantKind::UsingTrue, _) if scope != Scope::All => {
+                            let updatable = prepared
+                                .updatable
+                                .get(&(table.clone(), id.role.clone()))
+                                .map_or(&[][..], |c| &c[..]);
+                            let col = touch_column(rel, &state.model, updatable);
+                            let Some(value) = own.and_then(|r| r.json.get(&col)) else {
+                                continue;
+                            };
+                            let ty = rel
+                                .column(&col)
+                                .map_or("text".to_string(), |c| c.sql_type.clone());
+                            let value = json_literal(value);
+                            (
+                                String::new(),
+                                format!("update {q} set {} = {value}::{ty}", quote_ident(&col)),
+                                allowed_rows,
+                                "updates",
+                            )
+                        }
+                        _ => continue,
+                    };
                 let n = unfiltered(client, id, &prelude, &statement)?;
                 if n > limit as i64 {
                     return Ok(Some(format!(

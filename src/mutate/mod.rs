@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 pub use generate::generate;
 
@@ -22,7 +22,7 @@ use crate::matrix::{Command, Observation, TableRef};
 use crate::migrate::Database;
 use crate::probe::{self, Execution, Prepared, ProbeConnection, ProbeError};
 use crate::spec::{Identity, Specs};
-use crate::verdict::{self, Cell, CellOutcome};
+use crate::verdict::{self, Action, Cell, CellOutcome, Reach, Subject};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -129,19 +129,46 @@ pub enum Status {
 }
 
 /// The cell that catches a mutant, or would have.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Witness {
-    pub table: TableRef,
+    pub subject: Subject,
     pub identity: String,
-    pub command: Command,
+    pub action: Action,
     /// What the spec declares (`unspecified` when nothing).
-    pub expected: String,
+    pub expected: Reach,
     /// Observed without the mutant.
-    pub before: String,
+    pub before: Reach,
     /// Observed with the mutant.
-    pub after: String,
+    pub after: Reach,
     pub outcome: CellOutcome,
     pub detail: String,
+}
+
+/// `{"table": {...}, "command": ...}` for a relation's cell, `{"function": "schema.f(args)",
+/// "action": "execute"}` for a function's, then what the spec and the probes said.
+impl Serialize for Witness {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        match &self.subject {
+            Subject::Relation(table) => {
+                map.serialize_entry("table", table)?;
+                map.serialize_entry("identity", &self.identity)?;
+                map.serialize_entry("command", &self.action)?;
+            }
+            Subject::Function { function, .. } => {
+                map.serialize_entry("function", function)?;
+                map.serialize_entry("identity", &self.identity)?;
+                map.serialize_entry("action", &self.action)?;
+            }
+        }
+        map.serialize_entry("expected", &self.expected)?;
+        map.serialize_entry("before", &self.before)?;
+        map.serialize_entry("after", &self.after)?;
+        map.serialize_entry("outcome", &self.outcome)?;
+        map.serialize_entry("detail", &self.detail)?;
+        map.end()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -211,18 +238,18 @@ impl Judge<'_> {
     }
 }
 
-type CellKey = (TableRef, String, Command);
+type CellKey = (Subject, String, Action);
 
 fn key(c: &Cell) -> CellKey {
-    (c.table.clone(), c.identity.clone(), c.command)
+    (c.subject.clone(), c.identity.clone(), c.action)
 }
 
 /// Compares the cells of a mutant's pass with the baseline's.
 pub fn classify(mutant: Mutant, baseline: &HashMap<CellKey, Cell>, cells: &[Cell]) -> MutantResult {
     let witness = |c: &Cell, before: &Cell| Witness {
-        table: c.table.clone(),
+        subject: c.subject.clone(),
         identity: c.identity.clone(),
-        command: c.command,
+        action: c.action,
         expected: c.expected.clone(),
         before: before.actual.clone(),
         after: c.actual.clone(),
@@ -472,11 +499,13 @@ mod tests {
 
     fn cell(outcome: CellOutcome, actual: &str) -> Cell {
         Cell {
-            table: TableRef::new("public", "posts"),
+            subject: Subject::Relation(TableRef::new("public", "posts")),
             identity: "alice".into(),
-            command: Command::Select,
-            expected: "own".into(),
-            actual: actual.into(),
+            action: Action::Select,
+            expected: Reach::read(Action::Select, "own").unwrap(),
+            actual: Reach::read(Action::Select, actual).unwrap(),
+            reached: None,
+            allowed: None,
             outcome,
             detail: "syntax error at or near \"user\"".into(),
             probes: Vec::new(),

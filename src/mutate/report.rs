@@ -213,9 +213,9 @@ fn line(out: &mut dyn Write, r: &MutantResult, style: Style) -> io::Result<()> {
 pub fn witness_text(w: &Witness) -> String {
     format!(
         "{} × {} × {}: spec says {}, observed {} → {}",
-        w.table.display_name(),
+        w.subject.display_name(),
         w.identity,
-        w.command,
+        w.action,
         w.expected,
         w.before,
         w.after

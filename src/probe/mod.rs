@@ -6,7 +6,7 @@ pub mod catalog;
 pub mod ceiling;
 pub mod cells;
 pub mod functions;
-pub mod owner;
+pub mod ownership;
 pub mod provenance;
 pub mod rows;
 pub mod values;
@@ -17,9 +17,10 @@ use std::sync::Mutex;
 
 use postgres::Client;
 
-use crate::matrix::{Command, Observation, Outcome, Probe, TableRef, TableRows};
+use crate::matrix::{Command, Observation, Outcome, Probe, RowFacts, TableRef, TableRows};
 use crate::migrate::Database;
-use crate::spec::{FixtureRow, Identity, OwnerSpec};
+use crate::spec::identities::TenantRole;
+use crate::spec::{FixtureRow, Identity, Specs};
 use catalog::{Catalog, Relation};
 use cells::{Plan, ProbeResult};
 use rows::{PlacedRow, Synthesizer, PUBLIC};
@@ -38,6 +39,8 @@ pub enum ProbeError {
     Fixture { label: String, message: String },
     #[error("setup SQL of identity `{identity}` failed: {message}")]
     Setup { identity: String, message: String },
+    #[error(transparent)]
+    Interrupted(crate::interrupt::Interrupted),
 }
 
 impl ProbeError {
@@ -70,7 +73,8 @@ pub struct ProbeOptions<'a> {
     pub schemas: &'a [String],
     pub identities: &'a [Identity],
     pub fixtures: &'a [FixtureRow],
-    pub owner_spec: &'a dyn Fn(&TableRef) -> Option<OwnerSpec>,
+    /// The specs' `owner`, `tenant` and `[tenancy]` declarations shape the row model.
+    pub specs: &'a Specs,
     /// Only these tables (`name` or `schema.name`); empty = all.
     pub tables: &'a [String],
     /// Only these identities; empty = all.
@@ -86,6 +90,10 @@ pub struct Matrix {
     pub relations: Vec<TableRef>,
     pub rows: Vec<TableRows>,
     pub observations: Vec<Observation>,
+    /// The identities probed, with the tenants each really belongs to.
+    pub identities: Vec<Identity>,
+    /// The tenant model, described for people (`rlsgate test` prints it).
+    pub tenancy: Option<String>,
 }
 
 /// The relations probing would cover, read without touching any data.
@@ -112,7 +120,9 @@ pub fn run(db: &mut Database, opts: &ProbeOptions) -> Result<Matrix, ProbeError>
 /// provenance), each time in transactions that are rolled back.
 pub struct Prepared {
     pub catalog: Catalog,
-    pub ownership: Vec<owner::Ownership>,
+    pub model: ownership::Model,
+    /// The synthesized tenant members (no probe runs as them).
+    pub fillers: Vec<Identity>,
     pub states: HashMap<TableRef, rows::TableState>,
     /// (relation, role) -> the columns that role may UPDATE.
     pub updatable: HashMap<(TableRef, String), Vec<String>>,
@@ -123,10 +133,17 @@ pub struct Prepared {
 
 impl Prepared {
     pub fn into_matrix(self, observations: Vec<Observation>) -> Matrix {
+        let tenancy = self
+            .model
+            .tenancy
+            .as_ref()
+            .map(|t| t.describe(&self.catalog));
         Matrix {
             relations: self.rows.iter().map(|r| r.table.clone()).collect(),
             rows: self.rows,
             observations,
+            identities: self.identities,
+            tenancy,
         }
     }
 }
@@ -135,7 +152,7 @@ impl Prepared {
     /// A synthesizer that knows the rows already placed (and the repairs they needed), to
     /// build probe rows like them.
     pub fn synthesizer<'a>(&'a self, identities: &'a [Identity]) -> Synthesizer<'a> {
-        let mut synth = Synthesizer::new(&self.catalog, &self.ownership, identities);
+        let mut synth = Synthesizer::new(&self.catalog, &self.model, identities, &self.fillers);
         synth.states = self.states.clone();
         synth
     }
@@ -170,8 +187,15 @@ pub fn prepare(
         None => load_catalog(client, opts.schemas)?,
     };
     crate::terminal::timing("catalog", t);
-    let ownership = owner::infer_all(&catalog, opts.owner_spec);
-    let mut synth = Synthesizer::new(&catalog, &ownership, opts.identities);
+    let mut model = ownership::infer(&catalog, opts.specs, opts.identities, &mut || {
+        ownership::tenant::usage_text(client)
+    });
+    let fillers = model
+        .tenancy
+        .as_ref()
+        .map(|t| t.fillers())
+        .unwrap_or_default();
+    let mut synth = Synthesizer::new(&catalog, &model, opts.identities, &fillers);
     let t = std::time::Instant::now();
     synth.create_users(client)?;
     crate::terminal::timing("users", t);
@@ -186,6 +210,7 @@ pub fn prepare(
             .map_err(ProbeError::db("committing the setup"))?;
     }
     let states = std::mem::take(&mut synth.states);
+    let identities = with_memberships(&mut model, &states, opts.identities);
 
     let selected: Vec<&Relation> = catalog
         .exposed()
@@ -205,29 +230,30 @@ pub fn prepare(
                 .map(|s| {
                     s.rows
                         .iter()
-                        .map(|r| (r.label.clone(), r.owner.clone()))
+                        .map(|r| (r.label.clone(), r.facts.clone()))
                         .collect()
                 })
                 .unwrap_or_default()
         } else {
             view_rows(client, rel, opts.identities)?
         };
-        let owned = states
-            .get(&rel.table)
-            .is_some_and(|s| s.ownership.is_owned());
+        let row_model = model.of(&catalog, &rel.table);
         table_rows.push(TableRows {
             table: rel.table.clone(),
             labels,
-            owned,
+            owned: row_model.is_owned(),
+            parties: model.parties(&catalog, &rel.table),
+            tenant_scoped: row_model.is_tenant_scoped(),
         });
     }
     let updatable = updatable_columns(client, &catalog, opts.identities)?;
     Ok(Prepared {
         catalog,
-        ownership,
+        model,
+        fillers,
         states,
         updatable,
-        identities: opts.identities.to_vec(),
+        identities,
         rows: table_rows,
     })
 }
@@ -298,6 +324,7 @@ impl ProbeConnection {
             }
             let mut observations = Vec::new();
             for plan in &plans {
+                crate::interrupt::check().map_err(ProbeError::Interrupted)?;
                 let r = cells::execute(client, plan).map_err(ProbeError::db("running probes"))?;
                 if r.iter().any(|r| r.outcome.is_lock_conflict()) {
                     return Ok(None);
@@ -387,15 +414,69 @@ fn assemble(
     let mut observations = Vec::new();
     for (plan, results) in plans.iter().zip(results) {
         let state = synth.states.get(&plan.rel.table);
-        observations.extend(observe(
-            plan,
-            &results,
-            state.map(|s| &s.rows[..]),
-            state.and_then(|s| s.error.as_deref()),
-            &prepared.identities,
-        ));
+        observations.extend(observe(plan, &results, state, &prepared.identities));
     }
     observations
+}
+
+/// The identities with the tenants they really belong to, read from the rows placed in the
+/// membership table (triggers may add memberships of their own); the tenant model's members
+/// are brought in line, so probes aim where the verdict looks.
+fn with_memberships(
+    model: &mut ownership::Model,
+    states: &HashMap<TableRef, rows::TableState>,
+    identities: &[Identity],
+) -> Vec<Identity> {
+    let mut identities = identities.to_vec();
+    let Some(tenancy) = model.tenancy.as_mut() else {
+        return identities;
+    };
+    let rows = states
+        .get(&tenancy.membership.table)
+        .map(|s| &s.rows[..])
+        .unwrap_or_default();
+    let mut tenants: Vec<ownership::Tenant> = tenancy
+        .tenants
+        .iter()
+        .map(|t| ownership::Tenant {
+            name: t.name.clone(),
+            members: Vec::new(),
+        })
+        .collect();
+    for row in rows {
+        let (Some(member), Some(tenant)) = (row.owner(), row.facts.tenant.as_deref()) else {
+            continue;
+        };
+        let role = tenancy
+            .membership
+            .role
+            .as_ref()
+            .and_then(|c| row.json.get(c))
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        let i = match tenants.iter().position(|t| t.name == tenant) {
+            Some(i) => i,
+            None => {
+                tenants.push(ownership::Tenant {
+                    name: tenant.to_string(),
+                    members: Vec::new(),
+                });
+                tenants.len() - 1
+            }
+        };
+        tenants[i].members.push(ownership::Member {
+            name: member.to_string(),
+            role: role.clone(),
+        });
+        if let Some(id) = identities.iter_mut().find(|i| i.name == member) {
+            id.tenants.push(TenantRole {
+                tenant: tenant.to_string(),
+                role,
+            });
+        }
+    }
+    tenancy.tenants = tenants;
+    identities
 }
 
 /// Column-level UPDATE privileges of every identity's role on every exposed relation.
@@ -475,7 +556,7 @@ fn view_rows(
     client: &mut Client,
     rel: &Relation,
     identities: &[Identity],
-) -> Result<BTreeMap<String, Option<String>>, ProbeError> {
+) -> Result<BTreeMap<String, RowFacts>, ProbeError> {
     let sql = format!(
         "select coalesce(string_agg(to_jsonb(t)::text, E'\\n'), '') from {} t",
         rel.table.qualified()
@@ -486,7 +567,12 @@ fn view_rows(
     };
     Ok(label_json_rows(&text, identities)
         .into_iter()
-        .map(|l| (l.clone(), owner_of_label(&l, identities)))
+        .map(|l| {
+            (
+                l.clone(),
+                RowFacts::owned_by(owner_of_label(&l, identities)),
+            )
+        })
         .collect())
 }
 
@@ -536,6 +622,7 @@ fn execute_plans(
                 .map_err(ProbeError::db("applying the extra SQL"))?;
         }
         for (i, plan) in plans.iter().enumerate() {
+            crate::interrupt::check().map_err(ProbeError::Interrupted)?;
             let r = cells::execute(client, plan).map_err(ProbeError::db("running probes"))?;
             *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
         }
@@ -595,6 +682,14 @@ fn execute_plans(
                         loop {
                             let u = next.fetch_add(1, Ordering::Relaxed);
                             if u >= units.len() {
+                                break;
+                            }
+                            if let Err(stop) = crate::interrupt::check() {
+                                failure
+                                    .lock()
+                                    .unwrap_or_else(|p| p.into_inner())
+                                    .get_or_insert(ProbeError::Interrupted(stop));
+                                next.store(units.len(), Ordering::Relaxed);
                                 break;
                             }
                             for &i in &units[u] {
@@ -671,11 +766,13 @@ fn prepare_connection(client: &mut Client) -> Result<(), ProbeError> {
 fn observe(
     plan: &Plan,
     results: &[ProbeResult],
-    rows: Option<&[PlacedRow]>,
-    setup_error: Option<&str>,
+    state: Option<&rows::TableState>,
     identities: &[Identity],
 ) -> Vec<Observation> {
     let rel = plan.rel;
+    let rows = state.map(|s| &s.rows[..]);
+    let setup_error = state.and_then(|s| s.error.as_deref());
+    let tenant_scoped = state.is_some_and(|s| s.model.tenant_fk().is_some());
     let key_rows: HashMap<&str, &PlacedRow> = rows
         .unwrap_or_default()
         .iter()
@@ -693,8 +790,7 @@ fn observe(
             identity: plan.identity.name.clone(),
             command,
             reached: BTreeSet::new(),
-            insert_own: false,
-            insert_other: false,
+            inserted: BTreeSet::new(),
             transfer: false,
             probes: Vec::new(),
         };
@@ -715,8 +811,10 @@ fn observe(
                         .collect();
                 }
                 (Command::Select, _) => obs.reached = label_json_rows(&r.payload, identities),
-                (Command::Insert, "own") | (Command::Insert, "any") => obs.insert_own = allowed,
-                (Command::Insert, "other") => obs.insert_other = allowed,
+                (Command::Insert, target) if allowed => {
+                    obs.inserted.insert(target.to_string());
+                }
+                (Command::Insert, _) => {}
                 (Command::Update, cells::TRANSFER) => obs.transfer |= allowed,
                 (_, cells::UNFILTERED) | (_, cells::TRANSFER_UNFILTERED) => {
                     let changed = if allowed {
@@ -734,7 +832,14 @@ fn observe(
                     }
                     let mine = |key: &String| {
                         key_rows.get(key.as_str()).is_some_and(|r| {
-                            r.owner.as_deref() == Some(plan.identity.name.as_str())
+                            if tenant_scoped {
+                                r.facts
+                                    .tenant
+                                    .as_deref()
+                                    .is_some_and(|t| plan.identity.belongs_to(t))
+                            } else {
+                                r.is_owned_by(&plan.identity.name)
+                            }
                         })
                     };
                     if p.target == cells::TRANSFER_UNFILTERED

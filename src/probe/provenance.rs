@@ -247,7 +247,7 @@ fn role_info(client: &mut Client, role: &str) -> Result<RoleInfo, postgres::Erro
 
 /// The observation grants something: rows reached, a row inserted, an ownership transfer.
 pub fn grants_anything(obs: &Observation) -> bool {
-    !obs.reached.is_empty() || obs.insert_own || obs.insert_other || obs.transfer
+    !obs.reached.is_empty() || !obs.inserted.is_empty() || obs.transfer
 }
 
 /// How much of `base` the observation `alone` still grants: `None` nothing, `Some(true)` all.
@@ -256,8 +256,7 @@ fn coverage(alone: &Observation, base: &Observation) -> Option<bool> {
         return None;
     }
     let full = base.reached.is_subset(&alone.reached)
-        && (!base.insert_own || alone.insert_own)
-        && (!base.insert_other || alone.insert_other)
+        && base.inserted.is_subset(&alone.inserted)
         && (!base.transfer || alone.transfer);
     Some(full)
 }

@@ -1,87 +1,15 @@
 //! `rlsgate diff`: the cells whose access widened or narrowed between two JSON reports,
-//! worded for a pull-request review ("anon can now read all rows of profiles").
+//! worded for a pull-request review ("anon can now read all rows of profiles", "anon can now
+//! call promote_user(uuid)").
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
-use super::function_diff::{diff_functions, FunctionChange};
 use super::matrix::Report;
-use crate::matrix::{Command, TableRef};
-
-/// What a cell's scope text grants, as a set that can be compared.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reach {
-    /// Every row (`all`, or INSERT `any`).
-    Everything { transfer: bool },
-    /// These labels (`own` is the identity's own label), plus an ownership transfer.
-    Some {
-        labels: BTreeSet<String>,
-        transfer: bool,
-    },
-    /// The probe said nothing (`inconclusive`, `unspecified`).
-    Unknown,
-}
-
-impl Reach {
-    /// Reads a scope text (`none`, `own`, `all`, `{alice, public}`, `deny`, `any`, `other`,
-    /// with an optional `+transfer`) of `identity`.
-    pub fn parse(text: &str, identity: &str) -> Reach {
-        let (text, transfer) = match text.strip_suffix("+transfer") {
-            Some(t) => (t.trim(), true),
-            None => (text.trim(), false),
-        };
-        let labels = |ls: &[&str]| ls.iter().map(|s| s.to_string()).collect();
-        match text {
-            "none" | "deny" => Reach::Some {
-                labels: BTreeSet::new(),
-                transfer,
-            },
-            "own" => Reach::Some {
-                labels: labels(&[identity]),
-                transfer,
-            },
-            "other" => Reach::Some {
-                labels: labels(&["(others)"]),
-                transfer,
-            },
-            "all" | "any" => Reach::Everything { transfer },
-            t if t.starts_with('{') && t.ends_with('}') => Reach::Some {
-                labels: t[1..t.len() - 1]
-                    .split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect(),
-                transfer,
-            },
-            _ => Reach::Unknown,
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        matches!(self, Reach::Some { labels, transfer: false } if labels.is_empty())
-    }
-
-    fn transfer(&self) -> bool {
-        match self {
-            Reach::Everything { transfer } | Reach::Some { transfer, .. } => *transfer,
-            Reach::Unknown => false,
-        }
-    }
-
-    /// `self` grants something `other` does not.
-    pub fn exceeds(&self, other: &Reach) -> bool {
-        match (self, other) {
-            (Reach::Unknown, _) | (_, Reach::Unknown) => false,
-            _ if self.transfer() && !other.transfer() => true,
-            (Reach::Everything { .. }, Reach::Everything { .. }) => false,
-            (Reach::Everything { .. }, Reach::Some { .. }) => true,
-            (Reach::Some { .. }, Reach::Everything { .. }) => false,
-            (Reach::Some { labels: a, .. }, Reach::Some { labels: b, .. }) => !a.is_subset(b),
-        }
-    }
-}
+use crate::matrix::{Command, FunctionRef};
+use crate::verdict::{insert_phrase, rows_phrase, Action, Cell, Coverage, Reach, Subject};
 
 /// How one cell moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -93,30 +21,84 @@ pub enum Change {
     Changed,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One cell that moved between the two reports.
+#[derive(Debug, Clone)]
 pub struct CellChange {
-    pub table: String,
+    pub subject: Subject,
     pub identity: String,
-    pub command: Command,
-    /// `None`: the cell is new (a table or identity added).
-    pub old: Option<String>,
+    pub action: Action,
+    /// `None`: the cell is new (a table, function or identity added).
+    pub old: Option<Reach>,
     /// `None`: the cell is gone.
-    pub new: Option<String>,
+    pub new: Option<Reach>,
     pub change: Change,
     /// The sentence for a reviewer.
     pub message: String,
 }
 
+/// The JSON shape of a relation's change.
+#[derive(Serialize)]
+struct TableChange<'a> {
+    table: String,
+    identity: &'a str,
+    command: Command,
+    old: Option<&'a Reach>,
+    new: Option<&'a Reach>,
+    change: Change,
+    message: &'a str,
+}
+
+/// The JSON shape of a function's change.
+#[derive(Serialize)]
+struct FunctionChange<'a> {
+    function: &'a FunctionRef,
+    identity: &'a str,
+    old: Option<&'a Reach>,
+    new: Option<&'a Reach>,
+    change: Change,
+    message: &'a str,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Diff {
+    /// Tables and views whose access moved.
+    #[serde(serialize_with = "table_changes")]
     pub changes: Vec<CellChange>,
     /// Who gained or lost EXECUTE on a function.
-    pub functions: Vec<FunctionChange>,
+    #[serde(serialize_with = "function_changes")]
+    pub functions: Vec<CellChange>,
     pub widened: usize,
     pub narrowed: usize,
     pub changed: usize,
     pub old_summary: crate::verdict::Summary,
     pub new_summary: crate::verdict::Summary,
+}
+
+fn table_changes<S: Serializer>(changes: &[CellChange], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(changes.iter().filter_map(|c| {
+        Some(TableChange {
+            table: c.subject.relation()?.to_string(),
+            identity: &c.identity,
+            command: c.action.command()?,
+            old: c.old.as_ref(),
+            new: c.new.as_ref(),
+            change: c.change,
+            message: &c.message,
+        })
+    }))
+}
+
+fn function_changes<S: Serializer>(changes: &[CellChange], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(changes.iter().filter_map(|c| {
+        Some(FunctionChange {
+            function: c.subject.as_function()?,
+            identity: &c.identity,
+            old: c.old.as_ref(),
+            new: c.new.as_ref(),
+            change: c.change,
+            message: &c.message,
+        })
+    }))
 }
 
 impl Diff {
@@ -128,78 +110,78 @@ impl Diff {
         self.changes.is_empty() && self.functions.is_empty()
     }
 
-    /// The changes of one kind, identities that moved the same way on the same table and
-    /// command merged into one line: (sentence, table, command, before, after).
-    pub fn grouped(&self, change: Change) -> Vec<(String, &str, Command, &str, &str)> {
+    /// The relation changes of one kind, identities that moved the same way on the same table
+    /// and command merged into one line: (sentence, table, command, before, after).
+    pub fn grouped(&self, change: Change) -> Vec<(String, String, Action, String, String)> {
         let mut groups: Vec<(&CellChange, Vec<&str>)> = Vec::new();
         for c in self.changes.iter().filter(|c| c.change == change) {
             match groups.iter_mut().find(|(g, _)| {
-                g.table == c.table && g.command == c.command && g.old == c.old && g.new == c.new
+                g.subject == c.subject && g.action == c.action && g.old == c.old && g.new == c.new
             }) {
                 Some((_, ids)) => ids.push(&c.identity),
                 None => groups.push((c, vec![&c.identity])),
             }
         }
+        let shown = |r: Option<&Reach>| r.map_or("–".to_string(), Reach::to_string);
         groups
             .into_iter()
             .map(|(c, ids)| {
-                let table = c.table.strip_prefix("public.").unwrap_or(&c.table);
                 (
                     sentence(
                         &ids.join(", "),
-                        c.command,
-                        table,
-                        c.old.as_deref(),
-                        c.new.as_deref(),
+                        c.action,
+                        &c.subject,
+                        c.old.as_ref(),
+                        c.new.as_ref(),
                     ),
-                    c.table.as_str(),
-                    c.command,
-                    c.old.as_deref().unwrap_or("–"),
-                    c.new.as_deref().unwrap_or("–"),
+                    c.subject.to_string(),
+                    c.action,
+                    shown(c.old.as_ref()),
+                    shown(c.new.as_ref()),
                 )
             })
             .collect()
     }
 }
 
-fn verb(command: Command) -> &'static str {
-    match command {
-        Command::Select => "read",
-        Command::Insert => "insert",
-        Command::Update => "update",
-        Command::Delete => "delete",
+fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Select => "read",
+        Action::Insert => "insert",
+        Action::Update => "update",
+        Action::Delete => "delete",
+        Action::Execute => "call",
     }
 }
 
-/// "all rows of profiles", "its own rows of profiles", "rows owned by anyone into profiles".
-pub fn phrase(command: Command, scope: &str, identity: &str, table: &str) -> String {
-    let transfer = scope.ends_with("+transfer");
-    let base = scope.trim_end_matches("+transfer").trim();
-    let mut text = if command == Command::Insert {
-        match base {
-            "any" => format!("insert rows owned by anyone into {table}"),
-            "own" => format!("insert its own rows into {table}"),
-            "other" => format!("insert rows owned by others into {table}"),
-            "deny" | "none" => format!("not insert into {table}"),
-            other => format!("insert into {table} ({other})"),
+/// "read all rows of profiles", "insert its own rows into notes", "call promote_user(uuid)".
+pub fn phrase(action: Action, reach: &Reach, subject: &str) -> String {
+    let v = verb(action);
+    let mut text = match reach {
+        Reach::Insert(scope) => match insert_phrase(scope) {
+            Some(whose) => format!("insert {whose} into {subject}"),
+            None => format!("not insert into {subject}"),
+        },
+        Reach::Inserted(targets) if targets.len() == 1 && targets.contains("other") => {
+            format!("insert rows owned by others into {subject}")
         }
-    } else {
-        let v = verb(command);
-        match base {
-            "all" => format!("{v} all rows of {table}"),
-            "own" => format!("{v} its own rows of {table}"),
-            "none" => format!("not {v} any row of {table}"),
-            "inconclusive" => format!("{v} ? rows of {table} (probe inconclusive)"),
-            labels => {
-                let _ = identity;
-                format!(
-                    "{v} the rows labelled {} of {table}",
-                    labels.trim_matches(|c| c == '{' || c == '}')
-                )
-            }
+        Reach::Inserted(targets) => format!(
+            "insert rows ({}) into {subject}",
+            targets.iter().cloned().collect::<Vec<_>>().join(", ")
+        ),
+        Reach::Execute(true) => format!("call {subject}"),
+        Reach::Execute(false) => format!("not call {subject}"),
+        Reach::Rows { scope, .. } => match rows_phrase(scope) {
+            Some(rows) => format!("{v} {rows} of {subject}"),
+            None => format!("not {v} any row of {subject}"),
+        },
+        Reach::Inconclusive if action == Action::Insert => {
+            format!("insert into {subject} (inconclusive)")
         }
+        Reach::Inconclusive => format!("{v} ? rows of {subject} (probe inconclusive)"),
+        Reach::Unspecified => format!("{v} {subject} (unspecified)"),
     };
-    if transfer {
+    if reach.transfer() {
         text.push_str(", and hand its rows to another owner");
     }
     text
@@ -207,112 +189,114 @@ pub fn phrase(command: Command, scope: &str, identity: &str, table: &str) -> Str
 
 fn sentence(
     identity: &str,
-    command: Command,
-    table: &str,
-    old: Option<&str>,
-    new: Option<&str>,
+    action: Action,
+    subject: &Subject,
+    old: Option<&Reach>,
+    new: Option<&Reach>,
 ) -> String {
-    let lost = new.is_some_and(|n| Reach::parse(n, identity).is_empty());
-    match (old, new) {
-        (Some(old), Some(new)) if matches!(Reach::parse(new, identity), Reach::Unknown) => {
-            format!("{identity}: {command} on {table} is now {new} (was: {old})")
+    let shown = subject.display_name();
+    // A function's EXECUTE has two values: the old one goes without saying.
+    let was = |old: &Reach| {
+        if action == Action::Execute {
+            String::new()
+        } else {
+            format!(" (was: {old})")
         }
-        (Some(old), Some(_)) if lost => {
-            let what = if command == Command::Insert {
-                format!("insert into {table}")
-            } else {
-                format!("{} any row of {table}", verb(command))
+    };
+    match (old, new) {
+        (Some(old), Some(new @ (Reach::Inconclusive | Reach::Unspecified))) => {
+            format!("{identity}: {action} on {shown} is now {new} (was: {old})")
+        }
+        (Some(old), Some(new)) if new.is_nothing() => {
+            let what = match action {
+                Action::Insert => format!("insert into {shown}"),
+                Action::Execute => format!("call {shown}"),
+                _ => format!("{} any row of {shown}", verb(action)),
             };
-            format!("{identity} can no longer {what} (was: {old})")
+            format!("{identity} can no longer {what}{}", was(old))
         }
         (Some(old), Some(new)) => format!(
-            "{identity} can now {} (was: {old})",
-            phrase(command, new, identity, table)
+            "{identity} can now {}{}",
+            phrase(action, new, &shown),
+            was(old)
         ),
-        (None, Some(new)) => format!(
-            "new: {identity} can {}",
-            phrase(command, new, identity, table)
-        ),
-        (Some(old), None) => format!(
-            "gone: {identity} could {}",
-            phrase(command, old, identity, table)
-        ),
+        (None, Some(new)) => format!("new: {identity} can {}", phrase(action, new, &shown)),
+        (Some(old), None) => format!("gone: {identity} could {}", phrase(action, old, &shown)),
         (None, None) => String::new(),
     }
 }
 
-/// Compares two reports cell by cell (`actual` scopes); unchanged cells are left out.
+/// Compares two reports cell by cell (`actual` reaches); unchanged cells are left out, and so
+/// is a cell that appears or disappears reaching nothing.
 pub fn diff(old: &Report, new: &Report) -> Diff {
-    type Key = (TableRef, String, Command);
-    let index = |r: &Report| -> BTreeMap<Key, String> {
-        r.cells
-            .iter()
-            .map(|c| {
-                (
-                    (c.table.clone(), c.identity.clone(), c.command),
-                    c.actual.clone(),
-                )
-            })
+    type Key = (Subject, String, Action);
+    let index = |r: &'_ Report| -> BTreeMap<Key, Cell> {
+        r.all_cells()
+            .map(|c| ((c.subject.clone(), c.identity.clone(), c.action), c.clone()))
             .collect()
     };
     let (a, b) = (index(old), index(new));
     let keys: BTreeSet<&Key> = a.keys().chain(b.keys()).collect();
     let mut changes = Vec::new();
+    let mut functions = Vec::new();
     for key in keys {
-        let (table, identity, command) = key;
+        let (subject, identity, action) = key;
         let (o, n) = (a.get(key), b.get(key));
-        if o == n {
+        if o.map(|c| &c.actual) == n.map(|c| &c.actual) {
             continue;
         }
-        let shown = table.display_name();
-        let reach = |s: Option<&String>| match s {
-            Some(s) => Reach::parse(s, identity),
-            None => Reach::Some {
-                labels: BTreeSet::new(),
-                transfer: false,
-            },
+        let nothing = match action {
+            Action::Execute => Reach::Execute(false),
+            Action::Insert => Reach::Insert(crate::matrix::InsertScope::Deny),
+            _ => Reach::rows(crate::matrix::Scope::None),
         };
-        let (ro, rn) = (reach(o), reach(n));
-        let change = if matches!(ro, Reach::Unknown) || matches!(rn, Reach::Unknown) {
-            Change::Changed
-        } else if rn.exceeds(&ro) {
-            Change::Widened
-        } else if ro.exceeds(&rn) {
-            Change::Narrowed
-        } else {
-            Change::Changed
-        };
-        if o.is_none() && rn.is_empty() || n.is_none() && ro.is_empty() {
+        let (co, cn) = (coverage(o, &nothing), coverage(n, &nothing));
+        if o.is_none() && cn.reach().is_nothing() || n.is_none() && co.reach().is_nothing() {
             continue;
         }
-        changes.push(CellChange {
-            table: table.to_string(),
-            identity: identity.clone(),
-            command: *command,
-            old: o.cloned(),
-            new: n.cloned(),
-            change,
+        let change = match (cn.exceeds(&co), co.exceeds(&cn)) {
+            (Some(true), _) => Change::Widened,
+            (_, Some(true)) => Change::Narrowed,
+            _ => Change::Changed,
+        };
+        let (old_reach, new_reach) = (o.map(|c| c.actual.clone()), n.map(|c| c.actual.clone()));
+        let change = CellChange {
             message: sentence(
                 identity,
-                *command,
-                &shown,
-                o.map(String::as_str),
-                n.map(String::as_str),
+                *action,
+                subject,
+                old_reach.as_ref(),
+                new_reach.as_ref(),
             ),
-        });
+            subject: subject.clone(),
+            identity: identity.clone(),
+            action: *action,
+            old: old_reach,
+            new: new_reach,
+            change,
+        };
+        if subject.is_function() {
+            functions.push(change);
+        } else {
+            changes.push(change);
+        }
     }
-    changes.sort_by(|x, y| {
-        (x.change, &x.table, &x.identity, x.command).cmp(&(
+    let order = |x: &CellChange, y: &CellChange| {
+        (x.change, &x.subject, &x.identity, x.action).cmp(&(
             y.change,
-            &y.table,
+            &y.subject,
             &y.identity,
-            y.command,
+            y.action,
         ))
-    });
-    let functions = diff_functions(old, new);
+    };
+    changes.sort_by(order);
+    functions.sort_by(order);
     let count = |c: Change| {
-        changes.iter().filter(|x| x.change == c).count()
-            + functions.iter().filter(|x| x.change == c).count()
+        changes
+            .iter()
+            .chain(&functions)
+            .filter(|x| x.change == c)
+            .count()
     };
     Diff {
         widened: count(Change::Widened),
@@ -322,6 +306,13 @@ pub fn diff(old: &Report, new: &Report) -> Diff {
         functions,
         old_summary: old.summary,
         new_summary: new.summary,
+    }
+}
+
+fn coverage<'a>(cell: Option<&'a Cell>, missing: &'a Reach) -> Coverage<'a> {
+    match cell {
+        Some(c) => Coverage::new(&c.actual, c.reached.as_ref()),
+        None => Coverage::new(missing, None),
     }
 }
 
@@ -350,10 +341,10 @@ pub fn write_markdown(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "#### {title}\n")?;
         writeln!(out, "| | table | command | before | after |")?;
         writeln!(out, "|---|---|---|---|---|")?;
-        for (message, table, command, old, new) in items {
+        for (message, table, action, old, new) in items {
             writeln!(
                 out,
-                "| {} | `{table}` | {command} | {old} | {new} |",
+                "| {} | `{table}` | {action} | {old} | {new} |",
                 message.replace('|', "\\|")
             )?;
         }
@@ -368,14 +359,15 @@ pub fn write_markdown(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
                 Change::Widened => "⚠️",
                 _ => "",
             };
+            let shown = |r: Option<&Reach>| r.map_or("–".to_string(), Reach::to_string);
             writeln!(
                 out,
                 "| {mark} {} | `{}` | {} | {} | {} |",
                 c.message.replace('|', "\\|"),
-                c.function.display_name(),
+                c.subject.display_name(),
                 c.identity,
-                c.old.as_deref().unwrap_or("–"),
-                c.new.as_deref().unwrap_or("–")
+                shown(c.old.as_ref()),
+                shown(c.new.as_ref())
             )?;
         }
         writeln!(out)?;
@@ -420,28 +412,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reach_orders_scopes() {
-        let r = |s| Reach::parse(s, "alice");
-        assert!(r("all").exceeds(&r("own")));
-        assert!(r("own").exceeds(&r("none")));
-        assert!(!r("own").exceeds(&r("all")));
-        assert!(r("{alice, public}").exceeds(&r("own")));
-        assert!(!r("own").exceeds(&r("{alice, public}")));
-        assert!(r("any").exceeds(&r("own")));
-        assert!(r("own").exceeds(&r("deny")));
-        assert!(r("own+transfer").exceeds(&r("own")));
-        assert!(!r("inconclusive").exceeds(&r("none")));
-    }
-
-    #[test]
     fn phrases_read_like_a_review() {
+        let read = |action, words| Reach::read(action, words).unwrap();
         assert_eq!(
-            phrase(Command::Select, "all", "anon", "profiles"),
+            phrase(Action::Select, &read(Action::Select, "all"), "profiles"),
             "read all rows of profiles"
         );
         assert_eq!(
-            phrase(Command::Update, "own+transfer", "alice", "notes"),
+            phrase(
+                Action::Update,
+                &read(Action::Update, "own+transfer"),
+                "notes"
+            ),
             "update its own rows of notes, and hand its rows to another owner"
+        );
+        assert_eq!(
+            phrase(Action::Insert, &read(Action::Insert, "other"), "notes"),
+            "insert rows owned by others into notes"
+        );
+        assert_eq!(
+            phrase(Action::Execute, &Reach::Execute(true), "f(uuid)"),
+            "call f(uuid)"
         );
     }
 }

@@ -2,8 +2,6 @@
 
 pub mod audit;
 pub mod diff;
-pub mod function_diff;
 pub mod lint;
 pub mod matrix;
 pub mod pgtap;
-pub mod pgtap_functions;

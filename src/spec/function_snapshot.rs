@@ -8,9 +8,8 @@ use toml_edit::{Array, DocumentMut, Item, Table, Value};
 use super::function_specs::FunctionKey;
 use super::identities::Identity;
 use super::specs::Specs;
-use crate::function_verdict::{judge_functions, FunctionCell};
 use crate::probe::functions::FunctionAccess;
-use crate::verdict::CellOutcome;
+use crate::verdict::{judge_functions, Cell, CellOutcome};
 
 /// The function cells that differ from the specs, and the edits that make the specs agree.
 pub fn plan_functions(
@@ -19,8 +18,8 @@ pub fn plan_functions(
     specs: &Specs,
     functions: &[FunctionAccess],
     identities: &[Identity],
-) -> Vec<FunctionCell> {
-    let differences: Vec<FunctionCell> = judge_functions(functions, specs, identities, &[])
+) -> Vec<Cell> {
+    let differences: Vec<Cell> = judge_functions(functions, specs, identities, &[])
         .into_iter()
         .filter(|c| matches!(c.outcome, CellOutcome::Fail | CellOutcome::Unspecified))
         .collect();
@@ -33,7 +32,10 @@ pub fn plan_functions(
         .collect();
     let mut done: Vec<FunctionKey> = Vec::new();
     for cell in &differences {
-        let Some(f) = callable.iter().find(|f| f.function == cell.function) else {
+        let Some(f) = callable
+            .iter()
+            .find(|f| cell.subject.as_function() == Some(&f.function))
+        else {
             continue;
         };
         let overload = FunctionKey::of(&f.function, true);

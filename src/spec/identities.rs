@@ -33,9 +33,30 @@ pub struct Identity {
     pub claims: Json,
     /// SQL run by a superuser after rows are synthesized, placeholders substituted.
     pub setup: Vec<String>,
+    /// The tenants the identity belongs to, with its role in each (known once rows are placed).
+    pub tenants: Vec<TenantRole>,
+}
+
+/// One membership: a tenant and the role held there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TenantRole {
+    pub tenant: String,
+    pub role: Option<String>,
 }
 
 impl Identity {
+    pub fn belongs_to(&self, tenant: &str) -> bool {
+        self.tenants.iter().any(|t| t.tenant == tenant)
+    }
+
+    /// The tenants where the identity holds `role` (every tenant it belongs to for `None`).
+    pub fn tenants_with<'s>(&'s self, role: Option<&'s str>) -> impl Iterator<Item = &'s str> + 's {
+        self.tenants
+            .iter()
+            .filter(move |t| role.is_none_or(|r| t.role.as_deref() == Some(r)))
+            .map(|t| t.tenant.as_str())
+    }
+
     /// True when rows can belong to this identity: it has a `sub` and is not `service_role`.
     pub fn owns_rows(&self) -> bool {
         self.sub.is_some() && self.role != "service_role"
@@ -53,6 +74,7 @@ impl Identity {
             email,
             claims,
             setup: Vec::new(),
+            tenants: Vec::new(),
         }
     }
 }
@@ -319,6 +341,7 @@ fn parse_identity(
         sub,
         email,
         claims: full,
+        tenants: Vec::new(),
     })
 }
 

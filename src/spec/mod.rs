@@ -7,11 +7,15 @@ pub mod fixtures;
 pub mod function_snapshot;
 pub mod function_specs;
 pub mod identities;
+pub mod rules;
+pub mod schema_check;
 pub mod snapshot;
 pub mod source;
 pub mod specs;
+pub mod tenancy;
 
 pub use error::{Location, SpecError, SpecErrors};
 pub use fixtures::{load_fixtures, validate_fixtures, FixtureRow};
 pub use identities::{default_identities, load_identities, Identity};
-pub use specs::{load_specs, Expectation, OwnerSpec, Specs};
+pub use specs::{load_specs, Expectation, OwnerSpec, Specs, TenantSpec};
+pub use tenancy::TenancySpec;

@@ -13,7 +13,6 @@ use super::function_snapshot::plan_functions;
 use super::identities::{Identity, IDENTITIES_FILE};
 use super::source::SourceFile;
 use super::specs::{insert_text, scope_text, table_key, Specs, ROLE_GROUPS};
-use crate::function_verdict::FunctionCell;
 use crate::matrix::{Command, InsertScope, Observation, Scope, TableRef, TableRows};
 use crate::probe::functions::FunctionAccess;
 use crate::verdict::{self, Cell, CellOutcome, Observed};
@@ -48,7 +47,7 @@ pub struct SnapshotPlan {
     /// a difference).
     pub inconclusive: Vec<Cell>,
     /// Function EXECUTE cells where the specs and the database disagree, or no spec applies.
-    pub function_differences: Vec<FunctionCell>,
+    pub function_differences: Vec<Cell>,
 }
 
 impl SnapshotPlan {
@@ -147,10 +146,10 @@ pub fn plan(
 
     let mut wanted: BTreeMap<&TableRef, Vec<Want>> = BTreeMap::new();
     for cell in &plan.differences {
-        let Some(want) = want_for(cell, &specs, reality) else {
+        let (Some(table), Some(want)) = (cell.relation(), want_for(cell, &specs, reality)) else {
             continue;
         };
-        wanted.entry(&cell.table).or_default().push(want);
+        wanted.entry(table).or_default().push(want);
     }
 
     for (table, wants) in wanted {
@@ -227,7 +226,7 @@ pub fn render_specs(existing: Option<&str>, reality: &Reality) -> Result<String,
 
 /// `--check` output: one line per difference, then what was left alone.
 pub fn write_check(plan: &SnapshotPlan, out: &mut dyn Write) -> io::Result<()> {
-    for cell in &plan.differences {
+    for cell in plan.differences.iter().chain(&plan.function_differences) {
         let spec = match cell.outcome {
             CellOutcome::Unspecified => "no spec".to_string(),
             _ => format!("spec says {}", cell.expected),
@@ -235,22 +234,9 @@ pub fn write_check(plan: &SnapshotPlan, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "{} · {} · {}: {spec}, the database does {}",
-            cell.table.display_name(),
+            cell.subject.display_name(),
             cell.identity,
-            cell.command,
-            cell.actual
-        )?;
-    }
-    for cell in &plan.function_differences {
-        let spec = match cell.outcome {
-            CellOutcome::Unspecified => "no spec".to_string(),
-            _ => format!("spec says {}", cell.expected),
-        };
-        writeln!(
-            out,
-            "{} · {} · execute: {spec}, the database does {}",
-            cell.function.display_name(),
-            cell.identity,
+            cell.action,
             cell.actual
         )?;
     }
@@ -258,9 +244,9 @@ pub fn write_check(plan: &SnapshotPlan, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "{} · {} · {}: inconclusive, left as is ({})",
-            cell.table.display_name(),
+            cell.subject.display_name(),
             cell.identity,
-            cell.command,
+            cell.action,
             cell.detail
         )?;
     }
@@ -304,31 +290,46 @@ impl Written {
             Written::Rows(Scope::Labels(labels)) => {
                 Value::Array(labels.iter().map(String::as_str).collect::<Array>())
             }
+            Written::Rows(Scope::Union(parts)) => Value::Array(
+                parts
+                    .iter()
+                    .flat_map(|p| match p {
+                        Scope::Labels(labels) => labels.iter().cloned().collect::<Vec<_>>(),
+                        word => vec![scope_text(word)],
+                    })
+                    .collect::<Array>(),
+            ),
             Written::Rows(scope) => Value::from(scope_text(scope)),
-            Written::Insert(scope) => Value::from(insert_text(*scope)),
+            Written::Insert(scope) => Value::from(insert_text(scope)),
         }
     }
 
     /// The one-word form shared by all four commands, if this is one.
-    fn word(&self) -> Option<&'static str> {
+    fn word(&self) -> Option<String> {
         match self {
-            Written::Rows(Scope::None) | Written::Insert(InsertScope::Deny) => Some("none"),
-            Written::Rows(Scope::Own) | Written::Insert(InsertScope::Own) => Some("own"),
-            Written::Rows(Scope::All) | Written::Insert(InsertScope::Any) => Some("all"),
-            Written::Rows(Scope::Labels(_)) => None,
+            Written::Rows(Scope::None) | Written::Insert(InsertScope::Deny) => Some("none".into()),
+            Written::Rows(Scope::Own) | Written::Insert(InsertScope::Own) => Some("own".into()),
+            Written::Rows(Scope::All) | Written::Insert(InsertScope::Any) => Some("all".into()),
+            Written::Rows(scope @ (Scope::Tenant(_) | Scope::Party(_))) => Some(scope_text(scope)),
+            Written::Insert(scope @ (InsertScope::Tenant(_) | InsertScope::Party(_))) => {
+                Some(insert_text(scope))
+            }
+            Written::Rows(Scope::Labels(_) | Scope::Union(_)) => None,
         }
     }
 }
 
 fn want_for(cell: &Cell, specs: &Specs, reality: &Reality) -> Option<Want> {
+    let (table, command) = (cell.relation()?, cell.command()?);
     let identity = reality
         .identities
         .iter()
         .find(|i| i.name == cell.identity)?;
-    let rows = reality.rows.iter().find(|r| r.table == cell.table)?;
-    let obs = reality.observations.iter().find(|o| {
-        o.table == cell.table && o.identity == cell.identity && o.command == cell.command
-    })?;
+    let rows = reality.rows.iter().find(|r| &r.table == table)?;
+    let obs = reality
+        .observations
+        .iter()
+        .find(|o| &o.table == table && o.identity == cell.identity && o.command == command)?;
     if obs.inconclusive().is_some() {
         return None;
     }
@@ -336,20 +337,18 @@ fn want_for(cell: &Cell, specs: &Specs, reality: &Reality) -> Option<Want> {
         Observed::Rows { scope, transfer } => {
             let transfer = transfer.and_then(|t| {
                 let default = scope == Scope::All;
-                let declared = specs
-                    .expectation(&cell.table, identity)
-                    .and_then(|e| e.transfer);
+                let declared = specs.expectation(table, identity).and_then(|e| e.transfer);
                 (t != default || declared.is_some_and(|d| d != t)).then_some(t)
             });
             (Written::Rows(scope), transfer)
         }
         Observed::Insert(scope) => (Written::Insert(scope), None),
-        Observed::InsertOtherOnly => (Written::Insert(InsertScope::Any), None),
+        Observed::Inserted(_) => (Written::Insert(InsertScope::Any), None),
     };
     Some(Want {
         identity: identity.name.clone(),
         role: identity.role.clone(),
-        command: cell.command,
+        command,
         value,
         transfer,
     })
@@ -497,7 +496,7 @@ fn new_section(wants: &[Want], identities: &[Identity]) -> Table {
         }
     }
     let render = |map: &BTreeMap<Command, &Want>| -> Value {
-        let words: Vec<Option<&str>> = Command::ALL
+        let words: Vec<Option<String>> = Command::ALL
             .iter()
             .map(|c| map.get(c).and_then(|w| w.value.word()))
             .collect();
@@ -506,7 +505,7 @@ fn new_section(wants: &[Want], identities: &[Identity]) -> Table {
             && transfer.is_none()
             && words.iter().all(|w| w.is_some() && *w == words[0])
         {
-            return Value::from(words[0].expect("checked").to_string());
+            return Value::from(words[0].clone().expect("checked"));
         }
         let mut inline = InlineTable::new();
         for (command, want) in map {

@@ -5,16 +5,18 @@
 //! precedence rules.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Range;
 use std::path::Path;
 
-use toml_edit::{Item, Key, TableLike, Value};
+use toml_edit::{Item, Key, Value};
 
 use super::error::{closest, did_you_mean, Location, SpecError, SpecErrors};
 use super::fixtures::FixtureRow;
 use super::function_specs::FunctionSpecs;
 use super::identities::{Identity, IDENTITIES_FILE};
-use super::source::{entries, item_span, kind, value_kind, SourceFile};
+pub use super::rules::{insert_text, insert_word, scope_text, scope_word};
+use super::rules::{loc, parse_entries, parse_entry, Entry, Loc};
+use super::source::{entries, item_span, kind, SourceFile};
+use super::tenancy::TenancySpec;
 use crate::matrix::{Command, InsertScope, Scope, TableRef};
 use crate::probe::functions::FunctionAccess;
 
@@ -25,10 +27,13 @@ pub const EVERYONE: &str = "*";
 /// The label of rows owned by nobody.
 pub const PUBLIC_LABEL: &str = "public";
 
-const TOP_LEVEL_KEYS: [&str; 4] = ["defaults", "tables", "functions", "function_defaults"];
-const ENTRY_KEYS: [&str; 5] = ["select", "insert", "update", "delete", "transfer"];
-const SCOPE_WORDS: [&str; 3] = ["none", "own", "all"];
-const INSERT_WORDS: [&str; 5] = ["deny", "own", "any", "none", "all"];
+const TOP_LEVEL_KEYS: [&str; 5] = [
+    "defaults",
+    "tables",
+    "functions",
+    "function_defaults",
+    "tenancy",
+];
 
 /// What a spec declares for one table x identity; a command left `None` is unspecified.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +76,9 @@ impl Expectation {
 pub enum OwnerSpec {
     /// `owner = "owner_id"`: this column holds the owner's `auth.uid()`.
     Column(String),
+    /// `owner = ["host_id", "guest_id"]`: each of these columns holds a party's `auth.uid()`,
+    /// and each party owns the row.
+    Parties(Vec<String>),
     /// `owner = "via conversation_id"`: a row belongs to the owner of the row this foreign key
     /// column references.
     Via(String),
@@ -78,74 +86,33 @@ pub enum OwnerSpec {
     Nobody,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Loc {
-    file: usize,
-    start: usize,
-    end: usize,
-}
-
-impl Loc {
-    fn span(self) -> Range<usize> {
-        self.start..self.end
-    }
-}
-
-fn loc(file: usize, span: Option<Range<usize>>) -> Loc {
-    let span = span.unwrap_or(0..0);
-    Loc {
-        file,
-        start: span.start,
-        end: span.end,
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-struct Rules {
-    select: Option<(Scope, Loc)>,
-    insert: Option<(InsertScope, Loc)>,
-    update: Option<(Scope, Loc)>,
-    delete: Option<(Scope, Loc)>,
-    transfer: Option<(bool, Loc)>,
-    /// Each label used in an explicit set, for validation.
-    labels: Vec<(String, Loc)>,
-}
-
-impl Rules {
-    /// The same declarations, wherever they were written.
-    fn same_as(&self, other: &Rules) -> bool {
-        fn value<T: PartialEq>(a: &Option<(T, Loc)>, b: &Option<(T, Loc)>) -> bool {
-            a.as_ref().map(|x| &x.0) == b.as_ref().map(|x| &x.0)
-        }
-        value(&self.select, &other.select)
-            && value(&self.insert, &other.insert)
-            && value(&self.update, &other.update)
-            && value(&self.delete, &other.delete)
-            && value(&self.transfer, &other.transfer)
-    }
+/// Where a table's rows find their tenant, when the spec overrides inference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TenantSpec {
+    /// `tenant = "org_id"`: this column references the tenant table.
+    Column(String),
+    /// `tenant = "via project_id"`: the tenant of the row this foreign key references.
+    Via(String),
+    /// `tenant = false`: not tenant-scoped.
+    Nobody,
 }
 
 #[derive(Debug, Clone)]
-struct Entry {
-    key: String,
-    key_loc: Loc,
-    rules: Rules,
-}
-
-#[derive(Debug, Clone)]
-struct TableSpec {
-    key_loc: Loc,
-    owner: Option<(OwnerSpec, Loc)>,
-    entries: Vec<Entry>,
+pub(super) struct TableSpec {
+    pub key_loc: Loc,
+    pub owner: Option<(OwnerSpec, Loc)>,
+    pub tenant: Option<(TenantSpec, Loc)>,
+    pub entries: Vec<Entry>,
 }
 
 /// Every spec file of a project, parsed.
 #[derive(Debug, Clone, Default)]
 pub struct Specs {
-    files: Vec<SourceFile>,
-    defaults: Vec<Entry>,
-    tables: BTreeMap<TableRef, TableSpec>,
+    pub(super) files: Vec<SourceFile>,
+    pub(super) defaults: Vec<Entry>,
+    pub(super) tables: BTreeMap<TableRef, TableSpec>,
     functions: FunctionSpecs,
+    pub(super) tenancy: Option<TenancySpec>,
 }
 
 /// Read every `*.toml` in `dir` but identities.toml, in name order. A missing directory holds
@@ -190,6 +157,7 @@ impl Specs {
             defaults: Vec::new(),
             tables: BTreeMap::new(),
             functions: FunctionSpecs::default(),
+            tenancy: None,
         };
         let mut errors = SpecErrors::default();
         for (index, file) in files.iter().enumerate() {
@@ -205,7 +173,10 @@ impl Specs {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.defaults.is_empty() && self.tables.is_empty() && self.functions.is_empty()
+        self.defaults.is_empty()
+            && self.tables.is_empty()
+            && self.functions.is_empty()
+            && self.tenancy.is_none()
     }
 
     /// `[functions]` and `[function_defaults]`.
@@ -238,7 +209,7 @@ impl Specs {
         self.files[l.file].location(Some(l.span()))
     }
 
-    fn error(&self, l: Loc, message: String, label: &str) -> SpecError {
+    pub(super) fn error(&self, l: Loc, message: String, label: &str) -> SpecError {
         self.files[l.file].error_labelled(Some(l.span()), message, label)
     }
 
@@ -290,6 +261,13 @@ impl Specs {
                 "function_defaults" => self
                     .functions
                     .parse_defaults(index, file, key, item, &mut errors),
+                "tenancy" => match &self.tenancy {
+                    Some(first) => errors.push(
+                        file.error_labelled(key.span(), "`[tenancy]` is declared twice", "declared again")
+                            .with_help(format!("first declared at {}", first.location(&self.files))),
+                    ),
+                    None => self.tenancy = TenancySpec::parse(index, file, key, item, &mut errors),
+                },
                 _ => errors.push(
                     file.unknown_key(key, "top-level key", &TOP_LEVEL_KEYS)
                         .with_help_opt(Some(
@@ -339,12 +317,13 @@ impl Specs {
             return;
         }
         let mut owner = None;
+        let mut tenant = None;
         let mut rules_table = Vec::new();
         for (ekey, eitem) in entries(table) {
-            if ekey.get() == "owner" {
-                owner = parse_owner(index, file, ekey, eitem, errors);
-            } else {
-                rules_table.push((ekey, eitem));
+            match ekey.get() {
+                "owner" => owner = parse_owner(index, file, ekey, eitem, errors),
+                "tenant" => tenant = parse_tenant(index, file, ekey, eitem, errors),
+                _ => rules_table.push((ekey, eitem)),
             }
         }
         let entries = rules_table
@@ -356,6 +335,7 @@ impl Specs {
             TableSpec {
                 key_loc,
                 owner,
+                tenant,
                 entries,
             },
         );
@@ -383,12 +363,12 @@ impl Specs {
             }
         };
         let select = chain.iter().find_map(|e| e.rules.select.clone());
-        let insert = chain.iter().find_map(|e| e.rules.insert);
+        let insert = chain.iter().find_map(|e| e.rules.insert.clone());
         let update = chain.iter().find_map(|e| e.rules.update.clone());
         let delete = chain.iter().find_map(|e| e.rules.delete.clone());
         let transfer = chain.iter().find_map(|e| e.rules.transfer);
         pick("select", select.as_ref().map(|s| s.1));
-        pick("insert", insert.map(|s| s.1));
+        pick("insert", insert.as_ref().map(|s| s.1));
         pick("update", update.as_ref().map(|s| s.1));
         pick("delete", delete.as_ref().map(|s| s.1));
         pick("transfer", transfer.map(|s| s.1));
@@ -456,6 +436,30 @@ impl Specs {
         self.tables.get(table)?.owner.as_ref().map(|(o, _)| o)
     }
 
+    /// The tenant declaration of `table`: a column, `via` a foreign key, or none.
+    pub fn tenant_spec(&self, table: &TableRef) -> Option<&TenantSpec> {
+        self.tables.get(table)?.tenant.as_ref().map(|(t, _)| t)
+    }
+
+    /// The tenant names rows may be labelled with: those `[tenancy]` declares, or the default
+    /// `t1` and `t2`.
+    pub fn tenant_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = vec!["t1".into(), "t2".into()];
+        if let Some(t) = &self.tenancy {
+            for name in t.tenants.iter().chain(t.members.iter().map(|m| &m.tenant)) {
+                if !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+        }
+        names
+    }
+
+    /// `[tenancy]`, when a file declares it.
+    pub fn tenancy(&self) -> Option<&TenancySpec> {
+        self.tenancy.as_ref()
+    }
+
     /// Where `table`'s `owner` is declared, for errors about the column.
     pub fn owner_location(&self, table: &TableRef) -> Option<Location> {
         let (_, l) = self.tables.get(table)?.owner.as_ref()?;
@@ -482,56 +486,68 @@ impl Specs {
         keys.extend(ROLE_GROUPS);
         keys.insert(EVERYONE);
         let table_names: Vec<String> = tables.iter().map(TableRef::display_name).collect();
+        let tenants = self.tenant_names();
+        let fillers: Vec<String> = tenants
+            .iter()
+            .map(|t| crate::probe::ownership::tenant::filler_name(t))
+            .collect();
         let base_labels: BTreeSet<&str> = identities
             .iter()
             .filter(|i| i.owns_rows())
             .map(|i| i.name.as_str())
             .chain([PUBLIC_LABEL])
+            .chain(tenants.iter().map(String::as_str))
+            .chain(fillers.iter().map(String::as_str))
             .collect();
 
-        let check_entries =
-            |entries: &[Entry], table: Option<&TableRef>, errors: &mut SpecErrors| {
-                let mut labels = base_labels.clone();
-                labels.extend(
-                    fixtures
-                        .iter()
-                        .filter(|f| table.is_none_or(|t| &f.table == t))
-                        .map(|f| f.label.as_str()),
-                );
-                for entry in entries {
-                    if !keys.contains(entry.key.as_str()) {
-                        let help = did_you_mean(&entry.key, keys.iter().copied())
-                            .unwrap_or_else(|| known_identities_help(identities));
+        let check_entries = |entries: &[Entry],
+                             table: Option<&TableRef>,
+                             errors: &mut SpecErrors| {
+            let mut labels = base_labels.clone();
+            labels.extend(
+                fixtures
+                    .iter()
+                    .filter(|f| table.is_none_or(|t| &f.table == t))
+                    .map(|f| f.label.as_str()),
+            );
+            for entry in entries {
+                if !keys.contains(entry.key.as_str()) {
+                    let help = did_you_mean(&entry.key, keys.iter().copied())
+                        .unwrap_or_else(|| known_identities_help(identities));
+                    errors.push(
+                        self.error(
+                            entry.key_loc,
+                            format!("unknown identity or role `{}`", entry.key),
+                            "no identity or role has this name",
+                        )
+                        .with_help(help),
+                    );
+                }
+                for (label, l) in &entry.rules.labels {
+                    // `alice&bob` (parties), `alice@t2` (a member outside its first tenant)
+                    let known = labels.contains(label.as_str())
+                        || (label.contains(['&', '@'])
+                            && label.split(['&', '@']).all(|part| labels.contains(part)));
+                    if !known {
+                        let help =
+                                did_you_mean(label, labels.iter().copied()).unwrap_or_else(|| {
+                                    format!(
+                                "labels are identity names, tenant names, `public`, or fixture labels: {}",
+                                labels.iter().copied().collect::<Vec<_>>().join(", ")
+                            )
+                                });
                         errors.push(
                             self.error(
-                                entry.key_loc,
-                                format!("unknown identity or role `{}`", entry.key),
-                                "no identity or role has this name",
+                                *l,
+                                format!("unknown row label `{label}`"),
+                                "no row has this label",
                             )
                             .with_help(help),
                         );
                     }
-                    for (label, l) in &entry.rules.labels {
-                        if !labels.contains(label.as_str()) {
-                            let help =
-                                did_you_mean(label, labels.iter().copied()).unwrap_or_else(|| {
-                                    format!(
-                                "labels are identity names, `public`, or fixture labels: {}",
-                                labels.iter().copied().collect::<Vec<_>>().join(", ")
-                            )
-                                });
-                            errors.push(
-                                self.error(
-                                    *l,
-                                    format!("unknown row label `{label}`"),
-                                    "no row has this label",
-                                )
-                                .with_help(help),
-                            );
-                        }
-                    }
                 }
-            };
+            }
+        };
 
         check_entries(&self.defaults, None, &mut errors);
         for (table, spec) in &self.tables {
@@ -578,6 +594,8 @@ pub fn table_key(table: &TableRef) -> String {
     table.display_name()
 }
 
+/// `owner = ...` under a table: a column, `via` a foreign key column, the party columns, or
+/// `false`.
 fn parse_owner(
     index: usize,
     file: &SourceFile,
@@ -585,305 +603,120 @@ fn parse_owner(
     item: &Item,
     errors: &mut SpecErrors,
 ) -> Option<(OwnerSpec, Loc)> {
+    const HELP: &str = "write `owner = \"owner_id\"`, `owner = [\"host_id\", \"guest_id\"]`, `owner = \"via conversation_id\"` or `owner = false`";
+    let (reference, l) = parse_column_reference(index, file, key, item, true, HELP, errors)?;
+    Some((
+        match reference {
+            ColumnReference::Nobody => OwnerSpec::Nobody,
+            ColumnReference::Column(c) => OwnerSpec::Column(c),
+            ColumnReference::Via(c) => OwnerSpec::Via(c),
+            ColumnReference::Columns(cols) => OwnerSpec::Parties(cols),
+        },
+        l,
+    ))
+}
+
+/// `tenant = ...` under a table: the column referencing the tenant table, `via` a foreign key
+/// column to a tenant-scoped parent, or `false`.
+fn parse_tenant(
+    index: usize,
+    file: &SourceFile,
+    key: &Key,
+    item: &Item,
+    errors: &mut SpecErrors,
+) -> Option<(TenantSpec, Loc)> {
+    const HELP: &str =
+        "write `tenant = \"org_id\"`, `tenant = \"via project_id\"` or `tenant = false`";
+    let (reference, l) = parse_column_reference(index, file, key, item, false, HELP, errors)?;
+    Some((
+        match reference {
+            ColumnReference::Nobody => TenantSpec::Nobody,
+            ColumnReference::Column(c) => TenantSpec::Column(c),
+            ColumnReference::Via(c) => TenantSpec::Via(c),
+            ColumnReference::Columns(_) => unreachable!("lists are refused for `tenant`"),
+        },
+        l,
+    ))
+}
+
+enum ColumnReference {
+    Nobody,
+    Column(String),
+    Via(String),
+    Columns(Vec<String>),
+}
+
+fn parse_column_reference(
+    index: usize,
+    file: &SourceFile,
+    key: &Key,
+    item: &Item,
+    lists: bool,
+    help: &str,
+    errors: &mut SpecErrors,
+) -> Option<(ColumnReference, Loc)> {
+    let what = key.get();
     let l = loc(index, item_span(key, item));
+    let column = |s: &str| !s.is_empty() && !s.contains(char::is_whitespace);
     match item {
-        Item::Value(Value::Boolean(b)) if !*b.value() => Some((OwnerSpec::Nobody, l)),
+        Item::Value(Value::Boolean(b)) if !*b.value() => Some((ColumnReference::Nobody, l)),
         Item::Value(Value::String(s)) => {
             let s = s.value().trim();
             let via = s
                 .strip_prefix("via")
                 .filter(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
                 .map(str::trim);
-            let spec = match via {
-                Some(fk) if !fk.is_empty() && !fk.contains(char::is_whitespace) => {
-                    OwnerSpec::Via(fk.to_string())
-                }
-                None if !s.is_empty() && !s.contains(char::is_whitespace) => {
-                    OwnerSpec::Column(s.to_string())
-                }
+            let reference = match via {
+                Some(fk) if column(fk) => ColumnReference::Via(fk.to_string()),
+                None if column(s) => ColumnReference::Column(s.to_string()),
                 _ => {
                     errors.push(
-                        file.error_labelled(Some(l.span()), format!("invalid owner \"{s}\""), "expected a column name")
-                            .with_help("write `owner = \"owner_id\"`, `owner = \"via conversation_id\"` or `owner = false`"),
+                        file.error_labelled(
+                            Some(l.span()),
+                            format!("invalid {what} \"{s}\""),
+                            "expected a column name",
+                        )
+                        .with_help(help),
                     );
                     return None;
                 }
             };
-            Some((spec, l))
+            Some((reference, l))
+        }
+        Item::Value(Value::Array(array)) if lists => {
+            let columns: Option<Vec<String>> = array
+                .iter()
+                .map(|v| v.as_str().filter(|s| column(s)).map(str::to_string))
+                .collect();
+            match columns {
+                Some(cols) if cols.len() >= 2 => Some((ColumnReference::Columns(cols), l)),
+                Some(mut cols) if cols.len() == 1 => {
+                    Some((ColumnReference::Column(cols.remove(0)), l))
+                }
+                _ => {
+                    errors.push(
+                        file.error_labelled(
+                            Some(l.span()),
+                            format!("`{what}` lists the party columns, as strings"),
+                            "expected column names",
+                        )
+                        .with_help(help),
+                    );
+                    None
+                }
+            }
         }
         _ => {
             errors.push(
                 file.error_labelled(
                     Some(l.span()),
-                    format!("`owner` must be a column name, found {}", kind(item)),
+                    format!("`{what}` must be a column name, found {}", kind(item)),
                     "expected a string",
                 )
-                .with_help("write `owner = \"owner_id\"`, `owner = \"via conversation_id\"` or `owner = false`"),
+                .with_help(help),
             );
             None
         }
-    }
-}
-
-fn parse_entries(
-    index: usize,
-    file: &SourceFile,
-    table: &dyn TableLike,
-    context: &str,
-    errors: &mut SpecErrors,
-) -> Vec<Entry> {
-    entries(table)
-        .into_iter()
-        .filter_map(|(k, v)| parse_entry(index, file, k, v, context, errors))
-        .collect()
-}
-
-fn parse_entry(
-    index: usize,
-    file: &SourceFile,
-    key: &Key,
-    item: &Item,
-    context: &str,
-    errors: &mut SpecErrors,
-) -> Option<Entry> {
-    let who = key.get();
-    let key_loc = loc(index, key.span());
-    let mut rules = Rules::default();
-    if who == "owner" {
-        errors.push(
-            file.error_labelled(
-                key.span(),
-                "`owner` applies to one table",
-                "not in [defaults]",
-            )
-            .with_help("move it under the table it describes: `[tables.<name>]`"),
-        );
-        return None;
-    }
-    if ENTRY_KEYS.contains(&who) {
-        errors.push(
-            file.error_labelled(
-                key.span(),
-                format!("`{who}` needs an identity or role group"),
-                "a command, not an identity",
-            )
-            .with_help(format!(
-                "write `authenticated = {{ {who} = \"own\" }}`, or `[tables.{context}.<identity>]` above `{who} = ...`"
-            )),
-        );
-        return None;
-    }
-    match item {
-        Item::Value(Value::String(s)) => {
-            let l = loc(index, s.span());
-            let word = s.value().as_str();
-            if !SCOPE_WORDS.contains(&word) {
-                let help = match word {
-                    "deny" => {
-                        "`deny` is for insert only; for every command write \"none\"".to_string()
-                    }
-                    "any" => {
-                        "`any` is for insert only; for every command write \"all\"".to_string()
-                    }
-                    _ if context != "defaults" && closest(who, ["owner"]).is_some() => {
-                        format!("did you mean `owner = \"{word}\"`?")
-                    }
-                    _ => did_you_mean(word, SCOPE_WORDS).unwrap_or_else(|| {
-                        "a string applies to every command: \"none\", \"own\" or \"all\""
-                            .to_string()
-                    }),
-                };
-                errors.push(
-                    file.error_labelled(
-                        s.span(),
-                        format!("unknown scope \"{word}\""),
-                        "not a scope",
-                    )
-                    .with_help(help),
-                );
-                return None;
-            }
-            let scope = scope_word(word).expect("checked above");
-            rules.select = Some((scope.clone(), l));
-            rules.update = Some((scope.clone(), l));
-            rules.delete = Some((scope.clone(), l));
-            rules.insert = Some((insert_word(word).expect("checked above"), l));
-        }
-        Item::Value(Value::Array(a)) => {
-            errors.push(
-                file.error_labelled(
-                    a.span(),
-                    format!("a label set needs a command for `{who}`"),
-                    "which command?",
-                )
-                .with_help(format!(
-                    "write `{who} = {{ select = {} }}`",
-                    a.to_string().trim()
-                )),
-            );
-            return None;
-        }
-        _ => match item.as_table_like() {
-            Some(table) => {
-                for (ckey, citem) in entries(table) {
-                    parse_rule(index, file, ckey, citem, &mut rules, errors);
-                }
-            }
-            None => {
-                errors.push(
-                    file.error_labelled(
-                        item_span(key, item),
-                        format!("the rules for `{who}` must be a scope or a table, found {}", kind(item)),
-                        "expected a string or a table",
-                    )
-                    .with_help(format!(
-                        "write `{who} = \"own\"` or `{who} = {{ select = \"all\", insert = \"deny\" }}`"
-                    )),
-                );
-                return None;
-            }
-        },
-    }
-    Some(Entry {
-        key: who.to_string(),
-        key_loc,
-        rules,
-    })
-}
-
-fn parse_rule(
-    index: usize,
-    file: &SourceFile,
-    key: &Key,
-    item: &Item,
-    rules: &mut Rules,
-    errors: &mut SpecErrors,
-) {
-    let name = key.get();
-    let span = item_span(key, item);
-    let l = loc(index, span.clone());
-    match name {
-        "transfer" => match item.as_bool() {
-            Some(b) => rules.transfer = Some((b, l)),
-            None => errors.push(
-                file.error_labelled(span, format!("`transfer` must be true or false, found {}", kind(item)), "expected a boolean"),
-            ),
-        },
-        "insert" => match item.as_str() {
-            Some(word) => match insert_word(word) {
-                Some(scope) => rules.insert = Some((scope, l)),
-                None => errors.push(
-                    file.error_labelled(span, format!("unknown insert scope \"{word}\""), "not an insert scope")
-                        .with_help(did_you_mean(word, INSERT_WORDS).unwrap_or_else(|| {
-                            "insert is \"deny\", \"own\" or \"any\"".to_string()
-                        })),
-                ),
-            },
-            None => errors.push(
-                file.error_labelled(span, format!("`insert` must be \"deny\", \"own\" or \"any\", found {}", kind(item)), "expected a string")
-                    .with_help("label sets apply to select, update and delete; insert is \"deny\", \"own\" or \"any\""),
-            ),
-        },
-        "select" | "update" | "delete" => {
-            let scope = match item {
-                Item::Value(Value::String(s)) => {
-                    let word = s.value().as_str();
-                    match scope_word(word) {
-                        Some(scope) => Some(scope),
-                        None => {
-                            let help = match word {
-                                "any" => "did you mean `all`? (`any` is for insert)".to_string(),
-                                "deny" => "did you mean `none`? (`deny` is for insert)".to_string(),
-                                _ => did_you_mean(word, SCOPE_WORDS).unwrap_or_else(|| {
-                                    format!("{name} is \"none\", \"own\", \"all\" or a list of row labels")
-                                }),
-                            };
-                            errors.push(
-                                file.error_labelled(span, format!("unknown {name} scope \"{word}\""), "not a scope")
-                                    .with_help(help),
-                            );
-                            None
-                        }
-                    }
-                }
-                Item::Value(Value::Array(array)) => {
-                    let mut labels = BTreeSet::new();
-                    let mut ok = true;
-                    for value in array.iter() {
-                        match value.as_str() {
-                            Some(label) => {
-                                labels.insert(label.to_string());
-                                rules.labels.push((label.to_string(), loc(index, value.span())));
-                            }
-                            None => {
-                                ok = false;
-                                errors.push(file.error_labelled(
-                                    value.span(),
-                                    format!("a row label must be a string, found {}", value_kind(value)),
-                                    "expected a string",
-                                ));
-                            }
-                        }
-                    }
-                    ok.then_some(if labels.is_empty() { Scope::None } else { Scope::Labels(labels) })
-                }
-                _ => {
-                    errors.push(
-                        file.error_labelled(span, format!("`{name}` must be a scope or a list of labels, found {}", kind(item)), "expected a string or an array")
-                            .with_help(format!("write `{name} = \"own\"` or `{name} = [\"alice\", \"public\"]`")),
-                    );
-                    None
-                }
-            };
-            if let Some(scope) = scope {
-                let slot = match name {
-                    "select" => &mut rules.select,
-                    "update" => &mut rules.update,
-                    _ => &mut rules.delete,
-                };
-                *slot = Some((scope, l));
-            }
-        }
-        _ => errors.push(file.unknown_key(key, "command", &ENTRY_KEYS)),
-    }
-}
-
-fn scope_word(word: &str) -> Option<Scope> {
-    match word {
-        "none" => Some(Scope::None),
-        "own" => Some(Scope::Own),
-        "all" => Some(Scope::All),
-        _ => None,
-    }
-}
-
-fn insert_word(word: &str) -> Option<InsertScope> {
-    match word {
-        "deny" | "none" => Some(InsertScope::Deny),
-        "own" => Some(InsertScope::Own),
-        "any" | "all" => Some(InsertScope::Any),
-        _ => None,
-    }
-}
-
-/// `none`, `own`, `all` or `{a, b}`.
-pub fn scope_text(scope: &Scope) -> String {
-    match scope {
-        Scope::None => "none".to_string(),
-        Scope::Own => "own".to_string(),
-        Scope::All => "all".to_string(),
-        Scope::Labels(labels) => format!(
-            "{{{}}}",
-            labels.iter().cloned().collect::<Vec<_>>().join(", ")
-        ),
-    }
-}
-
-pub fn insert_text(scope: InsertScope) -> &'static str {
-    match scope {
-        InsertScope::Deny => "deny",
-        InsertScope::Own => "own",
-        InsertScope::Any => "any",
     }
 }
 

@@ -154,14 +154,14 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                 for p in allowed {
                     let actual = audit
                         .cell(table, &p.identity, p.command)
-                        .map(|c| c.actual.as_str())
-                        .unwrap_or("");
+                        .map(|c| c.actual.to_string())
+                        .unwrap_or_default();
                     writeln!(
                         out,
                         "| {} | {} | {} | {} |",
                         p.identity,
                         p.command,
-                        cell_md(actual),
+                        cell_md(&actual),
                         cell_md(
                             &p.sources
                                 .iter()
@@ -176,14 +176,14 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
             for c in audit
                 .cells
                 .iter()
-                .filter(|c| &c.table == *table && c.outcome != CellOutcome::Pass)
+                .filter(|c| c.relation() == Some(*table) && c.outcome != CellOutcome::Pass)
             {
                 writeln!(
                     out,
                     "- {} {} {}: {} (expected {}) {}",
                     c.outcome.symbol(),
                     c.identity,
-                    c.command,
+                    c.action,
                     c.actual,
                     c.expected,
                     c.detail
@@ -233,9 +233,9 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
             for id in &ids {
                 let actual = audit
                     .cell(&v.table, id, Command::Select)
-                    .map(|c| c.actual.as_str())
-                    .unwrap_or("");
-                write!(out, " {} |", cell_md(actual))?;
+                    .map(|c| c.actual.to_string())
+                    .unwrap_or_default();
+                write!(out, " {} |", cell_md(&actual))?;
             }
             writeln!(out)?;
         }
@@ -265,12 +265,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
             )?;
             for id in &ids {
                 let can = f.execute.get(*id).copied().unwrap_or(false);
-                let mark = match audit
-                    .function_cells
-                    .iter()
-                    .find(|c| c.function == f.function && c.identity == *id)
-                    .map(|c| c.outcome)
-                {
+                let mark = match audit.function_cell(f, id).map(|c| c.outcome) {
                     Some(CellOutcome::Fail) => " ✗",
                     Some(CellOutcome::Unspecified) => " ?",
                     _ => "",

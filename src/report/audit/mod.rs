@@ -5,14 +5,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::diff::Reach;
+use super::diff::phrase;
 use super::matrix::RunMeta;
-use crate::function_verdict::FunctionCell;
 use crate::lint::{Diagnostic, Severity};
-use crate::matrix::{Command, TableRef};
+use crate::matrix::{Command, Scope, TableRef};
 use crate::probe::functions::FunctionAccess;
 use crate::probe::provenance::{CellProvenance, RelationAccess, Source};
-use crate::verdict::{Cell, CellOutcome, Summary};
+use crate::verdict::{Action, Breadth, Cell, CellOutcome, Reach, Summary};
 
 pub mod html;
 pub mod markdown;
@@ -37,13 +36,12 @@ pub struct Audit {
     pub migrations_hash: String,
     pub schemas: Vec<String>,
     pub identities: Vec<IdentityInfo>,
+    /// The table and view cells, then one EXECUTE cell per callable function x identity.
     pub cells: Vec<Cell>,
     pub relations: Vec<RelationAccess>,
     pub provenance: Vec<CellProvenance>,
     pub lint: Vec<Diagnostic>,
     pub functions: Vec<FunctionAccess>,
-    /// One EXECUTE cell per callable function x identity, judged against the specs.
-    pub function_cells: Vec<FunctionCell>,
 }
 
 /// One of the worst findings shown first.
@@ -62,9 +60,16 @@ impl Audit {
     }
 
     pub fn cell(&self, table: &TableRef, identity: &str, command: Command) -> Option<&Cell> {
+        self.cells.iter().find(|c| {
+            c.relation() == Some(table) && c.identity == identity && c.command() == Some(command)
+        })
+    }
+
+    /// The EXECUTE cell of a function x identity.
+    pub fn function_cell(&self, function: &FunctionAccess, identity: &str) -> Option<&Cell> {
         self.cells
             .iter()
-            .find(|c| &c.table == table && c.identity == identity && c.command == command)
+            .find(|c| c.subject.as_function() == Some(&function.function) && c.identity == identity)
     }
 
     pub fn sources(&self, table: &TableRef, identity: &str, command: Command) -> &[Source] {
@@ -82,10 +87,10 @@ impl Audit {
     /// Tables in the order of the cells, grouped by schema.
     pub fn tables_by_schema(&self) -> BTreeMap<&str, Vec<&TableRef>> {
         let mut out: BTreeMap<&str, Vec<&TableRef>> = BTreeMap::new();
-        for cell in &self.cells {
-            let list = out.entry(cell.table.schema.as_str()).or_default();
-            if !list.contains(&&cell.table) {
-                list.push(&cell.table);
+        for table in self.cells.iter().filter_map(Cell::relation) {
+            let list = out.entry(table.schema.as_str()).or_default();
+            if !list.contains(&table) {
+                list.push(table);
             }
         }
         out
@@ -103,29 +108,28 @@ impl Audit {
     /// probes, lint errors, SECURITY DEFINER functions the API roles can call.
     pub fn worst_findings(&self, limit: usize) -> Vec<Finding> {
         let mut out = Vec::new();
-        let mut groups: BTreeMap<(u32, &str, Command, &str, &str), Vec<&Cell>> = BTreeMap::new();
-        for cell in &self.cells {
+        let mut groups: BTreeMap<(u32, &str, Action, String, String), Vec<&Cell>> = BTreeMap::new();
+        for cell in self.cells.iter().filter(|c| !c.subject.is_function()) {
             match cell.outcome {
                 CellOutcome::Fail => {
-                    let wider = Reach::parse(&cell.actual, &cell.identity)
-                        .exceeds(&Reach::parse(&cell.expected, &cell.identity));
+                    let wider = cell.wider_than_expected() == Some(true);
                     let mut weight = if wider { 100 } else { 60 };
                     if self.role_of(&cell.identity) == "anon" {
                         weight += 20;
                     }
-                    if matches!(cell.actual.as_str(), "all" | "any") {
+                    if cell.actual.is_everything() {
                         weight += 10;
                     }
-                    if cell.command != Command::Select {
+                    if cell.action != Action::Select {
                         weight += 5;
                     }
                     groups
                         .entry((
                             weight,
                             cell.identity.as_str(),
-                            cell.command,
-                            cell.actual.as_str(),
-                            cell.expected.as_str(),
+                            cell.action,
+                            cell.actual.to_string(),
+                            cell.expected.to_string(),
                         ))
                         .or_default()
                         .push(cell);
@@ -135,22 +139,22 @@ impl Audit {
                     title: format!(
                         "{} {} on {}: inconclusive",
                         cell.identity,
-                        cell.command,
-                        cell.table.display_name()
+                        cell.action,
+                        cell.subject.display_name()
                     ),
                     detail: cell.detail.clone(),
-                    anchor: anchor(&cell.table),
+                    anchor: anchor_of(cell),
                 }),
                 _ => {}
             }
         }
-        for ((weight, identity, command, actual, expected), cells) in groups {
+        for ((weight, identity, action, _, expected), cells) in groups {
             let how = if weight >= 100 {
                 "more than declared"
             } else {
                 "less than declared"
             };
-            let names: Vec<String> = cells.iter().map(|c| c.table.display_name()).collect();
+            let names: Vec<String> = cells.iter().map(|c| c.subject.display_name()).collect();
             let (subject, detail) = if let [one] = &names[..] {
                 (one.clone(), cells[0].detail.clone())
             } else {
@@ -163,10 +167,10 @@ impl Audit {
                 weight: weight + cells.len().min(20) as u32,
                 title: format!(
                     "{identity} can {} ({how}: {expected})",
-                    super::diff::phrase(command, actual, identity, &subject)
+                    phrase(action, &cells[0].actual, &subject)
                 ),
                 detail,
-                anchor: anchor(&cells[0].table),
+                anchor: anchor_of(cells[0]),
             });
         }
         for d in &self.lint {
@@ -216,11 +220,11 @@ impl Audit {
             }
         }
         for cell in self
-            .function_cells
+            .cells
             .iter()
-            .filter(|c| c.outcome == CellOutcome::Fail)
+            .filter(|c| c.subject.is_function() && c.outcome == CellOutcome::Fail)
         {
-            let wider = cell.actual == crate::function_verdict::ALLOW;
+            let wider = cell.wider_than_expected() == Some(true);
             let mut weight = if wider { 100 } else { 60 };
             if wider && self.role_of(&cell.identity) == "anon" {
                 weight += 20;
@@ -231,7 +235,7 @@ impl Audit {
                     "{} {} call {} ({} than declared)",
                     cell.identity,
                     if wider { "can" } else { "cannot" },
-                    cell.function.display_name(),
+                    cell.subject.display_name(),
                     if wider { "more" } else { "less" }
                 ),
                 detail: cell.detail.clone(),
@@ -257,34 +261,39 @@ pub fn anchor(table: &TableRef) -> String {
     s
 }
 
-/// How a scope text is coloured: `none`, `own`, `some`, `all`, `unknown`.
-pub fn scope_class(actual: &str) -> &'static str {
-    let base = actual.trim_end_matches("+transfer");
-    match base {
-        "none" | "deny" => "none",
-        "own" => "own",
-        "all" | "any" | "other" => "all",
-        "inconclusive" | "unspecified" | "" => "unknown",
-        b if b.starts_with('{') => "some",
-        _ => "unknown",
+/// The anchor of the section that explains a cell.
+fn anchor_of(cell: &Cell) -> String {
+    match cell.relation() {
+        Some(table) => anchor(table),
+        None => "functions".to_string(),
+    }
+}
+
+/// How a reach is coloured: `none`, `own`, `some`, `all`, `unknown`.
+pub fn scope_class(reach: &Reach) -> &'static str {
+    match reach.breadth() {
+        Breadth::Nothing => "none",
+        Breadth::Own => "own",
+        Breadth::Some => "some",
+        Breadth::Everything => "all",
+        Breadth::Unknown => "unknown",
     }
 }
 
 /// A short cell label: `–`, `own`, `all`, `any`, `2` (rows of a label list); `⇄` marks an
 /// ownership transfer.
-pub fn scope_short(actual: &str) -> String {
-    let transfer = actual.ends_with("+transfer");
-    let base = actual.trim_end_matches("+transfer");
-    let mut s = match base {
-        "none" | "deny" => "–".to_string(),
-        "inconclusive" => "?".to_string(),
-        b if b.starts_with('{') => {
-            let n = b.trim_matches(|c| c == '{' || c == '}').split(',').count();
-            n.to_string()
-        }
-        b => b.to_string(),
+pub fn scope_short(reach: &Reach) -> String {
+    let mut s = match reach {
+        Reach::Inconclusive => "?".to_string(),
+        r if r.breadth() == Breadth::Nothing => "–".to_string(),
+        Reach::Rows {
+            scope: Scope::Labels(labels),
+            ..
+        } => labels.len().to_string(),
+        Reach::Rows { scope, .. } => Reach::rows(scope.clone()).to_string(),
+        r => r.to_string(),
     };
-    if transfer {
+    if reach.transfer() {
         s.push('⇄');
     }
     s

@@ -1,25 +1,34 @@
 //! The JSON report: a stable, versioned contract (see docs/specs.md, "JSON report").
 
+use std::collections::BTreeSet;
 use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Judged, RunMeta};
-use crate::function_verdict::FunctionCell;
-use crate::matrix::{Command, Probe, TableRef};
-use crate::verdict::{Cell, CellOutcome, Summary};
+use super::RunMeta;
+use crate::matrix::{Command, FunctionRef, Probe, TableRef};
+use crate::verdict::{Action, Cell, CellOutcome, Reach, Subject, Summary};
 
 /// Bumped only on a breaking change to the shape below; fields may be added within a version.
 pub const JSON_VERSION: u32 = 1;
 
 /// A whole `rlsgate test --format json` document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     pub version: u32,
     pub meta: RunMeta,
+    /// The cells of tables and views.
     pub cells: Vec<Cell>,
-    pub functions: Vec<FunctionCell>,
+    /// The cells of functions.
+    pub functions: Vec<Cell>,
     pub summary: Summary,
+}
+
+impl Report {
+    /// Every cell: tables and views, then functions.
+    pub fn all_cells(&self) -> impl Iterator<Item = &Cell> {
+        self.cells.iter().chain(&self.functions)
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -29,7 +38,7 @@ struct JsonReport {
     cells: Vec<JsonCell>,
     /// Function EXECUTE cells; absent in reports of older versions.
     #[serde(default)]
-    functions: Vec<FunctionCell>,
+    functions: Vec<JsonFunctionCell>,
     summary: Summary,
 }
 
@@ -41,10 +50,34 @@ struct JsonCell {
     command: Command,
     expected: String,
     actual: String,
+    /// The labels of the rows reached (select, update, delete); absent in reports of older
+    /// versions and for inserts and inconclusive cells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reached: Option<BTreeSet<String>>,
+    /// The labels of the rows the declared scope stands for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    allowed: Option<BTreeSet<String>>,
     outcome: CellOutcome,
     detail: String,
     #[serde(default)]
     probes: Vec<Probe>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct JsonFunctionCell {
+    /// `schema.name(argument types)`.
+    function: FunctionRef,
+    identity: String,
+    /// `allow`, `deny` or `unspecified`.
+    expected: String,
+    /// `allow` or `deny`.
+    actual: String,
+    outcome: CellOutcome,
+    /// Why it failed, or the line to add when unspecified; empty on a pass.
+    detail: String,
+    /// Runs with its owner's rights (and so past RLS) whoever calls it.
+    #[serde(default)]
+    security_definer: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,34 +90,62 @@ pub enum ReportError {
     Version { found: u32 },
     #[error("cell {index}: table `{table}` is not `schema.name`")]
     Table { index: usize, table: String },
+    #[error("{what} {index}: `{words}` is not a {action} scope")]
+    Reach {
+        what: &'static str,
+        index: usize,
+        action: Action,
+        words: String,
+    },
 }
 
 pub fn write(
-    judged: Judged,
+    cells: &[Cell],
     summary: &Summary,
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let report = JsonReport {
+    let mut report = JsonReport {
         version: JSON_VERSION,
         meta: meta.clone(),
-        cells: judged
-            .cells
-            .iter()
-            .map(|c| JsonCell {
-                table: c.table.to_string(),
+        cells: Vec::new(),
+        functions: Vec::new(),
+        summary: *summary,
+    };
+    for c in cells {
+        match (&c.subject, c.command()) {
+            (Subject::Relation(table), Some(command)) => report.cells.push(JsonCell {
+                table: table.to_string(),
                 identity: c.identity.clone(),
-                command: c.command,
-                expected: c.expected.clone(),
-                actual: c.actual.clone(),
+                command,
+                expected: c.expected.to_string(),
+                actual: c.actual.to_string(),
+                reached: c.reached.clone(),
+                allowed: c.allowed.clone(),
                 outcome: c.outcome,
                 detail: c.detail.clone(),
                 probes: c.probes.clone(),
-            })
-            .collect(),
-        functions: judged.functions.to_vec(),
-        summary: *summary,
-    };
+            }),
+            (
+                Subject::Function {
+                    function,
+                    security_definer,
+                },
+                _,
+            ) => report.functions.push(JsonFunctionCell {
+                function: function.clone(),
+                identity: c.identity.clone(),
+                expected: c.expected.to_string(),
+                actual: c.actual.to_string(),
+                outcome: c.outcome,
+                detail: c.detail.clone(),
+                security_definer: *security_definer,
+            }),
+            (Subject::Relation(_), None) => {
+                unreachable!("a relation cell is a select, insert, update or delete")
+            }
+        }
+    }
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)
 }
@@ -95,6 +156,14 @@ pub fn read(json: &str) -> Result<Report, ReportError> {
     if raw.version > JSON_VERSION {
         return Err(ReportError::Version { found: raw.version });
     }
+    let reach = |what, index, action, words: String| {
+        Reach::read(action, &words).ok_or(ReportError::Reach {
+            what,
+            index,
+            action,
+            words,
+        })
+    };
     let cells = raw
         .cells
         .into_iter()
@@ -104,15 +173,37 @@ pub fn read(json: &str) -> Result<Report, ReportError> {
                 index,
                 table: c.table.clone(),
             })?;
+            let action = Action::from(c.command);
             Ok(Cell {
-                table: TableRef::new(schema, name),
+                subject: Subject::Relation(TableRef::new(schema, name)),
                 identity: c.identity,
-                command: c.command,
-                expected: c.expected,
-                actual: c.actual,
+                action,
+                expected: reach("cell", index, action, c.expected)?,
+                actual: reach("cell", index, action, c.actual)?,
+                reached: c.reached,
+                allowed: c.allowed,
                 outcome: c.outcome,
                 detail: c.detail,
                 probes: c.probes,
+            })
+        })
+        .collect::<Result<Vec<_>, ReportError>>()?;
+    let functions = raw
+        .functions
+        .into_iter()
+        .enumerate()
+        .map(|(index, c)| {
+            Ok(Cell {
+                subject: Subject::function(c.function, c.security_definer),
+                identity: c.identity,
+                action: Action::Execute,
+                expected: reach("function cell", index, Action::Execute, c.expected)?,
+                actual: reach("function cell", index, Action::Execute, c.actual)?,
+                reached: None,
+                allowed: None,
+                outcome: c.outcome,
+                detail: c.detail,
+                probes: Vec::new(),
             })
         })
         .collect::<Result<Vec<_>, ReportError>>()?;
@@ -120,7 +211,7 @@ pub fn read(json: &str) -> Result<Report, ReportError> {
         version: raw.version,
         meta: raw.meta,
         cells,
-        functions: raw.functions,
+        functions,
         summary: raw.summary,
     })
 }

@@ -4,16 +4,15 @@
 
 use std::io::{self, Write};
 
-use super::{Grid, Judged, RunMeta};
+use super::{Grid, RunMeta};
 use crate::verdict::{Cell, CellOutcome, Summary};
 
 pub fn write(
-    judged: Judged,
+    cells: &[Cell],
     summary: &Summary,
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let cells = judged.cells;
     let grid = Grid::new(cells);
     let unspecified_fails = !meta.allow_unspecified;
     let counts = |outcomes: &mut dyn Iterator<Item = CellOutcome>| {
@@ -30,12 +29,7 @@ pub fn write(
         }
         (tests, failures, errors, skipped)
     };
-    let (tests, failures, errors, skipped) = counts(
-        &mut cells
-            .iter()
-            .map(|c| c.outcome)
-            .chain(judged.functions.iter().map(|c| c.outcome)),
-    );
+    let (tests, failures, errors, skipped) = counts(&mut cells.iter().map(|c| c.outcome));
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
@@ -44,126 +38,98 @@ pub fn write(
     debug_assert_eq!(tests, summary.cells);
     for table in &grid.tables {
         let (tests, failures, errors, skipped) = counts(&mut table.cells().map(|c| c.outcome));
-        let suite = xml(&table.table.to_string());
+        let classname = table.table.to_string();
+        let suite = xml(&classname);
         writeln!(
             out,
             r#"  <testsuite name="{suite}" tests="{tests}" failures="{failures}" errors="{errors}" skipped="{skipped}">"#
         )?;
         for cell in table.cells() {
-            let name = xml(&format!("{} {}", cell.identity, cell.command));
-            let open = format!(r#"    <testcase classname="{suite}" name="{name}""#);
-            match cell.outcome {
-                CellOutcome::Pass => writeln!(out, "{open}/>")?,
-                CellOutcome::Fail => {
-                    let message = format!("expected {}, got {}", cell.expected, cell.actual);
-                    writeln!(out, "{open}>")?;
-                    writeln!(
-                        out,
-                        r#"      <failure message="{}" type="fail">{}</failure>"#,
-                        xml(&message),
-                        xml_text(&failure_body(cell, &message))
-                    )?;
-                    writeln!(out, "    </testcase>")?;
-                }
-                CellOutcome::Unspecified => {
-                    let message = format!("unspecified: the database allows {}", cell.actual);
-                    writeln!(out, "{open}>")?;
-                    if unspecified_fails {
-                        writeln!(
-                            out,
-                            r#"      <failure message="{}" type="unspecified">{}</failure>"#,
-                            xml(&message),
-                            xml_text(&failure_body(cell, &message))
-                        )?;
-                    } else {
-                        writeln!(out, r#"      <skipped message="{}"/>"#, xml(&message))?;
-                    }
-                    writeln!(out, "    </testcase>")?;
-                }
-                CellOutcome::Inconclusive => {
-                    writeln!(out, "{open}>")?;
-                    writeln!(
-                        out,
-                        r#"      <error message="{}" type="inconclusive">{}</error>"#,
-                        xml(&format!("inconclusive: expected {}", cell.expected)),
-                        xml_text(&failure_body(cell, "the probe did not test the policy"))
-                    )?;
-                    writeln!(out, "    </testcase>")?;
-                }
-            }
+            let name = format!("{} {}", cell.identity, cell.action);
+            testcase(&classname, &name, cell, unspecified_fails, out)?;
         }
         writeln!(out, "  </testsuite>")?;
     }
-    if !judged.functions.is_empty() {
-        let (tests, failures, errors, skipped) =
-            counts(&mut judged.functions.iter().map(|c| c.outcome));
+    let functions: Vec<&Cell> = cells.iter().filter(|c| c.subject.is_function()).collect();
+    if !functions.is_empty() {
+        let (tests, failures, errors, skipped) = counts(&mut functions.iter().map(|c| c.outcome));
         writeln!(
             out,
             r#"  <testsuite name="functions" tests="{tests}" failures="{failures}" errors="{errors}" skipped="{skipped}">"#
         )?;
-        for cell in judged.functions {
-            let open = format!(
-                r#"    <testcase classname="functions" name="{}""#,
-                xml(&format!("{} {} execute", cell.function, cell.identity))
-            );
-            let body = || {
-                let mut body = format!(
-                    "{} · {} · execute: expected {}, got {}",
-                    cell.function.display_name(),
-                    cell.identity,
-                    cell.expected,
-                    cell.actual
-                );
-                if !cell.detail.is_empty() {
-                    body.push('\n');
-                    body.push_str(&cell.detail);
-                }
-                xml_text(&body)
-            };
-            match cell.outcome {
-                CellOutcome::Pass => writeln!(out, "{open}/>")?,
-                CellOutcome::Unspecified if !unspecified_fails => {
-                    writeln!(out, "{open}>")?;
-                    writeln!(
-                        out,
-                        r#"      <skipped message="{}"/>"#,
-                        xml(&format!("unspecified: the database does {}", cell.actual))
-                    )?;
-                    writeln!(out, "    </testcase>")?;
-                }
-                outcome => {
-                    let (message, kind) = match outcome {
-                        CellOutcome::Unspecified => (
-                            format!("unspecified: the database does {}", cell.actual),
-                            "unspecified",
-                        ),
-                        _ => (
-                            format!("expected {}, got {}", cell.expected, cell.actual),
-                            "fail",
-                        ),
-                    };
-                    writeln!(out, "{open}>")?;
-                    writeln!(
-                        out,
-                        r#"      <failure message="{}" type="{kind}">{}</failure>"#,
-                        xml(&message),
-                        body()
-                    )?;
-                    writeln!(out, "    </testcase>")?;
-                }
-            }
+        for cell in functions {
+            let name = format!("{} {} {}", cell.subject, cell.identity, cell.action);
+            testcase("functions", &name, cell, unspecified_fails, out)?;
         }
         writeln!(out, "  </testsuite>")?;
     }
     writeln!(out, "</testsuites>")
 }
 
+/// One `<testcase>`: a failed cell is a `<failure>`, an inconclusive one an `<error>`, an
+/// unspecified one a `<failure>` or (when allowed) `<skipped>`.
+fn testcase(
+    classname: &str,
+    name: &str,
+    cell: &Cell,
+    unspecified_fails: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let open = format!(
+        r#"    <testcase classname="{}" name="{}""#,
+        xml(classname),
+        xml(name)
+    );
+    let element = |kind: &str, tag: &str, message: &str, body: &str, out: &mut dyn Write| {
+        writeln!(out, "{open}>")?;
+        writeln!(
+            out,
+            r#"      <{tag} message="{}" type="{kind}">{}</{tag}>"#,
+            xml(message),
+            xml_text(&failure_body(cell, body))
+        )?;
+        writeln!(out, "    </testcase>")
+    };
+    match cell.outcome {
+        CellOutcome::Pass => writeln!(out, "{open}/>"),
+        CellOutcome::Fail => {
+            let message = format!("expected {}, got {}", cell.expected, cell.actual);
+            element("fail", "failure", &message, &message, out)
+        }
+        CellOutcome::Unspecified => {
+            let (message, body) = if cell.subject.is_function() {
+                (
+                    format!("unspecified: the database does {}", cell.actual),
+                    format!("expected {}, got {}", cell.expected, cell.actual),
+                )
+            } else {
+                let message = format!("unspecified: the database allows {}", cell.actual);
+                (message.clone(), message)
+            };
+            if unspecified_fails {
+                element("unspecified", "failure", &message, &body, out)
+            } else {
+                writeln!(out, "{open}>")?;
+                writeln!(out, r#"      <skipped message="{}"/>"#, xml(&message))?;
+                writeln!(out, "    </testcase>")
+            }
+        }
+        CellOutcome::Inconclusive => element(
+            "inconclusive",
+            "error",
+            &format!("inconclusive: expected {}", cell.expected),
+            "the probe did not test the policy",
+            out,
+        ),
+    }
+}
+
 fn failure_body(cell: &Cell, message: &str) -> String {
     let mut body = format!(
         "{} · {} · {}: {message}",
-        cell.table.display_name(),
+        cell.subject.display_name(),
         cell.identity,
-        cell.command
+        cell.action
     );
     if !cell.detail.is_empty() {
         body.push('\n');

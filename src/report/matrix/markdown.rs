@@ -3,17 +3,16 @@
 
 use std::io::{self, Write};
 
-use super::{cell_text, function_cell_text, FunctionGrid, Grid, GridTable, Judged, RunMeta};
+use super::{cell_text, FunctionGrid, Grid, GridTable, RunMeta};
 use crate::matrix::Command;
 use crate::verdict::{Cell, CellOutcome, Summary};
 
 pub fn write(
-    judged: Judged,
+    cells: &[Cell],
     summary: &Summary,
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let cells = judged.cells;
     let gate_fails = summary.failed + summary.inconclusive > 0
         || (summary.unspecified > 0 && !meta.allow_unspecified)
         || meta.lint.iter().any(|f| f.is_error());
@@ -52,11 +51,7 @@ pub fn write(
         .iter()
         .filter(|c| matches!(c.outcome, CellOutcome::Fail | CellOutcome::Inconclusive))
         .collect();
-    let function_failures = judged
-        .functions
-        .iter()
-        .any(|c| c.outcome == CellOutcome::Fail);
-    if !problems.is_empty() || function_failures {
+    if !problems.is_empty() {
         writeln!(out)?;
         writeln!(out, "### What went wrong")?;
         writeln!(out)?;
@@ -69,9 +64,9 @@ pub fn write(
                 out,
                 "- {} **{}** · {} · {}: {what}",
                 cell.outcome.symbol(),
-                text(&cell.table.display_name()),
+                text(&cell.subject.display_name()),
                 text(&cell.identity),
-                cell.command
+                cell.action
             )?;
             if cell.detail.is_empty() {
                 writeln!(out)?;
@@ -79,29 +74,13 @@ pub fn write(
                 writeln!(out, ": {}", text(&cell.detail))?;
             }
         }
-        for cell in judged
-            .functions
-            .iter()
-            .filter(|c| c.outcome == CellOutcome::Fail)
-        {
-            writeln!(
-                out,
-                "- {} **{}** · {} · execute: expected `{}`, got `{}`: {}",
-                cell.outcome.symbol(),
-                text(&cell.function.display_name()),
-                text(&cell.identity),
-                cell.expected,
-                cell.actual,
-                text(&cell.detail)
-            )?;
-        }
     }
 
-    let functions = FunctionGrid::new(judged.functions);
+    let functions = FunctionGrid::new(cells);
     if !functions.functions.is_empty() {
-        let passing = judged
-            .functions
+        let passing = cells
             .iter()
+            .filter(|c| c.subject.is_function())
             .all(|c| c.outcome == CellOutcome::Pass);
         writeln!(out)?;
         if passing {
@@ -125,7 +104,7 @@ pub fn write(
             write!(out, "| {} |", text(&function.display_name()))?;
             for identity in &functions.identities {
                 match row.get(identity) {
-                    Some(cell) => write!(out, " {} |", text(&function_cell_text(cell)))?,
+                    Some(cell) => write!(out, " {} |", text(&cell_text(cell)))?,
                     None => write!(out, " |")?,
                 }
             }

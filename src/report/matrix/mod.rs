@@ -5,9 +5,8 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::function_verdict::FunctionCell;
-use crate::matrix::{Command, FunctionRef, TableRef};
-use crate::verdict::{Cell, Summary};
+use crate::matrix::{Command, FunctionRef, Scope, TableRef};
+use crate::verdict::{Cell, Reach, Summary};
 
 pub mod json;
 pub mod junit;
@@ -133,80 +132,52 @@ pub enum Format {
     Markdown,
 }
 
-/// What every format writes: the judged table cells and function EXECUTE cells.
-#[derive(Debug, Clone, Copy)]
-pub struct Judged<'a> {
-    pub cells: &'a [Cell],
-    pub functions: &'a [FunctionCell],
-}
-
-impl<'a> Judged<'a> {
-    /// Table cells only.
-    pub fn tables(cells: &'a [Cell]) -> Judged<'a> {
-        Judged {
-            cells,
-            functions: &[],
-        }
-    }
-}
-
+/// Writes the judged cells (tables, views and functions, in the order of the run).
 pub fn write(
     format: Format,
-    judged: Judged,
+    cells: &[Cell],
     summary: &Summary,
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Table => table::write(judged, summary, meta, out),
-        Format::Json => json::write(judged, summary, meta, out),
-        Format::Junit => junit::write(judged, summary, meta, out),
-        Format::Markdown => markdown::write(judged, summary, meta, out),
+        Format::Table => table::write(cells, summary, meta, out),
+        Format::Json => json::write(cells, summary, meta, out),
+        Format::Junit => junit::write(cells, summary, meta, out),
+        Format::Markdown => markdown::write(cells, summary, meta, out),
     }
 }
 
 /// Function cells as rows of functions x columns of identities, in the order they appear.
 pub(crate) struct FunctionGrid<'a> {
     pub identities: Vec<&'a str>,
-    pub functions: Vec<(&'a FunctionRef, BTreeMap<&'a str, &'a FunctionCell>)>,
+    pub functions: Vec<(&'a FunctionRef, BTreeMap<&'a str, &'a Cell>)>,
 }
 
 impl<'a> FunctionGrid<'a> {
-    pub fn new(cells: &'a [FunctionCell]) -> FunctionGrid<'a> {
+    /// The function cells among `cells`.
+    pub fn new(cells: &'a [Cell]) -> FunctionGrid<'a> {
         let mut grid = FunctionGrid {
             identities: Vec::new(),
             functions: Vec::new(),
         };
         for cell in cells {
+            let Some(function) = cell.subject.as_function() else {
+                continue;
+            };
             if !grid.identities.contains(&cell.identity.as_str()) {
                 grid.identities.push(&cell.identity);
             }
-            match grid
-                .functions
-                .iter_mut()
-                .find(|(f, _)| **f == cell.function)
-            {
+            match grid.functions.iter_mut().find(|(f, _)| *f == function) {
                 Some((_, row)) => {
                     row.insert(&cell.identity, cell);
                 }
-                None => grid.functions.push((
-                    &cell.function,
-                    BTreeMap::from([(cell.identity.as_str(), cell)]),
-                )),
+                None => grid
+                    .functions
+                    .push((function, BTreeMap::from([(cell.identity.as_str(), cell)]))),
             }
         }
         grid
-    }
-}
-
-/// `✓ allow`, `✗ deny → allow`, `? allow`: the compact text of a function cell.
-pub(crate) fn function_cell_text(cell: &FunctionCell) -> String {
-    use crate::verdict::CellOutcome::*;
-    match cell.outcome {
-        Pass => format!("✓ {}", cell.expected),
-        Fail => format!("✗ {} → {}", cell.expected, cell.actual),
-        Unspecified => format!("? {}", cell.actual),
-        Inconclusive => format!("! {} → ?", cell.expected),
     }
 }
 
@@ -229,14 +200,18 @@ impl<'a> GridTable<'a> {
 }
 
 impl<'a> Grid<'a> {
+    /// The relation cells among `cells`.
     pub fn new(cells: &'a [Cell]) -> Grid<'a> {
         let mut tables: Vec<GridTable<'a>> = Vec::new();
         for cell in cells {
-            let index = match tables.iter().position(|t| *t.table == cell.table) {
+            let (Some(table), Some(command)) = (cell.relation(), cell.command()) else {
+                continue;
+            };
+            let index = match tables.iter().position(|t| t.table == table) {
                 Some(i) => i,
                 None => {
                     tables.push(GridTable {
-                        table: &cell.table,
+                        table,
                         identities: Vec::new(),
                     });
                     tables.len() - 1
@@ -250,40 +225,45 @@ impl<'a> Grid<'a> {
                     identities.len() - 1
                 }
             };
-            identities[row].1.insert(cell.command, cell);
+            identities[row].1.insert(command, cell);
         }
         Grid { tables }
     }
 }
 
-/// `✓ own`, `✗ own → all`, `? all`, `! own → ?`: the compact cell text of the grid views.
+/// `✓ own`, `✗ own → all`, `? all`, `! own → ?`, `✓ allow`: the compact cell text of the
+/// grid views.
 pub(crate) fn cell_text(cell: &Cell) -> String {
     use crate::verdict::CellOutcome::*;
-    let (expected, actual) = (short_scope(&cell.expected), short_scope(&cell.actual));
+    let (expected, actual) = (short_reach(&cell.expected), short_reach(&cell.actual));
     match cell.outcome {
         Pass => format!("✓ {expected}"),
         Fail => format!("✗ {expected} → {actual}"),
         Unspecified => format!("? {actual}"),
-        Inconclusive if cell.expected == "unspecified" => "! ?".to_string(),
+        Inconclusive if cell.expected == Reach::Unspecified => "! ?".to_string(),
         Inconclusive => format!("! {expected} → ?"),
     }
 }
 
 /// A label set of more than three labels shows the first three and how many more.
-fn short_scope(text: &str) -> String {
-    let Some(inner) = text.strip_prefix('{').and_then(|t| t.split_once('}')) else {
-        return text.to_string();
-    };
-    let (labels, rest) = inner;
-    let labels: Vec<&str> = labels.split(", ").collect();
-    if labels.len() <= 3 {
-        return text.to_string();
+fn short_reach(reach: &Reach) -> String {
+    match reach {
+        Reach::Rows {
+            scope: Scope::Labels(labels),
+            transfer,
+        } if labels.len() > 3 => format!(
+            "{{{}, +{}}}{}",
+            labels
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+            labels.len() - 3,
+            if *transfer { "+transfer" } else { "" }
+        ),
+        reach => reach.to_string(),
     }
-    format!(
-        "{{{}, +{}}}{rest}",
-        labels[..3].join(", "),
-        labels.len() - 3
-    )
 }
 
 /// Colour only when the process-wide choice allows it, NO_COLOR is unset and stdout is a

@@ -9,44 +9,43 @@ use comfy_table::{
     ContentArrangement, Table, Width,
 };
 
-use super::{cell_text, function_cell_text, FunctionGrid, Grid, Judged, RunMeta};
+use super::{cell_text, FunctionGrid, Grid, RunMeta};
 use crate::matrix::Command;
-use crate::verdict::{CellOutcome, Summary};
+use crate::verdict::{Cell, CellOutcome, Summary};
 
 /// The widest the report gets, in columns.
 pub const WIDTH: u16 = 100;
 
 pub fn write(
-    judged: Judged,
+    cells: &[Cell],
     summary: &Summary,
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let width = Table::new().width().map_or(WIDTH, |w| w.clamp(60, WIDTH));
-    write_with(judged, summary, meta, out, super::stdout_color(), width)
+    write_with(cells, summary, meta, out, super::stdout_color(), width)
 }
 
 /// At most [`WIDTH`] columns, colour as asked.
 pub fn write_styled(
-    judged: Judged,
+    cells: &[Cell],
     summary: &Summary,
     meta: &RunMeta,
     out: &mut dyn Write,
     color: bool,
 ) -> io::Result<()> {
-    write_with(judged, summary, meta, out, color, WIDTH)
+    write_with(cells, summary, meta, out, color, WIDTH)
 }
 
 /// At most `width` columns (for a narrower terminal), colour as asked.
 pub fn write_with(
-    judged: Judged,
+    cells: &[Cell],
     summary: &Summary,
     meta: &RunMeta,
     out: &mut dyn Write,
     color: bool,
     width: u16,
 ) -> io::Result<()> {
-    let cells = judged.cells;
     let paint = |style: Style, text: &str| {
         if color {
             format!("{style}{text}{style:#}")
@@ -86,7 +85,7 @@ pub fn write_with(
         writeln!(out, "{view}")?;
         writeln!(out)?;
     }
-    let functions = FunctionGrid::new(judged.functions);
+    let functions = FunctionGrid::new(cells);
     if !functions.functions.is_empty() {
         writeln!(out, "{}", paint(bold, "functions (execute)"))?;
         let mut view = grid_view(width, color);
@@ -103,7 +102,7 @@ pub fn write_with(
             for identity in &functions.identities {
                 line.push(match row.get(identity) {
                     Some(cell) => {
-                        let text = TableCell::new(function_cell_text(cell));
+                        let text = TableCell::new(cell_text(cell));
                         if color {
                             text.fg(outcome_color(cell.outcome))
                         } else {
@@ -156,32 +155,14 @@ pub fn write_with(
                     format!(
                         "{} {} · {} · {}",
                         outcome.symbol(),
-                        c.table.display_name(),
+                        c.subject.display_name(),
                         c.identity,
-                        c.command
+                        c.action
                     ),
                     what,
                     &c.detail,
                 )
             })
-            .chain(
-                judged
-                    .functions
-                    .iter()
-                    .filter(move |c| c.outcome == outcome)
-                    .map(move |c| {
-                        (
-                            format!(
-                                "{} {} · {} · execute",
-                                outcome.symbol(),
-                                c.function.display_name(),
-                                c.identity
-                            ),
-                            format!("expected {}, got {}", c.expected, c.actual),
-                            &c.detail,
-                        )
-                    }),
-            )
     };
     for (outcome, title) in [
         (CellOutcome::Fail, "failures"),
@@ -263,7 +244,7 @@ pub fn write_with(
                     let commands: Vec<&str> = row
                         .values()
                         .filter(|c| c.outcome == CellOutcome::Unspecified)
-                        .map(|c| c.command.as_str())
+                        .map(|c| c.action.as_str())
                         .collect();
                     (!commands.is_empty()).then(|| {
                         if commands.len() == Command::ALL.len() {

@@ -1,42 +1,12 @@
-//! Observed vs expected EXECUTE: each function x identity becomes a [`FunctionCell`] that
-//! passes, fails or is unspecified (a privilege read from the catalog is never inconclusive).
+//! Observed vs expected EXECUTE: each function x identity becomes a [`Cell`] that passes,
+//! fails or is unspecified (a privilege read from the catalog is never inconclusive).
 
-use serde::{Deserialize, Serialize};
-
-use crate::matrix::FunctionRef;
+use super::cell::{Cell, CellOutcome};
+use super::reach::Reach;
+use super::subject::{Action, Subject};
 use crate::probe::functions::FunctionAccess;
 use crate::spec::function_specs::FunctionKey;
 use crate::spec::{Identity, Specs};
-use crate::verdict::CellOutcome;
-
-pub use crate::spec::function_specs::{ALLOW, DENY};
-pub const UNSPECIFIED: &str = "unspecified";
-
-/// One function x identity, judged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FunctionCell {
-    /// `schema.name(argument types)`.
-    pub function: FunctionRef,
-    pub identity: String,
-    /// `allow`, `deny` or `unspecified`.
-    pub expected: String,
-    /// `allow` or `deny`.
-    pub actual: String,
-    pub outcome: CellOutcome,
-    /// Why it failed, or the line to add when unspecified; empty on a pass.
-    pub detail: String,
-    /// Runs with its owner's rights (and so past RLS) whoever calls it.
-    #[serde(default)]
-    pub security_definer: bool,
-}
-
-fn word(allow: bool) -> &'static str {
-    if allow {
-        ALLOW
-    } else {
-        DENY
-    }
-}
 
 /// Every function PostgREST can call x every identity (`only_identities`, when not empty).
 pub fn judge_functions(
@@ -44,7 +14,7 @@ pub fn judge_functions(
     specs: &Specs,
     identities: &[Identity],
     only_identities: &[String],
-) -> Vec<FunctionCell> {
+) -> Vec<Cell> {
     let mut cells = Vec::new();
     for f in functions.iter().filter(|f| f.callable) {
         for identity in identities
@@ -72,14 +42,17 @@ pub fn judge_functions(
                 Some(e) if e.allow == actual => (CellOutcome::Pass, String::new()),
                 Some(_) => (CellOutcome::Fail, failure(f, identity, actual)),
             };
-            cells.push(FunctionCell {
-                function: f.function.clone(),
+            cells.push(Cell {
+                subject: Subject::function(f.function.clone(), f.security_definer),
                 identity: identity.name.clone(),
-                expected: expected.map_or(UNSPECIFIED, |e| word(e.allow)).to_string(),
-                actual: word(actual).to_string(),
+                action: Action::Execute,
+                expected: expected.map_or(Reach::Unspecified, |e| Reach::Execute(e.allow)),
+                actual: Reach::Execute(actual),
+                reached: None,
+                allowed: None,
                 outcome,
                 detail,
-                security_definer: f.security_definer,
+                probes: Vec::new(),
             });
         }
     }

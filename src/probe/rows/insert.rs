@@ -1,0 +1,340 @@
+//! Inserting one row as the superuser, repairing its values from the errors Postgres gives
+//! (CHECK, NOT NULL, unique, invalid input) until it goes in.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use postgres::Client;
+
+use super::alternatives::{alternatives, Alternative, Need};
+use super::{
+    insert_sql, is_fk_column, key_expr, placed, unique_columns, PlacedRow, Repairs, RowSpec,
+    Synthesizer,
+};
+use crate::matrix::{quote_ident, RowFacts};
+use crate::probe::catalog::Relation;
+use crate::probe::values::check_hints;
+
+impl<'a> Synthesizer<'a> {
+    /// Inserts one row as the superuser, repairing values from the errors Postgres gives.
+    pub fn insert(
+        &mut self,
+        client: &mut Client,
+        rel: &Relation,
+        spec: &RowSpec,
+    ) -> Result<PlacedRow, String> {
+        let mut attempts: HashMap<String, usize> = HashMap::new();
+        let mut hints: HashMap<String, Vec<String>> = HashMap::new();
+        let mut forced: HashSet<String> = HashSet::new();
+        let learned = self.learned.get(&rel.table);
+        let mut other_party: HashSet<String> =
+            learned.map(|r| r.other_party.clone()).unwrap_or_default();
+        let mut nulled: HashSet<String> = learned.map(|r| r.nulled.clone()).unwrap_or_default();
+        let mut chosen: BTreeMap<String, Alternative> =
+            learned.map(|r| r.chosen.clone()).unwrap_or_default();
+        let mut tried: HashMap<String, usize> = HashMap::new();
+        let mut last = String::new();
+        'retry: for _ in 0..20 {
+            self.seq += 1;
+            let values = self.values_with(
+                rel,
+                spec,
+                self.seq,
+                &attempts,
+                &hints,
+                &forced,
+                (&other_party, &nulled, &chosen),
+            )?;
+            let sql = insert_sql(
+                rel,
+                &values,
+                &format!("{}, to_jsonb(t)::text", key_expr(rel)),
+            );
+            client
+                .batch_execute("savepoint rlsgate_row")
+                .map_err(|e| e.to_string())?;
+            match client.query_one(&sql, &[]) {
+                Ok(row) => {
+                    client
+                        .batch_execute("release savepoint rlsgate_row")
+                        .map_err(|e| e.to_string())?;
+                    if !attempts.is_empty()
+                        || !forced.is_empty()
+                        || !other_party.is_empty()
+                        || !nulled.is_empty()
+                        || !chosen.is_empty()
+                    {
+                        self.learned.insert(
+                            rel.table.clone(),
+                            Repairs {
+                                attempts,
+                                hints,
+                                forced,
+                                other_party,
+                                nulled,
+                                chosen,
+                            },
+                        );
+                    }
+                    return Ok(placed(
+                        String::new(),
+                        RowFacts::owned_by(spec.owner.map(|o| o.name.clone())),
+                        row.get(0),
+                        row.get(1),
+                    ));
+                }
+                Err(e) => {
+                    client
+                        .batch_execute("rollback to savepoint rlsgate_row")
+                        .map_err(|e| e.to_string())?;
+                    last = crate::probe::describe(&e);
+                    let Some(db) = e.as_db_error() else {
+                        return Err(last);
+                    };
+                    match db.code().code() {
+                        "23514" => {
+                            let check = rel
+                                .checks
+                                .iter()
+                                .find(|c| Some(c.name.as_str()) == db.constraint());
+                            let Some(check) = check else { return Err(last) };
+                            let fk_cols: Vec<&String> = check
+                                .columns
+                                .iter()
+                                .filter(|c| {
+                                    rel.foreign_keys.iter().any(|fk| fk.columns.contains(c))
+                                })
+                                .collect();
+                            if fk_cols.len() >= 2 {
+                                let owner_col =
+                                    self.model_of(&rel.table).owner_column().map(str::to_string);
+                                if let Some(c) = fk_cols.iter().find(|c| {
+                                    Some(**c) != owner_col.as_ref() && !other_party.contains(**c)
+                                }) {
+                                    other_party.insert((*c).clone());
+                                    continue;
+                                }
+                            }
+                            let owner_cols: Vec<String> = self
+                                .model_of(&rel.table)
+                                .owner_columns(rel)
+                                .into_iter()
+                                .cloned()
+                                .collect();
+                            let mut alts = alternatives(&check.definition);
+                            let numeric =
+                                |c: &String| rel.column(c).is_some_and(|c| c.category == 'N');
+                            if check.columns.len() >= 2 && check.columns.iter().all(numeric) {
+                                // `total = units * per_unit`: ones satisfy most arithmetic rules
+                                alts.push(
+                                    check
+                                        .columns
+                                        .iter()
+                                        .map(|c| (c.clone(), Need::Equals("1".into())))
+                                        .collect(),
+                                );
+                            }
+                            let usable = |alt: &Alternative| {
+                                alt.iter().all(|(c, need)| {
+                                    let Some(col) = rel.column(c) else {
+                                        return false;
+                                    };
+                                    match need {
+                                        Need::NotNull => true,
+                                        _ if owner_cols.contains(c) => false,
+                                        Need::Equals(_) => col.writable() && !is_fk_column(rel, c),
+                                        Need::Null => !col.not_null,
+                                    }
+                                })
+                            };
+                            let k = tried.entry(check.name.clone()).or_default();
+                            while let Some(alt) = alts.get(*k) {
+                                *k += 1;
+                                if usable(alt) {
+                                    for (c, need) in alt {
+                                        if *need == Need::Null {
+                                            nulled.insert(c.clone());
+                                        } else {
+                                            nulled.remove(c);
+                                        }
+                                    }
+                                    chosen.insert(check.name.clone(), alt.clone());
+                                    continue 'retry;
+                                }
+                            }
+                            if check.definition.to_ascii_uppercase().contains("IS NULL") {
+                                let owner_col =
+                                    self.model_of(&rel.table).owner_column().map(str::to_string);
+                                let candidate = check.columns.iter().find(|c| {
+                                    Some(*c) != owner_col.as_ref()
+                                        && !nulled.contains(*c)
+                                        && values.contains_key(*c)
+                                        && rel.column(c).is_some_and(|c| !c.not_null)
+                                });
+                                if let Some(c) = candidate {
+                                    nulled.insert(c.clone());
+                                    continue;
+                                }
+                            }
+                            for col in &check.columns {
+                                forced.insert(col.clone());
+                                *attempts.entry(col.clone()).or_default() += 1;
+                                hints.insert(col.clone(), check_hints(&check.definition));
+                            }
+                        }
+                        "23502" => match db.column() {
+                            Some(col) if !forced.contains(col) => {
+                                forced.insert(col.to_string());
+                            }
+                            _ => return Err(last),
+                        },
+                        "23505" => {
+                            let key = unique_columns(db.detail().unwrap_or_default());
+                            if spec.fixed.is_empty() {
+                                if let Some(row) = self.adopt_conflict(client, rel, &values, &key) {
+                                    // the values got past the CHECKs: probe rows reuse them
+                                    self.learned.insert(
+                                        rel.table.clone(),
+                                        Repairs {
+                                            attempts,
+                                            hints,
+                                            forced,
+                                            other_party,
+                                            nulled,
+                                            chosen,
+                                        },
+                                    );
+                                    return Ok(PlacedRow {
+                                        facts: RowFacts::owned_by(
+                                            spec.owner.map(|o| o.name.clone()),
+                                        ),
+                                        ..row
+                                    });
+                                }
+                            }
+                            self.seq += 1000;
+                            // constants (enum labels, CHECK literals, a column default) do not
+                            // change with seq
+                            for col in key {
+                                if is_fk_column(rel, &col)
+                                    || !rel.column(&col).is_some_and(|c| c.writable())
+                                {
+                                    continue;
+                                }
+                                forced.insert(col.clone());
+                                *attempts.entry(col).or_default() += 1;
+                            }
+                        }
+                        "22P02" | "22001" | "22003" | "22007" | "22008" | "22023" => {
+                            for c in values.keys() {
+                                *attempts.entry(c.clone()).or_default() += 1;
+                            }
+                        }
+                        _ => return Err(last),
+                    }
+                }
+            }
+        }
+        Err(last)
+    }
+
+    /// Rows adopted from triggers or seeds taught nothing about the table's CHECKs: insert one
+    /// more and roll it back, so probe rows start from values that pass them.
+    pub(super) fn learn_from_a_trial_row(
+        &mut self,
+        client: &mut Client,
+        rel: &Relation,
+        owner: Option<&str>,
+    ) {
+        if self.learned.contains_key(&rel.table)
+            || client.batch_execute("savepoint rlsgate_trial").is_err()
+        {
+            return;
+        }
+        let owner = owner.and_then(|name| self.person(name));
+        let tenant = owner.and_then(|o| self.tenants_of(&o.name).first().copied());
+        let _ = self.insert(
+            client,
+            rel,
+            &RowSpec {
+                owner,
+                tenant,
+                ..RowSpec::default()
+            },
+        );
+        let _ = client.batch_execute("rollback to savepoint rlsgate_trial");
+    }
+
+    /// The row already holding a unique key the new row collides with, when it is the row
+    /// we wanted: same owner (owner column or owning parent) and the same key values, e.g. a
+    /// row a trigger seeded for every combination.
+    fn adopt_conflict(
+        &self,
+        client: &mut Client,
+        rel: &Relation,
+        values: &BTreeMap<String, String>,
+        key: &[String],
+    ) -> Option<PlacedRow> {
+        let owner_columns: Vec<&String> = self
+            .model_of(&rel.table)
+            .owner_columns(rel)
+            .into_iter()
+            .filter(|c| !key.contains(c))
+            .collect();
+        let condition = |c: &String| Some(format!("t.{} = {}", quote_ident(c), values.get(c)?));
+        let same_key: Vec<String> = key.iter().map(condition).collect::<Option<_>>()?;
+        if same_key.is_empty() {
+            return None;
+        }
+        let same_owner: Vec<String> = owner_columns
+            .iter()
+            .map(|c| condition(c))
+            .collect::<Option<_>>()?;
+        let table = rel.table.qualified();
+        let returning = format!("{}, to_jsonb(t)::text", key_expr(rel));
+        let ours = format!(
+            "select {returning} from {table} t where {} limit 1",
+            same_key
+                .iter()
+                .chain(&same_owner)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" and ")
+        );
+        // A row seeded with no owner (a trigger filling every combination) is taken over.
+        let unowned = (!owner_columns.is_empty()).then(|| {
+            let set: Vec<String> = owner_columns
+                .iter()
+                .map(|c| format!("{} = {}", quote_ident(c), values[*c]))
+                .collect();
+            let ownerless: Vec<String> = owner_columns
+                .iter()
+                .map(|c| format!("t.{} is null", quote_ident(c)))
+                .collect();
+            format!(
+                "update {table} as t set {} where ctid = (select ctid from {table} t where {} and {} limit 1) returning {returning}",
+                set.join(", "),
+                same_key.join(" and "),
+                ownerless.join(" and ")
+            )
+        });
+        for sql in std::iter::once(ours).chain(unowned) {
+            client.batch_execute("savepoint rlsgate_adopt").ok()?;
+            let found = client.query_opt(&sql, &[]);
+            let end = if found.is_ok() {
+                "release savepoint rlsgate_adopt"
+            } else {
+                "rollback to savepoint rlsgate_adopt"
+            };
+            client.batch_execute(end).ok()?;
+            if let Ok(Some(row)) = found {
+                return Some(placed(
+                    String::new(),
+                    RowFacts::default(),
+                    row.get(0),
+                    row.get(1),
+                ));
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,15 @@
+//! Observed vs expected: every table, view or function x identity x action becomes one
+//! [`Cell`] that passes, fails, is unspecified, or is inconclusive (never a pass). Its
+//! expected and actual [`Reach`] are typed, so reports read structure, not words.
+
+mod cell;
+mod function;
+mod reach;
+mod relation;
+mod subject;
+
+pub use cell::{status, summarize, Cell, CellOutcome, Summary};
+pub use function::judge_functions;
+pub use reach::{insert_phrase, insert_word, rows_phrase, scope_words, Breadth, Coverage, Reach};
+pub use relation::{admits, insert_expects, judge, name_rows, observed, resolve, Observed};
+pub use subject::{Action, Subject};
