@@ -194,12 +194,12 @@ pub fn emulation_warnings(warnings: &[String]) {
 }
 
 /// A fact about the run a person should know (the tenant model it inferred), on stderr.
-pub fn note(line: &str, quiet: bool) {
+pub fn fact(line: &str, quiet: bool) {
     if quiet {
         return;
     }
     let style = anstyle::Style::new()
         .fg_color(Some(anstyle::AnsiColor::Cyan.into()))
         .bold();
-    anstream::eprintln!("{style}note{style:#}: {line}");
+    note(&format!("{style}note{style:#}: {line}"));
 }

@@ -363,3 +363,31 @@ fn a_skipped_extension_is_named_when_a_later_migration_fails() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_database_dev_install_applies_without_a_network() {
+    // database.dev's install snippet, as real projects commit it: pg_tle, a package fetched
+    // over http, `create extension "supabase-dbdev"`, then packages installed through it.
+    let (code, stderr) = migrate(&[(
+        "20240101000000_install_dbdev.sql",
+        "create extension if not exists http with schema extensions;
+         create extension if not exists pg_tle;
+         select pgtle.uninstall_extension_if_exists('supabase-dbdev');
+         drop extension if exists \"supabase-dbdev\" cascade;
+         select http_set_curlopt('CURLOPT_TIMEOUT', '30');
+         select pgtle.install_extension('supabase-dbdev', resp.contents ->> 'version',
+             'PostgreSQL package manager', resp.contents ->> 'sql')
+         from http(('GET', 'https://api.database.dev/rest/v1/package_versions', array[]::http_header[], null, null)) x,
+         lateral (select ((row_to_json(x) -> 'content') #>> '{}')::json -> 0) resp(contents);
+         create extension \"supabase-dbdev\";
+         select dbdev.install('basejump-supabase_test_helpers');
+         alter extension \"supabase-dbdev\" update to '0.0.5';
+         create table public.t (id bigserial primary key);
+         alter table public.t enable row level security;",
+    )]);
+    assert_ne!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("install_dbdev.sql:10: extension supabase-dbdev is not available in this Postgres; using rlsgate's stand-in"),
+        "{stderr}"
+    );
+}

@@ -176,7 +176,7 @@ pub fn probe_and_judge(global: &GlobalArgs, args: &TestArgs) -> anyhow::Result<R
     let matrix = prepared.into_matrix(observations);
     progress.finish();
     if let Some(line) = &matrix.tenancy {
-        crate::terminal::note(line, global.quiet);
+        crate::terminal::fact(line, global.quiet);
     }
 
     let t_judge = Instant::now();

@@ -51,8 +51,10 @@ struct Failure {
 enum Granularity {
     /// Each `Sql` step in one round trip.
     Batch,
-    /// Statement by statement, to find the failing one (or to run outside a transaction).
+    /// Statement by statement, inside the file's transaction, to find the failing one.
     OneByOne,
+    /// Statement by statement, outside a transaction.
+    Autocommit,
 }
 
 fn at_stmt(stmt: &split::Statement<'_>) -> impl Fn(postgres::Error) -> Failure {
@@ -185,6 +187,16 @@ fn run_steps(
                 }
                 journal.warnings.push(format!("{at}: {why}"));
             }
+            Step::Standalone(stmt) => {
+                let inside = granularity != Granularity::Autocommit;
+                if inside {
+                    client.batch_execute("commit").map_err(at_stmt(stmt))?;
+                }
+                client.batch_execute(stmt.text).map_err(at_stmt(stmt))?;
+                if inside {
+                    client.batch_execute("begin").map_err(at_stmt(stmt))?;
+                }
+            }
             Step::Rewritten { stmt, code, why } => {
                 client.batch_execute(code).map_err(at_stmt(stmt))?;
                 for why in why {
@@ -199,8 +211,8 @@ fn run_steps(
 }
 
 /// Errors that only happen because the file runs in one transaction and that the file's
-/// author cannot have meant: a new enum value used in the file that adds it. (CREATE INDEX
-/// CONCURRENTLY stays an error: it never runs in a Supabase migration.)
+/// author cannot have meant: a new enum value used in the file that adds it. (Statements
+/// that cannot run in a transaction block are planned as `Step::Standalone`.)
 fn transaction_only(err: &postgres::Error) -> bool {
     matches!(err.as_db_error().map(|d| d.code().code()), Some("55P04"))
 }
@@ -243,7 +255,11 @@ pub(super) fn apply_file(
         Err(f) => f,
     };
     let _ = client.batch_execute(wrap.rollback());
+    let committed_part = steps.iter().any(|s| matches!(s, Step::Standalone(_)));
     let offset = failure.offset.or_else(|| {
+        if committed_part {
+            return None;
+        }
         client.batch_execute(wrap.open()).ok()?;
         let found = run_steps(
             client,
@@ -265,7 +281,7 @@ pub(super) fn apply_file(
             file,
             &stmts,
             &steps,
-            Granularity::OneByOne,
+            Granularity::Autocommit,
             &mut retried,
         )
         .is_ok()

@@ -93,8 +93,9 @@ pub(super) fn migration_error(
     let mut context = dberr.where_().map(str::to_string);
     if dberr.code().code() == "25001" {
         context = Some(
-            "the Supabase CLI runs each migration file in one transaction, so this statement fails there too; \
-             move it to a file of its own and drop CONCURRENTLY, or run it outside migrations"
+            "the Supabase CLI runs each migration file in one transaction and only `create/drop index concurrently`, \
+             `reindex concurrently`, `vacuum`, `cluster` and `alter system` outside it; with --db-url, rlsgate runs \
+             everything in one transaction that is rolled back, where none of them can run"
                 .to_string(),
         );
     }

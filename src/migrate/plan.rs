@@ -40,6 +40,10 @@ pub(super) enum Step<'a> {
         standin: &'static StandIn,
         schema: Option<String>,
     },
+    /// A statement that cannot run in a transaction block (`create index concurrently`,
+    /// `vacuum`, ...): run on its own between the file's transactions, as the Supabase CLI
+    /// does since v2.109.
+    Standalone(split::Statement<'a>),
     /// Not run, with the reason (reported as a warning) and, for `create extension`, the
     /// extension skipped.
     Skip {
@@ -171,6 +175,7 @@ fn classify<'a>(stmt: split::Statement<'a>, emu: &Emulation) -> Option<Step<'a>>
                 stmt,
             })
         }
+        _ if outside_transaction(&w) => Some(Step::Standalone(stmt)),
         ("import", "foreign") => Some(Step::Skip {
             stmt,
             why: "import foreign schema skipped: rlsgate reaches no remote server, so there is nothing to import \
@@ -203,6 +208,20 @@ fn classify<'a>(stmt: split::Statement<'a>, emu: &Emulation) -> Option<Step<'a>>
             })
         }
         _ => None,
+    }
+}
+
+/// Statements Postgres refuses inside a transaction block, which the Supabase CLI runs
+/// outside the file's batch.
+fn outside_transaction(w: &[String]) -> bool {
+    let at = |i: usize| w.get(i).map(String::as_str).unwrap_or("");
+    match (at(0), at(1)) {
+        ("create", "index") | ("drop", "index") => at(2) == "concurrently",
+        ("create", "unique") => at(2) == "index" && at(3) == "concurrently",
+        ("reindex", _) => w.iter().any(|x| x == "concurrently"),
+        ("vacuum", _) | ("cluster", _) => true,
+        ("alter", "system") => true,
+        _ => false,
     }
 }
 

@@ -81,6 +81,18 @@ const STANDINS: &[StandIn] = &[
                  reading a foreign table fails (no remote data)",
     },
     StandIn {
+        name: "pg_tle",
+        fixed_schema: Some("pgtle"),
+        sql: include_str!("standins/pg_tle.sql"),
+        limits: "pgtle.install_extension records the extension; creating one needs a stand-in of its own",
+    },
+    StandIn {
+        name: "supabase-dbdev",
+        fixed_schema: Some("dbdev"),
+        sql: include_str!("standins/supabase_dbdev.sql"),
+        limits: "dbdev.install records the package and installs nothing (no network): objects of installed packages are missing",
+    },
+    StandIn {
         name: "plv8",
         fixed_schema: Some("pg_catalog"),
         sql: include_str!("standins/plv8.sql"),
@@ -248,6 +260,7 @@ pub fn extension_of(object: &str) -> Option<&'static str> {
         "graphql" => Some("pg_graphql"),
         "pgmq" | "pgmq_public" => Some("pgmq"),
         "partman" => Some("pg_partman"),
+        "dbdev" => Some("supabase-dbdev"),
         "pgtle" => Some("pg_tle"),
         "repack" => Some("pg_repack"),
         "topology" => Some("postgis_topology"),

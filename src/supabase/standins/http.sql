@@ -1,5 +1,5 @@
 -- Stand-in for pgsql-http: the same types and functions; no request leaves the machine,
--- every call answers status 503 with an empty body.
+-- every call answers status 503 with no body (content is null).
 create domain @extschema@.http_method as text;
 create type @extschema@.http_header as (field varchar, value varchar);
 create type @extschema@.http_request as (
@@ -11,7 +11,7 @@ create function @extschema@.http_header(field varchar, value varchar) returns @e
     language sql immutable as $$ select row(field, value)::@extschema@.http_header $$;
 create function @extschema@.http(request @extschema@.http_request) returns @extschema@.http_response
     language sql volatile
-    as $$ select row(503, 'text/plain', array[]::@extschema@.http_header[], '')::@extschema@.http_response $$;
+    as $$ select row(503, 'text/plain', array[]::@extschema@.http_header[], null)::@extschema@.http_response $$;
 create function @extschema@.http_get(uri varchar) returns @extschema@.http_response
     language sql volatile as $$ select @extschema@.http(row('GET', uri, null, null, null)) $$;
 create function @extschema@.http_get(uri varchar, data jsonb) returns @extschema@.http_response
