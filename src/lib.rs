@@ -21,6 +21,7 @@ pub mod spec;
 pub mod sql;
 pub mod supabase;
 pub mod terminal;
+pub mod timeouts;
 pub mod verdict;
 
 /// What a command found. Errors (the tool could not run) travel as `anyhow::Error`.

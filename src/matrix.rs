@@ -117,8 +117,10 @@ pub enum InsertScope {
     Any,
 }
 
-/// How one probe statement ended. Only `Allowed`, `Filtered`, `DeniedRls` and
-/// `DeniedPrivilege` say anything about the policy; `Inconclusive` never counts as denied.
+/// How one probe statement ended. `Allowed`, `Filtered`, `DeniedRls` and `DeniedPrivilege`
+/// say what the policy lets through; `PolicyError` says the policy itself fails for this caller
+/// (an error that is not about the row: a privilege on another relation, a raise in a helper,
+/// recursion); `Inconclusive` never counts as denied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outcome {
@@ -126,6 +128,7 @@ pub enum Outcome {
     Filtered,
     DeniedRls { message: String },
     DeniedPrivilege { message: String },
+    PolicyError { sqlstate: String, message: String },
     Inconclusive { sqlstate: String, message: String },
 }
 
@@ -159,6 +162,7 @@ impl Outcome {
             Outcome::Filtered => "filtered",
             Outcome::DeniedRls { .. } => "denied by RLS",
             Outcome::DeniedPrivilege { .. } => "denied by privilege",
+            Outcome::PolicyError { .. } => "policy error",
             Outcome::Inconclusive { .. } => "inconclusive",
         }
     }
@@ -194,6 +198,13 @@ impl Observation {
         self.probes.iter().find(|p| !p.outcome.is_conclusive())
     }
 
+    /// The first probe that failed inside a policy.
+    pub fn policy_error(&self) -> Option<&Probe> {
+        self.probes
+            .iter()
+            .find(|p| matches!(p.outcome, Outcome::PolicyError { .. }))
+    }
+
     /// An insert probe aimed at `target` ran.
     pub fn insert_probed(&self, target: &str) -> bool {
         self.probes.iter().any(|p| p.target == target)
@@ -215,6 +226,12 @@ pub mod insert_target {
     pub const ANY: &str = "any";
     /// A row (owned by the identity) in a tenant it does not belong to.
     pub const OTHER_TENANT: &str = "other tenant";
+    /// An own row whose author column (`sender_id`, `created_by`...) names another user: a
+    /// row written in someone else's name.
+    pub const FORGED: &str = "forged";
+    /// A copy (with a new key) of a row the identity owns, tried when the synthesized own row
+    /// was rejected: accepted, the policy checked the row's data, not its owner.
+    pub const OWN_COPY: &str = "own copy";
     /// `own:<party>`: the identity as the party in that owner column, other users elsewhere.
     pub fn party(column: &str) -> String {
         format!("own:{column}")

@@ -203,3 +203,121 @@ pub fn fact(line: &str, quiet: bool) {
         .bold();
     note(&format!("{style}note{style:#}: {line}"));
 }
+
+/// The widest human output gets, in columns.
+pub const MAX_WIDTH: usize = 100;
+
+/// The columns human output must fit: stdout's terminal width, else `COLUMNS` (so a pipe can
+/// ask for a width), else [`MAX_WIDTH`]; never more than [`MAX_WIDTH`] nor under 40.
+pub fn width() -> usize {
+    let terminal = terminal_size::terminal_size().map(|(w, _)| usize::from(w.0));
+    let asked = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+    };
+    terminal
+        .or_else(asked)
+        .unwrap_or(MAX_WIDTH)
+        .clamp(40, MAX_WIDTH)
+}
+
+/// Greedy word wrap at `width` characters; a longer word stands on its own line.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// `text` wrapped to `width` columns: the first line after `first`, the others after `rest`
+/// (a hanging indent), each ending in a newline.
+pub fn wrap_indented(text: &str, width: usize, first: &str, rest: &str) -> String {
+    let room = width.saturating_sub(rest.chars().count().max(first.chars().count()));
+    let mut out = String::new();
+    for (i, line) in wrap(text, room.max(10)).iter().enumerate() {
+        out.push_str(if i == 0 { first } else { rest });
+        out.push_str(line);
+        out.push('\n');
+    }
+    if out.is_empty() {
+        out.push_str(first.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A line of SQL wrapped to `width` columns at spaces outside quotes, the
+/// continuation lines indented by `indent` more: the text stays the same SQL.
+pub fn wrap_sql(line: &str, width: usize, indent: usize) -> Vec<String> {
+    if line.chars().count() <= width {
+        return vec![line.to_string()];
+    }
+    let lead: String = line.chars().take_while(|c| c.is_whitespace()).collect();
+    let continuation = format!("{lead}{}", " ".repeat(indent));
+    let mut pieces: Vec<String> = Vec::new();
+    let mut piece = String::new();
+    let mut quote: Option<char> = None;
+    for c in line.trim_start().chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == ' ' => {
+                pieces.push(std::mem::take(&mut piece));
+                continue;
+            }
+            None => {}
+        }
+        piece.push(c);
+    }
+    pieces.push(piece);
+    let mut lines = vec![lead.clone()];
+    for piece in pieces.into_iter().filter(|p| !p.is_empty()) {
+        let current = lines.last_mut().expect("one line");
+        let fresh = current.trim().is_empty();
+        if !fresh && current.chars().count() + 1 + piece.chars().count() > width {
+            lines.push(format!("{continuation}{piece}"));
+        } else {
+            if !fresh {
+                current.push(' ');
+            }
+            current.push_str(&piece);
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sql_wraps_outside_quotes_only() {
+        let sql = r#"create policy "own rows of a user" on todos for select using ((select auth.uid()) = user_id);"#;
+        let lines = wrap_sql(sql, 40, 4);
+        assert!(lines.iter().all(|l| l.chars().count() <= 40), "{lines:?}");
+        assert_eq!(lines[0], r#"create policy "own rows of a user" on"#);
+        let joined: Vec<&str> = lines.iter().map(|l| l.trim()).collect();
+        assert_eq!(joined.join(" "), sql);
+    }
+
+    #[test]
+    fn hanging_indent() {
+        assert_eq!(
+            wrap_indented("one two three four", 12, "- ", "  "),
+            "- one two\n  three four\n"
+        );
+    }
+}

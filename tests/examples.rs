@@ -24,11 +24,6 @@ const CAUGHT_BY_LINT: [(&str, &str, &str); 1] = [(
     "security-definer-executable",
     "exec_sql",
 )];
-/// Multi-tenant projects (issue 14) whose specs use the tenancy vocabulary (`[tenancy]`,
-/// `tenant`, `tenant:ROLE`, `own:COLUMN`, party lists) that the engine cannot read yet: left out
-/// of the spec and regression tests until the tenancy engine lands, which removes this list.
-/// Their migrations are still linted.
-const AWAITING_TENANCY_ENGINE: [&str; 3] = ["examples/bookings", "examples/orgs", "examples/teams"];
 
 /// Copied from a project when a regression is added to it.
 const PROJECT_ENTRIES: [&str; 5] = [
@@ -47,9 +42,6 @@ fn repo() -> PathBuf {
 /// awaiting the tenancy engine.
 fn projects() -> Vec<PathBuf> {
     with_migrations()
-        .into_iter()
-        .filter(|p| !AWAITING_TENANCY_ENGINE.iter().any(|a| *p == repo().join(a)))
-        .collect()
 }
 
 /// The repository root and every directory of `examples/` that holds migrations.

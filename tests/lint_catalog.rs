@@ -39,6 +39,7 @@ fn compare(root: &Path, name: String) -> Compared {
         no_cache: false,
         migrate_external: true,
         seed: false,
+        ..OpenOptions::default()
     };
     let mut db = Database::open(&project, &opts, &Progress::hidden())
         .unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -159,4 +160,102 @@ fn catalog_findings_point_at_migration_lines() {
     let loc = exec_sql.location.as_ref().unwrap();
     assert!(loc.file.ends_with("20240301000000_exec_sql.sql"), "{loc:?}");
     assert_eq!((loc.line, loc.column), (8, 1));
+}
+
+/// A project of one migration in a temporary directory.
+fn one_migration(sql: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("supabase/migrations");
+    std::fs::create_dir_all(&migrations).unwrap();
+    std::fs::write(migrations.join("20240101000000_app.sql"), sql).unwrap();
+    dir
+}
+
+const MEANING: &str = "\
+create table public.projects (id uuid primary key, team_id uuid not null, name text);
+create table public.team_members (id uuid primary key, team_id uuid not null, user_id uuid not null);
+alter table public.projects enable row level security;
+alter table public.team_members enable row level security;
+create policy \"members read projects\" on public.projects for select to authenticated
+  using (exists (select 1 from public.team_members tm
+                 where tm.user_id = (select auth.uid())
+                   and tm.team_id = team_id));
+create policy \"own memberships\" on public.team_members for select to authenticated
+  using ((select auth.uid()) = user_id);
+create table public.posts (id uuid primary key, author_id uuid, editor_id uuid, body text);
+alter table public.posts enable row level security;
+create policy r on public.posts for select to authenticated using ((select auth.uid()) = author_id);
+create policy i on public.posts for insert to authenticated with check ((select auth.uid()) = author_id);
+create policy u on public.posts for update to authenticated
+  using ((select auth.uid()) = author_id) with check (body is not null);
+create policy d on public.posts for delete to authenticated using ((select auth.uid()) = editor_id);
+create function public.add_member(p_team uuid, p_user uuid) returns void
+language sql security definer set search_path = ''
+as $$ insert into public.team_members (id, team_id, user_id) values (gen_random_uuid(), p_team, p_user) $$;
+revoke execute on function public.add_member(uuid, uuid) from anon;
+";
+
+#[test]
+fn the_meaning_rules_read_the_migrated_catalog() {
+    let dir = one_migration(MEANING);
+    let run = compare(dir.path(), "meaning".into());
+    let found = |rule: &str| -> Vec<(u32, u32, String)> {
+        run.catalog
+            .iter()
+            .filter(|d| d.rule == rule)
+            .map(|d| {
+                assert_eq!(d.origin, Origin::Catalog, "{rule}");
+                let l = d
+                    .location
+                    .as_ref()
+                    .expect("catalog findings point into the file");
+                (l.line, l.column, d.message.clone())
+            })
+            .collect()
+    };
+    let captured = found("policy-captured-column");
+    assert_eq!(captured.len(), 1, "{captured:?}");
+    assert_eq!(
+        (captured[0].0, captured[0].1),
+        (8, 37),
+        "the captured column's line, not the policy's"
+    );
+    let mismatch = found("policy-owner-mismatch");
+    assert_eq!(mismatch.len(), 1, "{mismatch:?}");
+    assert_eq!(mismatch[0].0, 17);
+    let reassign = found("policy-owner-reassignable");
+    assert_eq!(reassign.len(), 1, "{reassign:?}");
+    assert_eq!(reassign[0].0, 16);
+    let caller = found("security-definer-without-caller-check");
+    assert_eq!(caller.len(), 1, "{caller:?}");
+    assert!(
+        caller[0].2.contains("writes public.team_members"),
+        "{caller:?}"
+    );
+    let revoke = found("revoke-without-effect");
+    assert_eq!(revoke.len(), 1, "{revoke:?}");
+    assert_eq!(revoke[0].0, 21);
+    assert!(
+        revoke[0].2.contains("PUBLIC still holds EXECUTE"),
+        "{revoke:?}"
+    );
+}
+
+#[test]
+fn the_catalog_confirms_what_revokes_and_qualified_columns_do() {
+    let fixed = MEANING
+        .replace(
+            "and tm.team_id = team_id",
+            "and tm.team_id = projects.team_id",
+        )
+        .replace("from anon;", "from public, anon, authenticated;");
+    let run = compare(one_migration(&fixed).path(), "fixed".into());
+    for rule in [
+        "policy-captured-column",
+        "revoke-without-effect",
+        "security-definer-without-caller-check",
+    ] {
+        let hits: Vec<_> = run.catalog.iter().filter(|d| d.rule == rule).collect();
+        assert!(hits.is_empty(), "{rule}: {hits:#?}");
+    }
 }

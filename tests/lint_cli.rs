@@ -87,7 +87,8 @@ fn fail_on_threshold() {
     let o = rlsgate(bad.path(), &["lint", "--fail-on", "fatal"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("--fail-on: unknown severity `fatal`"),
+        stderr(&o).contains("invalid value 'fatal' for '--fail-on <SEVERITY>'")
+            && stderr(&o).contains("[possible values: error, warning, info, never]"),
         "{}",
         stderr(&o)
     );
@@ -374,6 +375,44 @@ fn rule_lists_and_documents_rules() {
     assert!(
         stderr(&o).contains("unknown rule `rls-disable`; did you mean `rls-disabled`?"),
         "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_syntax_error_is_a_lint_finding_and_stops_test() {
+    let dir = project(&[(
+        "supabase/migrations/20240101000000_app.sql",
+        b"create table public.notes (id int, owner uuid);\ncreate tabel public.tags (id int);\nalter table public.notes enable row level security;\n",
+    )]);
+    let o = rlsgate(dir.path(), &["lint"]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("error: syntax error at or near \"tabel\""),
+        "{out}"
+    );
+    assert!(
+        out.contains(" --> supabase/migrations/20240101000000_app.sql:2:8"),
+        "{out}"
+    );
+    assert!(!out.contains("unparsed-statement"), "{out}");
+
+    let o = rlsgate(dir.path(), &["lint", "--db"]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("syntax error at or near \"tabel\""));
+    assert!(
+        stderr(&o).contains("the catalog lint did not run"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = rlsgate(dir.path(), &["test", "--allow-unspecified"]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stderr(&o).contains("supabase/migrations/20240101000000_app.sql:2:8")
+            && stderr(&o).contains("syntax error at or near \"tabel\""),
+        "test names the same place: {}",
         stderr(&o)
     );
 }

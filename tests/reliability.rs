@@ -2,6 +2,10 @@
 //! binary, real pipes, real signals, real concurrent runs.
 
 mod common;
+#[path = "reliability/config.rs"]
+mod config;
+#[path = "reliability/db_url.rs"]
+mod db_url;
 #[path = "reliability/exit_codes.rs"]
 mod exit_codes;
 #[path = "reliability/interrupts.rs"]
@@ -12,6 +16,8 @@ mod isolation;
 mod quoting;
 #[path = "reliability/support.rs"]
 mod support;
+#[path = "reliability/timeouts.rs"]
+mod timeouts;
 
 use std::path::Path;
 use std::process::Output;

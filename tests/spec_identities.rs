@@ -137,7 +137,7 @@ sub = false
     let sub = admin.sub.clone().unwrap();
     assert_eq!(
         admin.setup,
-        [format!("update public.profiles set role = 'admin' where id = '{sub}' and email = 'admin@example.test' -- admin")]
+        [format!("update public.profiles set role = 'admin' where id = '{sub}' and email = 'admin@example.test' -- {{name}}")]
     );
     let mallory = &identities[5];
     assert_eq!(mallory.claims["user_metadata"], json!({"role": "admin"}));

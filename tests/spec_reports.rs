@@ -165,8 +165,10 @@ fn meta() -> RunMeta {
         started_at: Some("2026-11-22T00:00:00Z".into()),
         duration_ms: Some(212),
         allow_unspecified: false,
+        without_specs: false,
         lint: Vec::new(),
         partition: None,
+        places: Default::default(),
     }
 }
 

@@ -498,6 +498,8 @@ fn status_follows_the_summary() {
         failed,
         unspecified,
         inconclusive,
+        policy_errors: 0,
+        suspicious: 0,
         functions: 0,
     };
     assert_eq!(status(&s(4, 0, 0, 0), false), Status::Clean);
@@ -505,6 +507,15 @@ fn status_follows_the_summary() {
     assert_eq!(status(&s(3, 0, 1, 0), false), Status::Findings);
     assert_eq!(status(&s(3, 0, 1, 0), true), Status::Clean);
     assert_eq!(status(&s(3, 0, 0, 1), true), Status::Findings);
+    let suspicious = Summary {
+        suspicious: 1,
+        ..s(3, 0, 0, 0)
+    };
+    assert_eq!(
+        status(&suspicious, true),
+        Status::Findings,
+        "a suspicious cell fails even where unspecified ones are allowed"
+    );
 }
 
 #[test]

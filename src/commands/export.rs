@@ -110,8 +110,12 @@ fn pgtap_export(
                     .unwrap_or_default()
             };
             // Unfiltered probes are judged by before/after snapshots, which pgTAP cannot express.
+            // A copy of an own row is tried only when the synthesized one was refused: a
+            // fallback, not an expectation of its own.
             let exportable = |p: &&crate::probe::cells::PlannedProbe| {
-                p.unbuildable.is_none() && p.check.is_none()
+                p.unbuildable.is_none()
+                    && p.check.is_none()
+                    && p.target != crate::matrix::insert_target::OWN_COPY
             };
             for probe in plan.probes.iter().filter(exportable) {
                 let table = rel.table.display_name();

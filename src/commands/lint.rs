@@ -3,22 +3,19 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::cli::{GlobalArgs, LintArgs};
+use crate::cli::{FailOn, GlobalArgs, LintArgs};
 use crate::lint::{self, Baseline, Config, Diagnostic, Severity, Sources};
 use crate::report::lint as report;
 use crate::Status;
 
-/// The threshold of `--fail-on`: a severity, or `never`.
-fn fail_threshold(value: &str) -> anyhow::Result<Option<Severity>> {
-    if value.eq_ignore_ascii_case("never") || value.eq_ignore_ascii_case("none") {
-        return Ok(None);
+/// The threshold of `--fail-on`: a severity, or none for `never`.
+fn fail_threshold(value: FailOn) -> Option<Severity> {
+    match value {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
     }
-    value
-        .parse()
-        .map(Some)
-        .map_err(|e: lint::diagnostic::UnknownSeverity| {
-            anyhow::anyhow!("--fail-on: {e}, or `never`")
-        })
 }
 
 fn shown(path: &Path) -> PathBuf {
@@ -26,7 +23,7 @@ fn shown(path: &Path) -> PathBuf {
 }
 
 pub fn run(global: &GlobalArgs, args: &LintArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
-    let fail_on = fail_threshold(&args.fail_on)?;
+    let fail_on = fail_threshold(args.fail_on);
     let config = Config::load(&global.project, args.config.as_deref())?;
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         let dir = lint::default_migrations_dir(&global.project).with_context(|| {
@@ -46,7 +43,14 @@ pub fn run(global: &GlobalArgs, args: &LintArgs, out: &mut dyn Write) -> anyhow:
     diagnostics.extend(output.diagnostics);
     let mut sources = output.analysis.sources;
 
-    if args.db {
+    let unparseable = diagnostics
+        .iter()
+        .any(|d| d.rule == lint::rules::syntax_error::RULE.id);
+    if args.db && unparseable {
+        crate::terminal::emulation_warnings(&[
+            "the catalog lint did not run: a migration has a syntax error, so the database cannot be built (the syntax-error finding says where)".to_string(),
+        ]);
+    } else if args.db {
         let (catalog, catalog_sources) = catalog_findings(global, &config)?;
         diagnostics.retain(|d| {
             lint::registry::find(d.rule).is_none_or(|r| r.scope == lint::registry::Scope::Static)
@@ -71,6 +75,18 @@ pub fn run(global: &GlobalArgs, args: &LintArgs, out: &mut dyn Write) -> anyhow:
     let style = report::Style {
         color: anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never,
     };
+    let files = args.also.iter().map(|a| (a.format, a.path.as_path()));
+    for (format, path) in super::outputs::check(files)? {
+        super::outputs::write(path, |file| {
+            report::write(
+                format,
+                file,
+                &diagnostics,
+                &sources,
+                report::Style::default(),
+            )
+        })?;
+    }
     let mut buffered = std::io::BufWriter::new(out);
     report::write(args.format, &mut buffered, &diagnostics, &sources, style)?;
     buffered.flush()?;
@@ -96,14 +112,27 @@ fn catalog_findings(
     let opts = OpenOptions {
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
+        timeouts: crate::timeouts::for_run(global)?,
         migrate_external: true,
         seed: false,
     };
     let mut db = Database::open(&project, &opts, &progress)?;
     crate::terminal::emulation_warnings(&db.warnings);
     progress.set("linting the catalog");
+    let started = std::time::Instant::now();
     let result =
         lint::lint_migrated(&project, db.client(), config).context("linting the migrated catalog");
+    crate::terminal::timing("catalog lint", started);
     progress.finish();
-    result
+    let (mut diagnostics, mut sources) = result?;
+    // The catalog lint names files relative to the project; the static lint, as given.
+    let rebase =
+        |file: &mut String| *file = shown(&global.project.join(&*file)).display().to_string();
+    for location in diagnostics.iter_mut().filter_map(|d| d.location.as_mut()) {
+        rebase(&mut location.file);
+    }
+    for source in &mut sources.files {
+        rebase(&mut source.path);
+    }
+    Ok((diagnostics, sources))
 }

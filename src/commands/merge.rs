@@ -21,6 +21,7 @@ pub fn run(args: &MergeArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     super::test::write_report(
         args.format,
         args.output.as_deref(),
+        &args.also,
         &merged.cells,
         &merged.meta,
         out,
@@ -69,6 +70,12 @@ pub fn merge(reports: Vec<(PathBuf, Report)>) -> anyhow::Result<Merged> {
                 meta.lint.push(finding.clone());
             }
         }
+    }
+
+    // Each share places its own cells; the fallback file is the same in all.
+    meta.places = Default::default();
+    for (_, report) in &reports {
+        meta.places.extend(&report.meta.places);
     }
 
     // A partitioned run judges functions in share 1 only; whole runs each judge them all.

@@ -93,13 +93,21 @@ impl Setup {
         let opts = OpenOptions {
             db_url: global.db_url.clone(),
             no_cache: global.no_cache,
+            timeouts: crate::timeouts::for_run(global)?,
             migrate_external: migrate,
             seed: false,
         };
         let mut db = Database::open(&project, &opts, progress)?;
         let schemas = super::test::exposed_schemas(&project);
         let catalog = probe::load_catalog(db.client(), &schemas)?;
-        super::test::validate_declarations(&specs, &catalog, &identities, &fixtures)?;
+        super::test::validate_declarations(
+            &mut db,
+            &project,
+            &specs,
+            &catalog,
+            &identities,
+            &fixtures,
+        )?;
         Ok(Setup {
             project,
             identities,

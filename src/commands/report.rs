@@ -15,7 +15,8 @@ use crate::report::audit::{self, Audit, IdentityInfo};
 use crate::report::matrix::RunMeta;
 use crate::spec::{Identity, Specs};
 use crate::terminal::Progress;
-use crate::verdict::{self, Summary};
+use crate::verdict::presumption::{self, Facts, Ground};
+use crate::verdict::{self, presume, Summary};
 use crate::Status;
 
 pub fn run(global: &GlobalArgs, args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
@@ -94,7 +95,7 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
     };
     progress.set("linting");
     let config = Config::load(&global.project, None)?;
-    let diagnostics = lint_all(&project, &mut db, &config)?;
+    let (diagnostics, catalog) = lint_all(&project, &mut db, &config)?;
     progress.finish();
 
     if args.tables.is_empty() {
@@ -105,14 +106,32 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
             &[],
         ));
     }
+    let facts = Facts::read(
+        &catalog.model,
+        &catalog.provenance,
+        &prepared.rows,
+        &functions,
+    );
+    presume(
+        &mut cells,
+        &Ground {
+            observations: &matrix.observations,
+            rows: &matrix.rows,
+            identities: &matrix.identities,
+            members: &super::test::tenant_members(&prepared),
+            facts: &facts,
+        },
+    );
+    presumption::open(&mut cells, &traced, &facts);
     let summary = Summary::of(&cells);
     let mut meta = RunMeta::new(project_name(&global.project));
     meta.postgres = Some(db.server_version.clone());
     meta.started_at = Some(started_at);
     meta.duration_ms = Some(started.elapsed().as_millis() as u64);
-    meta.allow_unspecified = args.allow_unspecified;
+    meta.without_specs = specs.is_empty();
+    meta.allow_unspecified = args.allow_unspecified || meta.without_specs;
     Ok(Audit {
-        passed: verdict::status(&summary, args.allow_unspecified) == Status::Clean,
+        passed: verdict::status(&summary, meta.allow_unspecified) == Status::Clean,
         summary,
         migrations: project
             .migrations
@@ -163,6 +182,7 @@ pub(crate) fn start(
     let opts = OpenOptions {
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
+        timeouts: crate::timeouts::for_run(global)?,
         migrate_external: true,
         seed: false,
     };
@@ -170,7 +190,14 @@ pub(crate) fn start(
     let schemas = exposed_schemas(&project);
     let catalog = probe::load_catalog(db.client(), &schemas)?;
     let relations: Vec<TableRef> = catalog.exposed_tables();
-    super::test::validate_declarations(&specs, &catalog, &identities, &fixtures)?;
+    super::test::validate_declarations(
+        &mut db,
+        &project,
+        &specs,
+        &catalog,
+        &identities,
+        &fixtures,
+    )?;
     super::test::check_table_filter(tables, &relations, &schemas)?;
     let functions = super::test::load_functions(&mut db, &schemas, &identities, &specs)?;
     progress.set("placing rows");
@@ -206,7 +233,7 @@ fn lint_all(
     project: &Project,
     db: &mut Database,
     config: &Config,
-) -> anyhow::Result<Vec<lint::Diagnostic>> {
+) -> anyhow::Result<(Vec<lint::Diagnostic>, lint::MigratedCatalog)> {
     let files: Vec<SourceFile> = project
         .migrations
         .iter()
@@ -216,15 +243,15 @@ fn lint_all(
     diagnostics.retain(|d| {
         lint::registry::find(d.rule).is_none_or(|r| r.scope == lint::registry::Scope::Static)
     });
-    let (catalog, _) = lint::lint_migrated(project, db.client(), config)
+    let mut catalog = lint::lint_migrated_catalog(project, db.client(), config)
         .context("linting the migrated catalog")?;
-    diagnostics.extend(catalog);
+    diagnostics.append(&mut catalog.diagnostics);
     diagnostics.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.sort_key().cmp(&b.sort_key()))
     });
-    Ok(diagnostics)
+    Ok((diagnostics, catalog))
 }
 
 /// The project directory as a reader knows it: its own name, not `.`.

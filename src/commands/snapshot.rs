@@ -3,7 +3,9 @@ use std::io::Write;
 use anyhow::Context;
 
 use crate::cli::{GlobalArgs, SnapshotArgs, TestArgs, TestFormat};
-use crate::spec::snapshot::{self, Reality};
+use crate::spec::identities::{Identity, IDENTITIES_FILE};
+use crate::spec::snapshot::{self, Held, Reality};
+use crate::verdict::presumption::adversary;
 use crate::Status;
 
 /// Probe like `rlsgate test`, then write (or with `--check`, compare) policy_specs/.
@@ -15,6 +17,7 @@ pub fn run(
     let test_args = TestArgs {
         format: TestFormat::Human,
         output: None,
+        also: Vec::new(),
         tables: Vec::new(),
         identities: Vec::new(),
         allow_unspecified: true,
@@ -30,10 +33,16 @@ pub fn run(
     let reality = Reality {
         observations: &run.matrix.observations,
         rows: &run.matrix.rows,
-        identities: &run.identities,
+        identities: &run.matrix.identities,
         functions: &run.functions,
     };
-    let plan = snapshot::plan(files, &target, &reality).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let held = if args.accept_suspicious {
+        Vec::new()
+    } else {
+        Held::suspicious(&run.cells)
+    };
+    let plan = snapshot::plan_holding(files, &target, &reality, &held)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     if args.check {
         snapshot::write_check(&plan, out)?;
         return Ok(if plan.is_clean() {
@@ -47,18 +56,66 @@ pub fn run(
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
         writeln!(out, "wrote {}", path.display())?;
     }
+    if let Some((path, text)) = adversary_declaration(&dir, &run.identities) {
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        writeln!(
+            out,
+            "wrote {} (declares mallory, the first run's adversary)",
+            path.display()
+        )?;
+    }
     if plan.writes.is_empty() {
         writeln!(out, "policy_specs/ already matches the database")?;
+    }
+    let accepted = run.cells.iter().filter(|c| c.suspicion.is_some()).count();
+    if args.accept_suspicious && accepted > 0 {
+        writeln!(
+            out,
+            "accepted {accepted} suspicious cell(s) as intended (--accept-suspicious): they are specs now"
+        )?;
+    }
+    if !plan.held.is_empty() {
+        writeln!(
+            out,
+            "held back {} suspicious cell(s): written commented out, with why, so `rlsgate test` fails on them until you fix them or declare them (`--accept-suspicious` writes them as specs):",
+            plan.held.len()
+        )?;
+        for h in &plan.held {
+            writeln!(
+                out,
+                "  ⚑ {} · {} · {}: {}",
+                h.subject.display_name(),
+                h.identity,
+                h.action,
+                h.reason
+            )?;
+        }
     }
     for cell in &plan.inconclusive {
         writeln!(
             out,
-            "left as is: {} · {} · {} is inconclusive ({})",
+            "left as is: {} · {} · {} is {} ({})",
             cell.subject.display_name(),
             cell.identity,
             cell.action,
+            if cell.outcome == crate::verdict::CellOutcome::PolicyError {
+                "a policy error"
+            } else {
+                "inconclusive"
+            },
             cell.detail
         )?;
     }
     Ok(Status::Clean)
+}
+
+/// identities.toml declaring the first run's adversary, when the run had her and the project
+/// declares no identities yet (the specs written for her need an identity the next run knows).
+pub(crate) fn adversary_declaration(
+    dir: &std::path::Path,
+    identities: &[Identity],
+) -> Option<(std::path::PathBuf, String)> {
+    let path = dir.join(IDENTITIES_FILE);
+    let mallory = identities.iter().find(|i| i.name == adversary::MALLORY)?;
+    (!path.exists()).then(|| (path, adversary::declaration(mallory)))
 }

@@ -8,7 +8,7 @@ use postgres::Client;
 
 use super::diagnostic::{Diagnostic, Origin};
 use super::model::{
-    Extension, Function, Model, Policy, PolicyCommand, Privilege, RelKind, Relation,
+    Extension, Function, Model, Policy, PolicyCommand, Privilege, RelKind, Relation, Trigger,
 };
 use super::provenance::{ObjectKey, Provenance};
 use super::rules::{self, Context};
@@ -25,15 +25,25 @@ pub fn lint_catalog(
     provenance: &Provenance,
 ) -> Result<Vec<Diagnostic>, postgres::Error> {
     let model = load_model(client, provenance)?;
+    Ok(check_model(&model, exposed_schemas, provenance))
+}
+
+/// Run the catalog rules over a model already read with [`load_model`].
+pub fn check_model(
+    model: &Model,
+    exposed_schemas: &[String],
+    provenance: &Provenance,
+) -> Vec<Diagnostic> {
     let ctx = Context {
-        model: &model,
+        model,
+        files: &provenance.model,
         sources: &provenance.sources,
         exposed_schemas,
         origin: Origin::Catalog,
     };
     let mut out = Vec::new();
     rules::check_all(&ctx, &mut out);
-    Ok(out)
+    out
 }
 
 fn api_roles(client: &mut Client) -> Result<Vec<String>, postgres::Error> {
@@ -47,26 +57,68 @@ fn api_roles(client: &mut Client) -> Result<Vec<String>, postgres::Error> {
         .collect())
 }
 
-/// The catalog as a model; sites come from `provenance`.
+const TABLE_PRIVILEGES: [(Privilege, &str); 5] = [
+    (Privilege::Select, "SELECT"),
+    (Privilege::Insert, "INSERT"),
+    (Privilege::Update, "UPDATE"),
+    (Privilege::Delete, "DELETE"),
+    (Privilege::Truncate, "TRUNCATE"),
+];
+
+/// `has_*_privilege(role, ...)` for each API role, as select-list items.
+fn privilege_columns(roles: &[String], call: impl Fn(&str) -> String) -> String {
+    roles
+        .iter()
+        .map(|r| call(&r.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The catalog as a model; sites come from `provenance`. A handful of queries whatever the
+/// project's size: one per kind of object.
 pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model, postgres::Error> {
     let mut model = Model::default();
     let roles = api_roles(client)?;
     let from_files = &provenance.model;
+    let not_ours = |alias: &str, class: &str| {
+        format!(
+            "n.nspname not in {SKIP_SCHEMAS} and n.nspname not like 'pg\\_%'
+             and not exists (select 1 from pg_depend d
+                              where d.classid = '{class}'::regclass and d.objid = {alias}.oid
+                                and d.deptype = 'e')"
+        )
+    };
 
+    let table_privs = privilege_columns(&roles, |r| {
+        format!(
+            "array[{}]",
+            TABLE_PRIVILEGES
+                .iter()
+                .map(|(_, p)| format!("has_table_privilege('{r}', c.oid, '{p}')"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    });
     let relations = client.query(
         &format!(
             "select c.oid, n.nspname::text, c.relname::text, c.relkind::text, c.relrowsecurity,
                     c.relforcerowsecurity,
-                    coalesce(array_to_string(c.reloptions, ','), '')
+                    coalesce(array_to_string(c.reloptions, ','), ''),
+                    array(select a.privilege_type::text
+                            from aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
+                           where a.grantee = 0){}
                from pg_class c join pg_namespace n on n.oid = c.relnamespace
-              where c.relkind in ('r', 'p', 'v', 'm', 'f')
-                and n.nspname not in {SKIP_SCHEMAS} and n.nspname not like 'pg\\_%'
-                and not exists (select 1 from pg_depend d
-                                 where d.classid = 'pg_class'::regclass and d.objid = c.oid
-                                   and d.deptype = 'e')"
+              where c.relkind in ('r', 'p', 'v', 'm', 'f') and {}",
+            if roles.is_empty() {
+                String::new()
+            } else {
+                format!(", {table_privs}")
+            },
+            not_ours("c", "pg_class")
         ),
         &[],
     )?;
+    let mut by_oid = std::collections::HashMap::new();
     for row in &relations {
         let oid: u32 = row.get(0);
         let name = QualifiedName::new(row.get::<_, String>(1), row.get::<_, String>(2));
@@ -97,28 +149,23 @@ pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model,
                 "security_invoker=true" | "security_invoker=on" | "security_invoker=1"
             )
         });
-        for role in &roles {
-            let held = client.query_one(
-                "select has_table_privilege($1, $2::oid, 'SELECT'), has_table_privilege($1, $2::oid, 'INSERT'),
-                        has_table_privilege($1, $2::oid, 'UPDATE'), has_table_privilege($1, $2::oid, 'DELETE'),
-                        has_table_privilege($1, $2::oid, 'TRUNCATE')",
-                &[role, &oid],
-            )?;
-            let mut privs = BTreeSet::new();
-            for (i, p) in [
-                Privilege::Select,
-                Privilege::Insert,
-                Privilege::Update,
-                Privilege::Delete,
-                Privilege::Truncate,
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                if held.get::<_, bool>(i) {
-                    privs.insert(p);
-                }
-            }
+        let public: Vec<String> = row.get(7);
+        let public: BTreeSet<Privilege> = TABLE_PRIVILEGES
+            .iter()
+            .filter(|(_, p)| public.iter().any(|x| x == p))
+            .map(|(p, _)| *p)
+            .collect();
+        if !public.is_empty() {
+            r.privileges.insert("public".into(), public);
+        }
+        for (k, role) in roles.iter().enumerate() {
+            let held: Vec<bool> = row.get(8 + k);
+            let privs: BTreeSet<Privilege> = TABLE_PRIVILEGES
+                .iter()
+                .zip(held)
+                .filter(|(_, h)| *h)
+                .map(|((p, _), _)| *p)
+                .collect();
             if privs.contains(&Privilege::Truncate) {
                 let explicit =
                     static_rel.and_then(|s| s.truncate_granted_at.get(role).copied().flatten());
@@ -126,24 +173,71 @@ pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model,
             }
             r.privileges.insert(role.clone(), privs);
         }
-        if matches!(kind, RelKind::View | RelKind::MaterializedView) {
-            r.references = client
-                .query(
-                    "select distinct rn.nspname::text, rc.relname::text
-                       from pg_rewrite rw
-                       join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = rw.oid
-                                       and d.refclassid = 'pg_class'::regclass
-                       join pg_class rc on rc.oid = d.refobjid
-                       join pg_namespace rn on rn.oid = rc.relnamespace
-                      where rw.ev_class = $1::oid and rc.oid <> $1::oid
-                      order by 1, 2",
-                    &[&oid],
-                )?
-                .iter()
-                .map(|row| QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1)))
-                .collect();
-        }
+        by_oid.insert(oid, name.clone());
         model.relations.insert(name, r);
+    }
+    let oids: Vec<u32> = by_oid.keys().copied().collect();
+
+    let column_privs = privilege_columns(&roles, |r| {
+        format!("has_column_privilege('{r}', a.attrelid, a.attnum, 'UPDATE')")
+    });
+    for row in client.query(
+        &format!(
+            "select a.attrelid, a.attname::text{}
+               from pg_attribute a
+              where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
+              order by a.attrelid, a.attnum",
+            if roles.is_empty() {
+                String::new()
+            } else {
+                format!(", {column_privs}")
+            }
+        ),
+        &[&oids],
+    )? {
+        let Some(r) = by_oid
+            .get(&row.get::<_, u32>(0))
+            .and_then(|n| model.relations.get_mut(n))
+        else {
+            continue;
+        };
+        let column: String = row.get(1);
+        for (k, role) in roles.iter().enumerate() {
+            if row.get::<_, bool>(2 + k) {
+                r.column_privileges
+                    .entry(role.clone())
+                    .or_default()
+                    .entry(Privilege::Update)
+                    .or_default()
+                    .insert(column.clone());
+            }
+        }
+        r.columns.get_or_insert_with(Vec::new).push(column);
+    }
+
+    for row in client.query(
+        "select distinct rw.ev_class, rn.nspname::text, rc.relname::text
+           from pg_rewrite rw
+           join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = rw.oid
+                           and d.refclassid = 'pg_class'::regclass
+           join pg_class rc on rc.oid = d.refobjid
+           join pg_namespace rn on rn.oid = rc.relnamespace
+          where rw.ev_class = any($1::oid[]) and rc.oid <> rw.ev_class
+          order by 1, 2, 3",
+        &[&oids],
+    )? {
+        let Some(r) = by_oid
+            .get(&row.get::<_, u32>(0))
+            .and_then(|n| model.relations.get_mut(n))
+        else {
+            continue;
+        };
+        if matches!(r.kind, RelKind::View | RelKind::MaterializedView) {
+            r.references.push(QualifiedName::new(
+                row.get::<_, String>(1),
+                row.get::<_, String>(2),
+            ));
+        }
     }
 
     for row in client.query(
@@ -162,6 +256,11 @@ pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model,
             _ => PolicyCommand::All,
         };
         let site = provenance.site(&ObjectKey::policy(&table, &name));
+        let to_written = from_files
+            .policies
+            .iter()
+            .find(|p| p.table == table && p.name == name)
+            .is_none_or(|p| p.to_written);
         model.policies.push(Policy {
             table,
             name,
@@ -171,34 +270,38 @@ pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model,
             using: row.get(6),
             with_check: row.get(7),
             site,
+            to_written,
         });
     }
 
+    let function_privs = privilege_columns(&roles, |r| {
+        format!("has_function_privilege('{r}', p.oid, 'EXECUTE')")
+    });
     for row in client.query(
         &format!(
             "select n.nspname::text, p.proname::text, oidvectortypes(p.proargtypes), p.pronargs::int,
                     p.prosecdef, coalesce(array_to_string(p.proconfig, ','), ''), l.lanname::text,
-                    coalesce(p.prosrc, ''), p.prorettype in ('trigger'::regtype, 'event_trigger'::regtype), p.oid
+                    coalesce(p.prosrc, ''), p.prorettype in ('trigger'::regtype, 'event_trigger'::regtype),
+                    exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                             where a.grantee = 0 and a.privilege_type = 'EXECUTE'),
+                    p.prorettype = 'boolean'::regtype{}
                from pg_proc p
                join pg_namespace n on n.oid = p.pronamespace
                join pg_language l on l.oid = p.prolang
-              where p.prokind in ('f', 'p')
-                and n.nspname not in {SKIP_SCHEMAS} and n.nspname not like 'pg\\_%'
-                and not exists (select 1 from pg_depend d
-                                 where d.classid = 'pg_proc'::regclass and d.objid = p.oid
-                                   and d.deptype = 'e')
-              order by 1, 2, 3"
+              where p.prokind in ('f', 'p') and {}
+              order by 1, 2, 3",
+            if roles.is_empty() { String::new() } else { format!(", {function_privs}") },
+            not_ours("p", "pg_proc")
         ),
         &[],
     )? {
         let name = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
-        let oid: u32 = row.get(9);
         let mut executable_by = BTreeSet::new();
-        for role in &roles {
-            let can: bool = client
-                .query_one("select has_function_privilege($1, $2::oid, 'EXECUTE')", &[role, &oid])?
-                .get(0);
-            if can {
+        if row.get::<_, bool>(9) {
+            executable_by.insert("public".to_string());
+        }
+        for (k, role) in roles.iter().enumerate() {
+            if row.get::<_, bool>(11 + k) {
                 executable_by.insert(role.clone());
             }
         }
@@ -213,7 +316,47 @@ pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model,
             language: row.get(6),
             body: row.get(7),
             returns_trigger: row.get(8),
+            returns_boolean: row.get(10),
             executable_by,
+        });
+    }
+
+    for row in client.query(
+        "select n.nspname::text, c.relname::text, t.tgname::text, pn.nspname::text,
+                p.proname::text, t.tgtype::int
+           from pg_trigger t
+           join pg_class c on c.oid = t.tgrelid
+           join pg_namespace n on n.oid = c.relnamespace
+           join pg_proc p on p.oid = t.tgfoid
+           join pg_namespace pn on pn.oid = p.pronamespace
+          where not t.tgisinternal and t.tgrelid = any($1::oid[])
+          order by 1, 2, 3",
+        &[&oids],
+    )? {
+        let table = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
+        let name: String = row.get(2);
+        let tgtype: i32 = row.get(5);
+        let events = [
+            (4, PolicyCommand::Insert),
+            (8, PolicyCommand::Delete),
+            (16, PolicyCommand::Update),
+        ]
+        .into_iter()
+        .filter(|(bit, _)| tgtype & bit != 0)
+        .map(|(_, c)| c)
+        .collect();
+        let site = from_files
+            .triggers
+            .iter()
+            .find(|t| t.table == table && t.name == name)
+            .and_then(|t| t.site);
+        model.triggers.push(Trigger {
+            table,
+            name,
+            function: QualifiedName::new(row.get::<_, String>(3), row.get::<_, String>(4)),
+            before: tgtype & 2 != 0,
+            events,
+            site,
         });
     }
 

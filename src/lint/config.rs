@@ -61,6 +61,10 @@ pub enum ConfigError {
 struct File {
     #[serde(default)]
     lint: Lint,
+    /// Read by `crate::timeouts`.
+    #[serde(default)]
+    #[allow(dead_code)]
+    timeouts: Option<toml::Table>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -37,22 +37,44 @@ pub fn user_metadata_mention(expr: &str) -> Option<(usize, usize)> {
     })
 }
 
-/// Calls evaluated once per row because they are not wrapped in `(select ...)`:
-/// `auth.uid()`, `auth.jwt()`, `auth.role()`, `auth.email()`, `current_setting(...)`.
-/// Returns the byte range of each call's name and the name.
+/// A parenthesised group while walking an expression: a subquery (`(select ...`) or not, and
+/// for a subquery whether its FROM has started.
+#[derive(Clone, Copy)]
+struct Frame {
+    select: bool,
+    from_seen: bool,
+}
+
+/// Calls evaluated for every row rather than once per statement: `auth.uid()`, `auth.jwt()`,
+/// `auth.role()`, `auth.email()`, `current_setting(...)`, unless they sit in a subquery without
+/// FROM (`(select auth.uid())`, an init plan) or in a subquery's select list before its FROM.
+/// A call in a subquery's WHERE (`exists (select 1 from m where m.user_id = auth.uid())`) runs
+/// for every row that subquery reads. Returns the byte range of each call's name and the name.
 pub fn per_row_auth_calls(expr: &str) -> Vec<(usize, usize, String)> {
     let toks = code_tokens(expr);
-    let mut wrapped: Vec<bool> = Vec::new();
+    let mut frames: Vec<Frame> = Vec::new();
     let mut found = Vec::new();
     let mut i = 0;
     while i < toks.len() {
         let t = toks[i];
         if t.is_punct(expr, '(') {
             let select = toks.get(i + 1).is_some_and(|n| n.is_word(expr, "select"));
-            wrapped.push(select);
+            frames.push(Frame {
+                select,
+                from_seen: false,
+            });
         } else if t.is_punct(expr, ')') {
-            wrapped.pop();
-        } else if t.kind == TokenKind::Word && !wrapped.iter().any(|w| *w) {
+            frames.pop();
+        } else if t.is_word(expr, "from") {
+            if let Some(f) = frames.last_mut().filter(|f| f.select) {
+                f.from_seen = true;
+            }
+        } else if t.kind == TokenKind::Word {
+            let once = frames
+                .iter()
+                .rev()
+                .find(|f| f.select)
+                .is_some_and(|f| !f.from_seen);
             let is_auth = t.is_word(expr, "auth")
                 && toks.get(i + 1).is_some_and(|d| d.is_punct(expr, '.'))
                 && toks.get(i + 2).is_some_and(|f| {
@@ -65,16 +87,17 @@ pub fn per_row_auth_calls(expr: &str) -> Vec<(usize, usize, String)> {
                 && toks.get(i + 1).is_some_and(|p| p.is_punct(expr, '('))
                 && !(i > 0 && toks[i - 1].is_punct(expr, '.'));
             if is_auth {
-                let end = toks[i + 2].end;
-                found.push((
-                    t.start,
-                    end,
-                    format!("auth.{}()", toks[i + 2].text(expr).to_ascii_lowercase()),
-                ));
+                if !once {
+                    found.push((
+                        t.start,
+                        toks[i + 2].end,
+                        format!("auth.{}()", toks[i + 2].text(expr).to_ascii_lowercase()),
+                    ));
+                }
                 i += 3;
                 continue;
             }
-            if is_setting {
+            if is_setting && !once {
                 found.push((t.start, t.end, "current_setting()".to_string()));
             }
         }
@@ -101,12 +124,6 @@ pub fn called_functions(expr: &str) -> Vec<(Vec<String>, usize, usize)> {
         }
     }
     calls
-}
-
-/// A PL/pgSQL body runs dynamic SQL (`EXECUTE <string>`).
-pub fn runs_dynamic_sql(language: &str, body: &str) -> bool {
-    language.eq_ignore_ascii_case("plpgsql")
-        && code_tokens(body).iter().any(|t| t.is_word(body, "execute"))
 }
 
 #[cfg(test)]
@@ -140,6 +157,14 @@ mod tests {
         );
         assert_eq!(names("(auth.jwt() ->> 'role') = 'admin'"), ["auth.jwt()"]);
         assert_eq!(
+            names("exists (select 1 from user_orgs uo where uo.org_id = t.org_id and uo.user_id = auth.uid())"),
+            ["auth.uid()"],
+            "a correlated subquery runs per row, and the call in its WHERE per row it reads"
+        );
+        assert!(names("exists (select 1 from m where m.user_id = (select auth.uid()))").is_empty());
+        assert!(names("(select coalesce(auth.jwt() ->> 'x', '') ) = y").is_empty());
+        assert!(names("(select extract(epoch from now()) + auth.uid()::int) > 0").is_empty());
+        assert_eq!(
             names("current_setting('x', true) = 'y'"),
             ["current_setting()"]
         );
@@ -165,15 +190,5 @@ mod tests {
                 .map(|c| c.0.join("."))
                 .collect();
         assert_eq!(calls, ["public.is_admin", "Owns", "coalesce"]);
-    }
-
-    #[test]
-    fn dynamic_sql_is_plpgsql_execute() {
-        assert!(runs_dynamic_sql("plpgsql", "begin execute sql; end"));
-        assert!(!runs_dynamic_sql(
-            "plpgsql",
-            "begin perform 1; -- execute\n end"
-        ));
-        assert!(!runs_dynamic_sql("sql", "select 1"));
     }
 }

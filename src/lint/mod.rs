@@ -6,16 +6,19 @@
 
 pub mod analyze;
 pub mod baseline;
+pub mod body;
 pub mod catalog;
 pub mod config;
 pub mod diagnostic;
 pub mod expr;
 pub mod model;
+pub mod policy_columns;
 pub mod provenance;
 pub mod registry;
 pub mod rules;
 pub mod source;
 pub mod suppress;
+pub mod syntax;
 pub mod tokens;
 
 use std::path::{Path, PathBuf};
@@ -30,11 +33,12 @@ pub use registry::{Rule, RULES};
 pub use source::{SourceFile, Sources};
 pub use suppress::Suppression;
 
-use rules::{invalid_input, Context};
+use rules::{invalid_input, syntax_error, Context};
 
 struct PreparedFile<'a> {
     statements: Vec<(crate::sql::Statement<'a>, analyze::Prepared<'a>)>,
     error: Option<crate::sql::SplitError>,
+    syntax: Option<syntax::SyntaxError>,
 }
 
 fn prepare_file(file: &SourceFile) -> PreparedFile<'_> {
@@ -49,7 +53,11 @@ fn prepare_file(file: &SourceFile) -> PreparedFile<'_> {
     let cut = |stmt: &crate::sql::Statement<'_>| {
         file.truncated_at.is_some() && !text[stmt.end()..].trim_start().starts_with(';')
     };
+    let syntax = (error.is_none() && file.truncated_at.is_none())
+        .then(|| syntax::check(text))
+        .flatten();
     PreparedFile {
+        syntax,
         statements: statements
             .into_iter()
             .filter(|s| !cut(s))
@@ -109,9 +117,23 @@ pub fn analyze(files: Vec<SourceFile>, config: &Config) -> Analysis {
                 &format!("expected {} before the end of the file", err.expected()),
             ));
         }
+        if let Some(err) = &prepared.syntax {
+            input_diagnostics.push(syntax_error::diagnostic(
+                file.location(err.offset, err.offset),
+                err.message.clone(),
+            ));
+        }
         for (stmt, p) in prepared.statements {
             suppress::collect(&file.path, &stmt, file.text.len(), &mut suppressions);
+            let rejected = prepared
+                .syntax
+                .as_ref()
+                .is_some_and(|e| e.offset >= stmt.token_start && e.offset <= stmt.end());
+            let unparsed = analyzer.model.unparsed.len();
             analyzer.apply(index, &stmt, p);
+            if rejected {
+                analyzer.model.unparsed.truncate(unparsed);
+            }
         }
     }
     let model = analyzer.finish();
@@ -165,6 +187,7 @@ pub fn lint_sources(files: Vec<SourceFile>, config: &Config) -> LintOutput {
     let mut diagnostics = analysis.input_diagnostics.clone();
     let ctx = Context {
         model: &analysis.model,
+        files: &analysis.model,
         sources: &analysis.sources,
         exposed_schemas: &config.exposed_schemas,
         origin: Origin::Static,
@@ -261,13 +284,37 @@ pub fn lint_migrated(
     client: &mut postgres::Client,
     config: &Config,
 ) -> Result<(Vec<Diagnostic>, Sources), postgres::Error> {
+    let linted = lint_migrated_catalog(project, client, config)?;
+    Ok((linted.diagnostics, linted.provenance.sources))
+}
+
+/// What the catalog lint of a migrated database found, with what it read to find it: the
+/// catalog as a [`Model`] and where each object comes from (the first-run presumption of
+/// `rlsgate test` reads both).
+pub struct MigratedCatalog {
+    pub diagnostics: Vec<Diagnostic>,
+    pub model: Model,
+    pub provenance: Provenance,
+}
+
+/// [`lint_migrated`], keeping the model and the provenance.
+pub fn lint_migrated_catalog(
+    project: &crate::project::Project,
+    client: &mut postgres::Client,
+    config: &Config,
+) -> Result<MigratedCatalog, postgres::Error> {
     let files: Vec<SourceFile> = project
         .migrations
         .iter()
         .map(|f| SourceFile::new(f.path.display().to_string(), f.text.clone()))
         .collect();
     let provenance = provenance::from_analysis(analyze(files, config));
-    let diagnostics = lint_catalog(client, &config.exposed_schemas, &provenance)?;
+    let model = catalog::load_model(client, &provenance)?;
+    let diagnostics = catalog::check_model(&model, &config.exposed_schemas, &provenance);
     let diagnostics = finalize(diagnostics, config, &provenance.suppressions);
-    Ok((diagnostics, provenance.sources))
+    Ok(MigratedCatalog {
+        diagnostics,
+        model,
+        provenance,
+    })
 }

@@ -105,6 +105,10 @@ pub struct Relation {
     pub references: Vec<QualifiedName>,
     /// The last statement that created or altered it.
     pub last_altered: Option<Site>,
+    /// Column names in order, when every statement that shaped them was read.
+    pub columns: Option<Vec<String>>,
+    /// Column-level grants per role (`grant update (a, b) on t to r`).
+    pub column_privileges: BTreeMap<String, BTreeMap<Privilege, BTreeSet<String>>>,
 }
 
 impl Relation {
@@ -123,6 +127,8 @@ impl Relation {
             security_invoker: false,
             references: Vec::new(),
             last_altered: created,
+            columns: None,
+            column_privileges: BTreeMap::new(),
         }
     }
 
@@ -136,6 +142,26 @@ impl Relation {
                     .is_some_and(|p| p.contains(&privilege))
             })
             .collect()
+    }
+
+    pub fn has_column(&self, name: &str) -> bool {
+        self.columns
+            .as_ref()
+            .is_some_and(|c| c.iter().any(|x| x == name))
+    }
+
+    /// `role` may UPDATE `column`: through a table-level grant (to it or PUBLIC) or a column grant.
+    pub fn can_update_column(&self, role: &str, column: &str) -> bool {
+        [role, "public"].iter().any(|r| {
+            self.privileges
+                .get(*r)
+                .is_some_and(|p| p.contains(&Privilege::Update))
+                || self
+                    .column_privileges
+                    .get(*r)
+                    .and_then(|c| c.get(&Privilege::Update))
+                    .is_some_and(|cols| cols.contains(column))
+        })
     }
 
     /// anon, authenticated or PUBLIC can read or write it through the API.
@@ -198,6 +224,8 @@ pub struct Policy {
     pub using: Option<String>,
     pub with_check: Option<String>,
     pub site: Option<Site>,
+    /// The statement names its roles (`TO ...`), even if only `public`.
+    pub to_written: bool,
 }
 
 impl Policy {
@@ -236,6 +264,8 @@ pub struct Function {
     pub language: String,
     pub body: String,
     pub returns_trigger: bool,
+    /// Returns `boolean` (a predicate such as a membership helper).
+    pub returns_boolean: bool,
     /// Roles (`public` for PUBLIC) that may EXECUTE it.
     pub executable_by: BTreeSet<String>,
     pub site: Option<Site>,
@@ -262,6 +292,61 @@ pub struct Extension {
     pub site: Option<Site>,
 }
 
+/// A trigger: which function runs, before or after which commands, on which table.
+#[derive(Debug, Clone)]
+pub struct Trigger {
+    pub table: QualifiedName,
+    pub name: String,
+    pub function: QualifiedName,
+    pub before: bool,
+    pub events: Vec<PolicyCommand>,
+    pub site: Option<Site>,
+}
+
+/// What a REVOKE names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevokeTarget {
+    /// A function, with its argument count when the statement gives the argument list.
+    Function(QualifiedName, Option<usize>),
+    Table(QualifiedName),
+}
+
+impl RevokeTarget {
+    /// Both name the same object (a function named without arguments names every overload).
+    pub fn same_object(&self, other: &RevokeTarget) -> bool {
+        match (self, other) {
+            (RevokeTarget::Table(a), RevokeTarget::Table(b)) => a == b,
+            (RevokeTarget::Function(a, x), RevokeTarget::Function(b, y)) => {
+                a == b && (x.is_none() || y.is_none() || x == y)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A REVOKE from roles that can reach the API (anon, authenticated), as written.
+#[derive(Debug, Clone)]
+pub struct Revoke {
+    pub target: RevokeTarget,
+    pub roles: Vec<String>,
+    /// For tables, the privileges revoked; for functions, EXECUTE.
+    pub privileges: BTreeSet<Privilege>,
+    pub site: Site,
+    /// Roles a later GRANT on the same object names: the author chose who keeps access.
+    pub regranted: Vec<String>,
+}
+
+/// `ALTER DEFAULT PRIVILEGES IN SCHEMA s REVOKE ...` of a privilege no per-schema default
+/// grants, so nothing changes (per-schema defaults only add to the global ones).
+#[derive(Debug, Clone)]
+pub struct IneffectiveDefaultRevoke {
+    pub schema: String,
+    pub roles: Vec<String>,
+    /// `functions` or `tables`.
+    pub objects: &'static str,
+    pub site: Site,
+}
+
 /// A statement that changes a table managed by Supabase (auth.*, storage.*).
 #[derive(Debug, Clone)]
 pub struct ManagedAlteration {
@@ -285,12 +370,20 @@ pub struct Model {
     pub extensions: Vec<Extension>,
     pub managed_alterations: Vec<ManagedAlteration>,
     pub unparsed: Vec<Unparsed>,
+    pub triggers: Vec<Trigger>,
+    pub revokes: Vec<Revoke>,
+    pub ineffective_default_revokes: Vec<IneffectiveDefaultRevoke>,
 }
 
 impl Model {
     /// Tables that have at least one policy.
     pub fn tables_with_policies(&self) -> std::collections::HashSet<&QualifiedName> {
         self.policies.iter().map(|p| &p.table).collect()
+    }
+
+    pub fn function(&self, name: &QualifiedName) -> impl Iterator<Item = &Function> + '_ {
+        let name = name.clone();
+        self.functions.iter().filter(move |f| f.name == name)
     }
 
     pub fn policies_on<'a>(

@@ -73,11 +73,58 @@ pub struct Provenance {
     pub model: Model,
     pub suppressions: Vec<Suppression>,
     objects: HashMap<ObjectKey, Site>,
+    /// Every statement of every file, in migration order, split on first use.
+    statements: std::sync::OnceLock<Vec<Site>>,
 }
 
 impl Provenance {
+    /// The statement that created or last altered the object; for an object no statement
+    /// defines plainly (made in a `DO` block, by `EXECUTE`, or by a function a migration
+    /// calls), the last statement that names it.
     pub fn site(&self, key: &ObjectKey) -> Option<Site> {
-        self.objects.get(key).copied()
+        self.objects.get(key).copied().or_else(|| self.mention(key))
+    }
+
+    /// The last statement, in migration order, whose text names the object: `schema.name`
+    /// first, then the bare name, as whole words, ignoring case and quotes.
+    pub(crate) fn mention(&self, key: &ObjectKey) -> Option<Site> {
+        let statements = self.statements.get_or_init(|| {
+            self.sources
+                .files
+                .iter()
+                .enumerate()
+                .flat_map(|(file, f)| {
+                    crate::sql::split(&f.text)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(move |s| Site {
+                            file,
+                            start: s.token_start,
+                            end: s.start + s.text.len(),
+                        })
+                })
+                .collect()
+        });
+        let name = key.name.to_ascii_lowercase();
+        let qualified = format!("{}.{name}", key.schema.to_ascii_lowercase());
+        let names_it = |site: &Site, needle: &str| {
+            self.sources
+                .text(*site)
+                .is_some_and(|text| names_word(&text.to_ascii_lowercase().replace('"', ""), needle))
+        };
+        let last_naming = |needle: &str| {
+            statements
+                .iter()
+                .rev()
+                .find(|s| names_it(s, needle))
+                .copied()
+        };
+        match key.kind {
+            ObjectKind::Policy | ObjectKind::Extension => last_naming(&name),
+            ObjectKind::Relation | ObjectKind::Function => {
+                last_naming(&qualified).or_else(|| last_naming(&name))
+            }
+        }
     }
 
     pub fn location(&self, key: &ObjectKey) -> Option<Location> {
@@ -91,6 +138,15 @@ impl Provenance {
     pub fn is_empty(&self) -> bool {
         self.objects.is_empty()
     }
+}
+
+/// `needle` occurs in `text` with no identifier character on either side.
+fn names_word(text: &str, needle: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    text.match_indices(needle).any(|(at, _)| {
+        !text[..at].chars().next_back().is_some_and(ident)
+            && !text[at + needle.len()..].chars().next().is_some_and(ident)
+    })
 }
 
 /// Analyse `files` (in migration order) and record where each object was last defined.
@@ -126,6 +182,7 @@ pub fn from_analysis(analysis: super::Analysis) -> Provenance {
         model: analysis.model,
         suppressions: analysis.suppressions,
         objects,
+        statements: std::sync::OnceLock::new(),
     }
 }
 
@@ -156,5 +213,36 @@ mod tests {
             p.location(&ObjectKey::extension("pgcrypto")).unwrap().line,
             4
         );
+    }
+
+    #[test]
+    fn an_object_made_by_dynamic_sql_points_at_the_statement_naming_it() {
+        let files = [
+            SourceFile::new("001.sql", "create table public.notes_archive (id int);\n"),
+            SourceFile::new(
+                "002.sql",
+                "select 1;\ndo $$ begin\n  execute format('create table %I.%I (id int)', 'public', 'notes');\n  execute 'create policy \"read all\" on public.notes using (true)';\nend $$;\n",
+            ),
+        ];
+        let p = provenance(&files);
+        let notes = QualifiedName::new("public", "notes");
+        let loc = p.location(&ObjectKey::relation(&notes)).unwrap();
+        assert_eq!(
+            (loc.file.as_str(), loc.line),
+            ("002.sql", 2),
+            "the DO block"
+        );
+        let loc = p.location(&ObjectKey::policy(&notes, "read all")).unwrap();
+        assert_eq!((loc.file.as_str(), loc.line), ("002.sql", 2));
+        let archive = QualifiedName::new("public", "notes_archive");
+        assert_eq!(
+            p.location(&ObjectKey::relation(&archive)).unwrap().file,
+            "001.sql"
+        );
+        assert!(p
+            .site(&ObjectKey::relation(&QualifiedName::new(
+                "public", "nowhere"
+            )))
+            .is_none());
     }
 }

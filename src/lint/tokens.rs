@@ -62,6 +62,20 @@ impl<'a> Cursor<'a> {
         matches
     }
 
+    /// `keyword` followed by the identifier `name`, bare or quoted (`set "search_path"`, as
+    /// `pg_dump` writes it).
+    pub fn eat_keyword_ident(&mut self, keyword: &str, name: &str) -> bool {
+        let hit = self.at_word(keyword)
+            && self.toks.get(self.i + 1).is_some_and(|t| {
+                matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent)
+                    && normalize_ident(self.text(*t)) == name
+            });
+        if hit {
+            self.i += 2;
+        }
+        hit
+    }
+
     pub fn eat_punct(&mut self, c: char) -> bool {
         let hit = self.peek().is_some_and(|t| t.is_punct(self.sql, c));
         if hit {

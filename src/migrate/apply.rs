@@ -255,6 +255,7 @@ pub(super) fn apply_file(
         Err(f) => f,
     };
     let _ = client.batch_execute(wrap.rollback());
+    crate::interrupt::check()?;
     let committed_part = steps.iter().any(|s| matches!(s, Step::Standalone(_)));
     let offset = failure.offset.or_else(|| {
         if committed_part {
@@ -305,7 +306,11 @@ pub(super) fn apply_file(
         }
     }
     journal.append(&mut notes);
-    Err(migration_error(file, offset, failure.error, later, journal))
+    let mut error = migration_error(file, offset, failure.error, later, journal);
+    if emulation.is_none() {
+        super::rollback::about_the_real_database(&mut error);
+    }
+    Err(error)
 }
 
 /// Postgres positions are 1-based character indexes.

@@ -68,6 +68,9 @@ impl fmt::Display for MigrationError {
     }
 }
 
+/// How a note about who provides a missing object begins.
+pub(super) const ON_SUPABASE: &str = "on Supabase, ";
+
 /// Points a failure at its statement, and says where a missing object would come from.
 pub(super) fn migration_error(
     file: &SqlFile,
@@ -99,8 +102,16 @@ pub(super) fn migration_error(
                 .to_string(),
         );
     }
-    let note = missing_object(dberr.code().code(), dberr.message())
-        .map(|object| explain_missing(&object, later, &journal.skipped));
+    let note = if dberr.message().contains('\u{feff}') {
+        Some(
+            "the file holds a UTF-8 byte order mark (BOM), invisible in most editors, which Postgres \
+             rejects: save the file as UTF-8 without BOM"
+                .to_string(),
+        )
+    } else {
+        missing_object(dberr.code().code(), dberr.message())
+            .map(|object| explain_missing(&object, later, &journal.skipped))
+    };
     OpenError::Migration(Box::new(MigrationError {
         file: file.path.clone(),
         line,
@@ -139,7 +150,7 @@ fn explain_missing(object: &str, later: &[SqlFile], skipped: &[(String, String)]
         );
     }
     if let Some(provider) = extensions::provider(object) {
-        return format!("on Supabase, `{object}` comes from {provider}");
+        return format!("{ON_SUPABASE}`{object}` comes from {provider}");
     }
     let base = object
         .rsplit('.')

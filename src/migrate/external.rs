@@ -6,7 +6,8 @@ use std::time::Duration;
 use postgres::NoTls;
 
 use super::apply::{apply_file, Journal, Wrap};
-use super::{db, server_version, Database, OpenError, OpenOptions};
+use super::rollback::RunTransaction;
+use super::{server_version, Database, OpenError, OpenOptions};
 use crate::project::Project;
 use crate::terminal::Progress;
 
@@ -30,31 +31,34 @@ impl Database {
         let host = describe_host(&config);
         let mut client = config.connect(NoTls).map_err(|e| OpenError::Unreachable {
             host,
-            reason: crate::probe::describe(&e),
+            reason: with_cause(&e),
         })?;
         let cancel = crate::interrupt::cancel_on_signal(client.cancel_token());
-        client
-            .batch_execute("begin")
-            .map_err(db("opening the run's transaction"))?;
         let mut applied = Vec::new();
         let mut journal = Journal::new(if opts.migrate_external {
             project.notes.clone()
         } else {
             Vec::new()
         });
+        let run = RunTransaction::begin(&mut client, &project.api.schemas, &mut journal.warnings)?;
+        super::timeout::limit(&mut client, &opts.timeouts)?;
         if opts.migrate_external {
             for (i, file) in project.migrations.iter().enumerate() {
                 crate::interrupt::check()?;
                 progress.set(format!("applying {}", file.path.display()));
                 let later = &project.migrations[i + 1..];
-                applied.push(apply_file(
-                    &mut client,
-                    file,
-                    Wrap::Savepoint,
-                    None,
-                    later,
-                    &mut journal,
-                )?);
+                applied.push(
+                    apply_file(
+                        &mut client,
+                        file,
+                        Wrap::Savepoint,
+                        None,
+                        later,
+                        &mut journal,
+                    )
+                    .map_err(super::timeout::located(&opts.timeouts))?,
+                );
+                run.check(&mut client, &file.path.display().to_string())?;
             }
         }
         let server_version = server_version(&mut client);
@@ -63,11 +67,27 @@ impl Database {
             cluster: None,
             client,
             _cancel: Some(cancel),
+            probe_timeout: opts.timeouts.probe,
             applied,
             server_version,
             warnings: journal.warnings,
         })
     }
+}
+
+/// A connection error with the operating system's cause (`Connection refused`, a failed name
+/// lookup), which the error's own message leaves out.
+fn with_cause(e: &postgres::Error) -> String {
+    let mut text = crate::probe::describe(e);
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(&format!(": {cause_text}"));
+        }
+        source = cause.source();
+    }
+    text
 }
 
 fn describe_host(config: &postgres::Config) -> String {

@@ -6,6 +6,8 @@ mod apply;
 mod error;
 mod external;
 mod plan;
+mod rollback;
+mod timeout;
 mod vector_indexes;
 
 use std::path::PathBuf;
@@ -28,6 +30,8 @@ pub struct Database {
     client: Client,
     /// With `--db-url`: a signal cancels the statement the connection runs.
     _cancel: Option<crate::interrupt::CancelGuard>,
+    /// How long one probe statement may run (`None`: no limit).
+    pub probe_timeout: Option<Duration>,
     pub applied: Vec<Applied>,
     pub server_version: String,
     /// What the emulation did differently from Supabase (stand-ins, skipped statements,
@@ -50,6 +54,8 @@ pub struct OpenOptions {
     /// Also apply the seed files (`[db.seed] sql_paths`, default `supabase/seed.sql`), as
     /// `supabase start` does.
     pub seed: bool,
+    /// How long one migration, setup or probe statement may run.
+    pub timeouts: crate::timeouts::Timeouts,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +73,11 @@ pub enum OpenError {
     },
     #[error(transparent)]
     Interrupted(#[from] crate::interrupt::Interrupted),
+    #[error(
+        "{file} ended rlsgate's transaction on the --db-url database (a COMMIT or ROLLBACK rlsgate could not see), \
+         so what ran before it may have persisted; stopped here"
+    )]
+    TransactionEnded { file: String },
 }
 
 impl Database {
@@ -105,6 +116,8 @@ impl Database {
         let mut migrator = cluster
             .connect(supabase::MIGRATION_ROLE)
             .map_err(db("connecting as postgres"))?;
+        timeout::limit(&mut admin, &opts.timeouts)?;
+        timeout::limit(&mut migrator, &opts.timeouts)?;
         let emulation = Emulation::load(&mut admin).map_err(db("listing available extensions"))?;
         let mut applied = Vec::new();
         let mut journal = Journal::new(project.notes.clone());
@@ -123,26 +136,32 @@ impl Database {
             crate::interrupt::check()?;
             progress.set(format!("applying {}", file.path.display()));
             let later = &project.migrations[i + 1..];
-            applied.push(apply_file(
-                &mut migrator,
-                file,
-                Wrap::Transaction,
-                Some(&emulation),
-                later,
-                &mut journal,
-            )?);
+            applied.push(
+                apply_file(
+                    &mut migrator,
+                    file,
+                    Wrap::Transaction,
+                    Some(&emulation),
+                    later,
+                    &mut journal,
+                )
+                .map_err(timeout::located(&opts.timeouts))?,
+            );
         }
         if opts.seed {
             for seed in &project.seeds {
                 progress.set(format!("seeding {}", seed.path.display()));
-                applied.push(apply_file(
-                    &mut migrator,
-                    seed,
-                    Wrap::Transaction,
-                    Some(&emulation),
-                    &[],
-                    &mut journal,
-                )?);
+                applied.push(
+                    apply_file(
+                        &mut migrator,
+                        seed,
+                        Wrap::Transaction,
+                        Some(&emulation),
+                        &[],
+                        &mut journal,
+                    )
+                    .map_err(timeout::located(&opts.timeouts))?,
+                );
             }
         }
         let server_version = server_version(&mut admin);
@@ -151,6 +170,7 @@ impl Database {
             cluster: Some(cluster),
             client: admin,
             _cancel: None,
+            probe_timeout: opts.timeouts.probe,
             applied,
             server_version,
             warnings: journal.warnings,

@@ -235,9 +235,13 @@ pub(super) fn plan<'a>(
     let text = &file.text;
     let mut steps = Vec::new();
     let mut cursor = 0;
-    if let Some(emu) = emu {
+    {
         for stmt in stmts {
-            if let Some(step) = classify(*stmt, emu) {
+            let step = match emu {
+                Some(emu) => classify(*stmt, emu),
+                None => super::rollback::transaction_control(*stmt),
+            };
+            if let Some(step) = step {
                 if text[cursor..stmt.start].trim().is_empty() {
                     // nothing between the previous special statement and this one
                 } else {

@@ -287,7 +287,10 @@ pub fn classify(mutant: Mutant, baseline: &HashMap<CellKey, Cell>, cells: &[Cell
 }
 
 fn caught(o: CellOutcome) -> bool {
-    matches!(o, CellOutcome::Fail | CellOutcome::Inconclusive)
+    matches!(
+        o,
+        CellOutcome::Fail | CellOutcome::Inconclusive | CellOutcome::PolicyError
+    )
 }
 
 /// The gate fails on this cell and did not without the mutant.
@@ -509,6 +512,7 @@ mod tests {
             outcome,
             detail: "syntax error at or near \"user\"".into(),
             probes: Vec::new(),
+            suspicion: None,
         }
     }
 

@@ -111,9 +111,22 @@ pub struct Relation {
     pub checks: Vec<Check>,
     /// Exposed through the API (in one of the exposed schemas).
     pub exposed: bool,
+    /// For a view or materialized view that shows a table's primary key under the same
+    /// names: that table. Its rows are then identified by that key (`primary_key` holds it),
+    /// and labelled like the table's.
+    pub base: Option<TableRef>,
+    /// The functions the relation's policies call (by name), and the text of their
+    /// expressions: where an error raised while probing comes from.
+    pub policy_functions: Vec<String>,
+    pub policy_text: String,
 }
 
 impl Relation {
+    /// The table whose placed rows this relation shows: itself, or a view's base table.
+    pub fn row_source(&self) -> &TableRef {
+        self.base.as_ref().unwrap_or(&self.table)
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
@@ -148,10 +161,12 @@ impl Catalog {
     }
 
     /// Reads every relation in `schemas`, plus every table they reference by foreign key,
-    /// transitively (rows must exist there too).
+    /// transitively (rows must exist there too), plus Storage's tables when the project uses
+    /// Storage.
     pub fn load(client: &mut Client, schemas: &[String]) -> Result<Catalog, postgres::Error> {
         let mut relations = Vec::new();
         let mut index = HashMap::new();
+        let storage = storage_tables(client, schemas)?;
         let mut pending: Vec<u32> = client
             .query(
                 "select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -161,16 +176,28 @@ impl Catalog {
             )?
             .iter()
             .map(|r| r.get::<_, u32>(0))
+            .chain(storage.iter().copied())
             .collect();
         let mut seen: std::collections::HashSet<u32> = pending.iter().copied().collect();
         while !pending.is_empty() {
             let batch = std::mem::take(&mut pending);
-            for rel in load_relations(client, &batch, schemas)? {
+            for mut rel in load_relations(client, &batch, schemas)? {
+                rel.exposed |= storage.contains(&rel.oid);
                 index.insert(rel.table.clone(), relations.len());
                 relations.push(rel);
             }
+            // tables referenced by foreign key, and the tables views read
             let referenced: Vec<u32> = client
-                .query("select distinct confrelid from pg_constraint where contype = 'f' and conrelid = any($1)", &[&batch])?
+                .query(
+                    "select distinct confrelid from pg_constraint where contype = 'f' and conrelid = any($1)
+                     union
+                     select distinct d.refobjid from pg_rewrite r
+                     join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+                       and d.refclassid = 'pg_class'::regclass
+                     join pg_class c on c.oid = d.refobjid and c.relkind in ('r', 'p')
+                     where r.ev_class = any($1) and d.refobjid <> r.ev_class",
+                    &[&batch],
+                )?
                 .iter()
                 .map(|r| r.get::<_, u32>(0))
                 .collect();
@@ -180,8 +207,88 @@ impl Catalog {
                 }
             }
         }
-        Ok(Catalog { relations, index })
+        let mut catalog = Catalog { relations, index };
+        catalog.find_view_bases(client)?;
+        Ok(catalog)
     }
+
+    /// Each view's base table: a table it reads whose primary key columns it shows under the
+    /// same names (the one it reads most columns of, when several qualify).
+    fn find_view_bases(&mut self, client: &mut Client) -> Result<(), postgres::Error> {
+        let views: Vec<u32> = self
+            .relations
+            .iter()
+            .filter(|r| !r.kind.holds_rows())
+            .map(|r| r.oid)
+            .collect();
+        if views.is_empty() {
+            return Ok(());
+        }
+        let mut best: HashMap<u32, (usize, TableRef, Vec<String>)> = HashMap::new();
+        for row in client.query(
+            "select r.ev_class, d.refobjid, array_agg(distinct a.attname::text)
+             from pg_rewrite r
+             join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+               and d.refclassid = 'pg_class'::regclass and d.refobjsubid > 0
+             join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
+             where r.ev_class = any($1) and d.refobjid <> r.ev_class
+             group by 1, 2",
+            &[&views],
+        )? {
+            let (view, base, read): (u32, u32, Vec<String>) = (row.get(0), row.get(1), row.get(2));
+            let Some(base_rel) = self.relations.iter().find(|r| r.oid == base) else {
+                continue;
+            };
+            let Some(view_rel) = self.relations.iter().find(|r| r.oid == view) else {
+                continue;
+            };
+            let key = &base_rel.primary_key;
+            let shown = !key.is_empty()
+                && base_rel.kind.holds_rows()
+                && key
+                    .iter()
+                    .all(|c| read.contains(c) && view_rel.column(c).is_some());
+            if shown && best.get(&view).is_none_or(|(n, _, _)| read.len() > *n) {
+                best.insert(view, (read.len(), base_rel.table.clone(), key.clone()));
+            }
+        }
+        for rel in &mut self.relations {
+            if let Some((_, base, key)) = best.remove(&rel.oid) {
+                rel.base = Some(base);
+                rel.primary_key = key;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `storage.objects` and `storage.buckets` when the project uses Storage (a policy on either,
+/// or a bucket): the Storage API queries them as the request's role with its JWT, as
+/// PostgREST does the API schemas, so their policies are the app's file access rules.
+fn storage_tables(client: &mut Client, schemas: &[String]) -> Result<Vec<u32>, postgres::Error> {
+    if schemas.iter().any(|s| s == "storage") {
+        return Ok(Vec::new());
+    }
+    let oids: Vec<u32> = client
+        .query(
+            "select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
+             where n.nspname = 'storage' and c.relname in ('objects', 'buckets') and c.relkind = 'r'",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    if oids.len() != 2 {
+        return Ok(Vec::new());
+    }
+    let used: bool = client
+        .query_one(
+            "select exists (select 1 from pg_policy where polrelid = any($1))
+                 or exists (select 1 from storage.buckets)",
+            &[&oids],
+        )?
+        .get(0);
+    Ok(if used { oids } else { Vec::new() })
 }
 
 fn load_relations(
@@ -215,6 +322,9 @@ fn load_relations(
             partial_uniques: Vec::new(),
             foreign_keys: Vec::new(),
             checks: Vec::new(),
+            base: None,
+            policy_functions: Vec::new(),
+            policy_text: String::new(),
         });
     }
     for row in client.query(
@@ -295,6 +405,21 @@ fn load_relations(
             None => rels[i].uniques.push(row.get(1)),
             Some(predicate) => rels[i].partial_uniques.push((row.get(1), predicate)),
         }
+    }
+    for row in client.query(
+        "select p.polrelid,
+                string_agg(coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' ' ||
+                           coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''), E'\\n'),
+                array(select distinct f.proname::text from pg_depend d join pg_proc f on f.oid = d.refobjid
+                      join pg_policy q on q.oid = d.objid
+                      where d.classid = 'pg_policy'::regclass and d.refclassid = 'pg_proc'::regclass
+                        and q.polrelid = p.polrelid)
+         from pg_policy p where p.polrelid = any($1) group by p.polrelid",
+        &[&oids],
+    )? {
+        let Some(&i) = by_oid.get(&row.get::<_, u32>(0)) else { continue };
+        rels[i].policy_text = row.get(1);
+        rels[i].policy_functions = row.get(2);
     }
     Ok(rels)
 }

@@ -17,7 +17,9 @@ use std::sync::Mutex;
 
 use postgres::Client;
 
-use crate::matrix::{Command, Observation, Outcome, Probe, RowFacts, TableRef, TableRows};
+use crate::matrix::{
+    insert_target, Command, Observation, Outcome, Probe, RowFacts, TableRef, TableRows,
+};
 use crate::migrate::Database;
 use crate::spec::identities::TenantRole;
 use crate::spec::{FixtureRow, Identity, Specs};
@@ -29,12 +31,20 @@ use rows::{PlacedRow, Synthesizer, PUBLIC};
 pub enum ProbeError {
     #[error("{context}: {message}")]
     Db { context: String, message: String },
+    /// `hint` says what to do, after the cause: the trigger's rights, or the user metadata
+    /// the trigger's row needs.
+    #[error("creating the auth.users row of identity `{identity}` failed: {message}\n{hint}")]
+    Signup {
+        identity: String,
+        message: String,
+        hint: String,
+    },
     #[error(
-        "creating the auth.users row of identity `{identity}` failed: {message}\n\
-         Supabase Auth inserts users as supabase_auth_admin, so a trigger on auth.users runs with that role's rights:\n\
-         make the trigger function SECURITY DEFINER with `set search_path = ''` and qualified names."
+        "creating the auth.users row of identity `{identity}` did not finish: {message}\n\
+         A trigger on auth.users sleeps or loops. Raise the limit with --migration-timeout or \
+         `[timeouts] migration` in rlsgate.toml (0 for none), or make the trigger finish."
     )]
-    Signup { identity: String, message: String },
+    SignupTimedOut { identity: String, message: String },
     #[error("fixture `{label}`: {message}")]
     Fixture { label: String, message: String },
     #[error("setup SQL of identity `{identity}` failed: {message}")]
@@ -204,13 +214,16 @@ pub fn prepare(
     crate::terminal::timing("rows", t);
     synth.place_fixtures(client, opts.fixtures)?;
     run_identity_setup(client, opts.identities)?;
+    refresh_materialized_views(client, &catalog)?;
     if !external {
         client
             .batch_execute("commit")
             .map_err(ProbeError::db("committing the setup"))?;
     }
     let states = std::mem::take(&mut synth.states);
-    let identities = with_memberships(&mut model, &states, opts.identities);
+    let signup_metadata = std::mem::take(&mut synth.signup_metadata);
+    let mut identities = with_memberships(&mut model, &states, opts.identities);
+    with_user_metadata(&mut identities, &signup_metadata);
 
     let selected: Vec<&Relation> = catalog
         .exposed()
@@ -234,15 +247,17 @@ pub fn prepare(
                         .collect()
                 })
                 .unwrap_or_default()
+        } else if let Some(base) = rel.base.as_ref().and_then(|b| states.get(b)) {
+            shown_rows(client, rel, base)?
         } else {
             view_rows(client, rel, opts.identities)?
         };
-        let row_model = model.of(&catalog, &rel.table);
+        let row_model = model.of(&catalog, rel.row_source());
         table_rows.push(TableRows {
             table: rel.table.clone(),
             labels,
             owned: row_model.is_owned(),
-            parties: model.parties(&catalog, &rel.table),
+            parties: model.parties(&catalog, rel.row_source()),
             tenant_scoped: row_model.is_tenant_scoped(),
         });
     }
@@ -285,7 +300,7 @@ impl ProbeConnection {
             return Ok(None);
         };
         let mut client = client.map_err(ProbeError::db("opening a probe connection"))?;
-        prepare_connection(&mut client)?;
+        prepare_connection(&mut client, db.probe_timeout)?;
         Ok(Some(ProbeConnection { client }))
     }
 
@@ -391,7 +406,7 @@ fn build_plans<'p>(
             plans.push(cells::plan(
                 &synth,
                 rel,
-                synth.states.get(&rel.table),
+                synth.states.get(rel.row_source()),
                 id,
                 &owners,
                 prepared
@@ -413,7 +428,7 @@ fn assemble(
 ) -> Vec<Observation> {
     let mut observations = Vec::new();
     for (plan, results) in plans.iter().zip(results) {
-        let state = synth.states.get(&plan.rel.table);
+        let state = synth.states.get(plan.rel.row_source());
         observations.extend(observe(plan, &results, state, &prepared.identities));
     }
     observations
@@ -479,6 +494,30 @@ fn with_memberships(
     identities
 }
 
+/// The user metadata synthesized for signups is in the users' tokens too, as Supabase Auth
+/// copies `raw_user_meta_data` into the `user_metadata` claim.
+fn with_user_metadata(
+    identities: &mut [Identity],
+    metadata: &serde_json::Map<String, serde_json::Value>,
+) {
+    if metadata.is_empty() {
+        return;
+    }
+    for id in identities.iter_mut().filter(|i| i.owns_rows()) {
+        let Some(claims) = id.claims.as_object_mut() else {
+            continue;
+        };
+        let user = claims
+            .entry("user_metadata")
+            .or_insert_with(|| serde_json::Value::Object(Default::default()));
+        if let Some(user) = user.as_object_mut() {
+            for (k, v) in metadata {
+                user.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
+}
+
 /// Column-level UPDATE privileges of every identity's role on every exposed relation.
 fn updatable_columns(
     client: &mut Client,
@@ -537,17 +576,59 @@ pub fn table_selected(table: &TableRef, filter: &[String]) -> bool {
 fn run_identity_setup(client: &mut Client, identities: &[Identity]) -> Result<(), ProbeError> {
     for id in identities {
         for sql in &id.setup {
-            let sql = sql
-                .replace("{sub}", id.sub.as_deref().unwrap_or_default())
-                .replace("{email}", id.email.as_deref().unwrap_or_default())
-                .replace("{name}", &id.name);
-            client.batch_execute(&sql).map_err(|e| ProbeError::Setup {
+            client.batch_execute(sql).map_err(|e| ProbeError::Setup {
                 identity: id.name.clone(),
                 message: describe(&e),
             })?;
         }
     }
     Ok(())
+}
+
+/// Materialized views hold what they held at migration time (nothing): refreshed once the
+/// rows are placed, they show what a scheduled refresh would.
+fn refresh_materialized_views(client: &mut Client, catalog: &Catalog) -> Result<(), ProbeError> {
+    for rel in catalog
+        .relations
+        .iter()
+        .filter(|r| r.kind == catalog::RelKind::MaterializedView)
+    {
+        let sql = format!(
+            "savepoint rlsgate_refresh; refresh materialized view {}; release savepoint rlsgate_refresh",
+            rel.table.qualified()
+        );
+        if client.batch_execute(&sql).is_err() {
+            client
+                .batch_execute("rollback to savepoint rlsgate_refresh")
+                .map_err(ProbeError::db("refreshing a materialized view"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The placed rows of a view's base table that the view shows the superuser, by key, with
+/// their labels and facts.
+fn shown_rows(
+    client: &mut Client,
+    rel: &Relation,
+    base: &rows::TableState,
+) -> Result<BTreeMap<String, RowFacts>, ProbeError> {
+    let sql = format!(
+        "select coalesce(string_agg({}, E'\\n'), '') from {} t",
+        rows::key_expr(rel),
+        rel.table.qualified()
+    );
+    let keys: String = client
+        .query_one(&sql, &[])
+        .map(|r| r.get(0))
+        .unwrap_or_default();
+    let keys: HashSet<&str> = keys.lines().collect();
+    Ok(base
+        .rows
+        .iter()
+        .filter(|r| keys.contains(r.key.as_str()))
+        .map(|r| (r.label.clone(), r.facts.clone()))
+        .collect())
 }
 
 /// Labels for the rows a view or materialized view shows the superuser: the identity whose
@@ -611,8 +692,9 @@ fn execute_plans(
     let slots: Vec<Mutex<Option<Vec<ProbeResult>>>> =
         plans.iter().map(|_| Mutex::new(None)).collect();
     if db.is_external() {
+        let timeout = db.probe_timeout;
         let client = db.client();
-        prepare_connection(client)?;
+        prepare_connection(client, timeout)?;
         client
             .batch_execute("savepoint rlsgate_pass")
             .map_err(ProbeError::db("opening a probe pass"))?;
@@ -637,7 +719,7 @@ fn execute_plans(
             let mut c = config
                 .connect(postgres::NoTls)
                 .map_err(ProbeError::db("opening a probe connection"))?;
-            prepare_connection(&mut c)?;
+            prepare_connection(&mut c, db.probe_timeout)?;
             c.batch_execute("begin")
                 .map_err(ProbeError::db("opening a probe transaction"))?;
             if let Some(sql) = exec.extra_sql {
@@ -749,9 +831,15 @@ fn execute_plans(
         .collect())
 }
 
-fn prepare_connection(client: &mut Client) -> Result<(), ProbeError> {
+fn prepare_connection(
+    client: &mut Client,
+    timeout: Option<std::time::Duration>,
+) -> Result<(), ProbeError> {
     client
-        .batch_execute("set statement_timeout = '10s'; set client_min_messages = error;")
+        .batch_execute(&format!(
+            "set statement_timeout = {}; set client_min_messages = error;",
+            crate::timeouts::as_setting(timeout)
+        ))
         .and_then(|_| {
             client.batch_execute(
                 "do $$ begin if (select rolsuper from pg_roles where rolname = current_user) \
@@ -802,7 +890,7 @@ fn observe(
         {
             let allowed = r.outcome.is_allowed();
             match (command, p.target.as_str()) {
-                (Command::Select, _) if rel.kind.holds_rows() => {
+                (Command::Select, _) if rel.kind.holds_rows() || rel.base.is_some() => {
                     obs.reached = r
                         .payload
                         .lines()
@@ -811,6 +899,23 @@ fn observe(
                         .collect();
                 }
                 (Command::Select, _) => obs.reached = label_json_rows(&r.payload, identities),
+                (Command::Insert, insert_target::FORGED) => {
+                    // accepted only if a row naming the other user really appeared
+                    let appeared = r
+                        .payload
+                        .split_once('\u{1e}')
+                        .is_some_and(|(before, after)| {
+                            after.trim().parse::<i64>().unwrap_or(0)
+                                > before.trim().parse::<i64>().unwrap_or(0)
+                        });
+                    if allowed && appeared {
+                        obs.inserted.insert(insert_target::FORGED.to_string());
+                    }
+                }
+                (Command::Insert, insert_target::OWN_COPY) if allowed => {
+                    obs.inserted.insert(insert_target::OWN.to_string());
+                    obs.inserted.insert(insert_target::OWN_COPY.to_string());
+                }
                 (Command::Insert, target) if allowed => {
                     obs.inserted.insert(target.to_string());
                 }

@@ -163,6 +163,10 @@ fn ends_later(column: &str) -> bool {
                 | "closes"
                 | "deadline"
                 | "to"
+                | "out"
+                | "departure"
+                | "return"
+                | "checkout"
         )
     })
 }

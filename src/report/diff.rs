@@ -9,7 +9,7 @@ use serde::{Serialize, Serializer};
 
 use super::matrix::Report;
 use crate::matrix::{Command, FunctionRef};
-use crate::verdict::{insert_phrase, rows_phrase, Action, Cell, Coverage, Reach, Subject};
+use crate::verdict::{insert_phrase, rows_phrase, Action, Breach, Cell, Coverage, Reach, Subject};
 
 /// How one cell moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -34,6 +34,8 @@ pub struct CellChange {
     pub change: Change,
     /// The sentence for a reviewer.
     pub message: String,
+    /// The new cell breaks the presumption (no spec covers it): what it breaks.
+    pub suspicion: Option<Breach>,
 }
 
 /// The JSON shape of a relation's change.
@@ -46,6 +48,8 @@ struct TableChange<'a> {
     new: Option<&'a Reach>,
     change: Change,
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suspicion: Option<Breach>,
 }
 
 /// The JSON shape of a function's change.
@@ -57,6 +61,8 @@ struct FunctionChange<'a> {
     new: Option<&'a Reach>,
     change: Change,
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suspicion: Option<Breach>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -84,6 +90,7 @@ fn table_changes<S: Serializer>(changes: &[CellChange], s: S) -> Result<S::Ok, S
             new: c.new.as_ref(),
             change: c.change,
             message: &c.message,
+            suspicion: c.suspicion,
         })
     }))
 }
@@ -97,6 +104,7 @@ fn function_changes<S: Serializer>(changes: &[CellChange], s: S) -> Result<S::Ok
             new: c.new.as_ref(),
             change: c.change,
             message: &c.message,
+            suspicion: c.suspicion,
         })
     }))
 }
@@ -116,7 +124,11 @@ impl Diff {
         let mut groups: Vec<(&CellChange, Vec<&str>)> = Vec::new();
         for c in self.changes.iter().filter(|c| c.change == change) {
             match groups.iter_mut().find(|(g, _)| {
-                g.subject == c.subject && g.action == c.action && g.old == c.old && g.new == c.new
+                g.subject == c.subject
+                    && g.action == c.action
+                    && g.old == c.old
+                    && g.new == c.new
+                    && g.suspicion == c.suspicion
             }) {
                 Some((_, ids)) => ids.push(&c.identity),
                 None => groups.push((c, vec![&c.identity])),
@@ -126,14 +138,18 @@ impl Diff {
         groups
             .into_iter()
             .map(|(c, ids)| {
+                let mut message = sentence(
+                    &ids.join(", "),
+                    c.action,
+                    &c.subject,
+                    c.old.as_ref(),
+                    c.new.as_ref(),
+                );
+                if let Some(breach) = c.suspicion {
+                    message.push_str(&format!(" ⚑ suspicious: {}", breach.title()));
+                }
                 (
-                    sentence(
-                        &ids.join(", "),
-                        c.action,
-                        &c.subject,
-                        c.old.as_ref(),
-                        c.new.as_ref(),
-                    ),
+                    message,
                     c.subject.to_string(),
                     c.action,
                     shown(c.old.as_ref()),
@@ -179,6 +195,7 @@ pub fn phrase(action: Action, reach: &Reach, subject: &str) -> String {
             format!("insert into {subject} (inconclusive)")
         }
         Reach::Inconclusive => format!("{v} ? rows of {subject} (probe inconclusive)"),
+        Reach::PolicyError => format!("{v} {subject}: a policy fails with an error"),
         Reach::Unspecified => format!("{v} {subject} (unspecified)"),
     };
     if reach.transfer() {
@@ -204,7 +221,10 @@ fn sentence(
         }
     };
     match (old, new) {
-        (Some(old), Some(new @ (Reach::Inconclusive | Reach::Unspecified))) => {
+        (
+            Some(old),
+            Some(new @ (Reach::Inconclusive | Reach::Unspecified | Reach::PolicyError)),
+        ) => {
             format!("{identity}: {action} on {shown} is now {new} (was: {old})")
         }
         (Some(old), Some(new)) if new.is_nothing() => {
@@ -260,14 +280,20 @@ pub fn diff(old: &Report, new: &Report) -> Diff {
             _ => Change::Changed,
         };
         let (old_reach, new_reach) = (o.map(|c| c.actual.clone()), n.map(|c| c.actual.clone()));
+        let suspicion = n.and_then(|c| c.suspicion.as_ref()).map(|s| s.breach);
+        let mut message = sentence(
+            identity,
+            *action,
+            subject,
+            old_reach.as_ref(),
+            new_reach.as_ref(),
+        );
+        if let Some(breach) = suspicion {
+            message.push_str(&format!(" ⚑ suspicious: {}", breach.title()));
+        }
         let change = CellChange {
-            message: sentence(
-                identity,
-                *action,
-                subject,
-                old_reach.as_ref(),
-                new_reach.as_ref(),
-            ),
+            message,
+            suspicion,
             subject: subject.clone(),
             identity: identity.clone(),
             action: *action,

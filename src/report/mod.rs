@@ -5,3 +5,4 @@ pub mod diff;
 pub mod lint;
 pub mod matrix;
 pub mod pgtap;
+pub mod sarif;

@@ -128,6 +128,8 @@ struct Declared {
 #[derive(Debug, Clone, Default)]
 pub struct FunctionSpecs {
     defaults: Vec<Grant>,
+    /// Where each `[function_defaults]` line is, by who it names.
+    default_locations: BTreeMap<String, Location>,
     functions: BTreeMap<FunctionKey, Declared>,
 }
 
@@ -137,6 +139,8 @@ pub struct FunctionExpectation {
     pub allow: bool,
     /// The key that decided: a `[functions]` key, or `None` for `[function_defaults]`.
     pub key: Option<FunctionKey>,
+    /// The line that decided: the `[functions]` key, or the `[function_defaults]` line.
+    pub source: Location,
 }
 
 impl FunctionSpecs {
@@ -225,7 +229,13 @@ impl FunctionSpecs {
                     .with_help("[function_defaults] apply to every function of every file"),
                 ),
                 Some(_) => {}
-                None => self.defaults.push(grant),
+                None => {
+                    self.default_locations.insert(
+                        grant.who.clone(),
+                        file.location(Some(grant.span.range.clone())),
+                    );
+                    self.defaults.push(grant);
+                }
             }
         }
     }
@@ -237,12 +247,11 @@ impl FunctionSpecs {
         function: &FunctionAccess,
         identity: &Identity,
     ) -> Option<FunctionExpectation> {
-        let pick = |grants: &[Grant]| {
+        fn pick<'g>(grants: &'g [Grant], identity: &Identity) -> Option<&'g Grant> {
             [identity.name.as_str(), identity.role.as_str(), EVERYONE]
                 .into_iter()
                 .find_map(|who| grants.iter().find(|g| g.who == who))
-                .map(|g| g.allow)
-        };
+        }
         let mut keys: Vec<(&FunctionKey, &Declared)> = self
             .functions
             .iter()
@@ -250,14 +259,20 @@ impl FunctionSpecs {
             .collect();
         keys.sort_by_key(|(k, _)| k.args.is_none());
         for (key, declared) in keys {
-            if let Some(allow) = pick(&declared.grants) {
+            if let Some(grant) = pick(&declared.grants, identity) {
                 return Some(FunctionExpectation {
-                    allow,
+                    allow: grant.allow,
                     key: Some(key.clone()),
+                    source: declared.location.clone(),
                 });
             }
         }
-        pick(&self.defaults).map(|allow| FunctionExpectation { allow, key: None })
+        let grant = pick(&self.defaults, identity)?;
+        Some(FunctionExpectation {
+            allow: grant.allow,
+            key: None,
+            source: self.default_locations.get(&grant.who)?.clone(),
+        })
     }
 
     /// The keys a spec declares, with the file each is in.

@@ -215,7 +215,7 @@ fn parse_identity(
     let mut email: Option<String> = None;
     let mut phone: Option<String> = None;
     let mut claims: Option<Json> = None;
-    let mut setup: Vec<String> = Vec::new();
+    let mut setup: Vec<(String, Option<std::ops::Range<usize>>)> = Vec::new();
 
     let string = |key: &toml_edit::Key, item: &Item, errors: &mut SpecErrors| -> Option<String> {
         match item.as_str() {
@@ -282,7 +282,7 @@ fn parse_identity(
                 Some(array) => {
                     for value in array.iter() {
                         match value.as_str() {
-                            Some(s) => setup.push(s.to_string()),
+                            Some(s) => setup.push((s.to_string(), value.span())),
                             None => errors.push(source.error_labelled(
                                 value.span(),
                                 "each `setup` entry must be a string of SQL",
@@ -292,7 +292,7 @@ fn parse_identity(
                     }
                 }
                 None => match item.as_str() {
-                    Some(s) => setup.push(s.to_string()),
+                    Some(s) => setup.push((s.to_string(), item_span(key, item))),
                     None => errors.push(source.error_labelled(
                         item_span(key, item),
                         format!(
@@ -329,20 +329,84 @@ fn parse_identity(
     if let Some(overrides) = claims {
         deep_merge(&mut full, overrides);
     }
-    let substitute = |sql: &str| {
-        sql.replace("{sub}", sub.as_deref().unwrap_or(""))
-            .replace("{email}", email.as_deref().unwrap_or(""))
-            .replace("{name}", name)
-    };
+    let values = [
+        ("sub", sub.as_deref().unwrap_or("")),
+        ("email", email.as_deref().unwrap_or("")),
+        ("name", name),
+    ];
+    let mut substituted = Vec::new();
+    for (sql, span) in &setup {
+        match super::placeholders::substitute(sql, &values) {
+            Ok(sql) => substituted.push(sql),
+            Err(why) => errors.push(
+                source
+                    .error_labelled(span.clone(), format!("`setup` of identity `{name}`: {why}"), "here")
+                    .with_help("placeholders are substituted as SQL values: write {sub} bare or inside '...'"),
+            ),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     Ok(Identity {
         name: name.to_string(),
         role,
-        setup: setup.iter().map(|s| substitute(s)).collect(),
+        setup: substituted,
         sub,
         email,
         claims: full,
         tenants: Vec::new(),
     })
+}
+
+/// Every identity's database role must exist: a missing one (a typo, a role the migrations
+/// never create) is a located error in `dir/identities.toml`, never a run of inconclusive
+/// probes. `roles`: the roles the database has.
+pub fn check_roles(
+    dir: &Path,
+    identities: &[Identity],
+    roles: &[String],
+) -> Result<(), SpecErrors> {
+    let missing: Vec<&Identity> = identities
+        .iter()
+        .filter(|i| !roles.contains(&i.role))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let path = dir.join(IDENTITIES_FILE);
+    let source = SourceFile::read(&path).ok();
+    let doc = source.as_ref().and_then(|s| s.parse().ok());
+    let mut errors = SpecErrors::default();
+    for identity in missing {
+        let suggestion = roles
+            .iter()
+            .map(|r| (strsim::jaro_winkler(r, &identity.role), r))
+            .filter(|(score, _)| *score > 0.85)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, r)| format!("did you mean `{r}`? "))
+            .unwrap_or_default();
+        let help = format!(
+            "{suggestion}the probes `SET ROLE` to it; create it in a migration or use anon, authenticated or service_role"
+        );
+        let message = format!(
+            "identity `{}`: role `{}` does not exist in the database",
+            identity.name, identity.role
+        );
+        let span = doc.as_ref().and_then(|doc| {
+            let table = doc.get("identities")?.as_table_like()?;
+            let declared = table.get(&identity.name)?.as_table_like()?;
+            let (key, item) = declared.get_key_value("role")?;
+            item_span(key, item)
+        });
+        errors.push(match &source {
+            Some(source) => source
+                .error_labelled(span, message, "no such role")
+                .with_help(help),
+            None => SpecError::file(&path, message).with_help(help),
+        });
+    }
+    errors.into_result(())
 }
 
 /// The sub of an identity that declares none: none for `anon` and `service_role`, otherwise a

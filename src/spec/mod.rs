@@ -7,6 +7,7 @@ pub mod fixtures;
 pub mod function_snapshot;
 pub mod function_specs;
 pub mod identities;
+pub mod placeholders;
 pub mod rules;
 pub mod schema_check;
 pub mod snapshot;

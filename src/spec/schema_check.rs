@@ -24,6 +24,36 @@ impl Specs {
             let Some(rel) = catalog.get(table) else {
                 continue;
             };
+            if !rel.kind.holds_rows() {
+                for (what, l) in [
+                    ("owner", spec.owner.as_ref().map(|o| o.1)),
+                    ("tenant", spec.tenant.as_ref().map(|t| t.1)),
+                ] {
+                    let Some(l) = l else { continue };
+                    let help = match &rel.base {
+                        Some(base) => format!(
+                            "the rows of `{}` are rows of `{}` (it shows their key {}): they take its owner and tenant; declare `{what}` under [tables.{}] if it needs one, and remove this line",
+                            table.display_name(),
+                            base.display_name(),
+                            rel.primary_key.join(", "),
+                            super::specs::table_key(base)
+                        ),
+                        None => format!(
+                            "`{}` shows no table's primary key, so its rows cannot be told apart; show the key (e.g. `id`) of the table it reads to use own, tenant and labels here",
+                            table.display_name()
+                        ),
+                    };
+                    errors.push(
+                        self.error(
+                            l,
+                            format!("`{what}` on a view"),
+                            "a view has no rows of its own",
+                        )
+                        .with_help(help),
+                    );
+                }
+                continue;
+            }
             if let Some((owner, l)) = &spec.owner {
                 let columns = match owner {
                     OwnerSpec::Column(c) | OwnerSpec::Via(c) => vec![c],

@@ -15,7 +15,7 @@ use super::source::SourceFile;
 use super::specs::{insert_text, scope_text, table_key, Specs, ROLE_GROUPS};
 use crate::matrix::{Command, InsertScope, Observation, Scope, TableRef, TableRows};
 use crate::probe::functions::FunctionAccess;
-use crate::verdict::{self, Cell, CellOutcome, Observed};
+use crate::verdict::{self, Action, Cell, CellOutcome, Observed, Subject};
 
 /// The file new tables go to when the project has several spec files (or none).
 pub const SNAPSHOT_FILE: &str = "access.toml";
@@ -36,6 +36,39 @@ pub struct Reality<'a> {
     pub functions: &'a [FunctionAccess],
 }
 
+/// A cell `rlsgate snapshot` does not write as a spec: it goes into the file commented out,
+/// with why, and stays unspecified until a person declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub subject: Subject,
+    pub identity: String,
+    pub action: Action,
+    /// Why, in one line: `suspicious (anon-read): anon reads rows owned by alice, bob`.
+    pub reason: String,
+}
+
+impl Held {
+    /// Every suspicious cell, with what breaks the presumption and what opens it.
+    pub fn suspicious(cells: &[Cell]) -> Vec<Held> {
+        cells
+            .iter()
+            .filter_map(|c| {
+                let s = c.suspicion.as_ref()?;
+                Some(Held {
+                    subject: c.subject.clone(),
+                    identity: c.identity.clone(),
+                    action: c.action,
+                    reason: format!("suspicious ({}): {}", s.breach, s.text()),
+                })
+            })
+            .collect()
+    }
+
+    fn holds(&self, subject: &Subject, identity: &str, action: Action) -> bool {
+        &self.subject == subject && self.identity == identity && self.action == action
+    }
+}
+
 /// What `rlsgate snapshot` would do.
 #[derive(Debug, Clone, Default)]
 pub struct SnapshotPlan {
@@ -48,6 +81,8 @@ pub struct SnapshotPlan {
     pub inconclusive: Vec<Cell>,
     /// Function EXECUTE cells where the specs and the database disagree, or no spec applies.
     pub function_differences: Vec<Cell>,
+    /// The cells written commented out rather than as specs.
+    pub held: Vec<Held>,
 }
 
 impl SnapshotPlan {
@@ -112,6 +147,17 @@ pub fn plan(
     target: &Path,
     reality: &Reality,
 ) -> Result<SnapshotPlan, SpecErrors> {
+    plan_holding(files, target, reality, &[])
+}
+
+/// [`plan`], writing the `held` cells commented out, each with its reason, under its table's
+/// section (or in `[functions]`: a function with a held cell keeps no line at all).
+pub fn plan_holding(
+    files: Vec<SourceFile>,
+    target: &Path,
+    reality: &Reality,
+    held: &[Held],
+) -> Result<SnapshotPlan, SpecErrors> {
     let fresh = files.is_empty();
     let specs = Specs::from_sources(files.clone())?;
     let cells = judge_all(&specs, reality);
@@ -124,13 +170,16 @@ pub fn plan(
         inconclusive: cells
             .iter()
             .filter(|c| {
-                c.outcome == CellOutcome::Inconclusive
-                    || c.probes.iter().any(|p| !p.outcome.is_conclusive())
+                matches!(
+                    c.outcome,
+                    CellOutcome::Inconclusive | CellOutcome::PolicyError
+                ) || c.probes.iter().any(|p| !p.outcome.is_conclusive())
             })
             .cloned()
             .collect(),
         writes: Vec::new(),
         function_differences: Vec::new(),
+        held: Vec::new(),
     };
 
     let mut docs: Vec<(PathBuf, DocumentMut, bool)> = files
@@ -145,11 +194,22 @@ pub fn plan(
     }
 
     let mut wanted: BTreeMap<&TableRef, Vec<Want>> = BTreeMap::new();
+    let mut held_back: BTreeMap<&TableRef, Vec<(Want, &Held)>> = BTreeMap::new();
     for cell in &plan.differences {
         let (Some(table), Some(want)) = (cell.relation(), want_for(cell, &specs, reality)) else {
             continue;
         };
-        wanted.entry(table).or_default().push(want);
+        match held
+            .iter()
+            .find(|h| h.holds(&cell.subject, &cell.identity, cell.action))
+        {
+            Some(h) => {
+                plan.held.push(h.clone());
+                held_back.entry(table).or_default().push((want, h));
+                wanted.entry(table).or_default();
+            }
+            None => wanted.entry(table).or_default().push(want),
+        }
     }
 
     for (table, wants) in wanted {
@@ -186,13 +246,82 @@ pub fn plan(
         }
     }
 
-    plan.function_differences = plan_functions(
-        &mut docs,
-        target,
-        &specs,
-        reality.functions,
-        reality.identities,
-    );
+    for (_, doc, changed) in docs.iter_mut() {
+        for (table, section) in sections_mut(doc) {
+            *changed |= clear_held(section);
+            if let Some(held) = held_back.get(&table) {
+                hold_in(section, held);
+                *changed = true;
+            }
+        }
+    }
+
+    let held_functions: Vec<&Held> = held.iter().filter(|h| h.subject.is_function()).collect();
+    let kept: Vec<FunctionAccess> = reality
+        .functions
+        .iter()
+        .filter(|f| {
+            !held_functions
+                .iter()
+                .any(|h| h.subject.as_function() == Some(&f.function))
+        })
+        .cloned()
+        .collect();
+    plan.function_differences =
+        plan_functions(&mut docs, target, &specs, &kept, reality.identities);
+    let unspecified_functions: Vec<Cell> =
+        verdict::judge_functions(reality.functions, &specs, reality.identities, &[])
+            .into_iter()
+            .filter(|c| c.outcome == CellOutcome::Unspecified)
+            .collect();
+    let mut function_notes: Vec<String> = Vec::new();
+    for h in &held_functions {
+        if unspecified_functions
+            .iter()
+            .any(|c| h.holds(&c.subject, &c.identity, c.action))
+        {
+            plan.held.push((*h).clone());
+            let note = format!(
+                "{} · {}: {}",
+                h.subject.display_name(),
+                h.identity,
+                h.reason
+            );
+            for (i, line) in crate::terminal::wrap(&note, 90).into_iter().enumerate() {
+                function_notes.push(format!("{}{line}", if i == 0 { "" } else { "  " }));
+            }
+            if let Some(c) = unspecified_functions
+                .iter()
+                .find(|c| h.holds(&c.subject, &c.identity, c.action))
+            {
+                plan.function_differences.push(c.clone());
+            }
+        }
+    }
+    for (_, doc, changed) in docs.iter_mut() {
+        if let Some(functions) = doc.get_mut("functions").and_then(Item::as_table_mut) {
+            *changed |= clear_held(functions);
+        }
+    }
+    if !function_notes.is_empty() {
+        let home = docs
+            .iter()
+            .position(|(_, doc, _)| doc.contains_key("functions"))
+            .or_else(|| docs.iter().position(|(p, _, _)| p == target))
+            .expect("target added");
+        let (_, doc, changed) = &mut docs[home];
+        *changed = true;
+        let functions = doc
+            .entry("functions")
+            .or_insert_with(|| Item::Table(Table::new()));
+        if let Some(functions) = functions.as_table_mut() {
+            let mut lines = vec![format!(
+                "{HELD_MARK} these functions have no line: who may call them is yours to decide"
+            )];
+            lines.extend(function_notes.iter().map(|n| format!("  {n}")));
+            append_comment(functions, &lines);
+        }
+    }
 
     if fresh {
         if let Some((_, doc, _)) = docs.iter_mut().find(|(p, _, _)| p == target) {
@@ -205,8 +334,137 @@ pub fn plan(
         .into_iter()
         .filter(|(_, _, changed)| *changed)
         .map(|(path, doc, _)| (path, doc.to_string()))
+        .filter(|(path, text)| !files.iter().any(|f| &f.path == path && &f.text == text))
         .collect();
     Ok(plan)
+}
+
+/// Marks the comments of held-back cells, so a second snapshot replaces them.
+const HELD_MARK: &str = "held back by `rlsgate snapshot`:";
+/// The second line of a held-back block.
+const HELD_HOW: &str = "# Fix the database";
+
+/// `text` without the held-back block an earlier snapshot wrote (its mark line and the
+/// indented lines below it), when it holds one.
+fn strip_held(text: &str) -> Option<String> {
+    if !text.contains(HELD_MARK) {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in text.split('\n') {
+        if line.contains(HELD_MARK) {
+            inside = true;
+            continue;
+        }
+        if inside && (line.starts_with("#   ") || line.starts_with(HELD_HOW)) {
+            continue;
+        }
+        inside = false;
+        out.push(line);
+    }
+    Some(out.join("\n"))
+}
+
+/// Remove the held-back blocks of a table: after its header (as written) or before its first
+/// line (as read back). Whether anything was removed.
+fn clear_held(table: &mut Table) -> bool {
+    let mut removed = false;
+    let suffix = table
+        .decor()
+        .suffix()
+        .and_then(|s| s.as_str())
+        .map(str::to_string);
+    if let Some(clean) = suffix.as_deref().and_then(strip_held) {
+        table.decor_mut().set_suffix(clean);
+        removed = true;
+    }
+    let keys: Vec<String> = table.iter().map(|(k, _)| k.to_string()).collect();
+    for key in keys {
+        if let Some(mut key) = table.key_mut(&key) {
+            let prefix = key
+                .leaf_decor()
+                .prefix()
+                .and_then(|s| s.as_str())
+                .map(str::to_string);
+            if let Some(clean) = prefix.as_deref().and_then(strip_held) {
+                key.leaf_decor_mut().set_prefix(clean);
+                removed = true;
+            }
+        }
+    }
+    removed
+}
+
+/// Every `[tables.x]` section of a document, by relation.
+fn sections_mut(doc: &mut DocumentMut) -> Vec<(TableRef, &mut Table)> {
+    let Some(tables) = doc.get_mut("tables").and_then(Item::as_table_mut) else {
+        return Vec::new();
+    };
+    tables
+        .iter_mut()
+        .filter_map(|(key, item)| {
+            let table = super::specs::parse_table_name(key.get());
+            item.as_table_mut().map(|t| (table, t))
+        })
+        .collect()
+}
+
+/// Comment lines right below a section's header: each identity's held cells as the line that
+/// would declare them, then why each was held back.
+fn hold_in(section: &mut Table, held: &[(Want, &Held)]) {
+    let mut lines = vec![
+        format!("{HELD_MARK} suspicious, so not declared."),
+        format!(
+            "{}, or add them to this table's lines if they are intended:",
+            &HELD_HOW[2..]
+        ),
+    ];
+    let mut identities: Vec<&str> = Vec::new();
+    for (_, h) in held {
+        if !identities.contains(&h.identity.as_str()) {
+            identities.push(&h.identity);
+        }
+    }
+    for identity in identities {
+        let mine: Vec<&(Want, &Held)> = held
+            .iter()
+            .filter(|(_, h)| h.identity == identity)
+            .collect();
+        let values: Vec<String> = mine
+            .iter()
+            .map(|(want, _)| {
+                let mut value = format!("{} = {}", want.command.as_str(), want.value.toml());
+                if let Some(t) = want.transfer {
+                    value.push_str(&format!(", transfer = {t}"));
+                }
+                value
+            })
+            .collect();
+        lines.push(format!("  {identity} = {{ {} }}", values.join(", ")));
+        for (want, h) in mine {
+            let text = format!("{}: {}", want.command.as_str(), h.reason);
+            for (i, line) in crate::terminal::wrap(&text, 90).into_iter().enumerate() {
+                lines.push(format!("{}{line}", if i == 0 { "    " } else { "      " }));
+            }
+        }
+    }
+    append_comment(section, &lines);
+}
+
+/// Comment `lines` after the table's header line.
+fn append_comment(table: &mut Table, lines: &[String]) {
+    let mut suffix = table
+        .decor()
+        .suffix()
+        .and_then(|s| s.as_str())
+        .unwrap_or_default()
+        .to_string();
+    for line in lines {
+        suffix.push_str("\n# ");
+        suffix.push_str(line.trim_end());
+    }
+    table.decor_mut().set_suffix(suffix);
 }
 
 /// Update one spec file's text (or start one) from reality: the single-file form of [`plan`].
@@ -243,10 +501,11 @@ pub fn write_check(plan: &SnapshotPlan, out: &mut dyn Write) -> io::Result<()> {
     for cell in &plan.inconclusive {
         writeln!(
             out,
-            "{} · {} · {}: inconclusive, left as is ({})",
+            "{} · {} · {}: {}, left as is ({})",
             cell.subject.display_name(),
             cell.identity,
             cell.action,
+            cell.outcome.as_str(),
             cell.detail
         )?;
     }
@@ -330,7 +589,7 @@ fn want_for(cell: &Cell, specs: &Specs, reality: &Reality) -> Option<Want> {
         .observations
         .iter()
         .find(|o| &o.table == table && o.identity == cell.identity && o.command == command)?;
-    if obs.inconclusive().is_some() {
+    if obs.inconclusive().is_some() || obs.policy_error().is_some() {
         return None;
     }
     let (value, transfer) = match verdict::observed(obs, rows, identity) {

@@ -50,6 +50,16 @@ pub fn normalize_ident(raw: &str) -> String {
     }
 }
 
+/// `text` holds `word` as a whole identifier (`users` in `auth.users u`, not in `users_x`).
+pub fn names_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        let part = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        !part(before) && !part(after)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

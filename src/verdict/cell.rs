@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::presumption::Suspicion;
 use super::reach::{Coverage, Reach};
 use super::subject::{Action, Subject};
 use crate::matrix::{Command, Probe, TableRef};
@@ -18,6 +19,14 @@ pub enum CellOutcome {
     Fail,
     Unspecified,
     Inconclusive,
+    /// No spec covers the cell, and what the database does breaks the presumption
+    /// (docs/specs.md, "The presumption"): a likely leak.
+    Suspicious,
+    /// A policy fails for this identity with an error that is not about the row (it reads a
+    /// relation the caller may not read, a helper raises, it recurses): every request of
+    /// this kind errors. A broken app feature, whatever the spec says.
+    #[serde(rename = "policy_error")]
+    PolicyError,
 }
 
 impl CellOutcome {
@@ -27,16 +36,20 @@ impl CellOutcome {
             CellOutcome::Fail => "fail",
             CellOutcome::Unspecified => "unspecified",
             CellOutcome::Inconclusive => "inconclusive",
+            CellOutcome::Suspicious => "suspicious",
+            CellOutcome::PolicyError => "policy error",
         }
     }
 
-    /// ✓ ✗ ? !
+    /// ✓ ✗ ? ! ⚑ ⚠
     pub fn symbol(self) -> &'static str {
         match self {
             CellOutcome::Pass => "✓",
             CellOutcome::Fail => "✗",
             CellOutcome::Unspecified => "?",
             CellOutcome::Inconclusive => "!",
+            CellOutcome::Suspicious => "⚑",
+            CellOutcome::PolicyError => "⚠",
         }
     }
 }
@@ -61,6 +74,8 @@ pub struct Cell {
     /// Why: which rows differ, the error of an inconclusive probe, what to add to a spec.
     pub detail: String,
     pub probes: Vec<Probe>,
+    /// A suspicious cell: what it breaks and what opens it.
+    pub suspicion: Option<Suspicion>,
 }
 
 impl Cell {
@@ -87,6 +102,11 @@ pub struct Summary {
     pub failed: usize,
     pub unspecified: usize,
     pub inconclusive: usize,
+    /// Unspecified cells that break the presumption (counted apart from `unspecified`).
+    #[serde(default)]
+    pub suspicious: usize,
+    #[serde(default)]
+    pub policy_errors: usize,
     /// Of `cells`, how many are function cells.
     #[serde(default)]
     pub functions: usize,
@@ -111,6 +131,8 @@ impl Summary {
             CellOutcome::Fail => self.failed += 1,
             CellOutcome::Unspecified => self.unspecified += 1,
             CellOutcome::Inconclusive => self.inconclusive += 1,
+            CellOutcome::Suspicious => self.suspicious += 1,
+            CellOutcome::PolicyError => self.policy_errors += 1,
         }
     }
 }
@@ -128,9 +150,17 @@ impl fmt::Display for Summary {
         }
         write!(
             f,
-            ", {} passed, {} failed, {} unspecified, {} inconclusive",
-            self.passed, self.failed, self.unspecified, self.inconclusive
-        )
+            ", {} passed, {} failed, {} unspecified, ",
+            self.passed, self.failed, self.unspecified
+        )?;
+        if self.suspicious > 0 {
+            write!(f, "{} suspicious, ", self.suspicious)?;
+        }
+        write!(f, "{} inconclusive", self.inconclusive)?;
+        if self.policy_errors > 0 {
+            write!(f, ", {} policy errors", self.policy_errors)?;
+        }
+        Ok(())
     }
 }
 
@@ -138,10 +168,14 @@ pub fn summarize(cells: &[Cell]) -> Summary {
     Summary::of(cells)
 }
 
-/// Findings on any failed or inconclusive cell, and on unspecified ones unless allowed.
+/// Findings on any failed, inconclusive, policy-error or suspicious cell, and on unspecified
+/// ones unless allowed (a run without specs allows them: only what breaks the presumption fails
+/// it).
 pub fn status(summary: &Summary, allow_unspecified: bool) -> Status {
     if summary.failed > 0
         || summary.inconclusive > 0
+        || summary.policy_errors > 0
+        || summary.suspicious > 0
         || (summary.unspecified > 0 && !allow_unspecified)
     {
         Status::Findings

@@ -4,12 +4,14 @@
 
 mod cell;
 mod function;
+pub mod presumption;
 mod reach;
 mod relation;
 mod subject;
 
 pub use cell::{status, summarize, Cell, CellOutcome, Summary};
 pub use function::judge_functions;
+pub use presumption::{presume, Breach, Suspicion};
 pub use reach::{insert_phrase, insert_word, rows_phrase, scope_words, Breadth, Coverage, Reach};
 pub use relation::{admits, insert_expects, judge, name_rows, observed, resolve, Observed};
 pub use subject::{Action, Subject};

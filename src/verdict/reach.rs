@@ -18,6 +18,9 @@ pub enum Reach {
     Unspecified,
     /// A probe did not test the policy (actual side).
     Inconclusive,
+    /// A policy failed for this identity with an error that is not about the row (actual
+    /// side): the request errors, no row is reached.
+    PolicyError,
     /// SELECT, UPDATE, DELETE: which rows; `transfer`: an own row can be handed to another
     /// owner (shown only where it matters to the verdict).
     Rows { scope: Scope, transfer: bool },
@@ -54,6 +57,7 @@ impl Reach {
         match words {
             "unspecified" => return Some(Reach::Unspecified),
             "inconclusive" => return Some(Reach::Inconclusive),
+            "error" => return Some(Reach::PolicyError),
             _ => {}
         }
         match action {
@@ -118,6 +122,7 @@ impl Reach {
     pub fn breadth(&self) -> Breadth {
         match self {
             Reach::Unspecified | Reach::Inconclusive => Breadth::Unknown,
+            Reach::PolicyError => Breadth::Nothing,
             Reach::Rows { scope, .. } => scope_breadth(scope),
             Reach::Insert(InsertScope::Deny) | Reach::Execute(false) => Breadth::Nothing,
             Reach::Insert(InsertScope::Own | InsertScope::Party(_)) => Breadth::Own,
@@ -134,6 +139,7 @@ impl fmt::Display for Reach {
         match self {
             Reach::Unspecified => f.write_str("unspecified"),
             Reach::Inconclusive => f.write_str("inconclusive"),
+            Reach::PolicyError => f.write_str("error"),
             Reach::Rows { scope, transfer } => {
                 write_scope(scope, f)?;
                 if *transfer {
@@ -345,6 +351,7 @@ impl<'a> Coverage<'a> {
         };
         match self.reach {
             Reach::Unspecified | Reach::Inconclusive => Extent::Unknown,
+            Reach::PolicyError => targets(&[]),
             Reach::Rows {
                 scope: Scope::All, ..
             } => Extent::Everything,
@@ -398,6 +405,7 @@ mod tests {
         let mut all = vec![
             (Action::Select, Reach::Unspecified),
             (Action::Select, Reach::Inconclusive),
+            (Action::Select, Reach::PolicyError),
             (
                 Action::Insert,
                 Reach::Inserted(["other".to_string()].into()),

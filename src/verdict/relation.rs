@@ -140,6 +140,9 @@ pub fn insert_expects(
     identity: &Identity,
 ) -> bool {
     let own = target == insert_target::OWN || target.starts_with("own:");
+    if target == insert_target::FORGED {
+        return *scope == InsertScope::Any;
+    }
     match scope {
         InsertScope::Deny => false,
         InsertScope::Any => true,
@@ -157,7 +160,12 @@ pub fn insert_expects(
 pub fn observed(obs: &Observation, rows: &TableRows, identity: &Identity) -> Observed {
     match obs.command {
         Command::Insert => {
-            let probed: Vec<&str> = obs.probes.iter().map(|p| p.target.as_str()).collect();
+            let probed: Vec<&str> = obs
+                .probes
+                .iter()
+                .map(|p| p.target.as_str())
+                .filter(|t| *t != insert_target::OWN_COPY)
+                .collect();
             let matches = |scope: &InsertScope| {
                 probed
                     .iter()
@@ -185,7 +193,13 @@ pub fn observed(obs: &Observation, rows: &TableRows, identity: &Identity) -> Obs
             candidates.push(InsertScope::Any);
             match candidates.into_iter().find(|c| matches(c)) {
                 Some(scope) => Observed::Insert(scope),
-                None => Observed::Inserted(obs.inserted.clone()),
+                None => Observed::Inserted(
+                    obs.inserted
+                        .iter()
+                        .filter(|t| *t != insert_target::OWN_COPY)
+                        .cloned()
+                        .collect(),
+                ),
             }
         }
         command => Observed::Rows {
@@ -213,6 +227,7 @@ pub fn judge(
 ) -> Cell {
     let seen = observed(obs, rows, identity);
     let inconclusive = obs.inconclusive();
+    let policy_error = obs.policy_error().filter(|_| inconclusive.is_none());
     let rows_command = obs.command != Command::Insert;
     let mut cell = Cell {
         subject: Subject::Relation(obs.table.clone()),
@@ -221,6 +236,8 @@ pub fn judge(
         expected: Reach::Unspecified,
         actual: if inconclusive.is_some() {
             Reach::Inconclusive
+        } else if policy_error.is_some() {
+            Reach::PolicyError
         } else {
             seen.reach()
         },
@@ -229,6 +246,7 @@ pub fn judge(
         outcome: CellOutcome::Unspecified,
         detail: String::new(),
         probes: obs.probes.clone(),
+        suspicion: None,
     };
 
     let declared = exp.and_then(|e| match obs.command {
@@ -250,6 +268,11 @@ pub fn judge(
         if declared.is_none() {
             cell.detail.push_str("; and no spec covers this cell");
         }
+        return cell;
+    }
+    if let Some(probe) = policy_error {
+        cell.outcome = CellOutcome::PolicyError;
+        cell.detail = policy_error_text(probe);
         return cell;
     }
     let Some(declared) = declared else {
@@ -379,7 +402,10 @@ fn judge_insert(
     }
     let mut reasons = Vec::new();
     let mut judged = BTreeSet::new();
-    for p in probes.iter().filter(|p| judged.insert(p.target.as_str())) {
+    for p in probes
+        .iter()
+        .filter(|p| p.target != insert_target::OWN_COPY && judged.insert(p.target.as_str()))
+    {
         let target = p.target.as_str();
         let accepted = obs.inserted.contains(target);
         if insert_expects(want, target, rows, identity) == accepted {
@@ -393,6 +419,7 @@ fn judge_insert(
             insert_target::OTHER => "a row owned by another user".to_string(),
             insert_target::OTHER_TENANT => "a row into another tenant".to_string(),
             insert_target::ANY => "a row".to_string(),
+            insert_target::FORGED => "an own row in another user's name".to_string(),
             party => format!("a row as {}", party.trim_start_matches("own:")),
         };
         reasons.push(if accepted {
@@ -400,6 +427,15 @@ fn judge_insert(
         } else {
             format!("could not insert {row}{}", because(&[target]))
         });
+    }
+    if let Some(copy) = probes.iter().find(|p| p.target == insert_target::OWN_COPY) {
+        reasons.push(match copy.outcome {
+            Outcome::Allowed { .. } => "the synthesized own row was rejected and a copy of an own row accepted: the policy checks the row's data".to_string(),
+            _ => "a copy of an own row was rejected too".to_string(),
+        });
+        if reasons.len() == 1 {
+            return Ok(());
+        }
     }
     if reasons.is_empty() {
         Ok(())
@@ -477,6 +513,7 @@ fn why(probes: &[Probe], target: &str) -> Option<String> {
         Outcome::Filtered => Some("hidden by RLS".to_string()),
         Outcome::DeniedRls { message } => Some(format!("denied by RLS: {message}")),
         Outcome::DeniedPrivilege { message } => Some(format!("denied by privilege: {message}")),
+        Outcome::PolicyError { message, .. } => Some(format!("a policy failed: {message}")),
         Outcome::Allowed { .. } | Outcome::Inconclusive { .. } => None,
     })
 }
@@ -510,6 +547,18 @@ fn inconclusive_text(probe: &Probe) -> String {
         Outcome::Inconclusive { sqlstate, message } => {
             format!("probe `{}` failed with {sqlstate}: {message}", probe.target)
         }
+        other => format!("probe `{}`: {}", probe.target, other.short()),
+    }
+}
+
+fn policy_error_text(probe: &Probe) -> String {
+    match &probe.outcome {
+        Outcome::PolicyError { sqlstate, message } => format!(
+            "probe `{}`: a policy failed for this identity with {sqlstate}: {message}; every \
+             such request errors (the policy reads what the caller may not, or a function it \
+             calls raises): fix the policy",
+            probe.target
+        ),
         other => format!("probe `{}`: {}", probe.target, other.short()),
     }
 }

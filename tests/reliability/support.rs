@@ -84,6 +84,20 @@ pub fn eventually(seconds: u64, mut done: impl FnMut() -> bool) -> bool {
     done()
 }
 
+/// Whether `pid` has its handlers for SIGINT and SIGTERM (the `SigCgt` mask of
+/// /proc/PID/status): before that, a signal is the kernel's business, not rlsgate's.
+pub fn handles_signals(pid: u32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| {
+            let bit = |s: i32| 1u64 << (s - 1);
+            mask & bit(libc::SIGINT) != 0 && mask & bit(libc::SIGTERM) != 0
+        })
+}
+
 pub fn signal(pid: u32, signal: i32) {
     // SAFETY: signalling a child this test spawned and has not reaped.
     unsafe { libc::kill(pid as i32, signal) };

@@ -16,12 +16,18 @@ pub mod invalid_input;
 pub mod materialized_view_exposed;
 pub mod multiple_permissive_policies;
 pub mod policy_always_true;
+pub mod policy_captured_column;
 pub mod policy_missing_to;
+pub mod policy_owner_mismatch;
+pub mod policy_owner_reassignable;
 pub mod policy_user_metadata;
 pub mod policy_without_rls;
+pub mod revoke_without_effect;
 pub mod rls_disabled;
 pub mod rls_no_policy;
 pub mod security_definer_executable;
+pub mod security_definer_without_caller_check;
+pub mod syntax_error;
 pub mod unparsed_statement;
 pub mod view_security_definer;
 
@@ -46,6 +52,9 @@ pub const SYSTEM_SCHEMAS: [&str; 14] = [
 /// What every rule's check sees.
 pub struct Context<'a> {
     pub model: &'a Model,
+    /// What the migration files say (the same model for the static lint): where the catalog
+    /// cannot tell (a policy's written TO clause, the REVOKE statements as written).
+    pub files: &'a Model,
     pub sources: &'a Sources,
     pub exposed_schemas: &'a [String],
     pub origin: Origin,
@@ -93,6 +102,15 @@ impl Context<'_> {
         })
     }
 
+    /// A byte range inside a statement's site.
+    pub fn within(&self, site: Option<Site>, start: usize, end: usize) -> Option<Site> {
+        site.map(|s| Site {
+            file: s.file,
+            start: s.start + start,
+            end: s.start + end,
+        })
+    }
+
     /// The first line of a statement's site, for rules that point at a whole statement.
     pub fn head(&self, site: Option<Site>) -> Option<Site> {
         self.refine(site, |text| {
@@ -109,9 +127,14 @@ pub fn check_all(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     policy_always_true::check(ctx, out);
     policy_user_metadata::check(ctx, out);
     policy_missing_to::check(ctx, out);
+    policy_captured_column::check(ctx, out);
+    policy_owner_mismatch::check(ctx, out);
+    policy_owner_reassignable::check(ctx, out);
     auth_uid_per_row::check(ctx, out);
     multiple_permissive_policies::check(ctx, out);
     security_definer_executable::check(ctx, out);
+    security_definer_without_caller_check::check(ctx, out);
+    revoke_without_effect::check(ctx, out);
     function_search_path_mutable::check(ctx, out);
     view_security_definer::check(ctx, out);
     auth_users_exposed::check(ctx, out);
@@ -123,6 +146,49 @@ pub fn check_all(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         auth_users_altered::check(ctx, out);
         unparsed_statement::check(ctx, out);
     }
+}
+
+/// Functions that ask who the caller is, themselves or through a function they call: the
+/// membership helpers (`is_org_member(org_id)`) a policy or a definer function relies on.
+pub(crate) fn caller_checkers(
+    model: &Model,
+) -> std::collections::BTreeSet<crate::sql::names::QualifiedName> {
+    let mut known: std::collections::BTreeSet<_> = model
+        .functions
+        .iter()
+        .filter(|f| crate::lint::body::checks_caller(&f.body))
+        .map(|f| f.name.clone())
+        .collect();
+    loop {
+        let before = known.len();
+        for f in &model.functions {
+            if !known.contains(&f.name) && calls_any(&f.body, &known) {
+                known.insert(f.name.clone());
+            }
+        }
+        if known.len() == before {
+            return known;
+        }
+    }
+}
+
+/// `text` calls one of `functions` (an unqualified call means `public`).
+pub(crate) fn calls_any(
+    text: &str,
+    functions: &std::collections::BTreeSet<crate::sql::names::QualifiedName>,
+) -> bool {
+    crate::lint::expr::called_functions(text)
+        .into_iter()
+        .filter_map(|(parts, _, _)| crate::sql::names::QualifiedName::from_parts(&parts))
+        .any(|n| functions.contains(&n))
+}
+
+/// `text` asks who the caller is, directly or through a helper that does.
+pub(crate) fn gated_by_caller(
+    text: &str,
+    checkers: &std::collections::BTreeSet<crate::sql::names::QualifiedName>,
+) -> bool {
+    crate::lint::body::checks_caller(text) || calls_any(text, checkers)
 }
 
 /// Find `needle` (ASCII case-insensitive) in `text`.

@@ -6,8 +6,9 @@ use crate::lint::Severity;
 
 declare_rule! {
     /// ## What it does
-    /// Flags INSERT, UPDATE, DELETE and ALL policies for anon or authenticated (or PUBLIC) whose
-    /// `USING` or `WITH CHECK` is always true.
+    /// Flags permissive INSERT, UPDATE, DELETE and ALL policies for anon or authenticated (or
+    /// PUBLIC) whose `USING` or `WITH CHECK` is always true. (A restrictive policy that is
+    /// always true restricts nothing and grants nothing: it is not flagged.)
     ///
     /// ## Why is this bad?
     /// `using (true)` on a write policy lets every caller change or delete every row, and
@@ -30,7 +31,7 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for p in &ctx.model.policies {
-        if !p.applies_to_api() || !p.command.writes() {
+        if !p.permissive || !p.applies_to_api() || !p.command.writes() {
             continue;
         }
         for (clause, expr) in p.expressions() {
@@ -82,7 +83,7 @@ mod tests {
 
     #[test]
     fn service_role_policies_and_real_conditions_pass() {
-        let sql = "create table posts (id int, a uuid);\ncreate policy s on posts for all to service_role using (true);\ncreate policy o on posts for delete to authenticated using ((select auth.uid()) = a);";
+        let sql = "create table posts (id int, a uuid);\ncreate policy r on posts as restrictive for update to authenticated using (true) with check (a is not null);\ncreate policy s on posts for all to service_role using (true);\ncreate policy o on posts for delete to authenticated using ((select auth.uid()) = a);";
         assert!(findings("policy-always-true", &[sql]).is_empty());
     }
 }

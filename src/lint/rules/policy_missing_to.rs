@@ -27,7 +27,7 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for p in &ctx.model.policies {
-        if p.roles != ["public"] || !ctx.is_exposed(&p.table.schema) {
+        if p.to_written || p.roles != ["public"] || !ctx.is_exposed(&p.table.schema) {
             continue;
         }
         out.push(ctx.diagnostic(
@@ -62,5 +62,13 @@ mod tests {
             &["create policy p on t for select to authenticated using (true);"]
         )
         .is_empty());
+        assert!(
+            findings(
+                "policy-missing-to",
+                &["create policy p on t for all to public;"]
+            )
+            .is_empty(),
+            "TO public, written, says what it means"
+        );
     }
 }

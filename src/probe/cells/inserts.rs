@@ -4,16 +4,22 @@
 
 use super::clearing::conflicts_sql;
 use super::{probe, PlannedProbe};
+use crate::matrix::quote_ident;
 use crate::matrix::{insert_target, Command};
 use crate::probe::catalog::Relation;
+use crate::probe::ownership::user;
 use crate::probe::ownership::{Owner, RowModel};
 use crate::probe::rows::{insert_sql, PlacedRow, RowSpec, Synthesizer};
+use crate::probe::values::{json_literal, literal};
 use crate::spec::Identity;
 
-/// Every INSERT probe of `identity` on `rel`. `other` is another identity that owns rows.
+/// Every INSERT probe of `identity` on `rel`, sent to `into` (`rel`, or a view over it).
+/// `other` is another identity that owns rows.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn plan(
     synth: &Synthesizer,
     rel: &Relation,
+    into: &Relation,
     model: &RowModel,
     identity: &Identity,
     other: Option<&Identity>,
@@ -21,13 +27,14 @@ pub(super) fn plan(
 ) -> Vec<PlannedProbe> {
     let in_tenant = model.tenant_fk().is_some();
     if !model.is_owned() && !in_tenant {
-        return vec![insert_probe(
+        return insert_probes(
             synth,
             rel,
+            into,
             &RowSpec::default(),
             insert_target::ANY,
             seq,
-        )];
+        );
     }
     let me = identity.owns_rows().then_some(identity);
     let tenants = synth.tenants_of(&identity.name);
@@ -48,11 +55,13 @@ pub(super) fn plan(
             let spec = RowSpec {
                 owner: me.or_else(|| synth.members(t).last().copied()),
                 tenant: Some(t),
+                actor: me,
                 ..RowSpec::default()
             };
-            probes.push(insert_probe(
+            probes.extend(insert_probes(
                 synth,
                 rel,
+                into,
                 &spec,
                 insert_target::OTHER_TENANT,
                 seq,
@@ -67,6 +76,7 @@ pub(super) fn plan(
     let base = RowSpec {
         owner: me,
         tenant: home,
+        actor: me,
         ..RowSpec::default()
     };
     // someone else in the tenant (a synthesized member), or another identity
@@ -81,11 +91,13 @@ pub(super) fn plan(
                     owner: Some(persons[0]),
                     parties: persons,
                     tenant: home,
+                    actor: Some(me),
                     ..RowSpec::default()
                 };
-                probes.push(insert_probe(
+                probes.extend(insert_probes(
                     synth,
                     rel,
+                    into,
                     &spec,
                     &insert_target::party(column),
                     seq,
@@ -104,9 +116,17 @@ pub(super) fn plan(
                 owner: Some(o),
                 parties: persons,
                 tenant: home,
+                actor: me,
                 ..RowSpec::default()
             };
-            probes.push(insert_probe(synth, rel, &spec, insert_target::OTHER, seq));
+            probes.extend(insert_probes(
+                synth,
+                rel,
+                into,
+                &spec,
+                insert_target::OTHER,
+                seq,
+            ));
         }
     } else {
         let own = RowSpec {
@@ -118,10 +138,32 @@ pub(super) fn plan(
             ),
             ..base
         };
-        let own_probe = insert_probe(synth, rel, &own, insert_target::OWN, seq);
-        if me.is_some() || own_probe.unbuildable.is_none() {
-            probes.push(own_probe);
+        // In the membership table an identity is already a member of its tenant: adding it
+        // again would first clear the membership the policy checks. "Another user" is then
+        // someone from outside the tenant, as an invitation adds.
+        let membership = synth
+            .model
+            .tenancy
+            .as_ref()
+            .is_some_and(|t| t.membership.table == rel.table);
+        let own_probes = insert_probes(synth, rel, into, &own, insert_target::OWN, seq);
+        let built = own_probes.iter().all(|p| p.unbuildable.is_none());
+        if (me.is_some() || built) && !(membership && home.is_some()) {
+            probes.extend(own_probes);
+            if let (true, Some(me)) = (built, me) {
+                probes.extend(own_copy(synth, rel, into, me, home, seq));
+                if let Some(o) = someone.filter(|o| o.sub.is_some()) {
+                    probes.extend(forged(synth, rel, into, &own, o, seq));
+                }
+            }
         }
+        let someone = match (membership, home) {
+            (true, Some(t)) => synth
+                .owners()
+                .chain(synth.fillers)
+                .find(|p| p.name != identity.name && !synth.tenants_of(&p.name).contains(&t)),
+            _ => someone,
+        };
         if model.is_owned() {
             if let Some(o) = someone {
                 let spec = RowSpec {
@@ -133,9 +175,17 @@ pub(super) fn plan(
                         |r| r.is_owned_by(&o.name) && !r.is_owned_by(&identity.name),
                         home,
                     ),
+                    actor: me,
                     ..RowSpec::default()
                 };
-                probes.push(insert_probe(synth, rel, &spec, insert_target::OTHER, seq));
+                probes.extend(insert_probes(
+                    synth,
+                    rel,
+                    into,
+                    &spec,
+                    insert_target::OTHER,
+                    seq,
+                ));
             }
         }
     }
@@ -149,17 +199,125 @@ pub(super) fn plan(
                 |r| r.facts.tenant.as_deref() == Some(t),
                 Some(t),
             ),
+            actor: me,
             ..RowSpec::default()
         };
-        probes.push(insert_probe(
+        probes.extend(insert_probes(
             synth,
             rel,
+            into,
             &spec,
             insert_target::OTHER_TENANT,
             seq,
         ));
     }
     probes
+}
+
+/// The own row with its author columns naming `other`: accepted, anyone writes in another's
+/// name. Judged by whether a row naming `other` really appeared (a trigger may overwrite the
+/// author with `auth.uid()`, which is no forgery).
+fn forged(
+    synth: &Synthesizer,
+    rel: &Relation,
+    into: &Relation,
+    own: &RowSpec,
+    other: &Identity,
+    seq: &mut usize,
+) -> Option<PlannedProbe> {
+    let owners = synth.model_of(&rel.table).owner_columns(rel);
+    let author = user::user_columns(rel, synth.catalog)
+        .into_iter()
+        .find(|c| {
+            !owners.iter().any(|o| o.as_str() == *c)
+                && into.column(c).is_some()
+                && user::is_author(c)
+        })?;
+    let spec = RowSpec {
+        owner: own.owner,
+        parties: own.parties.clone(),
+        tenant: own.tenant,
+        parent: own.parent,
+        actor: Some(other),
+        ..RowSpec::default()
+    };
+    let probe = insert_probe(synth, rel, into, &spec, insert_target::FORGED, seq);
+    let ty = rel.column(author).map_or("uuid", |c| c.sql_type.as_str());
+    let check = format!(
+        "select count(*)::text from {} t where t.{} = {}::{ty}",
+        rel.table.qualified(),
+        quote_ident(author),
+        literal(other.sub.as_deref().unwrap_or_default())
+    );
+    Some(PlannedProbe {
+        check: Some(check),
+        ..probe
+    })
+}
+
+/// A copy, with a new key, of a row `me` owns (in its tenant), tried only when the
+/// synthesized own row was rejected.
+fn own_copy(
+    synth: &Synthesizer,
+    rel: &Relation,
+    into: &Relation,
+    me: &Identity,
+    home: Option<&str>,
+    seq: &mut usize,
+) -> Option<PlannedProbe> {
+    let state = synth.states.get(&rel.table)?;
+    let row = state.rows.iter().find(|r| {
+        r.is_owned_by(&me.name) && (home.is_none() || r.facts.tenant.as_deref() == home)
+    })?;
+    *seq += 1;
+    let fresh = synth
+        .probe_values(
+            rel,
+            &RowSpec {
+                owner: Some(me),
+                tenant: home,
+                actor: Some(me),
+                ..RowSpec::default()
+            },
+            100_000 + *seq,
+        )
+        .ok()?;
+    let keyed = |c: &str| {
+        std::iter::once(&rel.primary_key)
+            .chain(&rel.uniques)
+            .chain(rel.partial_uniques.iter().map(|(k, _)| k))
+            .any(|k| k.iter().any(|x| x == c))
+    };
+    let mut values = std::collections::BTreeMap::new();
+    for column in rel
+        .columns
+        .iter()
+        .filter(|c| c.writable() && into.column(&c.name).is_some())
+    {
+        let copied = row
+            .json
+            .get(&column.name)
+            .filter(|v| {
+                !v.is_null()
+                    && !keyed(&column.name)
+                    && (column.category != 'A'
+                        || matches!(column.base_type.as_str(), "json" | "jsonb"))
+            })
+            .map(|v| format!("{}::{}", json_literal(v), column.sql_type));
+        if let Some(v) = copied.or_else(|| fresh.get(&column.name).cloned()) {
+            values.insert(column.name.clone(), v);
+        }
+    }
+    Some(PlannedProbe {
+        covered_by: Some((Command::Insert, insert_target::OWN)),
+        ..probe(
+            Command::Insert,
+            insert_target::OWN_COPY,
+            conflicts_sql(rel, &values, "false"),
+            insert_sql(into, &values, ""),
+            false,
+        )
+    })
 }
 
 /// For a row owned through its parent: the label of a parent row that `wanted`, in `tenant`
@@ -185,9 +343,28 @@ fn owned_parent<'s>(
         .map(|r| r.label.as_str())
 }
 
-pub(crate) fn insert_probe(
+/// The INSERT probes of a row built for `rel`: one, or one per bucket for storage objects.
+fn insert_probes(
     synth: &Synthesizer,
     rel: &Relation,
+    into: &Relation,
+    spec: &RowSpec,
+    target: &str,
+    seq: &mut usize,
+) -> Vec<PlannedProbe> {
+    synth
+        .per_bucket(rel, spec)
+        .iter()
+        .map(|spec| insert_probe(synth, rel, into, spec, target, seq))
+        .collect()
+}
+
+/// An INSERT of a row built for `rel`, sent to `into` (`rel` itself, or a view over it,
+/// keeping the columns the view shows).
+fn insert_probe(
+    synth: &Synthesizer,
+    rel: &Relation,
+    into: &Relation,
     spec: &RowSpec,
     target: &str,
     seq: &mut usize,
@@ -196,11 +373,15 @@ pub(crate) fn insert_probe(
     match synth.probe_values(rel, spec, 100_000 + *seq) {
         Ok(values) => {
             let prelude = conflicts_sql(rel, &values, "false");
+            let values = values
+                .into_iter()
+                .filter(|(c, _)| into.column(c).is_some())
+                .collect();
             probe(
                 Command::Insert,
                 target,
                 prelude,
-                insert_sql(rel, &values, ""),
+                insert_sql(into, &values, ""),
                 false,
             )
         }

@@ -10,6 +10,8 @@
 mod clearing;
 mod inserts;
 mod run;
+mod timeout;
+mod views;
 mod writes;
 
 use std::collections::HashSet;
@@ -22,6 +24,7 @@ use crate::spec::Identity;
 use clearing::{children_sql, without_enforcement};
 pub(crate) use clearing::{clear_children, clear_conflicts};
 pub use run::{classify, execute, position_of, PROBE_FUNCTION};
+pub use timeout::is_statement_timeout;
 pub(crate) use writes::touch_column;
 pub use writes::{changes, Changes, Destination};
 use writes::{transfer_probe, unfiltered_probes};
@@ -77,7 +80,8 @@ pub fn plan<'a>(
     let key = key_expr(rel);
     let table = rel.table.qualified();
     let row_based = rel.kind.holds_rows();
-    let select_sql = if row_based {
+    let keyed = row_based || rel.base.is_some();
+    let select_sql = if keyed {
         format!(
             "select coalesce(string_agg(k, E'\\n'), '') from (select {key} as k from {table} t) s"
         )
@@ -92,8 +96,15 @@ pub fn plan<'a>(
         true,
     ));
 
+    let base = rel.base.as_ref().and_then(|b| synth.catalog.get(b));
     if !row_based {
-        plan_relation_writes(rel, identity, &mut probes);
+        match (base, state) {
+            (Some(base), Some(state)) => {
+                let other = owners.iter().copied().find(|o| o.name != identity.name);
+                probes.extend(views::plan(synth, rel, base, state, identity, other, seq));
+            }
+            _ => plan_relation_writes(rel, identity, &mut probes),
+        }
         return Plan {
             rel,
             identity,
@@ -109,7 +120,7 @@ pub fn plan<'a>(
     };
     let model = &state.model;
     let other = owners.iter().copied().find(|o| o.name != identity.name);
-    probes.extend(inserts::plan(synth, rel, model, identity, other, seq));
+    probes.extend(inserts::plan(synth, rel, rel, model, identity, other, seq));
 
     // UPDATE and DELETE of every row at once, then of one labelled row at a time: those run
     // only when the statement without a filter failed, since a filter can only narrow what

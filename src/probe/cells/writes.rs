@@ -179,7 +179,7 @@ pub(super) fn unfiltered_probes(
                 String::new(),
                 format!(
                     "update {table} as t set {}",
-                    constant_assignment(rel, model, rows, touch)
+                    constant_assignment(rel, model, rows, touch, &|_| true)
                 ),
                 false,
             )
@@ -236,11 +236,12 @@ pub(super) fn unfiltered_probes(
 /// only the UPDATE policy (reading a column, even `col = t.col`, brings in the SELECT
 /// policies). The column is outside every unique key and every key or owner column, so one
 /// value for all rows collides with nothing. Without such a column, `touch = t.touch`.
-fn constant_assignment(
+pub(super) fn constant_assignment(
     rel: &Relation,
     model: &RowModel,
     rows: &[PlacedRow],
     touch: &str,
+    shown: &dyn Fn(&str) -> bool,
 ) -> String {
     let owner_cols = model.owner_columns(rel);
     let keyed = |name: &str| {
@@ -264,7 +265,7 @@ fn constant_assignment(
     let free = rel
         .columns
         .iter()
-        .filter(|c| c.writable() && !keyed(&c.name))
+        .filter(|c| c.writable() && !keyed(&c.name) && shown(&c.name))
         .filter(scalar_or_json);
     let pick = free
         .clone()
@@ -282,7 +283,7 @@ fn constant_assignment(
 
 /// `key␟ctid␟owner` per row, one per line, read by the superuser; the owner part holds the
 /// owner columns (or the owning foreign key) and the tenant foreign key.
-fn snapshot_sql(rel: &Relation, model: &RowModel) -> String {
+pub(super) fn snapshot_sql(rel: &Relation, model: &RowModel) -> String {
     let mut columns: Vec<&String> = model.owner_columns(rel);
     if let Some(k) = model.tenant_fk() {
         columns.extend(

@@ -7,6 +7,7 @@ pub mod tenant;
 pub mod user;
 
 use super::catalog::{Catalog, Relation};
+use crate::lint::policy_columns::mentions_column;
 use crate::matrix::TableRef;
 use crate::spec::{Identity, OwnerSpec, Specs, TenantSpec};
 pub use tenant::{Member, Membership, Tenancy, Tenant};
@@ -30,6 +31,9 @@ pub enum TenantLink {
     Direct { fk: usize },
     /// The tenant of the parent row that foreign key `fk` references.
     Parent { fk: usize, parent: TableRef },
+    /// A profile: the row is its owner's, and lives in its owner's (first) tenant. No foreign
+    /// key carries it, so nothing moves it and no row is inserted into another tenant.
+    Owners,
 }
 
 /// How one relation's rows belong to users and tenants.
@@ -162,7 +166,37 @@ pub fn infer_owners(
             Some(OwnerSpec::Nobody) => Some(Owner::None),
             _ => None,
         }
+        .or_else(|| {
+            let parties = user::party_columns(rel, catalog);
+            (!parties.is_empty()).then_some(Owner::Users(parties))
+        })
         .or_else(|| user::owner_column(rel, catalog).map(|c| Owner::Users(vec![c])));
+    }
+    // A row whose only user is its author (a message's sender), in a parent its policies read
+    // (the booking it belongs to), is the parent's: its author writes into someone's row.
+    let authored: Vec<Option<usize>> = catalog
+        .relations
+        .iter()
+        .enumerate()
+        .map(|(i, rel)| match &result[i] {
+            Some(Owner::Users(cols))
+                if declared(&rel.table).is_none()
+                    && cols.len() == 1
+                    && user::is_author(&cols[0]) =>
+            {
+                read_parent(catalog, rel, &result)
+            }
+            _ => None,
+        })
+        .collect();
+    for (i, k) in authored.into_iter().enumerate() {
+        if let Some(k) = k {
+            let rel = &catalog.relations[i];
+            result[i] = Some(Owner::Parent {
+                fk: k,
+                parent: rel.foreign_keys[k].target.clone(),
+            });
+        }
     }
     // Ownership through parents, to a fixed point (chains of any depth).
     loop {
@@ -188,6 +222,26 @@ pub fn infer_owners(
         .into_iter()
         .map(|o| o.unwrap_or(Owner::None))
         .collect()
+}
+
+/// The NOT NULL foreign key to an owned table (not a user's) that `rel`'s policies read.
+fn read_parent(catalog: &Catalog, rel: &Relation, owners: &[Option<Owner>]) -> Option<usize> {
+    rel.foreign_keys.iter().position(|fk| {
+        let Some(pi) = catalog.relations.iter().position(|r| r.table == fk.target) else {
+            return false;
+        };
+        fk.target != rel.table
+            && !user::references_user(&fk.target, &fk.target_columns, catalog)
+            && matches!(
+                owners[pi],
+                Some(Owner::Users(_)) | Some(Owner::Parent { .. })
+            )
+            && fk
+                .columns
+                .iter()
+                .all(|c| rel.column(c).is_some_and(|c| c.not_null))
+            && mentions_column(&rel.policy_text, &fk.target.name)
+    })
 }
 
 /// The foreign key holding `column`, and the table it references.

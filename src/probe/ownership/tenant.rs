@@ -265,15 +265,16 @@ fn index(catalog: &Catalog, table: &TableRef) -> Option<usize> {
     catalog.relations.iter().position(|r| &r.table == table)
 }
 
+/// The membership table's foreign key to the member: the declared column, else the user
+/// column named like an owner (`user_id`, not `coach_user_id`).
 fn user_fk(rel: &Relation, catalog: &Catalog, spec: &TenancySpec) -> Option<usize> {
-    let users = user::user_columns(rel, catalog);
-    rel.foreign_keys.iter().position(|fk| {
-        fk.columns.len() == 1
-            && match &spec.user_column {
-                Some(c) => &fk.columns[0] == c,
-                None => users.contains(&fk.columns[0].as_str()),
-            }
-    })
+    let column = match &spec.user_column {
+        Some(c) => Some(c.as_str()),
+        None => user::main_user_column(rel, catalog),
+    }?;
+    rel.foreign_keys
+        .iter()
+        .position(|fk| fk.columns.len() == 1 && fk.columns[0] == column)
 }
 
 /// The membership table's foreign key to the tenant table (`tenant`, when known).
@@ -397,13 +398,7 @@ fn membership_likeness(
 
 /// `usage` names `table` as a word (qualified or not).
 fn names_table(usage: &str, table: &TableRef) -> bool {
-    let name = table.name.as_str();
-    usage.match_indices(name).any(|(at, _)| {
-        let before = usage[..at].chars().next_back();
-        let after = usage[at + name.len()..].chars().next();
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        !word(before) && !word(after)
-    })
+    crate::sql::names::names_word(usage, &table.name)
 }
 
 /// The values a role column may hold: its enum's labels, or the literals of its CHECKs.
@@ -482,6 +477,12 @@ fn plan_tenants(
         if let Some(second) = &second {
             add("t2", second, role(member_role));
         }
+        // The first run's adversary (`rlsgate test` without specs) is a member like bob.
+        if let Some(mallory) =
+            named("mallory").filter(|m| Some(m) != first.as_ref() && Some(m) != second.as_ref())
+        {
+            add("t2", &mallory, role(member_role));
+        }
         for t in ["t1", "t2"] {
             if !tenants.iter().any(|x| x.name == t) {
                 tenants.push(Tenant {
@@ -526,10 +527,9 @@ pub fn links(
             }));
         } else if let Some(spec) = declared(&rel.table) {
             links[i] = declared_link(rel, &spec, &tenancy.table);
-        } else if user::is_auth_users(&rel.table)
-            || user::is_profile(rel, catalog)
-            || !rel.kind.holds_rows()
-        {
+        } else if user::is_profile(rel, catalog) {
+            links[i] = Some(Some(TenantLink::Owners));
+        } else if user::is_auth_users(&rel.table) || !rel.kind.holds_rows() {
             links[i] = Some(None);
         } else if let Some(k) = direct_fk(rel, &tenancy.table) {
             links[i] = Some(Some(TenantLink::Direct { fk: k }));
@@ -541,7 +541,9 @@ pub fn links(
             if links[i].is_some() {
                 continue;
             }
-            let scoped = |pi: usize| matches!(links[pi], Some(Some(_)));
+            // a profile's tenant is its owner's, carried by no key: nothing hangs off it
+            let scoped =
+                |pi: usize| matches!(links[pi], Some(Some(ref l)) if *l != TenantLink::Owners);
             // follow the owning parent first: the row lives where its owner's row lives
             let owning = match &owners[i] {
                 Owner::Parent { fk, .. } => Some(*fk).filter(|&k| {

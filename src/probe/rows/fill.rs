@@ -138,10 +138,17 @@ impl<'a> Synthesizer<'a> {
             // user who is not the row's owner (an assignee, a recipient)
             let other = fk.columns.iter().any(|c| other_party.contains(c))
                 || (fk.columns.len() == 1 && users.contains(&fk.columns[0].as_str()));
+            let user_column = fk.columns.len() == 1 && users.contains(&fk.columns[0].as_str());
             let parent = if let (true, Some(label)) = (is_owner_fk, spec.parent) {
                 self.states
                     .get(&fk.target)
                     .and_then(|s| s.rows.iter().find(|r| r.label == label))
+            } else if let (true, Some(actor), false) = (
+                user_column && user::is_author(&fk.columns[0]),
+                spec.actor,
+                fk.columns.iter().any(|c| other_party.contains(c)),
+            ) {
+                self.parent_row(&fk.target, Some(actor), None, true)
             } else if other {
                 // with nobody else's row there (a shared catalog), any other row will do
                 let usual = self
@@ -155,6 +162,10 @@ impl<'a> Synthesizer<'a> {
                             .iter()
                             .find(|r| Some(r.key.as_str()) != usual)
                     })
+            } else if let Some(shared) = self.shared_parent(&fk.target, spec) {
+                // a row of several parties refers to a parent row they all share (the booking
+                // a review is about)
+                Some(shared)
             } else {
                 self.parent_row(&fk.target, spec.owner, spec.tenant, is_owner_fk)
             };
@@ -203,11 +214,13 @@ impl<'a> Synthesizer<'a> {
             && !values.contains_key("name")
         {
             // Objects live under their owner's folder, as Supabase apps upload them and as
-            // policies check it: `(storage.foldername(name))[1] = auth.uid()::text`.
+            // policies check it: `(storage.foldername(name))[1] = auth.uid()::text`; an
+            // object of nobody's lives in a folder named like a user id of nobody's, which a
+            // policy casting the folder to uuid reads as such.
             let folder = spec
                 .owner
                 .and_then(|o| o.sub.as_deref())
-                .unwrap_or("public");
+                .unwrap_or(super::storage::NOBODYS_FOLDER);
             values.insert(
                 "name".to_string(),
                 format!("{}::text", literal(&format!("{folder}/object-{seq}.txt"))),
@@ -272,6 +285,17 @@ impl<'a> Synthesizer<'a> {
                     .find(|r| r.facts.owners.is_empty() && r.facts.tenant.is_none())
             })
             .or_else(|| if must_match { None } else { state.rows.first() })
+    }
+
+    /// A row of `table` every party of `spec` owns, when it has two or more.
+    fn shared_parent(&self, table: &TableRef, spec: &RowSpec) -> Option<&PlacedRow> {
+        if spec.parties.len() < 2 {
+            return None;
+        }
+        self.states.get(table)?.rows.iter().find(|r| {
+            spec.parties.iter().all(|p| r.is_owned_by(&p.name))
+                && (spec.tenant.is_none() || r.facts.tenant.as_deref() == spec.tenant)
+        })
     }
 
     /// A row of `table` living in `tenant` (the tenant's own row, in the tenant table): the

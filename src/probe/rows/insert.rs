@@ -7,11 +7,12 @@ use postgres::Client;
 
 use super::alternatives::{alternatives, Alternative, Need};
 use super::{
-    insert_sql, is_fk_column, key_expr, placed, unique_columns, PlacedRow, Repairs, RowSpec,
-    Synthesizer,
+    insert_sql, is_fk_column, key_expr, placed, reference, unique_columns, NotInserted, PlacedRow,
+    Repairs, RowSpec, Synthesizer,
 };
 use crate::matrix::{quote_ident, RowFacts};
 use crate::probe::catalog::Relation;
+use crate::probe::ownership::TenantLink;
 use crate::probe::values::check_hints;
 
 impl<'a> Synthesizer<'a> {
@@ -21,7 +22,7 @@ impl<'a> Synthesizer<'a> {
         client: &mut Client,
         rel: &Relation,
         spec: &RowSpec,
-    ) -> Result<PlacedRow, String> {
+    ) -> Result<PlacedRow, NotInserted> {
         let mut attempts: HashMap<String, usize> = HashMap::new();
         let mut hints: HashMap<String, Vec<String>> = HashMap::new();
         let mut forced: HashSet<String> = HashSet::new();
@@ -32,12 +33,24 @@ impl<'a> Synthesizer<'a> {
         let mut chosen: BTreeMap<String, Alternative> =
             learned.map(|r| r.chosen.clone()).unwrap_or_default();
         let mut tried: HashMap<String, usize> = HashMap::new();
+        // parents of its own for a row whose unique key is made of references
+        let mut pinned: BTreeMap<String, String> = BTreeMap::new();
         let mut last = String::new();
         'retry: for _ in 0..20 {
             self.seq += 1;
+            let mut fixed = pinned.clone();
+            fixed.extend(spec.fixed.clone());
+            let with_pinned = RowSpec {
+                owner: spec.owner,
+                parties: spec.parties.clone(),
+                tenant: spec.tenant,
+                parent: spec.parent,
+                fixed,
+                actor: spec.actor,
+            };
             let values = self.values_with(
                 rel,
-                spec,
+                &with_pinned,
                 self.seq,
                 &attempts,
                 &hints,
@@ -88,7 +101,7 @@ impl<'a> Synthesizer<'a> {
                         .map_err(|e| e.to_string())?;
                     last = crate::probe::describe(&e);
                     let Some(db) = e.as_db_error() else {
-                        return Err(last);
+                        return Err(last.into());
                     };
                     match db.code().code() {
                         "23514" => {
@@ -96,7 +109,9 @@ impl<'a> Synthesizer<'a> {
                                 .checks
                                 .iter()
                                 .find(|c| Some(c.name.as_str()) == db.constraint());
-                            let Some(check) = check else { return Err(last) };
+                            let Some(check) = check else {
+                                return Err(last.into());
+                            };
                             let fk_cols: Vec<&String> = check
                                 .columns
                                 .iter()
@@ -185,12 +200,14 @@ impl<'a> Synthesizer<'a> {
                             Some(col) if !forced.contains(col) => {
                                 forced.insert(col.to_string());
                             }
-                            _ => return Err(last),
+                            _ => return Err(last.into()),
                         },
                         "23505" => {
                             let key = unique_columns(db.detail().unwrap_or_default());
                             if spec.fixed.is_empty() {
-                                if let Some(row) = self.adopt_conflict(client, rel, &values, &key) {
+                                if let Some(row) =
+                                    self.adopt_conflict(client, rel, spec, &values, &key)
+                                {
                                     // the values got past the CHECKs: probe rows reuse them
                                     self.learned.insert(
                                         rel.table.clone(),
@@ -211,6 +228,31 @@ impl<'a> Synthesizer<'a> {
                                     });
                                 }
                             }
+                            if !key.iter().any(|c| {
+                                !is_fk_column(rel, c) && rel.column(c).is_some_and(|c| c.writable())
+                            }) {
+                                // a key of references (a one-to-one link): a parent of its own
+                                let placed_by = self.placement_columns(rel, spec);
+                                if let Some(k) = rel.foreign_keys.iter().position(|fk| {
+                                    fk.target != rel.table
+                                        && fk.columns.iter().all(|c| key.contains(c))
+                                        && !fk.columns.iter().any(|c| placed_by.contains(c))
+                                }) {
+                                    if let Some(parent) =
+                                        self.unused_parent(client, rel, k, spec, &values, &key)
+                                    {
+                                        pinned.extend(reference(
+                                            rel,
+                                            &rel.foreign_keys[k],
+                                            &parent,
+                                        ));
+                                        continue;
+                                    }
+                                }
+                                if key.iter().all(|c| placed_by.contains(c)) {
+                                    return Err(NotInserted::Taken(last));
+                                }
+                            }
                             self.seq += 1000;
                             // constants (enum labels, CHECK literals, a column default) do not
                             // change with seq
@@ -229,12 +271,48 @@ impl<'a> Synthesizer<'a> {
                                 *attempts.entry(c.clone()).or_default() += 1;
                             }
                         }
-                        _ => return Err(last),
+                        _ => {
+                            // a trigger's business rule (`Assigned coach must be active
+                            // staff`): the row without its optional references
+                            let optional = self.optional_references(rel, &values, &nulled);
+                            if optional.is_empty() {
+                                return Err(last.into());
+                            }
+                            nulled.extend(optional);
+                        }
                     }
                 }
             }
         }
-        Err(last)
+        Err(last.into())
+    }
+
+    /// The nullable foreign-key columns a row sets that carry neither its owner nor its
+    /// tenant.
+    fn optional_references(
+        &self,
+        rel: &Relation,
+        values: &BTreeMap<String, String>,
+        nulled: &HashSet<String>,
+    ) -> Vec<String> {
+        let model = self.model_of(&rel.table);
+        let owning = model.owner_columns(rel);
+        let tenant: Vec<&String> = model
+            .tenant_fk()
+            .map(|k| rel.foreign_keys[k].columns.iter().collect())
+            .unwrap_or_default();
+        rel.foreign_keys
+            .iter()
+            .flat_map(|fk| &fk.columns)
+            .filter(|c| {
+                !owning.contains(c)
+                    && !tenant.contains(c)
+                    && !nulled.contains(*c)
+                    && values.get(*c).is_some_and(|v| v != "null")
+                    && rel.column(c).is_some_and(|col| !col.not_null)
+            })
+            .cloned()
+            .collect()
     }
 
     /// Rows adopted from triggers or seeds taught nothing about the table's CHECKs: insert one
@@ -265,21 +343,33 @@ impl<'a> Synthesizer<'a> {
     }
 
     /// The row already holding a unique key the new row collides with, when it is the row
-    /// we wanted: same owner (owner column or owning parent) and the same key values, e.g. a
-    /// row a trigger seeded for every combination.
+    /// we wanted: same owner (owner column or owning parent), same tenant and the same key
+    /// values, e.g. a row a trigger seeded for every combination. Never another tenant.
     fn adopt_conflict(
         &self,
         client: &mut Client,
         rel: &Relation,
+        spec: &RowSpec,
         values: &BTreeMap<String, String>,
         key: &[String],
     ) -> Option<PlacedRow> {
-        let owner_columns: Vec<&String> = self
-            .model_of(&rel.table)
+        let model = self.model_of(&rel.table);
+        if matches!(model.tenant, Some(TenantLink::Tenant)) {
+            return None;
+        }
+        let owner_columns: Vec<&String> = model
             .owner_columns(rel)
             .into_iter()
             .filter(|c| !key.contains(c))
             .collect();
+        let tenant_columns: Vec<&String> = match (model.tenant_fk(), spec.tenant) {
+            (Some(k), Some(_)) => rel.foreign_keys[k]
+                .columns
+                .iter()
+                .filter(|c| !key.contains(c) && !owner_columns.contains(c))
+                .collect(),
+            _ => Vec::new(),
+        };
         let condition = |c: &String| Some(format!("t.{} = {}", quote_ident(c), values.get(c)?));
         let same_key: Vec<String> = key.iter().map(condition).collect::<Option<_>>()?;
         if same_key.is_empty() {
@@ -287,6 +377,7 @@ impl<'a> Synthesizer<'a> {
         }
         let same_owner: Vec<String> = owner_columns
             .iter()
+            .chain(&tenant_columns)
             .map(|c| condition(c))
             .collect::<Option<_>>()?;
         let table = rel.table.qualified();

@@ -8,17 +8,18 @@ mod alternatives;
 mod fill;
 mod insert;
 mod order;
+mod parents;
 mod place;
+mod signup;
+mod storage;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use postgres::Client;
 use serde_json::Value as Json;
 
 use super::catalog::{Catalog, ForeignKey, Relation};
 use super::ownership::{Model, RowModel};
 use super::values::{json_literal, literal};
-use super::ProbeError;
 use crate::matrix::{quote_ident, RowFacts, TableRef};
 use crate::spec::Identity;
 use alternatives::Alternative;
@@ -124,10 +125,37 @@ pub struct Synthesizer<'a> {
     pub states: HashMap<TableRef, TableState>,
     seq: usize,
     learned: HashMap<TableRef, Repairs>,
+    /// Parent rows being made for a row that needs one of its own, nested.
+    nesting: usize,
+    /// User metadata a signup trigger needs, synthesized for every user.
+    pub signup_metadata: serde_json::Map<String, Json>,
+}
+
+/// Why a row was not inserted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotInserted {
+    /// Its unique key holds only what its place fixes (its owner, its tenant, its parent row),
+    /// and another row already holds that place: the table keeps one row per place.
+    Taken(String),
+    Failed(String),
+}
+
+impl std::fmt::Display for NotInserted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotInserted::Taken(m) | NotInserted::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<String> for NotInserted {
+    fn from(message: String) -> NotInserted {
+        NotInserted::Failed(message)
+    }
 }
 
 /// What a new row should look like.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct RowSpec<'s> {
     /// The row's owner, or its first party.
     pub owner: Option<&'s Identity>,
@@ -137,6 +165,10 @@ pub struct RowSpec<'s> {
     pub tenant: Option<&'s str>,
     /// The label of the parent row an owning foreign key must reference.
     pub parent: Option<&'s str>,
+    /// Who sends the row (a probe's identity): the row's other user columns (a sender, an
+    /// author) name it, as a client would. Placed rows have none: those columns name another
+    /// user than the owner, so a policy comparing the wrong column shows.
+    pub actor: Option<&'s Identity>,
     /// Explicit values (fixtures, probes, a member's role), as SQL expressions.
     pub fixed: BTreeMap<String, String>,
 }
@@ -165,6 +197,8 @@ impl<'a> Synthesizer<'a> {
             states: HashMap::new(),
             seq: 0,
             learned: HashMap::new(),
+            nesting: 0,
+            signup_metadata: serde_json::Map::new(),
         }
     }
 
@@ -220,64 +254,6 @@ impl<'a> Synthesizer<'a> {
             .flat_map(|t| &t.tenants)
             .map(|t| t.name.as_str())
             .collect()
-    }
-
-    /// Creates the `auth.users` rows of the identities and the synthesized members the way
-    /// Supabase Auth does: as `supabase_auth_admin`, so signup triggers run with their
-    /// production privileges.
-    pub fn create_users(&mut self, client: &mut Client) -> Result<(), ProbeError> {
-        let as_auth_admin = client
-            .query_one("select exists (select 1 from pg_roles where rolname = 'supabase_auth_admin') and pg_has_role(current_user, 'supabase_auth_admin', 'MEMBER')", &[])
-            .map(|r| r.get::<_, bool>(0))
-            .unwrap_or(false);
-        for id in self.owners().chain(self.fillers) {
-            let sub = id.sub.as_deref().unwrap_or_default();
-            let claims = &id.claims;
-            let email = id
-                .email
-                .clone()
-                .unwrap_or_else(|| format!("{}@example.test", id.name));
-            let app = claims
-                .get("app_metadata")
-                .cloned()
-                .unwrap_or(Json::Object(Default::default()));
-            let user = claims
-                .get("user_metadata")
-                .cloned()
-                .unwrap_or(Json::Object(Default::default()));
-            let anonymous = claims
-                .get("is_anonymous")
-                .and_then(Json::as_bool)
-                .unwrap_or(false);
-            let role = if as_auth_admin {
-                "set local role supabase_auth_admin;"
-            } else {
-                ""
-            };
-            let sql = format!(
-                "savepoint rlsgate_user; {role}
-                 insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
-                     raw_app_meta_data, raw_user_meta_data, created_at, updated_at, is_anonymous)
-                 values ('00000000-0000-0000-0000-000000000000', {sub}, 'authenticated', {role_claim}, {email}, '', now(),
-                     {app}::jsonb, {user}::jsonb, now(), now(), {anonymous});
-                 insert into auth.identities (provider_id, user_id, identity_data, provider, created_at, updated_at, last_sign_in_at)
-                 values ({sub}, {sub}, jsonb_build_object('sub', {sub}, 'email', {email}), 'email', now(), now(), now());
-                 reset role; release savepoint rlsgate_user;",
-                sub = literal(sub),
-                role_claim = literal(&id.role),
-                email = literal(&email),
-                app = literal(&app.to_string()),
-                user = literal(&user.to_string()),
-            );
-            if let Err(e) = client.batch_execute(&sql) {
-                let _ = client.batch_execute("rollback to savepoint rlsgate_user; reset role;");
-                return Err(ProbeError::Signup {
-                    identity: id.name.clone(),
-                    message: super::describe(&e),
-                });
-            }
-        }
-        Ok(())
     }
 }
 

@@ -8,26 +8,31 @@ use postgres::Client;
 use serde_json::Value as Json;
 
 use super::order::{paired_targets, topo_order};
-use super::{key_expr, placed, PlacedRow, Repairs, RowSpec, Synthesizer, TableState, PUBLIC};
+use super::{
+    key_expr, placed, NotInserted, PlacedRow, Repairs, RowSpec, Synthesizer, TableState, PUBLIC,
+};
 use crate::matrix::{quote_ident, RowFacts};
 use crate::probe::catalog::Relation;
-use crate::probe::ownership::{parties, Owner, RowModel, TenantLink};
+use crate::probe::ownership::{parties, user, Owner, RowModel, TenantLink};
 use crate::probe::values::literal;
 use crate::probe::ProbeError;
 use crate::spec::{FixtureRow, Identity};
 
 /// One row to synthesize.
-struct Slot<'a> {
-    label: String,
-    owner: Option<&'a Identity>,
+pub(super) struct Slot<'a> {
+    pub(super) label: String,
+    pub(super) owner: Option<&'a Identity>,
     parties: Vec<&'a Identity>,
     tenant: Option<&'a str>,
     parent: Option<String>,
-    fixed: BTreeMap<String, String>,
+    pub(super) fixed: BTreeMap<String, String>,
+    /// Extra coverage: the table's cells do not depend on it, so failing to make it is no
+    /// error.
+    pub(super) optional: bool,
 }
 
 impl<'a> Slot<'a> {
-    fn new(label: String) -> Slot<'a> {
+    pub(super) fn new(label: String) -> Slot<'a> {
         Slot {
             label,
             owner: None,
@@ -35,6 +40,7 @@ impl<'a> Slot<'a> {
             tenant: None,
             parent: None,
             fixed: BTreeMap::new(),
+            optional: false,
         }
     }
 }
@@ -55,6 +61,11 @@ impl<'a> Synthesizer<'a> {
                 error: None,
                 repairs: Repairs::default(),
             };
+            if user::is_storage(&rel.table, "buckets") {
+                for row in &mut state.rows {
+                    row.label = Self::bucket_label(row).unwrap_or_else(|| row.label.clone());
+                }
+            }
             if rel.table.schema == "auth" && rel.table.name == "users" {
                 self.states.insert(rel.table.clone(), state);
                 continue;
@@ -68,6 +79,7 @@ impl<'a> Synthesizer<'a> {
                     tenant: slot.tenant,
                     parent: slot.parent.as_deref(),
                     fixed: slot.fixed.clone(),
+                    actor: None,
                 };
                 match self.insert(client, rel, &spec) {
                     Ok(row) => {
@@ -78,6 +90,8 @@ impl<'a> Synthesizer<'a> {
                             ..row
                         });
                     }
+                    Err(NotInserted::Taken(_)) => {}
+                    Err(_) if slot.optional => {}
                     Err(message) => {
                         state.error.get_or_insert(format!(
                             "could not synthesize a row labelled {}: {message}",
@@ -106,6 +120,12 @@ impl<'a> Synthesizer<'a> {
         public_rows: usize,
         adopted: &[PlacedRow],
     ) -> Vec<Slot<'a>> {
+        if user::is_storage(&rel.table, "buckets") {
+            return self.bucket_slots(rel, adopted);
+        }
+        if user::is_storage(&rel.table, "objects") {
+            return self.object_slots();
+        }
         let mut slots: Vec<Slot<'a>> = Vec::new();
         let tenants = self.tenant_names();
         match (&model.owner, &model.tenant) {
@@ -145,6 +165,18 @@ impl<'a> Synthesizer<'a> {
                     slots.push(slot);
                 }
             }
+            (Owner::Users(cols), Some(TenantLink::Owners)) => {
+                // a profile per identity and per synthesized member, in its first tenant
+                let users: Vec<&'a Identity> = self.owners().chain(self.fillers).collect();
+                for persons in party_rows(&users, cols.len()) {
+                    let names: Vec<&str> = persons.iter().map(|p| p.name.as_str()).collect();
+                    let mut slot = Slot::new(parties::label(&names));
+                    slot.owner = persons.first().copied();
+                    slot.tenant = self.tenants_of(names[0]).first().copied();
+                    slot.parties = persons;
+                    slots.push(slot);
+                }
+            }
             (Owner::Users(cols), Some(_)) => {
                 for t in tenants {
                     let members = self.members(t);
@@ -164,7 +196,13 @@ impl<'a> Synthesizer<'a> {
                 }
             }
             (Owner::Users(cols), None) => {
-                let owners: Vec<&'a Identity> = self.owners().collect();
+                // tenant members' rows reference their profiles
+                let fillers = if user::is_profile(rel, self.catalog) {
+                    self.fillers
+                } else {
+                    &[]
+                };
+                let owners: Vec<&'a Identity> = self.owners().chain(fillers).collect();
                 for persons in party_rows(&owners, cols.len()) {
                     let names: Vec<&str> = persons.iter().map(|p| p.name.as_str()).collect();
                     let mut slot = Slot::new(parties::label(&names));
@@ -271,6 +309,11 @@ impl<'a> Synthesizer<'a> {
             Some(TenantLink::Parent { fk, parent }) => self
                 .referenced(rel, *fk, parent, json)
                 .and_then(|p| p.facts.tenant.clone()),
+            Some(TenantLink::Owners) => owners
+                .iter()
+                .flatten()
+                .next()
+                .and_then(|o| self.tenants_of(o).first().map(|t| t.to_string())),
             None => None,
         };
         RowFacts { owners, tenant }
@@ -388,7 +431,7 @@ impl<'a> Synthesizer<'a> {
 
     /// The label of an adopted row: its owners (`alice`, `alice&bob`, `alice@t2` outside the
     /// owner's first tenant), its tenant, or `public`.
-    fn label_for(&self, model: &RowModel, facts: &RowFacts) -> String {
+    pub(super) fn label_for(&self, model: &RowModel, facts: &RowFacts) -> String {
         let owners: Vec<&str> = facts.owners.iter().flatten().map(String::as_str).collect();
         if owners.is_empty() {
             return match (&model.tenant, &facts.tenant) {
@@ -464,9 +507,9 @@ impl<'a> Synthesizer<'a> {
                         ..RowSpec::default()
                     },
                 )
-                .map_err(|message| ProbeError::Fixture {
+                .map_err(|e| ProbeError::Fixture {
                     label: f.label.clone(),
-                    message,
+                    message: e.to_string(),
                 })?;
             let model = self.model_of(&rel.table).clone();
             let mut facts = self.facts_of(rel, &model, &row.json, &f.label);

@@ -19,13 +19,23 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "**{}**: {} cells, {} passed, {} failed, {} unspecified, {} inconclusive; {} lint findings; {} functions.\n",
+        "**{}**: {} cells, {} passed, {} failed, {} unspecified, {}{} inconclusive{}; {} lint findings; {} functions.\n",
         if audit.passed { "PASS" } else { "FAIL" },
         s.cells,
         s.passed,
         s.failed,
         s.unspecified,
+        if s.suspicious > 0 {
+            format!("{} suspicious, ", s.suspicious)
+        } else {
+            String::new()
+        },
         s.inconclusive,
+        if s.policy_errors > 0 {
+            format!(", {} policy errors", s.policy_errors)
+        } else {
+            String::new()
+        },
         audit.lint.len(),
         audit.functions.len()
     )?;
@@ -78,7 +88,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "## Access matrix\n\nEach cell: what the identity can do (select/update/delete: `own`, `all`, or how many of the labelled rows; insert: deny/own/any). \
-         ✗ differs from the spec, ! inconclusive, ? no spec.\n"
+         ✗ differs from the spec, ! inconclusive, ? no spec, ⚑ no spec and suspicious.\n"
     )?;
     let ids = audit.identity_names();
     for (schema, tables) in audit.tables_by_schema() {
@@ -102,7 +112,9 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                             let mark = match cell.outcome {
                                 CellOutcome::Fail => " ✗",
                                 CellOutcome::Inconclusive => " !",
+                                CellOutcome::PolicyError => " ⚠",
                                 CellOutcome::Unspecified => " ?",
+                                CellOutcome::Suspicious => " ⚑",
                                 CellOutcome::Pass => "",
                             };
                             format!("{}{mark}", scope_short(&cell.actual))

@@ -134,6 +134,34 @@ impl Audit {
                         .or_default()
                         .push(cell);
                 }
+                CellOutcome::Suspicious => {
+                    if let Some(suspicion) = &cell.suspicion {
+                        out.push(Finding {
+                            weight: 100 - suspicion.breach.rank() as u32,
+                            title: format!(
+                                "{} {} on {}: suspicious ({}: {})",
+                                cell.identity,
+                                cell.action,
+                                cell.subject.display_name(),
+                                suspicion.breach,
+                                cell.actual
+                            ),
+                            detail: suspicion.text(),
+                            anchor: anchor_of(cell),
+                        });
+                    }
+                }
+                CellOutcome::PolicyError => out.push(Finding {
+                    weight: 60,
+                    title: format!(
+                        "{} {} on {}: a policy fails with an error",
+                        cell.identity,
+                        cell.action,
+                        cell.subject.display_name()
+                    ),
+                    detail: cell.detail.clone(),
+                    anchor: anchor_of(cell),
+                }),
                 CellOutcome::Inconclusive => out.push(Finding {
                     weight: 50,
                     title: format!(

@@ -2,6 +2,7 @@
 //! writing to any `io::Write`.
 
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -50,8 +51,9 @@ pub fn write(
     match format {
         LintFormat::Human => human::write(out, diagnostics, sources, style),
         LintFormat::Json => json::write(out, diagnostics),
-        LintFormat::Sarif => sarif::write(out, diagnostics),
+        LintFormat::Sarif => sarif::write(out, diagnostics, sources),
         LintFormat::Github => github::write(out, diagnostics),
+        LintFormat::Gitlab => gitlab::write(out, diagnostics, sources),
         LintFormat::Junit => junit::write(out, diagnostics),
     }
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::RunMeta;
 use crate::matrix::{Command, FunctionRef, Probe, TableRef};
-use crate::verdict::{Action, Cell, CellOutcome, Reach, Subject, Summary};
+use crate::verdict::{Action, Cell, CellOutcome, Reach, Subject, Summary, Suspicion};
 
 /// Bumped only on a breaking change to the shape below; fields may be added within a version.
 pub const JSON_VERSION: u32 = 1;
@@ -61,6 +61,9 @@ struct JsonCell {
     detail: String,
     #[serde(default)]
     probes: Vec<Probe>,
+    /// A suspicious cell: the breach (`anon-read`, ...), why, and what opens it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    suspicion: Option<Suspicion>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -78,6 +81,9 @@ struct JsonFunctionCell {
     /// Runs with its owner's rights (and so past RLS) whoever calls it.
     #[serde(default)]
     security_definer: bool,
+    /// A suspicious cell: the breach (`anon-call`, `user-call`), why, and what opens it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    suspicion: Option<Suspicion>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +131,7 @@ pub fn write(
                 outcome: c.outcome,
                 detail: c.detail.clone(),
                 probes: c.probes.clone(),
+                suspicion: c.suspicion.clone(),
             }),
             (
                 Subject::Function {
@@ -140,6 +147,7 @@ pub fn write(
                 outcome: c.outcome,
                 detail: c.detail.clone(),
                 security_definer: *security_definer,
+                suspicion: c.suspicion.clone(),
             }),
             (Subject::Relation(_), None) => {
                 unreachable!("a relation cell is a select, insert, update or delete")
@@ -185,6 +193,7 @@ pub fn read(json: &str) -> Result<Report, ReportError> {
                 outcome: c.outcome,
                 detail: c.detail,
                 probes: c.probes,
+                suspicion: c.suspicion,
             })
         })
         .collect::<Result<Vec<_>, ReportError>>()?;
@@ -204,6 +213,7 @@ pub fn read(json: &str) -> Result<Report, ReportError> {
                 outcome: c.outcome,
                 detail: c.detail,
                 probes: Vec::new(),
+                suspicion: c.suspicion,
             })
         })
         .collect::<Result<Vec<_>, ReportError>>()?;

@@ -1,6 +1,7 @@
-//! JUnit XML: a testsuite per table, a testcase per cell. Failed cells are `<failure>`,
-//! inconclusive ones `<error>`, unspecified ones `<failure>` (or `<skipped>` under
-//! `--allow-unspecified`).
+//! JUnit XML: a testsuite per table, a testcase per cell. Failed and suspicious cells are
+//! `<failure>`, inconclusive ones `<error>`, unspecified ones `<failure>` (or `<skipped>` under
+//! `--allow-unspecified` and in a run without specs). Catalog lint errors, which fail the gate
+//! too, are failing cases of a `catalog lint` suite; its warnings are that suite's output.
 
 use std::io::{self, Write};
 
@@ -20,22 +21,24 @@ pub fn write(
         for outcome in outcomes {
             tests += 1;
             match outcome {
-                CellOutcome::Fail => failures += 1,
+                CellOutcome::Fail | CellOutcome::Suspicious => failures += 1,
                 CellOutcome::Unspecified if unspecified_fails => failures += 1,
                 CellOutcome::Unspecified => skipped += 1,
-                CellOutcome::Inconclusive => errors += 1,
+                CellOutcome::Inconclusive | CellOutcome::PolicyError => errors += 1,
                 CellOutcome::Pass => {}
             }
         }
         (tests, failures, errors, skipped)
     };
     let (tests, failures, errors, skipped) = counts(&mut cells.iter().map(|c| c.outcome));
+    debug_assert_eq!(tests, summary.cells);
+    let lint_errors = meta.lint.iter().filter(|f| f.is_error()).count();
+    let (tests, failures) = (tests + lint_errors, failures + lint_errors);
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
         r#"<testsuites name="rlsgate access matrix" tests="{tests}" failures="{failures}" errors="{errors}" skipped="{skipped}">"#
     )?;
-    debug_assert_eq!(tests, summary.cells);
     for table in &grid.tables {
         let (tests, failures, errors, skipped) = counts(&mut table.cells().map(|c| c.outcome));
         let classname = table.table.to_string();
@@ -46,7 +49,7 @@ pub fn write(
         )?;
         for cell in table.cells() {
             let name = format!("{} {}", cell.identity, cell.action);
-            testcase(&classname, &name, cell, unspecified_fails, out)?;
+            testcase(&classname, &name, cell, meta, out)?;
         }
         writeln!(out, "  </testsuite>")?;
     }
@@ -59,27 +62,39 @@ pub fn write(
         )?;
         for cell in functions {
             let name = format!("{} {} {}", cell.subject, cell.identity, cell.action);
-            testcase("functions", &name, cell, unspecified_fails, out)?;
+            testcase("functions", &name, cell, meta, out)?;
         }
         writeln!(out, "  </testsuite>")?;
+    }
+    if !meta.lint.is_empty() {
+        write_lint(&meta.lint, out)?;
     }
     writeln!(out, "</testsuites>")
 }
 
-/// One `<testcase>`: a failed cell is a `<failure>`, an inconclusive one an `<error>`, an
-/// unspecified one a `<failure>` or (when allowed) `<skipped>`.
+/// One `<testcase>`: a failed or suspicious cell is a `<failure>`, an inconclusive one an
+/// `<error>`, an unspecified one a `<failure>` or (when allowed) `<skipped>`; one that is not a
+/// pass has the `file` and `line` where the finding shows (test-report actions annotate them).
 fn testcase(
     classname: &str,
     name: &str,
     cell: &Cell,
-    unspecified_fails: bool,
+    meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let open = format!(
+    let unspecified_fails = !meta.allow_unspecified;
+    let mut open = format!(
         r#"    <testcase classname="{}" name="{}""#,
         xml(classname),
         xml(name)
     );
+    if let Some(place) = meta.places.of(cell).first() {
+        open.push_str(&format!(
+            r#" file="{}" line="{}""#,
+            xml(&place.file),
+            place.line
+        ));
+    }
     let element = |kind: &str, tag: &str, message: &str, body: &str, out: &mut dyn Write| {
         writeln!(out, "{open}>")?;
         writeln!(
@@ -114,6 +129,16 @@ fn testcase(
                 writeln!(out, "    </testcase>")
             }
         }
+        CellOutcome::Suspicious => {
+            let suspicion = cell.suspicion.as_ref();
+            let message = format!(
+                "suspicious ({}): {}",
+                suspicion.map_or("", |s| s.breach.as_str()),
+                suspicion.map_or(String::new(), |s| s.reason.clone())
+            );
+            let body = suspicion.map_or_else(|| message.clone(), |s| s.text());
+            element("suspicious", "failure", &message, &body, out)
+        }
         CellOutcome::Inconclusive => element(
             "inconclusive",
             "error",
@@ -121,7 +146,62 @@ fn testcase(
             "the probe did not test the policy",
             out,
         ),
+        CellOutcome::PolicyError => element(
+            "policy error",
+            "error",
+            &format!("policy error: expected {}", cell.expected),
+            &cell.detail,
+            out,
+        ),
     }
+}
+
+/// The `catalog lint` suite: a failing case per error, the warnings as its output.
+fn write_lint(findings: &[super::LintFinding], out: &mut dyn Write) -> io::Result<()> {
+    let errors: Vec<_> = findings.iter().filter(|f| f.is_error()).collect();
+    writeln!(
+        out,
+        r#"  <testsuite name="catalog lint" tests="{0}" failures="{0}" errors="0" skipped="0">"#,
+        errors.len()
+    )?;
+    for finding in &errors {
+        let place = finding
+            .file
+            .as_ref()
+            .map(|f| format!(" {f}:{}", finding.line))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            r#"    <testcase classname="catalog lint" name="{}"{}>"#,
+            xml(&format!("{}{place}", finding.rule)),
+            finding
+                .file
+                .as_ref()
+                .map(|f| format!(r#" file="{}" line="{}""#, xml(f), finding.line))
+                .unwrap_or_default()
+        )?;
+        writeln!(
+            out,
+            r#"      <failure message="{}" type="{}">{}</failure>"#,
+            xml(&finding.message),
+            xml(&finding.rule),
+            xml_text(&finding.one_line())
+        )?;
+        writeln!(out, "    </testcase>")?;
+    }
+    let warnings: Vec<String> = findings
+        .iter()
+        .filter(|f| !f.is_error())
+        .map(|f| f.one_line())
+        .collect();
+    if !warnings.is_empty() {
+        writeln!(
+            out,
+            "    <system-out>{}</system-out>",
+            xml_text(&warnings.join("\n"))
+        )?;
+    }
+    writeln!(out, "  </testsuite>")
 }
 
 fn failure_body(cell: &Cell, message: &str) -> String {
@@ -155,6 +235,7 @@ pub(crate) fn probe_text(outcome: &crate::matrix::Outcome) -> String {
             format!("{} ({message})", outcome.short())
         }
         Inconclusive { sqlstate, message } => format!("inconclusive ({sqlstate}: {message})"),
+        PolicyError { sqlstate, message } => format!("policy error ({sqlstate}: {message})"),
     }
 }
 

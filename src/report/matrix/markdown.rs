@@ -13,9 +13,10 @@ pub fn write(
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let gate_fails = summary.failed + summary.inconclusive > 0
-        || (summary.unspecified > 0 && !meta.allow_unspecified)
-        || meta.lint.iter().any(|f| f.is_error());
+    let gate_fails =
+        summary.failed + summary.inconclusive + summary.policy_errors + summary.suspicious > 0
+            || (summary.unspecified > 0 && !meta.allow_unspecified)
+            || meta.lint.iter().any(|f| f.is_error());
     let verdict = if gate_fails {
         "❌ failed"
     } else {
@@ -23,15 +24,27 @@ pub fn write(
     };
     writeln!(out, "## rlsgate access matrix: {verdict}")?;
     writeln!(out)?;
+    let suspicious = if summary.suspicious > 0 {
+        format!(", **{}** suspicious", summary.suspicious)
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "**{}** cells: **{}** passed, **{}** failed, **{}** unspecified, **{}** inconclusive{}",
+        "**{}** cells: **{}** passed, **{}** failed, **{}** unspecified{suspicious}, **{}** inconclusive{}{}",
         summary.cells,
         summary.passed,
         summary.failed,
         summary.unspecified,
         summary.inconclusive,
-        if meta.allow_unspecified && summary.unspecified > 0 {
+        if summary.policy_errors > 0 {
+            format!(", **{}** policy errors", summary.policy_errors)
+        } else {
+            String::new()
+        },
+        if meta.without_specs && summary.unspecified > 0 {
+            " (no specs: judged against the presumption)"
+        } else if meta.allow_unspecified && summary.unspecified > 0 {
             " (unspecified allowed)"
         } else {
             ""
@@ -49,7 +62,12 @@ pub fn write(
 
     let problems: Vec<&Cell> = cells
         .iter()
-        .filter(|c| matches!(c.outcome, CellOutcome::Fail | CellOutcome::Inconclusive))
+        .filter(|c| {
+            matches!(
+                c.outcome,
+                CellOutcome::Fail | CellOutcome::Inconclusive | CellOutcome::PolicyError
+            )
+        })
         .collect();
     if !problems.is_empty() {
         writeln!(out)?;
@@ -58,6 +76,9 @@ pub fn write(
         for cell in problems {
             let what = match cell.outcome {
                 CellOutcome::Fail => format!("expected `{}`, got `{}`", cell.expected, cell.actual),
+                CellOutcome::PolicyError => {
+                    format!("expected `{}`, a policy fails with an error", cell.expected)
+                }
                 _ => format!("expected `{}`, inconclusive", cell.expected),
             };
             write!(
@@ -72,6 +93,42 @@ pub fn write(
                 writeln!(out)?;
             } else {
                 writeln!(out, ": {}", text(&cell.detail))?;
+            }
+        }
+    }
+
+    let ranked = crate::verdict::presumption::ranked(cells);
+    if !ranked.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "### Suspicious (no spec covers them), worst first")?;
+        writeln!(out)?;
+        for cell in ranked {
+            let Some(suspicion) = &cell.suspicion else {
+                continue;
+            };
+            write!(
+                out,
+                "- {} **{}** · {} · {}: `{}` (`{}`): {}",
+                cell.outcome.symbol(),
+                text(&cell.subject.display_name()),
+                text(&cell.identity),
+                cell.action,
+                cell.actual,
+                suspicion.breach,
+                text(&suspicion.reason)
+            )?;
+            let opened: Vec<String> = suspicion
+                .opened_by
+                .iter()
+                .map(|o| match o.place() {
+                    Some(place) => format!("{} at `{place}`", text(&o.what)),
+                    None => text(&o.what),
+                })
+                .collect();
+            if opened.is_empty() {
+                writeln!(out)?;
+            } else {
+                writeln!(out, "; opened by {}", opened.join("; "))?;
             }
         }
     }
@@ -151,7 +208,8 @@ pub fn write(
     writeln!(out)?;
     writeln!(
         out,
-        "<sub>✓ pass · ✗ fail (expected → actual) · ? unspecified (actual) · ! inconclusive — rlsgate {}</sub>",
+        "<sub>✓ pass · ✗ fail (expected → actual) · ? unspecified (actual) · ! inconclusive{} — rlsgate {}</sub>",
+        if summary.suspicious > 0 { " · ⚑ suspicious (actual)" } else { "" },
         text(&meta.rlsgate)
     )
 }

@@ -8,12 +8,17 @@ use serde::{Deserialize, Serialize};
 use crate::matrix::{Command, FunctionRef, Scope, TableRef};
 use crate::verdict::{Cell, Reach, Summary};
 
+pub mod findings;
+pub mod github;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod places;
+pub mod sarif;
 pub mod table;
 
 pub use json::{read, Report, ReportError, JSON_VERSION};
+pub use places::{Locator, Places};
 
 /// About the run, shown in report headers and the JSON `meta` object.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -31,9 +36,12 @@ pub struct RunMeta {
     /// Wall-clock milliseconds of the whole run, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
-    /// Unspecified cells do not fail the gate (`--allow-unspecified`).
+    /// Unspecified cells do not fail the gate (`--allow-unspecified`, or no specs).
     #[serde(default)]
     pub allow_unspecified: bool,
+    /// The project declares no specs: every cell was judged against the presumption only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub without_specs: bool,
     /// Catalog lint findings of the migrated database (warnings and errors). Errors fail
     /// the gate like failed cells.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -41,6 +49,10 @@ pub struct RunMeta {
     /// `K/N` when the run covered only share K of N of the tables (`--partition`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<String>,
+    /// Where each cell that is not a pass is declared and opened in the repository (code
+    /// scanning and annotations show it there).
+    #[serde(default, skip_serializing_if = "Places::is_empty")]
+    pub places: Places,
 }
 
 /// A catalog lint finding as the access-matrix reports carry it.
@@ -130,9 +142,12 @@ pub enum Format {
     Json,
     Junit,
     Markdown,
+    Sarif,
+    Github,
 }
 
-/// Writes the judged cells (tables, views and functions, in the order of the run).
+/// Writes the judged cells (tables, views and functions, in the order of the run) to stdout:
+/// the table in the terminal's width and colours.
 pub fn write(
     format: Format,
     cells: &[Cell],
@@ -142,9 +157,25 @@ pub fn write(
 ) -> io::Result<()> {
     match format {
         Format::Table => table::write(cells, summary, meta, out),
+        other => write_file(other, cells, summary, meta, out),
+    }
+}
+
+/// [`write`] for a file: the table without colour, at its full width.
+pub fn write_file(
+    format: Format,
+    cells: &[Cell],
+    summary: &Summary,
+    meta: &RunMeta,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Table => table::write_styled(cells, summary, meta, out, false),
         Format::Json => json::write(cells, summary, meta, out),
         Format::Junit => junit::write(cells, summary, meta, out),
         Format::Markdown => markdown::write(cells, summary, meta, out),
+        Format::Sarif => sarif::write(cells, meta, out),
+        Format::Github => github::write(cells, meta, out),
     }
 }
 
@@ -231,8 +262,8 @@ impl<'a> Grid<'a> {
     }
 }
 
-/// `✓ own`, `✗ own → all`, `? all`, `! own → ?`, `✓ allow`: the compact cell text of the
-/// grid views.
+/// `✓ own`, `✗ own → all`, `? all`, `! own → ?`, `⚠ none → error`, `⚑ all`, `✓ allow`: the compact
+/// cell text of the grid views.
 pub(crate) fn cell_text(cell: &Cell) -> String {
     use crate::verdict::CellOutcome::*;
     let (expected, actual) = (short_reach(&cell.expected), short_reach(&cell.actual));
@@ -240,8 +271,11 @@ pub(crate) fn cell_text(cell: &Cell) -> String {
         Pass => format!("✓ {expected}"),
         Fail => format!("✗ {expected} → {actual}"),
         Unspecified => format!("? {actual}"),
+        Suspicious => format!("⚑ {actual}"),
         Inconclusive if cell.expected == Reach::Unspecified => "! ?".to_string(),
         Inconclusive => format!("! {expected} → ?"),
+        PolicyError if cell.expected == Reach::Unspecified => "⚠ error".to_string(),
+        PolicyError => format!("⚠ {expected} → error"),
     }
 }
 

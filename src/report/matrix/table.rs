@@ -11,6 +11,7 @@ use comfy_table::{
 
 use super::{cell_text, FunctionGrid, Grid, RunMeta};
 use crate::matrix::Command;
+use crate::terminal::wrap;
 use crate::verdict::{Cell, CellOutcome, Summary};
 
 /// The widest the report gets, in columns.
@@ -22,7 +23,7 @@ pub fn write(
     meta: &RunMeta,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let width = Table::new().width().map_or(WIDTH, |w| w.clamp(60, WIDTH));
+    let width = u16::try_from(crate::terminal::width()).map_or(WIDTH, |w| w.clamp(60, WIDTH));
     write_with(cells, summary, meta, out, super::stdout_color(), width)
 }
 
@@ -128,17 +129,27 @@ pub fn write_with(
         writeln!(out)?;
     }
 
-    let verdict_style = if summary.failed + summary.inconclusive > 0 {
-        Style::new().bold().fg_color(Some(AnsiColor::Red.into()))
-    } else if summary.unspecified > 0 && !meta.allow_unspecified {
-        Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()))
-    } else {
-        Style::new().bold().fg_color(Some(AnsiColor::Green.into()))
-    };
-    writeln!(out, "{}", paint(verdict_style, &summary.to_string()))?;
-    let legend =
-        "legend: ✓ pass  ✗ fail (expected → actual)  ? unspecified (actual)  ! inconclusive";
-    for line in wrap_legend(legend, usize::from(width)) {
+    let verdict_style =
+        if summary.failed + summary.inconclusive + summary.policy_errors + summary.suspicious > 0 {
+            Style::new().bold().fg_color(Some(AnsiColor::Red.into()))
+        } else if summary.unspecified > 0 && !meta.allow_unspecified {
+            Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()))
+        } else {
+            Style::new().bold().fg_color(Some(AnsiColor::Green.into()))
+        };
+    for line in wrap(&summary.to_string(), usize::from(width)) {
+        writeln!(out, "{}", paint(verdict_style, &line))?;
+    }
+    let mut legend =
+        "legend: ✓ pass  ✗ fail (expected → actual)  ? unspecified (actual)  ! inconclusive"
+            .to_string();
+    if summary.suspicious > 0 {
+        legend.push_str("  ⚑ suspicious (actual)");
+    }
+    if summary.policy_errors > 0 {
+        legend.push_str("  ⚠ policy error");
+    }
+    for line in wrap_legend(&legend, usize::from(width)) {
         writeln!(out, "{line}")?;
     }
 
@@ -170,6 +181,10 @@ pub fn write_with(
             CellOutcome::Inconclusive,
             "inconclusive (the probe did not test the policy)",
         ),
+        (
+            CellOutcome::PolicyError,
+            "policy errors (a policy fails for the identity with an error)",
+        ),
     ] {
         if listed(outcome).next().is_none() {
             continue;
@@ -197,6 +212,8 @@ pub fn write_with(
         }
     }
 
+    write_suspicious(cells, out, &paint, width)?;
+
     if !meta.lint.is_empty() {
         let errors = meta.lint.iter().filter(|f| f.is_error()).count();
         let title = format!(
@@ -213,7 +230,7 @@ pub fn write_with(
                 }
                 .into(),
             ));
-            for (i, line) in wrap(&finding.one_line(), usize::from(WIDTH) - 4)
+            for (i, line) in wrap(&finding.one_line(), usize::from(width) - 6)
                 .into_iter()
                 .enumerate()
             {
@@ -226,7 +243,16 @@ pub fn write_with(
         }
     }
 
-    if summary.unspecified > 0 {
+    if summary.unspecified > 0 && meta.without_specs {
+        writeln!(out, "\n{}:", paint(bold, "unspecified"))?;
+        let note = format!(
+            "policy_specs/ declares nothing, so the {} other cells were judged against the presumption only (docs/specs.md#the-presumption) and do not fail the gate; `rlsgate snapshot` writes them as specs",
+            summary.unspecified
+        );
+        for line in wrap(&note, usize::from(width) - 2) {
+            writeln!(out, "  {line}")?;
+        }
+    } else if summary.unspecified > 0 {
         let note = if meta.allow_unspecified {
             "allowed by --allow-unspecified"
         } else {
@@ -289,6 +315,8 @@ fn outcome_color(outcome: CellOutcome) -> Color {
         CellOutcome::Fail => Color::Red,
         CellOutcome::Unspecified => Color::Yellow,
         CellOutcome::Inconclusive => Color::Magenta,
+        CellOutcome::Suspicious => Color::Red,
+        CellOutcome::PolicyError => Color::DarkYellow,
     }
 }
 
@@ -298,8 +326,56 @@ fn ansi(outcome: CellOutcome) -> anstyle::Color {
         CellOutcome::Fail => AnsiColor::Red,
         CellOutcome::Unspecified => AnsiColor::Yellow,
         CellOutcome::Inconclusive => AnsiColor::Magenta,
+        CellOutcome::Suspicious => AnsiColor::Red,
+        CellOutcome::PolicyError => AnsiColor::BrightRed,
     }
     .into()
+}
+
+/// The suspicious cells, worst first: the breach, the cell, why, and what opens it.
+fn write_suspicious(
+    cells: &[Cell],
+    out: &mut dyn Write,
+    paint: &dyn Fn(Style, &str) -> String,
+    width: u16,
+) -> io::Result<()> {
+    let ranked = crate::verdict::presumption::ranked(cells);
+    if ranked.is_empty() {
+        return Ok(());
+    }
+    let title = "suspicious (no spec covers them, and they break the presumption), worst first";
+    writeln!(out, "\n{}:", paint(Style::new().bold(), title))?;
+    let style = Style::new().fg_color(Some(ansi(CellOutcome::Suspicious)));
+    let width = usize::from(width);
+    for cell in ranked {
+        let Some(suspicion) = &cell.suspicion else {
+            continue;
+        };
+        let head = format!(
+            "{} {} · {} · {}",
+            CellOutcome::Suspicious.symbol(),
+            cell.subject.display_name(),
+            cell.identity,
+            cell.action
+        );
+        writeln!(
+            out,
+            "  {}: {} [{}]",
+            paint(style, &head),
+            cell.actual,
+            suspicion.breach
+        )?;
+        for line in wrap(&suspicion.reason, width - 6) {
+            writeln!(out, "      {line}")?;
+        }
+        for opening in &suspicion.opened_by {
+            for (i, line) in wrap(&opening.text(), width - 8).into_iter().enumerate() {
+                let lead = if i == 0 { "opened by " } else { "          " };
+                writeln!(out, "      {lead}{line}")?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The legend keeps its double spaces on one line, or breaks between its entries.
@@ -316,25 +392,6 @@ fn wrap_legend(legend: &str, width: usize) -> Vec<String> {
             }
             _ => lines.push(part.to_string()),
         }
-    }
-    lines
-}
-
-/// Greedy word wrap at `width` characters; a longer word stands on its own line.
-pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
     }
     lines
 }

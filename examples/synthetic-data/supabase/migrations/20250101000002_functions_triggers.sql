@@ -92,7 +92,7 @@ as $$
   group by p.id
   order by p.updated_at desc;
 $$;
-revoke execute on function public.get_user_projects() from anon;
+revoke execute on function public.get_user_projects() from public, anon;
 
 create function public.get_project_schema(project_uuid uuid)
 returns jsonb
@@ -126,4 +126,4 @@ begin
   return result;
 end;
 $$;
-revoke execute on function public.get_project_schema(uuid) from anon;
+revoke execute on function public.get_project_schema(uuid) from public, anon;

@@ -64,20 +64,30 @@ fn summary(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
         out,
         "<section id=\"summary\"><div class=\"verdict {class}\"><span class=\"badge\" id=\"verdict\">{word}</span>\
          <div class=\"counts\"><span><b>{}</b> cells</span><span><b>{}</b> passed</span><span><b>{}</b> failed</span>\
-         <span><b>{}</b> unspecified</span><span><b>{}</b> inconclusive</span><span><b>{}</b> tables and views</span>\
+         <span><b>{}</b> unspecified</span>{}<span><b>{}</b> inconclusive</span>{}<span><b>{}</b> tables and views</span>\
          <span><b>{}</b> lint findings ({errors} errors)</span><span><b>{}</b> functions</span></div></div>",
         s.cells,
         s.passed,
         s.failed,
         s.unspecified,
+        if s.suspicious > 0 {
+            format!("<span><b>{}</b> suspicious</span>", s.suspicious)
+        } else {
+            String::new()
+        },
         s.inconclusive,
+        if s.policy_errors > 0 {
+            format!("<span><b>{}</b> policy errors</span>", s.policy_errors)
+        } else {
+            String::new()
+        },
         audit.relations.len(),
         audit.lint.len(),
         audit.functions.len()
     )?;
     let worst = audit.worst_findings(10);
     if worst.is_empty() {
-        writeln!(out, "<p>No failed or inconclusive cell, no lint error, no exposed SECURITY DEFINER function.</p>")?;
+        writeln!(out, "<p>No failed, suspicious or inconclusive cell, no lint error, no exposed SECURITY DEFINER function.</p>")?;
     } else {
         writeln!(out, "<h3>Worst findings</h3>\n<ol class=\"worst\">")?;
         for f in worst {
@@ -127,7 +137,9 @@ fn metadata(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
     )?;
     row(
         "Unspecified cells",
-        if audit.meta.allow_unspecified {
+        if audit.meta.without_specs {
+            "judged against the presumption (no specs); suspicious ones fail the gate".into()
+        } else if audit.meta.allow_unspecified {
             "allowed (--allow-unspecified)".into()
         } else {
             "fail the gate".into()
@@ -203,6 +215,7 @@ mod tests {
             outcome: CellOutcome::Fail,
             detail: "sees rows alice, bob it should not".into(),
             probes: vec![],
+            suspicion: None,
         }];
         Audit {
             meta: RunMeta::new("demo"),

@@ -146,9 +146,12 @@ pub fn tables(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                 .iter()
                 .filter(|c| c.relation() == Some(*table))
                 .collect();
-            let bad = cells
-                .iter()
-                .any(|c| matches!(c.outcome, CellOutcome::Fail | CellOutcome::Inconclusive));
+            let bad = cells.iter().any(|c| {
+                matches!(
+                    c.outcome,
+                    CellOutcome::Fail | CellOutcome::Inconclusive | CellOutcome::PolicyError
+                )
+            });
             let failed = cells
                 .iter()
                 .filter(|c| c.outcome == CellOutcome::Fail)
@@ -204,12 +207,7 @@ pub fn tables(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                         write!(out, "<td></td>")?;
                         continue;
                     };
-                    let mark = match cell.outcome {
-                        CellOutcome::Pass => "✓",
-                        CellOutcome::Fail => "✗",
-                        CellOutcome::Unspecified => "?",
-                        CellOutcome::Inconclusive => "!",
-                    };
+                    let mark = cell.outcome.symbol();
                     write!(
                         out,
                         "<td class=\"o-{}\">{mark} <b>{}</b>",
@@ -231,7 +229,18 @@ pub fn tables(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                         }
                         write!(out, "</ul>")?;
                     }
-                    if cell.outcome != CellOutcome::Pass && !cell.detail.is_empty() {
+                    if let Some(suspicion) = &cell.suspicion {
+                        write!(
+                            out,
+                            "<div class=\"suspicion\"><b>suspicious ({})</b>: {}",
+                            e(suspicion.breach.as_str()),
+                            e(&suspicion.reason)
+                        )?;
+                        for opening in &suspicion.opened_by {
+                            write!(out, "<br>opened by {}", e(&opening.text()))?;
+                        }
+                        write!(out, "</div>")?;
+                    } else if cell.outcome != CellOutcome::Pass && !cell.detail.is_empty() {
                         write!(out, "<div class=\"exp\">{}</div>", e(&cell.detail))?;
                     }
                     write!(out, "</td>")?;
