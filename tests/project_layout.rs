@@ -207,3 +207,43 @@ fn the_database_carries_the_exposed_schemas_for_postgrest_and_splinter() {
         .get(0);
     assert_eq!(schemas, "public,api,graphql_public");
 }
+
+#[test]
+fn seed_rows_are_templates_for_probe_rows() {
+    // A trigger accepts only the platforms a lookup table lists; nothing in the schema says
+    // which. The seed's device row holds one, and probe rows start from it.
+    let schema = "create schema private;
+         create table private.platforms (name text primary key);
+         create function public.check_platform() returns trigger language plpgsql
+           security definer set search_path = '' as $$
+         begin
+           if not exists (select from private.platforms where name = new.platform) then
+             raise exception 'unsupported platform';
+           end if;
+           return new;
+         end $$;
+         create table public.devices (
+           id uuid primary key default gen_random_uuid(),
+           owner_id uuid references auth.users (id),
+           platform text not null
+         );
+         create trigger check_platform before insert on public.devices
+           for each row execute function public.check_platform();
+         alter table public.devices enable row level security;
+         create policy own on public.devices for all to authenticated
+           using (owner_id = auth.uid()) with check (owner_id = auth.uid());";
+    let platforms = "insert into private.platforms values ('ios-17'), ('android-14');";
+    let inconclusive = |seed: &str| {
+        let dir = layout(&[
+            ("supabase/migrations/20240101000000_devices.sql", schema),
+            ("supabase/seed.sql", seed),
+        ]);
+        let (code, report, stderr) = test(dir.path(), &[]);
+        assert_ne!(code, 2, "{stderr}");
+        report["summary"]["inconclusive"].as_u64().unwrap()
+    };
+    let with_device =
+        format!("{platforms}\ninsert into public.devices (platform) values ('ios-17');");
+    assert_eq!(inconclusive(&with_device), 0);
+    assert!(inconclusive(platforms) > 0, "no template, yet conclusive");
+}

@@ -9,7 +9,7 @@ use super::{is_fk_column, reference, PlacedRow, RowSpec, Synthesizer};
 use crate::matrix::TableRef;
 use crate::probe::catalog::Relation;
 use crate::probe::ownership::{user, Owner};
-use crate::probe::values::{generate, literal};
+use crate::probe::values::{generate, json_literal, literal};
 use crate::spec::Identity;
 
 impl<'a> Synthesizer<'a> {
@@ -226,6 +226,7 @@ impl<'a> Synthesizer<'a> {
                 format!("{}::text", literal(&format!("{folder}/object-{seq}.txt"))),
             );
         }
+        self.fill_from_template(rel, forced, attempts, &mut values);
         let key = rel.table.to_string();
         for col in &rel.columns {
             if values.contains_key(&col.name) || !col.writable() {
@@ -243,6 +244,51 @@ impl<'a> Synthesizer<'a> {
             }
         }
         Ok(values)
+    }
+
+    /// The required columns a new row has no value for yet take the table's template row's
+    /// values, but for keys (each row needs its own), values repairs changed, and arrays.
+    fn fill_from_template(
+        &self,
+        rel: &Relation,
+        forced: &HashSet<String>,
+        attempts: &HashMap<String, usize>,
+        values: &mut BTreeMap<String, String>,
+    ) {
+        let Some(template) = self
+            .templates
+            .get(&rel.table)
+            .or_else(|| self.states.get(&rel.table)?.template.as_ref())
+        else {
+            return;
+        };
+        let keyed = |c: &str| {
+            std::iter::once(&rel.primary_key)
+                .chain(&rel.uniques)
+                .chain(rel.partial_uniques.iter().map(|(k, _)| k))
+                .any(|k| k.iter().any(|k| k == c))
+        };
+        for col in &rel.columns {
+            let Some(value) = template.get(&col.name).filter(|v| !v.is_null()) else {
+                continue;
+            };
+            if values.contains_key(&col.name)
+                || !col.required()
+                || forced.contains(&col.name)
+                || attempts.get(&col.name).is_some_and(|&a| a > 0)
+                || col.default_is_unique()
+                || col.category == 'A'
+                || keyed(&col.name)
+            {
+                continue;
+            }
+            let text = if matches!(col.base_type.as_str(), "json" | "jsonb") {
+                literal(&value.to_string())
+            } else {
+                json_literal(value)
+            };
+            values.insert(col.name.clone(), format!("{text}::{}", col.sql_type));
+        }
     }
 
     /// A row of `table` to reference: the owner's own (in the tenant, when given) when there

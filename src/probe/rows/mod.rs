@@ -55,6 +55,9 @@ pub struct TableState {
     pub error: Option<String>,
     /// The value choices that got a row past the table's CHECKs, reused for probe rows.
     pub repairs: Repairs,
+    /// A row the table held before synthesis (the seed's, a migration's, a signup
+    /// trigger's): its values passed the app's own rules, so new rows start from them.
+    pub template: Option<serde_json::Map<String, Json>>,
 }
 
 /// Which columns needed another value (and the CHECK literals offered) before an insert
@@ -127,6 +130,8 @@ pub struct Synthesizer<'a> {
     learned: HashMap<TableRef, Repairs>,
     /// Parent rows being made for a row that needs one of its own, nested.
     nesting: usize,
+    /// Per table, a row it held before synthesis (see [`TableState::template`]).
+    templates: HashMap<TableRef, serde_json::Map<String, Json>>,
     /// User metadata a signup trigger needs, synthesized for every user.
     pub signup_metadata: serde_json::Map<String, Json>,
 }
@@ -198,6 +203,7 @@ impl<'a> Synthesizer<'a> {
             seq: 0,
             learned: HashMap::new(),
             nesting: 0,
+            templates: HashMap::new(),
             signup_metadata: serde_json::Map::new(),
         }
     }

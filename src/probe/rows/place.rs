@@ -55,11 +55,16 @@ impl<'a> Synthesizer<'a> {
                 continue;
             }
             let model = self.model.relations[idx].clone();
+            let template = self.read_template(client, rel)?;
+            if let Some(t) = &template {
+                self.templates.insert(rel.table.clone(), t.clone());
+            }
             let mut state = TableState {
                 model: model.clone(),
                 rows: self.adopt(client, rel, &model)?,
                 error: None,
                 repairs: Repairs::default(),
+                template,
             };
             if user::is_storage(&rel.table, "buckets") {
                 for row in &mut state.rows {
@@ -429,6 +434,27 @@ impl<'a> Synthesizer<'a> {
             .collect())
     }
 
+    /// A row `rel` holds before synthesis, when it holds one.
+    fn read_template(
+        &self,
+        client: &mut Client,
+        rel: &Relation,
+    ) -> Result<Option<serde_json::Map<String, Json>>, ProbeError> {
+        let sql = format!(
+            "select to_jsonb(t)::text from {} t limit 1",
+            rel.table.qualified()
+        );
+        let row = client
+            .query_opt(&sql, &[])
+            .map_err(ProbeError::db("reading a template row"))?;
+        Ok(
+            row.and_then(|r| match serde_json::from_str(&r.get::<_, String>(0)) {
+                Ok(Json::Object(m)) => Some(m),
+                _ => None,
+            }),
+        )
+    }
+
     /// The label of an adopted row: its owners (`alice`, `alice&bob`, `alice@t2` outside the
     /// owner's first tenant), its tenant, or `public`.
     pub(super) fn label_for(&self, model: &RowModel, facts: &RowFacts) -> String {
@@ -526,6 +552,7 @@ impl<'a> Synthesizer<'a> {
                     rows: Vec::new(),
                     error: None,
                     repairs: Repairs::default(),
+                    template: None,
                 });
             state.rows.push(PlacedRow {
                 label: f.label.clone(),
