@@ -3,8 +3,38 @@
 # functions, views, grants, DO blocks) and time `rlsgate lint` on it. Target: <= 0.5 s.
 #
 #   bench/lint.sh [LINES] [RUNS]      (builds the release binary first)
+#
+# Catalog lint cost: what `rlsgate lint --db` spends linting the migrated catalog of a real
+# project (the database build is not counted), read from RLSGATE_TIMINGS. Target: <= 100 ms
+# on the 130-table corpus app (kruxt-beta, docs/realworld.md).
+#
+#   bench/lint.sh --catalog PROJECT_DIR [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--catalog" ]; then
+  project=${2:?usage: bench/lint.sh --catalog PROJECT_DIR [RUNS]}
+  runs=${3:-7}
+  cargo build --release --quiet
+  bin=$PWD/target/release/rlsgate
+  err=$(mktemp)
+  trap 'rm -f "$err"' EXIT
+  times=()
+  for _ in $(seq "$runs"); do
+    RLSGATE_TIMINGS=1 "$bin" --project "$project" --quiet lint --db --format json --fail-on never > /dev/null 2> "$err" || {
+      cat "$err" >&2
+      exit 2
+    }
+    times+=("$(sed -n 's/^timing: catalog lint: \([0-9.]*\) ms$/\1/p' "$err")")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk -v runs="$runs" '
+    { t[NR] = $1 }
+    END {
+      printf "catalog lint: %d runs, min %.1f ms, median %.1f ms, max %.1f ms (target <= 100 ms)\n",
+        runs, t[1], (NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2), t[NR]
+    }'
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 lines=${1:-100000}
 runs=${2:-5}
 cargo build --release --quiet

@@ -180,16 +180,40 @@ pub fn dynamic_sql(language: &str, body: &str) -> Option<DynamicSql> {
             })
             .unwrap_or(toks.len())
     };
+    let is_assign = |k: usize| {
+        toks[k].is_punct(body, ':') && toks.get(k + 1).is_some_and(|e| e.is_punct(body, '='))
+    };
+    // `name := expr`, and a declaration's initializer: `name [constant] type := expr` or
+    // `name type default expr`, the declaration starting a statement.
     let assignments = |name: &str| -> Vec<(usize, usize)> {
         toks.iter()
             .enumerate()
-            .filter(|(k, t)| {
+            .filter(|(_, t)| {
                 matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent)
                     && normalize_ident(t.text(body)) == name
-                    && toks.get(k + 1).is_some_and(|c| c.is_punct(body, ':'))
-                    && toks.get(k + 2).is_some_and(|e| e.is_punct(body, '='))
             })
-            .map(|(k, _)| (k + 3, statement_end(k + 3, &[])))
+            .filter_map(|(k, _)| {
+                if k + 1 < toks.len() && is_assign(k + 1) {
+                    return Some(k + 3);
+                }
+                let declares = k == 0
+                    || toks[k - 1].is_punct(body, ';')
+                    || toks[k - 1].is_word(body, "declare");
+                if !declares {
+                    return None;
+                }
+                let end = statement_end(k + 1, &[]);
+                (k + 1..end).find_map(|j| {
+                    if is_assign(j) {
+                        Some(j + 2)
+                    } else if toks[j].is_word(body, "default") {
+                        Some(j + 1)
+                    } else {
+                        None
+                    }
+                })
+            })
+            .map(|start| (start, statement_end(start, &[])))
             .collect()
     };
     let mut worst = None;
@@ -272,6 +296,18 @@ mod tests {
         );
         assert_eq!(
             d("declare q text; begin q := 'delete from ' || tbl; execute q; end"),
+            Some(DynamicSql::Injectable)
+        );
+        assert_eq!(
+            d("declare q text := 'delete from t where a = ' || quote_literal(v); begin execute q; end"),
+            Some(DynamicSql::Quoted)
+        );
+        assert_eq!(
+            d("declare n int; q constant text default format('delete from %I', tbl); begin execute q; end"),
+            Some(DynamicSql::Quoted)
+        );
+        assert_eq!(
+            d("declare q text := 'delete from t where a = ' || v; begin execute q; end"),
             Some(DynamicSql::Injectable)
         );
         assert_eq!(d("begin perform 1; end"), None);

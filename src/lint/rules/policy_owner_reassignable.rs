@@ -1,4 +1,4 @@
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{caller_checkers, gated_by_caller, Context};
 use crate::lint::diagnostic::Diagnostic;
@@ -113,13 +113,20 @@ fn pinned(
 pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let checkers = caller_checkers(ctx.model);
     let mut reported = BTreeSet::new();
+    let mut update_policies: BTreeMap<&QualifiedName, Vec<&Policy>> = BTreeMap::new();
+    for p in ctx.model.policies.iter().filter(|p| updates(p)) {
+        update_policies.entry(&p.table).or_default().push(p);
+    }
     for relation in ctx.model.relations.values().filter(|r| r.rls_enabled) {
         let table = &relation.name;
+        let Some(on_table) = update_policies.get(table) else {
+            continue;
+        };
         for role in ["authenticated", "anon"] {
-            let applies: Vec<&Policy> = ctx
-                .model
-                .policies_on(table)
-                .filter(|p| updates(p) && p.applies_to(role))
+            let applies: Vec<&Policy> = on_table
+                .iter()
+                .copied()
+                .filter(|p| p.applies_to(role))
                 .collect();
             let restrictive: Vec<&Policy> =
                 applies.iter().copied().filter(|p| !p.permissive).collect();

@@ -89,7 +89,7 @@ pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 true,
             ),
             Some(_) => (
-                format!("SECURITY DEFINER function {sig} runs dynamic SQL as its owner, past RLS, and {who} can execute it through the API (its EXECUTE quotes identifiers and binds values: no injection, but every caller runs it with the owner's rights)"),
+                format!("SECURITY DEFINER function {sig} runs dynamic SQL as its owner, past RLS, and {who} can execute it through the API (no caller text reaches its EXECUTE unquoted: no injection, but every caller runs it with the owner's rights)"),
                 false,
             ),
             None => (
