@@ -8,6 +8,7 @@ begin;
 
 insert into checks (who, what, statement) values
   ('alice', 'books her loft for carol', $$insert into public.bookings (listing_id, host_id, guest_id, check_in, check_out, status) values ('10000000-0000-4000-8000-00000000000a', 'a11ce000-0000-4000-8000-000000000000', 'ca201000-0000-4000-8000-000000000000', '2024-12-01', '2024-12-02', 'completed')$$),
+  ('bob', 'books his cabin for carol', $$insert into public.bookings (listing_id, host_id, guest_id, check_in, check_out) values ('10000000-0000-4000-8000-00000000000b', 'b0b00000-0000-4000-8000-000000000000', 'ca201000-0000-4000-8000-000000000000', '2024-12-01', '2024-12-02')$$),
   ('bob', 'books alice''s loft for carol', $$insert into public.bookings (listing_id, host_id, guest_id, check_in, check_out) values ('10000000-0000-4000-8000-00000000000a', 'a11ce000-0000-4000-8000-000000000000', 'ca201000-0000-4000-8000-000000000000', '2024-12-01', '2024-12-02')$$),
   ('alice', 'requests bob''s cabin as guest', $$insert into public.bookings (listing_id, host_id, guest_id, check_in, check_out) values ('10000000-0000-4000-8000-00000000000b', 'b0b00000-0000-4000-8000-000000000000', 'a11ce000-0000-4000-8000-000000000000', '2024-12-01', '2024-12-02')$$);
 insert into checks (who, what, setup, statement) values

@@ -4,7 +4,8 @@
 -- caller. A host now puts a stay on any user's record, and a booking is all the review policy
 -- asks for: fake stays, then fake reviews of the "guest".
 -- proof (proofs/06_hosts_create_bookings.sql): alice creates a booking of her loft for carol
--- (before: refused), and in the same request reviews carol with one star.
+-- and bob one of his cabin for carol (before: refused), and alice then reviews carol with one
+-- star. Naming another host's listing stays refused.
 drop policy "Guests request bookings of a listing from its host" on public.bookings;
 create policy "Parties record bookings of a listing from its host"
   on public.bookings for insert to authenticated

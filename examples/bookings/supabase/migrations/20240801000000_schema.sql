@@ -46,8 +46,8 @@ create table public.bookings (
   status public.booking_status not null default 'requested',
   total_price numeric(10, 2),
   created_at timestamptz not null default now(),
-  check (check_out > check_in),
-  check (host_id <> guest_id)
+  constraint bookings_stay_check check (check_out > check_in),
+  constraint bookings_parties_check check (host_id <> guest_id)
 );
 create index bookings_listing_id_idx on public.bookings (listing_id);
 create index bookings_host_id_idx on public.bookings (host_id);
@@ -71,7 +71,7 @@ create table public.reviews (
   body text,
   created_at timestamptz not null default now(),
   unique (booking_id, reviewer_id),
-  check (reviewer_id <> reviewee_id)
+  constraint reviews_parties_check check (reviewer_id <> reviewee_id)
 );
 create index reviews_reviewee_id_idx on public.reviews (reviewee_id);
 
