@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use postgres::Client;
 
 use crate::matrix::{
-    insert_target, Command, Observation, Outcome, Probe, RowFacts, TableRef, TableRows,
+    insert_target, shape, Command, Observation, Outcome, Probe, RowFacts, TableRef, TableRows,
 };
 use crate::migrate::Database;
 use crate::spec::identities::TenantRole;
@@ -886,6 +886,7 @@ fn observe(
             inserted: BTreeSet::new(),
             transfer: false,
             probes: Vec::new(),
+            shapes: Vec::new(),
         };
         for (p, r) in plan
             .probes
@@ -893,6 +894,13 @@ fn observe(
             .zip(results)
             .filter(|(p, r)| p.command == command && !r.covered)
         {
+            if shape::is_shape(&p.target) {
+                obs.shapes.push(Probe {
+                    target: p.target.clone(),
+                    outcome: r.outcome.clone(),
+                });
+                continue;
+            }
             let allowed = r.outcome.is_allowed();
             match (command, p.target.as_str()) {
                 (Command::Select, _) if rel.kind.holds_rows() || rel.base.is_some() => {
