@@ -104,6 +104,8 @@ pub struct Matrix {
     pub identities: Vec<Identity>,
     /// The tenant model, described for people (`rlsgate test` prints it).
     pub tenancy: Option<String>,
+    /// An inferred tenant model as a `[tenancy]` section (`rlsgate snapshot` writes it).
+    pub inferred_tenancy: Option<String>,
 }
 
 /// The relations probing would cover, read without touching any data.
@@ -148,7 +150,14 @@ impl Prepared {
             .tenancy
             .as_ref()
             .map(|t| t.describe(&self.catalog));
+        let inferred_tenancy = self
+            .model
+            .tenancy
+            .as_ref()
+            .filter(|t| t.inferred)
+            .and_then(|t| t.declaration(&self.catalog));
         Matrix {
+            inferred_tenancy,
             relations: self.rows.iter().map(|r| r.table.clone()).collect(),
             rows: self.rows,
             observations,

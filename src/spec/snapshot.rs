@@ -339,6 +339,27 @@ pub fn plan_holding(
     Ok(plan)
 }
 
+/// `text` with an inferred `[tenancy]` section before its first table, so that the next run
+/// reads the model the specs were written against.
+pub fn with_tenancy(text: &str, section: &str) -> String {
+    let block = format!(
+        "# The tenant model rlsgate inferred and these specs were written against: edit it, or\n# write `tenancy = false` at the top of the file to turn tenancy off.\n{section}\n"
+    );
+    let first_table = text
+        .lines()
+        .scan(0, |at, line| {
+            let start = *at;
+            *at += line.len() + 1;
+            Some((start, line))
+        })
+        .find(|(_, line)| line.trim_start().starts_with('['))
+        .map(|(start, _)| start);
+    match first_table {
+        Some(at) => format!("{}{block}{}", &text[..at], &text[at..]),
+        None => format!("{text}{}{block}", if text.is_empty() { "" } else { "\n" }),
+    }
+}
+
 /// Marks the comments of held-back cells, so a second snapshot replaces them.
 const HELD_MARK: &str = "held back by `rlsgate snapshot`:";
 /// The second line of a held-back block.
