@@ -19,6 +19,9 @@ const MISSED: [(&str, &str); 1] = [(
     "a review on a booking the reviewer is no party of",
 )];
 
+/// Table, identity, command.
+type CellKey = (String, String, String);
+
 fn holdouts() -> Vec<PathBuf> {
     let mut found = Vec::new();
     for example in std::fs::read_dir(repo().join("examples")).unwrap() {
@@ -44,7 +47,7 @@ fn key(hole: &Path) -> String {
 }
 
 /// The cells `hole` expects to fail, and those that did, with the hole applied last.
-fn run_with(hole: &Path) -> (Vec<(String, String, String)>, Vec<(String, String, String)>) {
+fn run_with(hole: &Path) -> (Vec<CellKey>, Vec<CellKey>) {
     let project = hole.parent().unwrap().parent().unwrap();
     let dir = tempfile::tempdir().unwrap();
     for entry in ["supabase", "migrations", "policy_specs", "fixtures"] {
