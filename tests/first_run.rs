@@ -20,11 +20,14 @@ use common::{copy_dir, repo, run};
 /// A cell as the JSON report names it: table (or function), identity, command (or `execute`).
 type Named = (String, String, String);
 
+/// A cell as a pin writes it.
+type PinnedCell = (&'static str, &'static str, &'static str);
+
 struct Pin {
     /// The project, relative to the repository (`.` for the demo).
     dir: &'static str,
     /// The suspicious cells of the fixed version, each a false suspicion (at most one).
-    false_suspicions: &'static [(&'static str, &'static str, &'static str)],
+    false_suspicions: &'static [PinnedCell],
     /// Regressions that leak and that the first run does not report, with why.
     missed: &'static [(&'static str, &'static str)],
     /// Regressions that are not leaks: they narrow access, or widen it without anyone reaching
@@ -415,7 +418,7 @@ const HELD_OUT_MISSED: &[(&str, &str)] = &[
 /// notes-app's profiles are readable by every signed-in user on purpose (display names), with a
 /// policy `to authenticated using (true)`: the presumption reads that form as the classic
 /// mistake, not as publishing (docs/specs.md, "The presumption").
-const HELD_OUT_FALSE_SUSPICIONS: &[(&str, &[(&str, &str, &str)])] = &[(
+const HELD_OUT_FALSE_SUSPICIONS: &[(&str, &[PinnedCell])] = &[(
     "tests/data/first_run/held_out/notes-app",
     &[
         ("public.profiles", "admin", "select"),
