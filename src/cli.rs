@@ -87,6 +87,13 @@ pub struct GlobalArgs {
     pub migration_timeout: Option<std::time::Duration>,
 }
 
+impl GlobalArgs {
+    /// The timeouts of a run: `rlsgate.toml` in `--project`, then the flags.
+    pub fn timeouts(&self) -> Result<crate::timeouts::Timeouts, crate::timeouts::TimeoutsError> {
+        crate::timeouts::Timeouts::load(&self.project, self.probe_timeout, self.migration_timeout)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,

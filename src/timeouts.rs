@@ -122,15 +122,6 @@ impl Timeouts {
     }
 }
 
-/// The timeouts of a run: `rlsgate.toml` in `--project`, then the flags.
-pub fn for_run(global: &crate::cli::GlobalArgs) -> Result<Timeouts, TimeoutsError> {
-    Timeouts::load(
-        &global.project,
-        global.probe_timeout,
-        global.migration_timeout,
-    )
-}
-
 fn limit(d: Duration) -> Option<Duration> {
     (!d.is_zero()).then_some(d)
 }

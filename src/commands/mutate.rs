@@ -93,7 +93,7 @@ impl Setup {
         let opts = OpenOptions {
             db_url: global.db_url.clone(),
             no_cache: global.no_cache,
-            timeouts: crate::timeouts::for_run(global)?,
+            timeouts: global.timeouts()?,
             migrate_external: migrate,
             seed: false,
         };

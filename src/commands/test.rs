@@ -115,7 +115,7 @@ fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Resu
     let opts = OpenOptions {
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
-        timeouts: crate::timeouts::for_run(global)?,
+        timeouts: global.timeouts()?,
         migrate_external: args.migrate,
         seed: !args.no_seed,
     };

@@ -119,13 +119,6 @@ pub fn markdown() -> String {
     out
 }
 
-pub fn doc_url(id: &str) -> String {
-    format!(
-        "{}/blob/main/docs/rules.md#{id}",
-        env!("CARGO_PKG_REPOSITORY")
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
