@@ -169,6 +169,7 @@ fn meta() -> RunMeta {
         lint: Vec::new(),
         partition: None,
         places: Default::default(),
+        not_called: Vec::new(),
     }
 }
 

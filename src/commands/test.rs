@@ -112,10 +112,11 @@ fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Resu
     }
 
     let progress = Progress::new(global.quiet);
+    let timeouts = crate::timeouts::for_run(global)?;
     let opts = OpenOptions {
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
-        timeouts: crate::timeouts::for_run(global)?,
+        timeouts,
         migrate_external: args.migrate,
         seed: !args.no_seed,
     };
@@ -194,16 +195,48 @@ fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Resu
         },
     )?;
     crate::terminal::timing(&format!("probe ({} cells)", observations.len()), t_observe);
+    let gates_functions = args.tables.is_empty() && args.partition.is_none_or(|p| p.index == 1);
+    let t_calls = Instant::now();
+    let calls = if gates_functions {
+        progress.set("calling functions");
+        probe::calls::run(
+            &mut db,
+            &prepared,
+            &functions,
+            &observations,
+            &probe::calls::CallOptions {
+                schemas: &schemas,
+                only_identities: &args.identities,
+                jobs,
+                timeout: timeouts.call,
+            },
+        )?
+    } else {
+        probe::calls::CallsRun::default()
+    };
+    crate::terminal::timing(
+        &format!(
+            "call probes ({} function x identity)",
+            calls.observations.len()
+        ),
+        t_calls,
+    );
 
     let t_judge = Instant::now();
     let mut cells = judge_observations(&observations, &prepared.rows, &prepared.identities, &specs);
-    let gates_functions = args.tables.is_empty() && args.partition.is_none_or(|p| p.index == 1);
     if gates_functions {
         cells.extend(verdict::judge_functions(
             &functions,
             &specs,
             &identities,
             &args.identities,
+        ));
+        cells.extend(verdict::judge_calls(
+            &calls.observations,
+            &functions,
+            &specs,
+            &prepared.identities,
+            &prepared.rows,
         ));
     }
     let members = tenant_members(&prepared);
@@ -242,6 +275,7 @@ fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Resu
     meta.allow_unspecified = args.allow_unspecified || meta.without_specs;
     meta.lint = lint;
     meta.partition = args.partition.map(|p| p.to_string());
+    meta.not_called = calls.not_called;
     if locate {
         meta.places = super::locate::places(
             &project,
