@@ -203,12 +203,12 @@ fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Resu
             &mut db,
             &prepared,
             &functions,
-            &observations,
             &probe::calls::CallOptions {
                 schemas: &schemas,
                 only_identities: &args.identities,
                 jobs,
                 timeout: timeouts.call,
+                extra_sql: None,
             },
         )?
     } else {
@@ -238,6 +238,13 @@ fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Resu
             &prepared.identities,
             &prepared.rows,
         ));
+        // each function's EXECUTE cells, then its CALL cells (as `rlsgate merge` groups them)
+        let rank = |c: &Cell| {
+            c.subject
+                .as_function()
+                .and_then(|f| functions.iter().position(|g| &g.function == f))
+        };
+        cells.sort_by_key(|c| rank(c).map_or(0, |r| r + 1));
     }
     let members = tenant_members(&prepared);
     let facts = Facts::read(

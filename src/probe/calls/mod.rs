@@ -2,7 +2,10 @@
 //! read and write. Every call runs as the identity (role and JWT claims as the table probes set
 //! them) in a savepoint that is rolled back, with arguments drawn from the synthesized rows:
 //! the identity's own rows' keys, then another user's and another tenant's. A call that reads
-//! or writes rows the identity cannot reach through the tables themselves is a bypass.
+//! or writes rows the identity cannot reach through the tables themselves is a bypass: what it
+//! reaches through the tables is asked of the database as the identity, as the table probes ask
+//! it (the rows it reads; whether it could make each write a call made), so a share of a
+//! `--partition` run judges calls exactly as the whole run does.
 //!
 //! Rows written are seen by snapshotting the tables the function names before and after the
 //! call. Rows read are seen in the result (row keys in it), and by calling again with the rows
@@ -23,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::catalog::Relation;
 use super::functions::FunctionAccess;
 use super::{Prepared, ProbeError};
-use crate::matrix::{Command, FunctionRef, Observation, TableRef};
+use crate::matrix::{FunctionRef, TableRef};
 use crate::migrate::Database;
 use crate::spec::Identity;
 use args::{key_values, plain_value, KeyValue, Signature, Whose, INJECTIONS};
@@ -95,6 +98,9 @@ pub struct CallOptions<'a> {
     pub jobs: usize,
     /// One call's limit (`--call-timeout`); `None` for none.
     pub timeout: Option<Duration>,
+    /// SQL run first in every call transaction (as the superuser), e.g. a function mutant; it
+    /// is rolled back with the calls.
+    pub extra_sql: Option<&'a str>,
 }
 
 #[derive(Default)]
@@ -122,7 +128,6 @@ pub fn run(
     db: &mut Database,
     prepared: &Prepared,
     functions: &[FunctionAccess],
-    observations: &[Observation],
     opts: &CallOptions,
 ) -> Result<CallsRun, ProbeError> {
     let signatures = args::load(db.client(), opts.schemas)
@@ -185,8 +190,7 @@ pub fn run(
             call_timeout: call_timeout.clone(),
             probe_timeout: probe_timeout.clone(),
         };
-        let reach = Reachable::of(identity, observations);
-        observe_identity(client, prepared, &caller, &reach, units)
+        observe_identity(client, prepared, &caller, units)
     };
     let results: Vec<Mutex<Option<Vec<CallObservation>>>> =
         plans.iter().map(|_| Mutex::new(None)).collect();
@@ -196,6 +200,11 @@ pub fn run(
             client
                 .batch_execute("savepoint rlsgate_calls")
                 .map_err(ProbeError::db("opening the call probes"))?;
+            if let Some(sql) = opts.extra_sql {
+                client
+                    .batch_execute(sql)
+                    .map_err(ProbeError::db("applying the extra SQL"))?;
+            }
             for (i, (identity, units)) in plans.iter().enumerate() {
                 crate::interrupt::check().map_err(ProbeError::Interrupted)?;
                 let r = run_identity(client, identity, units)
@@ -230,6 +239,11 @@ pub fn run(
                             client.batch_execute("set client_min_messages = error; begin")
                         {
                             return fail(ProbeError::db("opening a call transaction")(e));
+                        }
+                        if let Some(sql) = opts.extra_sql {
+                            if let Err(e) = client.batch_execute(sql) {
+                                return fail(ProbeError::db("applying the extra SQL")(e));
+                            }
                         }
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
@@ -433,55 +447,85 @@ fn plan_unit<'a>(
     }
 }
 
-/// What an identity reaches through the tables themselves (the table cells' observations).
-/// `None` for a command whose probes were inconclusive: every row counts as reachable.
-struct Reachable {
+/// What an identity reaches through the tables themselves, asked of the database as the
+/// identity (as the table probes do): the rows it reads, read up front; whether it could make
+/// a write a call made, asked when a call makes one.
+struct Reachable<'p> {
+    prepared: &'p Prepared,
+    /// Keys of the rows it reads, by table (`None`: unknown, every row counts as read).
     select: HashMap<TableRef, Option<BTreeSet<String>>>,
-    update: HashMap<TableRef, Option<BTreeSet<String>>>,
-    delete: HashMap<TableRef, Option<BTreeSet<String>>>,
-    insert: HashMap<TableRef, bool>,
+    writes: HashMap<(TableRef, String, WriteKind), bool>,
+    inserts: HashMap<TableRef, bool>,
 }
 
-impl Reachable {
-    fn of(identity: &Identity, observations: &[Observation]) -> Reachable {
-        let mut reach = Reachable {
-            select: HashMap::new(),
-            update: HashMap::new(),
-            delete: HashMap::new(),
-            insert: HashMap::new(),
-        };
-        for obs in observations.iter().filter(|o| o.identity == identity.name) {
-            let rows = obs.inconclusive().is_none().then(|| obs.reached.clone());
-            match obs.command {
-                Command::Select => {
-                    reach.select.insert(obs.table.clone(), rows);
-                }
-                Command::Update => {
-                    reach.update.insert(obs.table.clone(), rows);
-                }
-                Command::Delete => {
-                    reach.delete.insert(obs.table.clone(), rows);
-                }
-                Command::Insert => {
-                    reach.insert.insert(
-                        obs.table.clone(),
-                        obs.inconclusive().is_some() || !obs.inserted.is_empty(),
-                    );
-                }
+impl<'p> Reachable<'p> {
+    fn read(
+        client: &mut Client,
+        prepared: &'p Prepared,
+        caller: &Caller,
+    ) -> Result<Reachable<'p>, postgres::Error> {
+        let mut select = HashMap::new();
+        for rel in &prepared.catalog.relations {
+            if prepared
+                .states
+                .get(&rel.table)
+                .is_some_and(|s| !s.rows.is_empty())
+            {
+                select.insert(rel.table.clone(), world::readable(client, caller, rel)?);
             }
         }
-        reach
+        Ok(Reachable {
+            prepared,
+            select,
+            writes: HashMap::new(),
+            inserts: HashMap::new(),
+        })
     }
 
-    fn can(
-        map: &HashMap<TableRef, Option<BTreeSet<String>>>,
-        table: &TableRef,
-        label: &str,
-    ) -> bool {
-        match map.get(table) {
-            Some(Some(rows)) => rows.contains(label),
+    fn reads(&self, table: &TableRef, key: &str) -> bool {
+        match self.select.get(table) {
+            Some(Some(keys)) => keys.contains(key),
             _ => true,
         }
+    }
+
+    fn could(
+        &mut self,
+        client: &mut Client,
+        caller: &Caller,
+        table: &TableRef,
+        key: &str,
+        kind: WriteKind,
+    ) -> Result<bool, postgres::Error> {
+        let Some(rel) = self.prepared.catalog.get(table) else {
+            return Ok(true);
+        };
+        if kind == WriteKind::Insert {
+            if let Some(&known) = self.inserts.get(table) {
+                return Ok(known);
+            }
+            let can = world::insertable(client, caller, rel)?;
+            self.inserts.insert(table.clone(), can);
+            return Ok(can);
+        }
+        let slot = (table.clone(), key.to_string(), kind);
+        if let Some(&known) = self.writes.get(&slot) {
+            return Ok(known);
+        }
+        let column = match self.prepared.states.get(table) {
+            Some(state) => crate::probe::cells::touch_column(
+                rel,
+                &state.model,
+                self.prepared
+                    .updatable
+                    .get(&(table.clone(), caller.identity.role.clone()))
+                    .map_or(&[][..], |c| &c[..]),
+            ),
+            None => return Ok(true),
+        };
+        let can = world::writable(client, caller, rel, key, kind, &column)?;
+        self.writes.insert(slot, can);
+        Ok(can)
     }
 }
 
@@ -489,10 +533,10 @@ fn observe_identity(
     client: &mut Client,
     prepared: &Prepared,
     caller: &Caller,
-    reach: &Reachable,
     units: &[Unit],
 ) -> Result<Vec<CallObservation>, postgres::Error> {
     let identity = caller.identity;
+    let mut reach = Reachable::read(client, prepared, caller)?;
     let labels: HashMap<(&TableRef, &str), &str> = prepared
         .states
         .iter()
@@ -513,10 +557,7 @@ fn observe_identity(
             let keys: BTreeSet<String> = state
                 .rows
                 .iter()
-                .filter(|r| {
-                    !r.is_owned_by(&identity.name)
-                        && !Reachable::can(&reach.select, &rel.table, &r.label)
-                })
+                .filter(|r| !r.is_owned_by(&identity.name) && !reach.reads(&rel.table, &r.key))
                 .map(|r| r.key.clone())
                 .collect();
             (!keys.is_empty()).then_some((rel, keys))
@@ -584,14 +625,8 @@ fn observe_identity(
                     for w in writes {
                         let label = labels.get(&(&w.table, w.key.as_str())).copied();
                         let beyond = match (w.kind, label) {
-                            (WriteKind::Insert, _) => {
-                                !reach.insert.get(&w.table).copied().unwrap_or(true)
-                            }
-                            (WriteKind::Update, Some(l)) => {
-                                !Reachable::can(&reach.update, &w.table, l)
-                            }
-                            (WriteKind::Delete, Some(l)) => {
-                                !Reachable::can(&reach.delete, &w.table, l)
+                            (WriteKind::Insert, _) | (_, Some(_)) => {
+                                !reach.could(client, caller, &w.table, &w.key, w.kind)?
                             }
                             (_, None) => false,
                         };

@@ -271,3 +271,120 @@ pub fn values_in(result: &str) -> BTreeSet<String> {
     }
     out
 }
+
+/// One statement as the identity in a savepoint that is rolled back: the rows it affected or
+/// returned (`Ok`), or its SQLSTATE.
+fn as_identity(
+    client: &mut Client,
+    caller: &Caller,
+    statement: &str,
+) -> Result<Result<(u64, String), String>, postgres::Error> {
+    let batch = format!(
+        "savepoint rlsgate_reach;\n{};\n{statement};\nselect set_config('role', 'none', true);\n\
+         rollback to savepoint rlsgate_reach;",
+        caller.impersonation()
+    );
+    match client.simple_query(&batch) {
+        Ok(messages) => {
+            let mut affected = 0;
+            let mut text = String::new();
+            let mut seen = 0;
+            for m in messages {
+                match m {
+                    SimpleQueryMessage::CommandComplete(n) => {
+                        seen += 1;
+                        // savepoint, impersonation, then the statement
+                        if seen == 3 {
+                            affected = n;
+                        }
+                    }
+                    SimpleQueryMessage::Row(row) if seen == 2 => {
+                        text = row.get(0).unwrap_or("").to_string();
+                    }
+                    _ => {}
+                }
+            }
+            Ok(Ok((affected, text)))
+        }
+        Err(e) => {
+            let Some(db) = e.as_db_error() else {
+                return Err(e);
+            };
+            let state = db.code().code().to_string();
+            client.batch_execute("rollback to savepoint rlsgate_reach")?;
+            Ok(Err(state))
+        }
+    }
+}
+
+/// The keys of the rows of `rel` the identity reads through the table itself (`None`: the read
+/// failed for a reason other than a privilege, so every row counts as readable).
+pub fn readable(
+    client: &mut Client,
+    caller: &Caller,
+    rel: &Relation,
+) -> Result<Option<BTreeSet<String>>, postgres::Error> {
+    let sql = format!(
+        "select coalesce(string_agg({}, chr(30)), '') from {} t",
+        key_expr(rel),
+        rel.table.qualified()
+    );
+    Ok(match as_identity(client, caller, &sql)? {
+        Ok((_, keys)) => Some(
+            keys.split('\u{1e}')
+                .filter(|k| !k.is_empty())
+                .map(str::to_string)
+                .collect(),
+        ),
+        Err(state) if state == "42501" => Some(BTreeSet::new()),
+        Err(_) => None,
+    })
+}
+
+/// Whether the identity could update (touching `column`) or delete the row `key` of `rel`
+/// through the table itself. A failure that is not about access (a foreign key, a check) says
+/// the policy let the statement through.
+pub fn writable(
+    client: &mut Client,
+    caller: &Caller,
+    rel: &Relation,
+    key: &str,
+    kind: WriteKind,
+    column: &str,
+) -> Result<bool, postgres::Error> {
+    let filter = format!("{} = {}", key_expr(rel), quote_literal(key));
+    let table = rel.table.qualified();
+    let sql = match kind {
+        WriteKind::Update => {
+            let c = crate::matrix::quote_ident(column);
+            format!("update {table} t set {c} = t.{c} where {filter}")
+        }
+        WriteKind::Delete => format!("delete from {table} t where {filter}"),
+        WriteKind::Insert => return Ok(true),
+    };
+    Ok(match as_identity(client, caller, &sql)? {
+        Ok((n, _)) => n > 0,
+        Err(state) => state != "42501",
+    })
+}
+
+/// Whether the identity's role may insert into `rel` at all: INSERT granted, and with row level
+/// security on, a permissive INSERT (or ALL) policy for the role.
+pub fn insertable(
+    client: &mut Client,
+    caller: &Caller,
+    rel: &Relation,
+) -> Result<bool, postgres::Error> {
+    let row = client.query_one(
+        "select has_table_privilege($1, $2::text::regclass, 'INSERT')
+                and (not c.relrowsecurity or exists (
+                  select 1 from pg_policy p
+                  where p.polrelid = c.oid and p.polpermissive and p.polcmd in ('a', '*')
+                    and (0::oid = any(p.polroles)
+                         or exists (select 1 from pg_roles r
+                                    where r.oid = any(p.polroles) and pg_has_role($1, r.oid, 'MEMBER')))))
+         from pg_class c where c.oid = $2::text::regclass",
+        &[&caller.identity.role, &rel.table.qualified()],
+    )?;
+    Ok(row.get(0))
+}

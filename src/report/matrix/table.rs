@@ -402,7 +402,7 @@ fn write_suspicious(
             writeln!(out, "      {line}")?;
         }
         for opening in &suspicion.opened_by {
-            for (i, line) in wrap(&opening.text(), width - 8).into_iter().enumerate() {
+            for (i, line) in wrap(&opening.text(), width - 16).into_iter().enumerate() {
                 let lead = if i == 0 { "opened by " } else { "          " };
                 writeln!(out, "      {lead}{line}")?;
             }
