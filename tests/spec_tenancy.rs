@@ -251,3 +251,29 @@ fn a_declared_tenant_column_on_a_trigger_made_profile() {
         "{text}"
     );
 }
+
+/// `snapshot` on a project without specs writes the tenant model it inferred as `[tenancy]`,
+/// and the next run reads it as declared and passes.
+#[test]
+fn snapshot_writes_the_inferred_tenant_model() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("examples/teams"), dir.path());
+    std::fs::remove_dir_all(dir.path().join("policy_specs")).unwrap();
+    let out = run(&["snapshot"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("note: tenancy (inferred): tenants teams"));
+    let written = std::fs::read_to_string(dir.path().join("policy_specs/access.toml")).unwrap();
+    for line in [
+        "[tenancy]\ntenant = \"teams\"\n",
+        "membership = { table = \"users_on_team\", user = \"user_id\", tenant = \"team_id\", role = \"role\" }",
+        "[tenancy.members]\nalice = { t1 = \"member\" }\nadmin = { t1 = \"owner\" }\nbob = { t2 = \"member\" }",
+    ] {
+        assert!(written.contains(line), "`{line}` missing from:\n{written}");
+    }
+    assert!(written.find("[tenancy]") < written.find("[defaults]"));
+
+    let out = run(&["test"], dir.path());
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{}\n{err}", stdout(&out));
+    assert!(err.contains("note: tenancy: tenants teams"), "{err}");
+}

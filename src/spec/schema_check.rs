@@ -4,8 +4,9 @@
 
 use super::error::SpecErrors;
 use super::identities::Identity;
+use super::row_model::{OwnerSpec, TenantSpec};
 use super::rules::Loc;
-use super::specs::{OwnerSpec, Specs, TenantSpec};
+use super::specs::Specs;
 use super::tenancy::suggest;
 use crate::matrix::{TableRef, TableRows};
 use crate::probe::catalog::{Catalog, Relation};

@@ -8,6 +8,7 @@ mod function;
 pub mod presumption;
 mod reach;
 mod relation;
+mod shapes;
 mod subject;
 
 pub use call::{describe as describe_call, judge_calls};
@@ -18,4 +19,5 @@ pub use reach::{
     insert_phrase, insert_word, rows_phrase, scope_words, Allowance, Breadth, Coverage, Reach,
 };
 pub use relation::{admits, insert_expects, judge, name_rows, observed, resolve, Observed};
+pub use shapes::ShapeNote;
 pub use subject::{Action, Subject};
