@@ -77,6 +77,7 @@ pub fn judge_calls(
             detail: String::new(),
             probes,
             suspicion: None,
+            shapes: Vec::new(),
         };
         if let Some(call) = obs.inconclusive().filter(|_| obs.bypasses.is_empty()) {
             cell.actual = Reach::Inconclusive;

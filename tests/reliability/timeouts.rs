@@ -30,7 +30,15 @@ create policy "read own" on public.notes for select to authenticated
     );
     let started = Instant::now();
     let out = common::run(
-        &["--probe-timeout", "500ms", "test", "--format", "json"],
+        &[
+            "--probe-timeout",
+            "500ms",
+            "--call-timeout",
+            "500ms",
+            "test",
+            "--format",
+            "json",
+        ],
         project.path(),
     );
     let elapsed = started.elapsed();
