@@ -221,8 +221,15 @@ pub fn run(
             let jobs = opts.jobs.clamp(1, plans.len().max(1));
             std::thread::scope(|scope| {
                 for _ in 0..jobs {
-                    let (next, failure, plans, results, config, run_identity) =
-                        (&next, &failure, &plans, &results, &config, &run_identity);
+                    let (next, failure, plans, results, config, run_identity, probe_timeout) = (
+                        &next,
+                        &failure,
+                        &plans,
+                        &results,
+                        &config,
+                        &run_identity,
+                        &probe_timeout,
+                    );
                     scope.spawn(move || {
                         let fail = |e: ProbeError| {
                             failure
@@ -235,9 +242,12 @@ pub fn run(
                             Ok(c) => c,
                             Err(e) => return fail(ProbeError::db("opening a call connection")(e)),
                         };
-                        if let Err(e) =
-                            client.batch_execute("set client_min_messages = error; begin")
-                        {
+                        // every statement but the calls (what the identity reaches through
+                        // the tables, the snapshots) under the probe timeout
+                        let setup = format!(
+                            "set client_min_messages = error; set statement_timeout = {probe_timeout}; begin"
+                        );
+                        if let Err(e) = client.batch_execute(&setup) {
                             return fail(ProbeError::db("opening a call transaction")(e));
                         }
                         if let Some(sql) = opts.extra_sql {
