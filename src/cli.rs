@@ -85,12 +85,17 @@ pub struct GlobalArgs {
     /// file:line (default 60s; `[timeouts] migration` in rlsgate.toml; 0 for none).
     #[arg(long, global = true, value_name = "DURATION", value_parser = crate::timeouts::parse)]
     pub migration_timeout: Option<std::time::Duration>,
+    /// How long one function call of the call probes may run before that call is
+    /// inconclusive (default 1s; `[timeouts] call` in rlsgate.toml; 0 for none).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = crate::timeouts::parse)]
+    pub call_timeout: Option<std::time::Duration>,
 }
 
 impl GlobalArgs {
     /// The timeouts of a run: `rlsgate.toml` in `--project`, then the flags.
     pub fn timeouts(&self) -> Result<crate::timeouts::Timeouts, crate::timeouts::TimeoutsError> {
         crate::timeouts::Timeouts::load(&self.project, self.probe_timeout, self.migration_timeout)
+            .map(|t| crate::timeouts::with_call_flag(t, self.call_timeout))
     }
 }
 

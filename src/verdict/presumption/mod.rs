@@ -87,10 +87,14 @@ pub fn presume(cells: &mut [Cell], ground: &Ground) {
 
 fn mark(cell: &mut Cell, suspicion: Suspicion) {
     cell.outcome = CellOutcome::Suspicious;
+    let hint = cell.detail.trim_start_matches("no spec; ");
+    // a call cell's detail already opens with what the suspicion says
+    let hint = hint
+        .strip_prefix(suspicion.reason.as_str())
+        .map_or(hint, |rest| rest.trim_start_matches([':', ' ']));
     cell.detail = format!(
-        "{}; no spec covers this cell: fix it, or declare it if intended ({})",
+        "{}; no spec covers this cell: fix it, or declare it if intended ({hint})",
         suspicion.reason,
-        cell.detail.trim_start_matches("no spec; ")
     );
     cell.suspicion = Some(suspicion);
 }
