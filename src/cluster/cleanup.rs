@@ -168,7 +168,7 @@ pub fn cancel_statements() {
         let mut config = postgres::Config::new();
         config
             .host_path(&socket)
-            .port(super::server::PORT)
+            .port(super::PORT)
             .user(crate::supabase::SUPERUSER)
             .dbname("postgres")
             .connect_timeout(Duration::from_secs(1))

@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub use binaries::{find as find_binaries, PgBin, INSTALL_HELP};
+
+/// The port every server listens on: each has its own socket directory, so none collide.
+pub const PORT: u16 = 5432;
 use server::Server;
 use user::ServerUser;
 
@@ -191,7 +194,7 @@ impl Cluster {
         let mut config = postgres::Config::new();
         config
             .host_path(&self.run_dir)
-            .port(server::PORT)
+            .port(PORT)
             .user(user)
             .dbname("postgres")
             .application_name("rlsgate");
@@ -207,7 +210,7 @@ impl Cluster {
         format!(
             "postgresql://{user}@/postgres?host={}&port={}",
             self.run_dir.display(),
-            server::PORT
+            PORT
         )
     }
 

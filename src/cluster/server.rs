@@ -11,9 +11,7 @@ use std::time::{Duration, Instant};
 use super::binaries::PgBin;
 use super::cleanup::{self, Process};
 use super::user::ServerUser;
-use super::ClusterError;
-
-pub const PORT: u16 = 5432;
+use super::{ClusterError, PORT};
 
 const SPEED_SETTINGS: &[(&str, &str)] = &[
     ("listen_addresses", ""),
