@@ -218,12 +218,16 @@ pub fn run(
         Some(config) => {
             let next = AtomicUsize::new(0);
             let failure: Mutex<Option<ProbeError>> = Mutex::new(None);
+            // plans whose calls lost a lock race (a deadlock) with another connection's calls:
+            // run again alone once the parallel pass is over, where they cannot lose
+            let lost: Mutex<Vec<usize>> = Mutex::new(Vec::new());
             let jobs = opts.jobs.clamp(1, plans.len().max(1));
             std::thread::scope(|scope| {
                 for _ in 0..jobs {
-                    let (next, failure, plans, results, config, run_identity, probe_timeout) = (
+                    let (next, failure, lost, plans, results, config, run_identity, probe_timeout) = (
                         &next,
                         &failure,
+                        &lost,
                         &plans,
                         &results,
                         &config,
@@ -247,13 +251,19 @@ pub fn run(
                         let setup = format!(
                             "set client_min_messages = error; set statement_timeout = {probe_timeout}; begin"
                         );
-                        if let Err(e) = client.batch_execute(&setup) {
-                            return fail(ProbeError::db("opening a call transaction")(e));
-                        }
-                        if let Some(sql) = opts.extra_sql {
-                            if let Err(e) = client.batch_execute(sql) {
-                                return fail(ProbeError::db("applying the extra SQL")(e));
+                        let open = |client: &mut Client| -> Result<(), ProbeError> {
+                            client
+                                .batch_execute(&setup)
+                                .map_err(ProbeError::db("opening a call transaction"))?;
+                            if let Some(sql) = opts.extra_sql {
+                                client
+                                    .batch_execute(sql)
+                                    .map_err(ProbeError::db("applying the extra SQL"))?;
                             }
+                            Ok(())
+                        };
+                        if let Err(e) = open(&mut client) {
+                            return fail(e);
                         }
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
@@ -268,6 +278,13 @@ pub fn run(
                                 Ok(r) => {
                                     *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r)
                                 }
+                                Err(e) if e.code().is_some_and(|c| lock_race(c.code())) => {
+                                    lost.lock().unwrap_or_else(|p| p.into_inner()).push(i);
+                                    let _ = client.batch_execute("rollback");
+                                    if let Err(e) = open(&mut client) {
+                                        return fail(e);
+                                    }
+                                }
                                 Err(e) => return fail(ProbeError::db("running call probes")(e)),
                             }
                         }
@@ -277,6 +294,30 @@ pub fn run(
             });
             if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
                 return Err(e);
+            }
+            let lost = lost.into_inner().unwrap_or_else(|p| p.into_inner());
+            if !lost.is_empty() {
+                let mut client = config
+                    .connect(postgres::NoTls)
+                    .map_err(ProbeError::db("opening a call connection"))?;
+                client
+                    .batch_execute(&format!(
+                        "set client_min_messages = error; set statement_timeout = {probe_timeout}; begin"
+                    ))
+                    .map_err(ProbeError::db("opening a call transaction"))?;
+                if let Some(sql) = opts.extra_sql {
+                    client
+                        .batch_execute(sql)
+                        .map_err(ProbeError::db("applying the extra SQL"))?;
+                }
+                for i in lost {
+                    crate::interrupt::check().map_err(ProbeError::Interrupted)?;
+                    let (identity, units) = &plans[i];
+                    let r = run_identity(&mut client, identity, units)
+                        .map_err(ProbeError::db("running call probes"))?;
+                    *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+                }
+                let _ = client.batch_execute("rollback");
             }
         }
     }
@@ -295,6 +336,11 @@ pub fn run(
         observations,
         not_called,
     })
+}
+
+/// A deadlock, a serialization failure or a lock not available: lost to another connection.
+fn lock_race(sqlstate: &str) -> bool {
+    matches!(sqlstate, "40P01" | "40001" | "55P03")
 }
 
 /// Whether `name` appears in `body` as a word.
