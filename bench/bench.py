@@ -7,6 +7,8 @@ Sections (all by default; pick some with --only a,b):
              (cargo bench --bench probe_throughput), and pgbench's loop on one SELECT for scale
   compare    rlsgate vs rlsautotest end to end on every seed project
   scale      generated schemas of 10/100/500/1000 tables: time, time per cell, peak RSS, fit
+  tenancy    the 500-table schema and its tenant-scoped variant (gen_schema.py --tenant), in
+             turn: per-cell cost with tenancy against without (target <= 1.3x)
   partition  the 1000-table schema split in N shares (--partition K/N) then `rlsgate merge`
   lint       static lint of 100,000 generated lines (bench/lint.sh), and squawk if it installs
 """
@@ -333,6 +335,34 @@ def bench_scale(reps):
 # ---------------------------------------------------------------- partition
 
 
+def bench_tenancy(reps, n=500):
+    log(f"tenancy: {n} tables, owner-scoped vs tenant-scoped, alternating")
+    cache = os.path.join(WORK, "cache")
+    plain = schema(n)
+    scoped = os.path.join(WORK, "scale", f"{n}-tenant")
+    if not os.path.isdir(scoped):
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_schema.py"), "--tenant", str(n), scoped],
+                       check=True)
+    per_cell = {"plain": [], "tenant": []}
+    last = {}
+    for _ in range(max(1, min(reps, 5))):
+        for kind, d in (("plain", plain), ("tenant", scoped)):
+            r = rlsgate(["test", "--format", "json", "-o", os.path.join(d, "whole.json")], {"RLSGATE_CACHE_DIR": cache}, d)
+            if r.code != 0:
+                log(f"  {kind}: exit {r.code}: {r.stdout[-1500:]}")
+            per_cell[kind].append(r.wall / r.cells)
+            last[kind] = r
+    ratio = median(per_cell["tenant"]) / median(per_cell["plain"])
+    RESULTS["tenancy"] = dict(tables=n, per_cell_ms={k: [1000 * x for x in v] for k, v in per_cell.items()},
+                              ratio=ratio)
+    for kind in ("plain", "tenant"):
+        r = last[kind]
+        row("tenancy", f"{n} tables, {kind} ({r.cells} cells), exit {r.code}: median wall, per cell; synthesize / probe",
+            f"{fmt_s(median(per_cell[kind]) * r.cells)}; {1000 * median(per_cell[kind]):.3f} ms/cell; "
+            f"{fmt_s(r.phase('synthesize') or 0)} / {fmt_s(r.phase('probe (') or 0)}")
+    row("tenancy", "per-cell cost, tenant-scoped / owner-scoped", f"{ratio:.2f}x", "<= 1.3x", ratio <= 1.3)
+
+
 def bench_partition(reps, shares=(2, 4)):
     log("partition: the 1000-table schema in shares")
     cache = os.path.join(WORK, "cache")
@@ -413,14 +443,14 @@ def machine():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", default="start,pgbench,compare,scale,partition,lint")
+    ap.add_argument("--only", default="start,pgbench,compare,scale,tenancy,partition,lint")
     ap.add_argument("--reps", type=int, default=7)
     args = ap.parse_args()
     os.makedirs(WORK, exist_ok=True)
     before = open("/proc/loadavg").read().split()[:3]
     log(f"machine: {machine()}; load before: {' '.join(before)}")
     sections = dict(start=bench_start, pgbench=bench_pgbench, compare=bench_compare,
-                    scale=bench_scale, partition=bench_partition, lint=bench_lint)
+                    scale=bench_scale, tenancy=bench_tenancy, partition=bench_partition, lint=bench_lint)
     for s in args.only.split(","):
         sections[s.strip()](args.reps)
     after = open("/proc/loadavg").read().split()[:3]

@@ -14,10 +14,15 @@ each reports on the fixed version. Which regressions are leaks, and why the othe
 tests/first_run.rs's PINS. Prints a Markdown table (docs/benchmarks.md) and writes the raw
 results to target/bench/firstrun.json.
 
-  python3 bench/firstrun.py [--projects demo,orgs,...]
+  python3 bench/firstrun.py [--projects .,examples/orgs,...] [--held-out]
 
-Needs `cargo build --release` and a virtualenv with the peers:
-  python3 -m venv target/bench/peers && target/bench/peers/bin/pip install rlsgrid rlsautotest
+--held-out runs the held-out planted holes of tests/data/first_run/held_out/ instead (each a
+leak; the unmodified project of its own too, for false alarms).
+
+Needs `cargo build --release` and a virtualenv with the peers (PEERS_VENV, by default
+target/bench/peers):
+  python3 -m venv target/bench/peers
+  target/bench/peers/bin/pip install rlsgrid==0.5.7 rlsautotest==0.7.1
 """
 import argparse
 import glob
@@ -36,16 +41,34 @@ BIN = os.environ.get("RLSGATE", os.path.join(ROOT, "target", "release", "rlsgate
 WORK = os.environ.get("RLSGATE_BENCH_DIR", os.path.join(ROOT, "target", "bench"))
 PEERS = os.environ.get("PEERS_VENV", os.path.join(WORK, "peers"))
 
-# Regressions that are not leaks (tests/first_run.rs, PINS: not_leaks).
-NOT_LEAKS = {
-    ".": ["01_drop_messages_select", "07_revoke_documents_update",
-          "08_drop_restrictive_anonymous", "12_public_execute_restored"],
-    "examples/agent-creator-fixed": ["02_participants_lose_access", "06_revoke_agents_insert"],
-    "examples/bookings": ["03_guests_delete_bookings", "06_hosts_create_bookings"],
-    "examples/factory-integration": ["05_drop_engineer_read", "06_revoke_calculation_insert"],
-    "examples/promptcraft": ["08_revoke_preferences_update"],
-    "examples/synthetic-data": ["03_drop_column_insert"],
-}
+PINS = os.path.join(ROOT, "tests", "first_run.rs")
+HELD_OUT = os.path.join(ROOT, "tests", "data", "first_run", "held_out")
+
+
+# A project whose unmodified version is itself a planted hole (examples/agent-creator/README.md:
+# exec_sql, executable by anon and every user): counted as a leak, not as false alarms.
+HOLE_BASES = {"examples/agent-creator": [("public.exec_sql(text)", "anon", "execute")]}
+
+
+def not_leaks():
+    """The regressions that are not leaks, per project: tests/first_run.rs, PINS' `not_leaks`."""
+    text = open(PINS).read()
+    pins = text[text.index("const PINS"):text.index("/// A copy of `project`")]
+    found = {}
+    for block in pins.split("Pin {")[1:]:
+        rel = re.search(r'dir: "([^"]+)"', block).group(1)
+        leaks = block[block.index("not_leaks:"):] if "not_leaks:" in block else ""
+        found[rel] = re.findall(r'\(\s*"(\d\d_\w+)"', leaks)
+    return found
+
+
+def held_out_cases():
+    """tests/data/first_run/held_out/*.sql: (project, case file), the project in `-- project:`."""
+    cases = []
+    for path in sorted(glob.glob(os.path.join(HELD_OUT, "*.sql"))):
+        m = re.search(r"^-- project:\s*(\S+)", open(path).read(), re.M)
+        cases.append((m.group(1), path))
+    return cases
 
 
 def projects():
@@ -193,40 +216,70 @@ def rlsautotest(url, schema_list, cwd):
     return out
 
 
+def run_case(rel, regression, leak):
+    name = os.path.splitext(os.path.basename(regression))[0] if regression else "fixed"
+    project = copy_without_specs(rel, regression)
+    row = dict(project=rel, case=name)
+    row["rlsgate"] = rlsgate(project)
+    db = Db(project)
+    try:
+        peer_dir = tempfile.mkdtemp(prefix="peer-", dir=WORK)
+        row["rlsgrid"] = rlsgrid(db.url, peer_dir)
+        row["rlsautotest"] = rlsautotest(db.url, schemas(project), peer_dir)
+        shutil.rmtree(peer_dir, ignore_errors=True)
+    finally:
+        db.stop()
+    cells = named(open(regression).read()) if regression else HOLE_BASES.get(rel)
+    if cells:
+        row["leak"] = leak or not regression
+        row["found"] = {
+            "rlsgate": any(c in row["rlsgate"]["cells"] for c in cells),
+            "rlsgrid": any(c[0] in row["rlsgrid"]["tables"] for c in cells),
+            "rlsautotest": any(c[0] in row["rlsautotest"]["tables"] for c in cells),
+        }
+    shutil.rmtree(project, ignore_errors=True)
+    print(json.dumps(row, default=sorted), file=sys.stderr, flush=True)
+    return row
+
+
+def versions():
+    out = {"rlsgate": subprocess.run([BIN, "--version"], capture_output=True, text=True).stdout.strip()}
+    pip = os.path.join(PEERS, "bin", "pip")
+    for peer in ("rlsgrid", "rlsautotest"):
+        show = subprocess.run([pip, "show", peer], capture_output=True, text=True).stdout
+        m = re.search(r"^Version: (\S+)", show, re.M)
+        out[peer] = m.group(1) if m else "missing"
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--projects", help="comma-separated, e.g. .,examples/orgs")
+    ap.add_argument("--held-out", action="store_true", help="the held-out planted holes instead")
     args = ap.parse_args()
     os.makedirs(WORK, exist_ok=True)
-    chosen = args.projects.split(",") if args.projects else projects()
+    print(json.dumps(versions()), file=sys.stderr, flush=True)
     results = []
-    for rel in chosen:
-        cases = [None] + sorted(glob.glob(os.path.join(ROOT, rel, "regressions", "*.sql")))
-        for regression in cases:
-            name = os.path.splitext(os.path.basename(regression))[0] if regression else "fixed"
-            project = copy_without_specs(rel, regression)
-            row = dict(project=rel, case=name)
-            row["rlsgate"] = rlsgate(project)
-            db = Db(project)
-            try:
-                peer_dir = tempfile.mkdtemp(prefix="peer-", dir=WORK)
-                row["rlsgrid"] = rlsgrid(db.url, peer_dir)
-                row["rlsautotest"] = rlsautotest(db.url, schemas(project), peer_dir)
-                shutil.rmtree(peer_dir, ignore_errors=True)
-            finally:
-                db.stop()
-            if regression:
-                cells = named(open(regression).read())
-                row["leak"] = name not in NOT_LEAKS.get(rel, [])
-                row["found"] = {
-                    "rlsgate": any(c in row["rlsgate"]["cells"] for c in cells),
-                    "rlsgrid": any(c[0] in row["rlsgrid"]["tables"] for c in cells),
-                    "rlsautotest": any(c[0] in row["rlsautotest"]["tables"] for c in cells),
-                }
-            shutil.rmtree(project, ignore_errors=True)
-            print(json.dumps(row, default=sorted), file=sys.stderr, flush=True)
+    if args.held_out:
+        cases = held_out_cases()
+        own = sorted({rel for rel, _ in cases if rel.startswith("tests/")})
+        for rel in own:
+            results.append(run_case(rel, None, False))
+        for rel, path in cases:
+            row = run_case(rel, path, True)
+            row["project"] = "held-out"
             results.append(row)
-    with open(os.path.join(WORK, "firstrun.json"), "w") as f:
+        out = "firstrun-held-out.json"
+    else:
+        chosen = args.projects.split(",") if args.projects else projects()
+        skip = not_leaks()
+        for rel in chosen:
+            cases = [None] + sorted(glob.glob(os.path.join(ROOT, rel, "regressions", "*.sql")))
+            for regression in cases:
+                name = os.path.splitext(os.path.basename(regression))[0] if regression else ""
+                results.append(run_case(rel, regression, name not in skip.get(rel, [])))
+        out = "firstrun.json"
+    with open(os.path.join(WORK, out), "w") as f:
         json.dump(results, f, default=sorted, indent=1)
     table(results)
 
@@ -240,7 +293,7 @@ def table(results):
     for rel in dict.fromkeys(r["project"] for r in results):
         rows = [r for r in results if r["project"] == rel]
         leaks = [r for r in rows if r.get("leak")]
-        fixed = next((r for r in rows if r["case"] == "fixed"), None)
+        fixed = next((r for r in rows if r["case"] == "fixed" and not r.get("leak")), None)
         cells = []
         for t in tools:
             found = sum(1 for r in leaks if r["found"][t])

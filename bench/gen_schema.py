@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate an rlsgate project with N tables: owner policies and foreign-key chains.
 
-    bench/gen_schema.py N DIR
+    bench/gen_schema.py [--tenant] N DIR
 
 Tables come in chains of four: the head is owned through `user_id -> auth.users(id)` with
 one policy per command; each following table references the previous one
@@ -11,6 +11,12 @@ applies inside. Every table also has a CHECK constraint, a NOT NULL column witho
 a unique column and an index, so row synthesis has some work to do. The migrations are split
 into files of 50 tables; policy_specs/gate.toml declares the whole matrix through
 `[defaults]` (anon none, authenticated own, service all), so `rlsgate test` passes.
+
+With --tenant the same tables live in tenants: an `orgs` table and an `org_members` membership
+table (user, org, role) come first, each chain head also has `org_id -> orgs`, and the heads'
+policies ask `org_id in (select public.my_orgs())`, a SECURITY DEFINER helper over the
+memberships (the children still look their parent up). No [tenancy] section: the model is
+inferred. The spec says `tenant` for every table.
 """
 import os
 import sys
@@ -19,7 +25,30 @@ CHAIN = 4
 PER_FILE = 50
 
 
-def table_sql(i: int) -> str:
+TENANCY = """create table public.orgs (
+  id uuid primary key default gen_random_uuid(),
+  name text not null
+);
+create table public.org_members (
+  org_id uuid not null references public.orgs (id) on delete cascade,
+  user_id uuid not null references auth.users (id) on delete cascade,
+  role text not null default 'member' check (role in ('owner', 'member')),
+  primary key (org_id, user_id)
+);
+create function public.my_orgs() returns setof uuid
+  language sql stable security definer set search_path = ''
+  as $$ select org_id from public.org_members where user_id = (select auth.uid()) $$;
+revoke execute on function public.my_orgs() from public, anon;
+alter table public.orgs enable row level security;
+alter table public.org_members enable row level security;
+create policy "orgs select" on public.orgs for select to authenticated
+  using (id in (select public.my_orgs()));
+create policy "org_members select" on public.org_members for select to authenticated
+  using (org_id in (select public.my_orgs()));
+"""
+
+
+def table_sql(i: int, tenant: bool = False) -> str:
     name = f"t{i:04}"
     level = i % CHAIN
     cols = [
@@ -27,6 +56,8 @@ def table_sql(i: int) -> str:
     ]
     if level == 0:
         cols.append("  user_id uuid not null references auth.users (id) on delete cascade")
+        if tenant:
+            cols.append("  org_id uuid not null references public.orgs (id) on delete cascade")
     else:
         parent = f"t{i - 1:04}"
         cols.append(f"  parent_id uuid not null references public.{parent} (id) on delete cascade")
@@ -42,7 +73,9 @@ def table_sql(i: int) -> str:
     fk = "user_id" if level == 0 else "parent_id"
     out.append(f"create index {name}_{fk}_idx on public.{name} ({fk});")
     out.append(f"alter table public.{name} enable row level security;")
-    if level == 0:
+    if level == 0 and tenant:
+        mine = "org_id in (select public.my_orgs())"
+    elif level == 0:
         mine = "(select auth.uid()) = user_id"
     else:
         parent = f"t{i - 1:04}"
@@ -61,9 +94,12 @@ def table_sql(i: int) -> str:
 
 
 def main() -> None:
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    tenant = "--tenant" in args
+    args = [a for a in args if a != "--tenant"]
+    if len(args) != 2:
         sys.exit(__doc__)
-    n, root = int(sys.argv[1]), sys.argv[2]
+    n, root = int(args[0]), args[1]
     mig = os.path.join(root, "migrations")
     specs = os.path.join(root, "policy_specs")
     os.makedirs(mig, exist_ok=True)
@@ -72,9 +108,26 @@ def main() -> None:
         path = os.path.join(mig, f"2024010100{f // PER_FILE:04}_tables.sql")
         with open(path, "w") as fh:
             fh.write(f"-- generated: tables {f} to {min(f + PER_FILE, n) - 1}\n")
+            if tenant and f == 0:
+                fh.write(TENANCY)
             for i in range(f, min(f + PER_FILE, n)):
-                fh.write(table_sql(i))
+                fh.write(table_sql(i, tenant))
     with open(os.path.join(specs, "gate.toml"), "w") as fh:
+        if tenant:
+            fh.write(
+                "# generated: every table is read and written by the members of its tenant\n"
+                "[defaults]\n"
+                'anon = "none"\n'
+                'authenticated = "tenant"\n'
+                'service = "all"\n\n'
+                "[tables.orgs]\n"
+                'authenticated = { select = "tenant", insert = "deny", update = "none", delete = "none" }\n\n'
+                "[tables.org_members]\n"
+                'authenticated = { select = "tenant", insert = "deny", update = "none", delete = "none" }\n\n'
+                "[functions]\n"
+                'my_orgs = ["authenticated", "service"]\n'
+            )
+            return
         fh.write(
             "# generated: every table is owner-only\n"
             "[defaults]\n"

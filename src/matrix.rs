@@ -191,6 +191,24 @@ pub struct Observation {
     /// moved into another tenant.
     pub transfer: bool,
     pub probes: Vec<Probe>,
+    /// The request shapes supabase-js also sends (see [`shape`]), probed beside the plain
+    /// statements: reported where they differ, never deciding the cell.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shapes: Vec<Probe>,
+}
+
+/// Request shapes: what `.insert().select()` and `.upsert()` send, beside the plain statement.
+pub mod shape {
+    /// The own row inserted with `RETURNING` (`.insert().select()`): the SELECT policies must
+    /// show the new row too.
+    pub const INSERT_RETURNING: &str = "insert returning";
+    /// `upsert:<label>`: the identity's own row sent again as `INSERT ... ON CONFLICT DO
+    /// UPDATE` (`.upsert()`), which needs the INSERT, UPDATE and SELECT policies.
+    pub const UPSERT: &str = "upsert:";
+
+    pub fn is_shape(target: &str) -> bool {
+        target == INSERT_RETURNING || target.starts_with(UPSERT)
+    }
 }
 
 impl Observation {

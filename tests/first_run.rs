@@ -20,11 +20,14 @@ use common::{copy_dir, repo, run};
 /// A cell as the JSON report names it: table (or function), identity, command (or `execute`).
 type Named = (String, String, String);
 
+/// A cell as a pin writes it.
+type PinnedCell = (&'static str, &'static str, &'static str);
+
 struct Pin {
     /// The project, relative to the repository (`.` for the demo).
     dir: &'static str,
     /// The suspicious cells of the fixed version, each a false suspicion (at most one).
-    false_suspicions: &'static [(&'static str, &'static str, &'static str)],
+    false_suspicions: &'static [PinnedCell],
     /// Regressions that leak and that the first run does not report, with why.
     missed: &'static [(&'static str, &'static str)],
     /// Regressions that are not leaks: they narrow access, or widen it without anyone reaching
@@ -387,6 +390,134 @@ fn first_runs_find_the_planted_leaks() {
     assert!(
         problems.is_empty(),
         "{reported}/{leaks} leaks reported\n  {}",
+        problems.join("\n  ")
+    );
+}
+
+/// Held-out planted holes (tests/data/first_run/held_out/), written after the presumption was
+/// tuned and never used to tune it, with the misses it has on them and why. Each is judged
+/// like an example's regression.
+const HELD_OUT_MISSED: &[(&str, &str)] = &[
+    (
+        "01_demo_documents_update_like_select",
+        "every synthesized document is private (is_public defaults to false; the demo's public \
+         document is a fixture, removed): no row of another user that the widened policy opens \
+         exists, so every user updates only its own (row synthesis does not vary the flags a \
+         policy reads)",
+    ),
+    (
+        "11_notes_share_forgery",
+        "the forged share names the caller (shared_with), so the inserted row counts as the \
+         caller's own; that it hangs on another user's note, which the caller then reads, is \
+         not an insert in another user's name to the presumption",
+    ),
+];
+
+/// The held-out projects of their own, judged on their unmodified version too: their false
+/// suspicions.
+/// notes-app's profiles are readable by every signed-in user on purpose (display names), with a
+/// policy `to authenticated using (true)`: the presumption reads that form as the classic
+/// mistake, not as publishing (docs/specs.md, "The presumption").
+const HELD_OUT_FALSE_SUSPICIONS: &[(&str, &[PinnedCell])] = &[(
+    "tests/data/first_run/held_out/notes-app",
+    &[
+        ("public.profiles", "admin", "select"),
+        ("public.profiles", "alice", "select"),
+        ("public.profiles", "bob", "select"),
+    ],
+)];
+
+fn held_out_cases() -> Vec<(String, PathBuf)> {
+    let dir = repo().join("tests/data/first_run/held_out");
+    let mut cases: Vec<(String, PathBuf)> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .map(|p| {
+            let sql = fs::read_to_string(&p).unwrap();
+            let project = sql
+                .lines()
+                .find_map(|l| l.strip_prefix("-- project:"))
+                .unwrap_or_else(|| panic!("{} names no project", p.display()))
+                .trim()
+                .to_string();
+            (project, p)
+        })
+        .collect();
+    cases.sort_by(|a, b| a.1.cmp(&b.1));
+    cases
+}
+
+/// The held-out bar: every held-out hole is reported as a suspicious cell it names, but the
+/// pinned misses; the held-out projects raise only their pinned false suspicions.
+#[test]
+fn held_out_holes() {
+    let cases = held_out_cases();
+    assert!(cases.len() >= 10, "{} held-out cases", cases.len());
+    let mut runs: Vec<(String, Option<PathBuf>)> = HELD_OUT_FALSE_SUSPICIONS
+        .iter()
+        .map(|(dir, _)| (dir.to_string(), None))
+        .collect();
+    runs.extend(cases.iter().map(|(dir, p)| (dir.clone(), Some(p.clone()))));
+    let outcomes = in_parallel(&runs, |(dir, case)| {
+        let copy = without_specs(&repo().join(dir), case.as_deref());
+        first_run(copy.path())
+    });
+    let mut problems = Vec::new();
+    let mut caught = 0;
+    for ((dir, case), outcome) in runs.iter().zip(&outcomes) {
+        let Some(case) = case else {
+            let pinned: BTreeSet<Named> = HELD_OUT_FALSE_SUSPICIONS
+                .iter()
+                .find(|(d, _)| d == dir)
+                .unwrap()
+                .1
+                .iter()
+                .map(|(s, i, a)| (s.to_string(), i.to_string(), a.to_string()))
+                .collect();
+            if outcome.suspicious != pinned {
+                problems.push(format!(
+                    "{dir} (unmodified): suspicious {:?}, pinned {pinned:?} {}",
+                    outcome.suspicious, outcome.stderr
+                ));
+            }
+            continue;
+        };
+        let name = case.file_stem().unwrap().to_string_lossy().into_owned();
+        let sql = fs::read_to_string(case).unwrap();
+        let cells = named(&sql);
+        assert!(!cells.is_empty(), "{name} names no cell");
+        let hit = cells.iter().any(|cell| outcome.suspicious.contains(cell));
+        let pinned_miss = HELD_OUT_MISSED.iter().any(|(n, _)| *n == name);
+        if hit {
+            caught += 1;
+        }
+        if hit == pinned_miss {
+            problems.push(format!(
+                "{name}: {} (exit {:?}, suspicious: {:?}) {}",
+                if hit {
+                    "now reported: remove its pinned miss"
+                } else {
+                    "not reported as a suspicious cell it names"
+                },
+                outcome.code,
+                outcome.suspicious,
+                outcome.stderr
+            ));
+        }
+    }
+    for (name, _) in HELD_OUT_MISSED {
+        assert!(
+            cases
+                .iter()
+                .any(|(_, p)| p.file_stem().unwrap().to_string_lossy() == *name),
+            "pinned held-out miss {name} does not exist"
+        );
+    }
+    assert!(
+        problems.is_empty(),
+        "{caught}/{} held-out holes reported\n  {}",
+        cases.len(),
         problems.join("\n  ")
     );
 }

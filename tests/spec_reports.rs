@@ -137,6 +137,7 @@ fn observe(table: &str, who: &str, command: Command) -> Observation {
             .collect(),
         transfer,
         probes,
+        shapes: Vec::new(),
     }
 }
 
@@ -233,6 +234,7 @@ fn long_labels_wrap_within_100_columns() {
         inserted: BTreeSet::new(),
         transfer: false,
         probes: vec![],
+        shapes: Vec::new(),
     };
     let specs = Specs::parse_str(
         "s.toml",

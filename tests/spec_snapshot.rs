@@ -41,6 +41,7 @@ fn database(identities: &[Identity]) -> (Vec<Observation>, Vec<TableRows>) {
                         target: "own".into(),
                         outcome: Outcome::Filtered,
                     }],
+                    shapes: Vec::new(),
                 };
                 if command == Command::Insert && t.owned {
                     obs.probes.push(Probe {

@@ -62,6 +62,7 @@ fn observe(rows: &TableRows, who: &str, command: Command, reached: &[&str]) -> O
                 outcome: Outcome::Allowed { rows: 1 },
             })
             .collect(),
+        shapes: Vec::new(),
     }
 }
 

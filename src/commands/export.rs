@@ -116,6 +116,7 @@ fn pgtap_export(
                 p.unbuildable.is_none()
                     && p.check.is_none()
                     && p.target != crate::matrix::insert_target::OWN_COPY
+                    && !crate::matrix::shape::is_shape(&p.target)
             };
             for probe in plan.probes.iter().filter(exportable) {
                 let table = rel.table.display_name();

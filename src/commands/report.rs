@@ -81,6 +81,7 @@ pub fn collect(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Audit> 
         observations,
         identities: prepared.identities.clone(),
         tenancy: None,
+        inferred_tenancy: None,
     };
     let mut cells = judge(&matrix, &specs);
 

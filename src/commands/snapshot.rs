@@ -41,8 +41,29 @@ pub fn run(
     } else {
         Held::suspicious(&run.cells)
     };
-    let plan = snapshot::plan_holding(files, &target, &reality, &held)
+    let mut plan = snapshot::plan_holding(files.clone(), &target, &reality, &held)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let inferred = run
+        .matrix
+        .inferred_tenancy
+        .as_deref()
+        .filter(|_| run.specs.tenancy().is_none() && !args.check);
+    if let Some(section) = inferred {
+        let current = plan
+            .writes
+            .iter()
+            .position(|(p, _)| *p == target)
+            .map(|i| plan.writes.remove(i).1)
+            .or_else(|| {
+                files
+                    .iter()
+                    .find(|f| f.path == target)
+                    .map(|f| f.text.clone())
+            })
+            .unwrap_or_default();
+        plan.writes
+            .push((target.clone(), snapshot::with_tenancy(&current, section)));
+    }
     if args.check {
         snapshot::write_check(&plan, out)?;
         return Ok(if plan.is_clean() {

@@ -513,6 +513,7 @@ mod tests {
             detail: "syntax error at or near \"user\"".into(),
             probes: Vec::new(),
             suspicion: None,
+            shapes: Vec::new(),
         }
     }
 

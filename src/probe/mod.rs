@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use postgres::Client;
 
 use crate::matrix::{
-    insert_target, Command, Observation, Outcome, Probe, RowFacts, TableRef, TableRows,
+    insert_target, shape, Command, Observation, Outcome, Probe, RowFacts, TableRef, TableRows,
 };
 use crate::migrate::Database;
 use crate::spec::identities::TenantRole;
@@ -104,6 +104,8 @@ pub struct Matrix {
     pub identities: Vec<Identity>,
     /// The tenant model, described for people (`rlsgate test` prints it).
     pub tenancy: Option<String>,
+    /// An inferred tenant model as a `[tenancy]` section (`rlsgate snapshot` writes it).
+    pub inferred_tenancy: Option<String>,
 }
 
 /// The relations probing would cover, read without touching any data.
@@ -148,7 +150,14 @@ impl Prepared {
             .tenancy
             .as_ref()
             .map(|t| t.describe(&self.catalog));
+        let inferred_tenancy = self
+            .model
+            .tenancy
+            .as_ref()
+            .filter(|t| t.inferred)
+            .and_then(|t| t.declaration(&self.catalog));
         Matrix {
+            inferred_tenancy,
             relations: self.rows.iter().map(|r| r.table.clone()).collect(),
             rows: self.rows,
             observations,
@@ -886,6 +895,7 @@ fn observe(
             inserted: BTreeSet::new(),
             transfer: false,
             probes: Vec::new(),
+            shapes: Vec::new(),
         };
         for (p, r) in plan
             .probes
@@ -893,6 +903,13 @@ fn observe(
             .zip(results)
             .filter(|(p, r)| p.command == command && !r.covered)
         {
+            if shape::is_shape(&p.target) {
+                obs.shapes.push(Probe {
+                    target: p.target.clone(),
+                    outcome: r.outcome.clone(),
+                });
+                continue;
+            }
             let allowed = r.outcome.is_allowed();
             match (command, p.target.as_str()) {
                 (Command::Select, _) if rel.kind.holds_rows() || rel.base.is_some() => {

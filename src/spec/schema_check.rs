@@ -4,8 +4,9 @@
 
 use super::error::SpecErrors;
 use super::identities::Identity;
+use super::row_model::{OwnerSpec, TenantSpec};
 use super::rules::Loc;
-use super::specs::{OwnerSpec, Specs, TenantSpec};
+use super::specs::Specs;
 use super::tenancy::suggest;
 use crate::matrix::{TableRef, TableRows};
 use crate::probe::catalog::{Catalog, Relation};
@@ -312,6 +313,19 @@ impl Specs {
         tenancy: Option<&Tenancy>,
     ) -> Result<(), SpecErrors> {
         let mut errors = SpecErrors::default();
+        if let (None, Some(spec)) = (tenancy, self.tenancy.as_ref().filter(|t| t.enabled)) {
+            if let Some(l) = spec.at {
+                let tenant = spec.tenant.as_deref().unwrap_or("a tenant table");
+                errors.push(
+                    self.error(
+                        l,
+                        format!("`[tenancy]` is incomplete: no membership table joins users to `{tenant}`"),
+                        "no tenant model",
+                    )
+                    .with_help("name both tables and the membership's columns: `tenant = \"orgs\"`, `membership = { table = \"members\", user = \"user_id\", tenant = \"org_id\" }`, or `tenancy = false`"),
+                );
+            }
+        }
         let tenant_scoped: Vec<String> = rows
             .iter()
             .filter(|r| r.tenant_scoped)

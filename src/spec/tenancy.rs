@@ -99,7 +99,10 @@ impl TenancySpec {
                                 let ml = loc(index, item_span(mk, mv));
                                 let value = string(file, mk, mv, "a name", errors);
                                 match mk.get() {
-                                    "table" => spec.membership = value,
+                                    "table" => {
+                                        spec.membership = value;
+                                        spec.membership_loc = Some(ml);
+                                    }
                                     "user" => {
                                         spec.user_column = value;
                                         spec.column_locs.push(("user", ml));

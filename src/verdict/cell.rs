@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::presumption::Suspicion;
 use super::reach::{Coverage, Reach};
+use super::shapes::ShapeNote;
 use super::subject::{Action, Subject};
 use crate::matrix::{Command, Probe, TableRef};
 use crate::Status;
@@ -76,6 +77,8 @@ pub struct Cell {
     pub probes: Vec<Probe>,
     /// A suspicious cell: what it breaks and what opens it.
     pub suspicion: Option<Suspicion>,
+    /// The request shapes probed beside the cell's plain statement.
+    pub shapes: Vec<ShapeNote>,
 }
 
 impl Cell {

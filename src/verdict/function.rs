@@ -53,6 +53,7 @@ pub fn judge_functions(
                 outcome,
                 detail,
                 probes: Vec::new(),
+                shapes: Vec::new(),
                 suspicion: None,
             });
         }

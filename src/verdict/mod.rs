@@ -7,6 +7,7 @@ mod function;
 pub mod presumption;
 mod reach;
 mod relation;
+mod shapes;
 mod subject;
 
 pub use cell::{status, summarize, Cell, CellOutcome, Summary};
@@ -14,4 +15,5 @@ pub use function::judge_functions;
 pub use presumption::{presume, Breach, Suspicion};
 pub use reach::{insert_phrase, insert_word, rows_phrase, scope_words, Breadth, Coverage, Reach};
 pub use relation::{admits, insert_expects, judge, name_rows, observed, resolve, Observed};
+pub use shapes::ShapeNote;
 pub use subject::{Action, Subject};

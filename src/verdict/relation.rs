@@ -247,6 +247,7 @@ pub fn judge(
         detail: String::new(),
         probes: obs.probes.clone(),
         suspicion: None,
+        shapes: super::shapes::notes(obs),
     };
 
     let declared = exp.and_then(|e| match obs.command {

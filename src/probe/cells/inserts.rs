@@ -5,7 +5,7 @@
 use super::clearing::conflicts_sql;
 use super::{probe, PlannedProbe};
 use crate::matrix::quote_ident;
-use crate::matrix::{insert_target, Command};
+use crate::matrix::{insert_target, shape, Command};
 use crate::probe::catalog::Relation;
 use crate::probe::ownership::user;
 use crate::probe::ownership::{Owner, RowModel};
@@ -149,7 +149,16 @@ pub(super) fn plan(
         let own_probes = insert_probes(synth, rel, into, &own, insert_target::OWN, seq);
         let built = own_probes.iter().all(|p| p.unbuildable.is_none());
         if (me.is_some() || built) && !(membership && home.is_some()) {
+            let returning = own_probes
+                .first()
+                .filter(|_| built && me.is_some() && into.table == rel.table)
+                .map(|p| PlannedProbe {
+                    target: shape::INSERT_RETURNING.to_string(),
+                    statement: format!("{} returning t.*", p.statement),
+                    ..p.clone()
+                });
             probes.extend(own_probes);
+            probes.extend(returning);
             if let (true, Some(me)) = (built, me) {
                 probes.extend(own_copy(synth, rel, into, me, home, seq));
                 if let Some(o) = someone.filter(|o| o.sub.is_some()) {

@@ -27,7 +27,7 @@ pub use run::{classify, execute, position_of, PROBE_FUNCTION};
 pub use timeout::is_statement_timeout;
 pub(crate) use writes::touch_column;
 pub use writes::{changes, Changes, Destination};
-use writes::{transfer_probe, unfiltered_probes};
+use writes::{transfer_probe, unfiltered_probes, upsert_probe};
 
 #[derive(Debug, Clone)]
 pub struct PlannedProbe {
@@ -180,6 +180,7 @@ pub fn plan<'a>(
             ..transfer
         });
     }
+    probes.extend(home.and_then(|row| upsert_probe(rel, row, &touch)));
     Plan {
         rel,
         identity,

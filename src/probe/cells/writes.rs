@@ -370,3 +370,37 @@ pub(crate) fn touch_column(rel: &Relation, model: &RowModel, updatable: &[String
         .map(|c| c.name.clone())
         .unwrap_or_else(|| rel.columns[0].name.clone())
 }
+
+/// `.upsert()` of `row` as it stands: `INSERT ... ON CONFLICT (key) DO UPDATE` setting
+/// `touch` to itself, which takes the conflict path and so needs the INSERT policies' WITH
+/// CHECK, the UPDATE policies and the SELECT policies on the row. `None` without a key.
+pub(super) fn upsert_probe(rel: &Relation, row: &PlacedRow, touch: &str) -> Option<PlannedProbe> {
+    if rel.primary_key.is_empty() {
+        return None;
+    }
+    let columns: Vec<&Column> = rel.columns.iter().filter(|c| !c.generated).collect();
+    let names: Vec<String> = columns.iter().map(|c| quote_ident(&c.name)).collect();
+    let overriding = if columns.iter().any(|c| c.identity) {
+        " overriding system value"
+    } else {
+        ""
+    };
+    let key: Vec<String> = rel.primary_key.iter().map(|c| quote_ident(c)).collect();
+    let touch = quote_ident(touch);
+    let statement = format!(
+        "insert into {table} as t ({cols}){overriding} select {cols} from \
+         jsonb_populate_record(null::{table}, {json}::jsonb) \
+         on conflict ({key}) do update set {touch} = excluded.{touch}",
+        table = rel.table.qualified(),
+        cols = names.join(", "),
+        json = json_literal(&serde_json::Value::Object(row.json.clone())),
+        key = key.join(", "),
+    );
+    Some(probe(
+        Command::Update,
+        &format!("{}{}", crate::matrix::shape::UPSERT, row.label),
+        String::new(),
+        statement,
+        false,
+    ))
+}

@@ -109,6 +109,61 @@ impl Tenancy {
     }
 }
 
+impl Tenancy {
+    /// The model as a `[tenancy]` section (what `rlsgate snapshot` writes when it was
+    /// inferred): tables, the membership's columns and the identities' memberships.
+    pub fn declaration(&self, catalog: &Catalog) -> Option<String> {
+        let m = &self.membership;
+        let rel = catalog.get(&m.table)?;
+        let column = |k: usize| rel.foreign_keys[k].columns.first().cloned();
+        let quoted = |s: &str| toml_edit::Value::from(s).to_string();
+        let key = |s: &str| {
+            if !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                s.to_string()
+            } else {
+                quoted(s)
+            }
+        };
+        let mut membership = format!(
+            "{{ table = {}, user = {}, tenant = {}",
+            quoted(&crate::spec::specs::table_key(&m.table)),
+            quoted(&column(m.user_fk)?),
+            quoted(&column(m.tenant_fk)?)
+        );
+        if let Some(role) = &m.role {
+            membership.push_str(&format!(", role = {}", quoted(role)));
+        }
+        membership.push_str(" }");
+        let mut text = format!(
+            "[tenancy]\ntenant = {}\nmembership = {membership}\n",
+            quoted(&crate::spec::specs::table_key(&self.table))
+        );
+        let mut members: Vec<(String, Vec<String>)> = Vec::new();
+        for t in &self.tenants {
+            for member in t.members.iter().filter(|m| !self.is_filler(&m.name)) {
+                let entry = match &member.role {
+                    Some(role) => format!("{} = {}", key(&t.name), quoted(role)),
+                    None => format!("{} = {}", key(&t.name), quoted("member")),
+                };
+                match members.iter_mut().find(|(n, _)| *n == member.name) {
+                    Some((_, entries)) => entries.push(entry),
+                    None => members.push((member.name.clone(), vec![entry])),
+                }
+            }
+        }
+        if !members.is_empty() {
+            text.push_str("\n[tenancy.members]\n");
+            for (name, entries) in members {
+                text.push_str(&format!("{} = {{ {} }}\n", key(&name), entries.join(", ")));
+            }
+        }
+        Some(text)
+    }
+}
+
 pub const ROLE_COLUMNS: [&str; 9] = [
     "role",
     "account_role",

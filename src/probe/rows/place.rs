@@ -59,9 +59,11 @@ impl<'a> Synthesizer<'a> {
             if let Some(t) = &template {
                 self.templates.insert(rel.table.clone(), t.clone());
             }
+            let mut adopted = self.adopt(client, rel, &model)?;
+            self.settle_in_tenants(client, rel, &model, &mut adopted)?;
             let mut state = TableState {
                 model: model.clone(),
-                rows: self.adopt(client, rel, &model)?,
+                rows: adopted,
                 error: None,
                 repairs: Repairs::default(),
                 template,
@@ -432,6 +434,80 @@ impl<'a> Synthesizer<'a> {
                 }
             })
             .collect())
+    }
+
+    /// Adopted rows of a table tied to its tenant by a key (a signup trigger's profile with a
+    /// `team_id`, declared `tenant = "team_id"`) that the trigger left in no tenant: moved
+    /// into their owner's first tenant, as the app does when its user joins one.
+    fn settle_in_tenants(
+        &self,
+        client: &mut Client,
+        rel: &Relation,
+        model: &RowModel,
+        rows: &mut [PlacedRow],
+    ) -> Result<(), ProbeError> {
+        let Some(TenantLink::Direct { fk }) = model.tenant else {
+            return Ok(());
+        };
+        if rel.primary_key.is_empty() {
+            return Ok(());
+        }
+        let fk = &rel.foreign_keys[fk];
+        let Some(tenant_rows) = self.states.get(&fk.target).map(|s| &s.rows) else {
+            return Ok(());
+        };
+        for row in rows.iter_mut() {
+            if row.facts.tenant.is_some() {
+                continue;
+            }
+            let Some(owner) = row.owner() else { continue };
+            let Some(&tenant) = self.tenants_of(owner).first() else {
+                continue;
+            };
+            let Some(tenant_row) = tenant_rows.iter().find(|p| p.label == tenant) else {
+                continue;
+            };
+            let values: Option<Vec<String>> = fk
+                .columns
+                .iter()
+                .zip(&fk.target_columns)
+                .map(|(c, tc)| {
+                    let v = match tenant_row.json.get(tc)? {
+                        Json::String(s) => s.clone(),
+                        Json::Null => return None,
+                        other => other.to_string(),
+                    };
+                    Some(format!("{} = {}", quote_ident(c), literal(&v)))
+                })
+                .collect();
+            let Some(values) = values else { continue };
+            let sql = format!(
+                "update {} t set {} where {} = {} returning to_jsonb(t)::text",
+                rel.table.qualified(),
+                values.join(", "),
+                key_expr(rel),
+                literal(&row.key)
+            );
+            // a trigger or constraint that refuses the move leaves the row where it was
+            client
+                .batch_execute("savepoint rlsgate_settle")
+                .map_err(ProbeError::db("placing an adopted row in its tenant"))?;
+            let updated = client.query_opt(&sql, &[]);
+            let end = match updated {
+                Ok(_) => "release savepoint rlsgate_settle",
+                Err(_) => "rollback to savepoint rlsgate_settle",
+            };
+            client
+                .batch_execute(end)
+                .map_err(ProbeError::db("placing an adopted row in its tenant"))?;
+            if let Ok(Some(Ok(Json::Object(json)))) =
+                updated.map(|r| r.map(|r| serde_json::from_str::<Json>(&r.get::<_, String>(0))))
+            {
+                row.json = json;
+                row.facts.tenant = Some(tenant.to_string());
+            }
+        }
+        Ok(())
     }
 
     /// A row `rel` holds before synthesis, when it holds one.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::RunMeta;
 use crate::matrix::{Command, FunctionRef, Probe, TableRef};
-use crate::verdict::{Action, Cell, CellOutcome, Reach, Subject, Summary, Suspicion};
+use crate::verdict::{Action, Cell, CellOutcome, Reach, ShapeNote, Subject, Summary, Suspicion};
 
 /// Bumped only on a breaking change to the shape below; fields may be added within a version.
 pub const JSON_VERSION: u32 = 1;
@@ -64,6 +64,10 @@ struct JsonCell {
     /// A suspicious cell: the breach (`anon-read`, ...), why, and what opens it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     suspicion: Option<Suspicion>,
+    /// The request shapes (`.insert().select()`, `.upsert()`) probed beside the plain
+    /// statement, and how they differ from it (added within version 1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    shapes: Vec<ShapeNote>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -132,6 +136,7 @@ pub fn write(
                 detail: c.detail.clone(),
                 probes: c.probes.clone(),
                 suspicion: c.suspicion.clone(),
+                shapes: c.shapes.clone(),
             }),
             (
                 Subject::Function {
@@ -194,6 +199,7 @@ pub fn read(json: &str) -> Result<Report, ReportError> {
                 detail: c.detail,
                 probes: c.probes,
                 suspicion: c.suspicion,
+                shapes: c.shapes,
             })
         })
         .collect::<Result<Vec<_>, ReportError>>()?;
@@ -214,6 +220,7 @@ pub fn read(json: &str) -> Result<Report, ReportError> {
                 detail: c.detail,
                 probes: Vec::new(),
                 suspicion: c.suspicion,
+                shapes: Vec::new(),
             })
         })
         .collect::<Result<Vec<_>, ReportError>>()?;

@@ -214,6 +214,37 @@ pub fn write_with(
 
     write_suspicious(cells, out, &paint, width)?;
 
+    let shapes: Vec<(&Cell, &str)> = cells
+        .iter()
+        .flat_map(|c| {
+            c.shapes
+                .iter()
+                .filter_map(move |s| Some((c, s.differs.as_deref()?)))
+        })
+        .collect();
+    if !shapes.is_empty() {
+        writeln!(
+            out,
+            "\n{}:",
+            paint(
+                bold,
+                "request shapes (what supabase-js also sends, where it differs)"
+            )
+        )?;
+        for (c, differs) in shapes {
+            let head = format!(
+                "↯ {} · {} · {}",
+                c.subject.display_name(),
+                c.identity,
+                c.action
+            );
+            writeln!(out, "  {}", paint(bold, &head))?;
+            for line in wrap(differs, usize::from(width) - 6) {
+                writeln!(out, "      {line}")?;
+            }
+        }
+    }
+
     if !meta.lint.is_empty() {
         let errors = meta.lint.iter().filter(|f| f.is_error()).count();
         let title = format!(

@@ -354,6 +354,7 @@ mod tests {
                 target: "rows".into(),
                 outcome: Outcome::Allowed { rows: 1 },
             }],
+            shapes: Vec::new(),
         }
     }
 

@@ -216,6 +216,7 @@ mod tests {
             detail: "sees rows alice, bob it should not".into(),
             probes: vec![],
             suspicion: None,
+            shapes: vec![],
         }];
         Audit {
             meta: RunMeta::new("demo"),
