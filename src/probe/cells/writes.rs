@@ -9,7 +9,7 @@ use crate::matrix::{quote_ident, Command};
 use crate::probe::catalog::{Column, Relation};
 use crate::probe::ownership::{Owner, RowModel};
 use crate::probe::rows::{key_expr, key_predicate, reference, PlacedRow, Synthesizer};
-use crate::probe::values::{column_literal, literal};
+use crate::probe::values::{column_literal, json_literal, literal};
 use crate::spec::Identity;
 
 /// Where a transfer moves a row: to another user, or into another tenant.
