@@ -17,6 +17,14 @@ table (user, org, role) come first, each chain head also has `org_id -> orgs`, a
 policies ask `org_id in (select public.my_orgs())`, a SECURITY DEFINER helper over the
 memberships (the children still look their parent up). No [tenancy] section: the model is
 inferred. The spec says `tenant` for every table.
+
+With --functions K (owner mode) K SECURITY DEFINER RPCs follow, the way large Supabase apps
+write them (executable by anon and authenticated, as every new function is): over the chain
+heads in turn, a count for a user (`p_user_id`), a row by id (`p_id`, jsonb), a state change
+of a row by id, and a search by text running dynamic SQL with `%L`; every second one asks
+`auth.uid()` first. Their [functions] lines allow anon and authenticated to call them and say
+nothing of `reads`/`writes`: benchmark input, not a clean project (calls that reach past RLS
+are suspicious).
 """
 import os
 import sys
@@ -93,10 +101,51 @@ def table_sql(i: int, tenant: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
+def function_sql(k: int, heads: int) -> str:
+    table = f"t{(k % heads) * CHAIN:04}"
+    kind = (k // heads + k) % 4
+    check = "  if p_user_id <> (select auth.uid()) then raise exception 'not yours'; end if;\n" if k % 2 == 0 else ""
+    by_id_check = (
+        f"  if not exists (select 1 from public.{table} x where x.id = p_id and x.user_id = (select auth.uid())) then\n"
+        "    raise exception 'not yours';\n  end if;\n"
+        if k % 2 == 0
+        else ""
+    )
+    name = f"{table}_rpc_{k:04}"
+    if kind == 0:
+        return (
+            f"create function public.{name}(p_user_id uuid) returns bigint\n"
+            "language plpgsql stable security definer set search_path = '' as $$\nbegin\n"
+            f"{check}  return (select count(*) from public.{table} t where t.user_id = p_user_id);\nend $$;\n"
+        )
+    if kind == 1:
+        return (
+            f"create function public.{name}(p_id uuid) returns jsonb\n"
+            "language plpgsql stable security definer set search_path = '' as $$\nbegin\n"
+            f"{by_id_check}  return (select to_jsonb(t) from public.{table} t where t.id = p_id);\nend $$;\n"
+        )
+    if kind == 2:
+        return (
+            f"create function public.{name}(p_id uuid) returns void\n"
+            "language plpgsql security definer set search_path = '' as $$\nbegin\n"
+            f"{by_id_check}  update public.{table} t set status = 'archived' where t.id = p_id;\nend $$;\n"
+        )
+    return (
+        f"create function public.{name}(term text) returns setof uuid\n"
+        "language plpgsql stable security definer set search_path = '' as $$\nbegin\n"
+        f"  return query execute format('select id from public.{table} where title ilike %L', '%' || term || '%');\nend $$;\n"
+    )
+
+
 def main() -> None:
     args = sys.argv[1:]
     tenant = "--tenant" in args
     args = [a for a in args if a != "--tenant"]
+    functions = 0
+    if "--functions" in args:
+        at = args.index("--functions")
+        functions = int(args[at + 1])
+        del args[at : at + 2]
     if len(args) != 2:
         sys.exit(__doc__)
     n, root = int(args[0]), args[1]
@@ -112,7 +161,20 @@ def main() -> None:
                 fh.write(TENANCY)
             for i in range(f, min(f + PER_FILE, n)):
                 fh.write(table_sql(i, tenant))
+    if functions:
+        heads = max(1, (n + CHAIN - 1) // CHAIN)
+        with open(os.path.join(mig, "20240102000000_functions.sql"), "w") as fh:
+            fh.write(f"-- generated: {functions} SECURITY DEFINER RPCs\n")
+            for k in range(functions):
+                fh.write(function_sql(k, heads))
     with open(os.path.join(specs, "gate.toml"), "w") as fh:
+        if functions:
+            fh.write(
+                "[function_defaults]\n"
+                'anon = "allow"\n'
+                'authenticated = "allow"\n'
+                'service = "allow"\n\n'
+            )
         if tenant:
             fh.write(
                 "# generated: every table is read and written by the members of its tenant\n"

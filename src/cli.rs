@@ -85,6 +85,10 @@ pub struct GlobalArgs {
     /// file:line (default 60s; `[timeouts] migration` in rlsgate.toml; 0 for none).
     #[arg(long, global = true, value_name = "DURATION", value_parser = crate::timeouts::parse)]
     pub migration_timeout: Option<std::time::Duration>,
+    /// How long one function call of the call probes may run before that call is
+    /// inconclusive (default 1s; `[timeouts] call` in rlsgate.toml; 0 for none).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = crate::timeouts::parse)]
+    pub call_timeout: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,6 +1,7 @@
 //! How long one statement may run: a probe (a policy that sleeps or loops makes its cell
 //! inconclusive, never the run), and a migration statement or a setup statement such as a
-//! signup trigger (a located error instead of a hang).
+//! signup trigger (a located error instead of a hang), and one function call of the call probes
+//! (a function that raises, loops or sleeps makes that call inconclusive).
 //!
 //! Defaults, then `[timeouts]` in `rlsgate.toml`, then `--probe-timeout` /
 //! `--migration-timeout`. A duration is `500ms`, `10s`, `2m` or a number of seconds; `0`
@@ -10,6 +11,7 @@
 //! [timeouts]
 //! probe = "10s"
 //! migration = "60s"
+//! call = "1s"
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -17,12 +19,15 @@ use std::time::Duration;
 
 pub const DEFAULT_PROBE: Duration = Duration::from_secs(10);
 pub const DEFAULT_MIGRATION: Duration = Duration::from_secs(60);
+/// One function call of the call probes (`--call-timeout`, `[timeouts] call`).
+pub const DEFAULT_CALL: Duration = Duration::from_secs(1);
 
 /// `None`: no limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
     pub probe: Option<Duration>,
     pub migration: Option<Duration>,
+    pub call: Option<Duration>,
 }
 
 impl Default for Timeouts {
@@ -30,6 +35,7 @@ impl Default for Timeouts {
         Timeouts {
             probe: Some(DEFAULT_PROBE),
             migration: Some(DEFAULT_MIGRATION),
+            call: Some(DEFAULT_CALL),
         }
     }
 }
@@ -100,11 +106,12 @@ impl Timeouts {
             let slot = match key {
                 "probe" => &mut self.probe,
                 "migration" => &mut self.migration,
+                "call" => &mut self.call,
                 other => {
                     return Err(invalid(
                         offset(value),
                         format!(
-                            "unknown key `{other}` in [timeouts]: expected `probe` or `migration`"
+                            "unknown key `{other}` in [timeouts]: expected `probe`, `migration` or `call`"
                         ),
                     ))
                 }
@@ -124,11 +131,15 @@ impl Timeouts {
 
 /// The timeouts of a run: `rlsgate.toml` in `--project`, then the flags.
 pub fn for_run(global: &crate::cli::GlobalArgs) -> Result<Timeouts, TimeoutsError> {
-    Timeouts::load(
+    let mut timeouts = Timeouts::load(
         &global.project,
         global.probe_timeout,
         global.migration_timeout,
-    )
+    )?;
+    if let Some(c) = global.call_timeout {
+        timeouts.call = limit(c);
+    }
+    Ok(timeouts)
 }
 
 fn limit(d: Duration) -> Option<Duration> {

@@ -17,8 +17,9 @@ const MIN_REGRESSIONS: usize = 5;
 /// the fixed variant, `examples/agent-creator-fixed`.
 const WITHOUT_REGRESSIONS: [&str; 1] = ["examples/agent-creator"];
 
-/// Projects whose hole is not in the table matrix but in the catalog: `rlsgate test` must
-/// exit 1 on the lint error (rule, a word of its message), with every cell passing.
+/// Projects whose hole is not in the table matrix but in a function: `rlsgate test` must exit 1
+/// on the lint error (rule, a word of its message), with every cell passing but the call cells
+/// of that function, suspicious (its calls read auth.users).
 const CAUGHT_BY_LINT: [(&str, &str, &str); 1] = [(
     "examples/agent-creator",
     "security-definer-executable",
@@ -104,7 +105,8 @@ impl std::fmt::Display for Cell {
 }
 
 /// The `-- expect-fail: table=<schema.table> identity=<name> command=<cmd>` and
-/// `-- expect-fail: function=<schema.name(arg types)> identity=<name>` lines of a file.
+/// `-- expect-fail: function=<schema.name(arg types)> identity=<name> [action=call]` lines of
+/// a file (an EXECUTE cell, or with `action=call` the cell of what the calls reach).
 fn expectations(sql: &str) -> Result<Vec<Cell>, String> {
     let mut cells = Vec::new();
     for (n, line) in sql.lines().enumerate() {
@@ -116,10 +118,17 @@ fn expectations(sql: &str) -> Result<Vec<Cell>, String> {
             let (function, who) = function
                 .split_once(" identity=")
                 .ok_or_else(|| format!("line {}: needs function= and identity=", n + 1))?;
+            let (who, action) = match who.split_once(" action=") {
+                Some((who, action @ ("call" | "execute"))) => (who, action),
+                Some((_, other)) => {
+                    return Err(format!("line {}: unknown action `{other}`", n + 1))
+                }
+                None => (who, "execute"),
+            };
             cells.push(Cell {
                 table: function.to_string(),
                 identity: who.trim().to_string(),
-                command: "execute".to_string(),
+                command: action.to_string(),
             });
             continue;
         }
@@ -184,7 +193,7 @@ impl Run {
                     .map(|c| Cell {
                         table: c["function"].as_str().unwrap_or_default().to_string(),
                         identity: c["identity"].as_str().unwrap_or_default().to_string(),
-                        command: "execute".to_string(),
+                        command: c["action"].as_str().unwrap_or("execute").to_string(),
                     }),
             )
     }
@@ -319,11 +328,31 @@ fn every_project_passes_its_specs() {
                 )
             })
             .collect();
+        // the hole's function, called: its call cells reach past RLS (suspicious), and every
+        // other cell passes
+        let hole_calls_only = |object: &str| {
+            run.json.as_ref().is_some_and(|j| {
+                let s = &j["summary"];
+                let calls = j["functions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|c| {
+                        c["action"] == "call"
+                            && c["outcome"] == "suspicious"
+                            && c["function"].as_str().is_some_and(|f| f.contains(object))
+                    })
+                    .count() as u64;
+                calls > 0
+                    && s["suspicious"] == calls
+                    && s["passed"].as_u64() == s["cells"].as_u64().map(|n| n - calls)
+            })
+        };
         let ok = match hole {
             None => run.code == Some(0) && cells_pass && lint_errors.is_empty(),
             Some((_, rule, object)) => {
                 run.code == Some(1)
-                    && cells_pass
+                    && hole_calls_only(object)
                     && lint_errors
                         .iter()
                         .any(|(r, m)| r == rule && m.contains(object))
@@ -393,7 +422,10 @@ fn every_regression_fails_on_the_cell_it_names() {
         let copy = with_regression(project, regression);
         // Function cells are judged only in a run of every table.
         let mut tables: Vec<&str> = expected.iter().map(|c| c.table.as_str()).collect();
-        if expected.iter().any(|c| c.command == "execute") {
+        if expected
+            .iter()
+            .any(|c| c.command == "execute" || c.command == "call")
+        {
             tables.clear();
         }
         tables.sort_unstable();

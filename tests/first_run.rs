@@ -38,7 +38,7 @@ struct Pin {
 const NARROWS: &str =
     "narrows access (an owner loses a right): only a spec can say it was intended";
 
-const PINS: [Pin; 9] = [
+const PINS: [Pin; 10] = [
     Pin {
         dir: ".",
         false_suspicions: &[],
@@ -66,6 +66,12 @@ const PINS: [Pin; 9] = [
             ("public.exec_sql(text)", "bob", "execute"),
             ("public.exec_sql(text)", "admin", "execute"),
             ("public.exec_sql(text)", "mallory", "execute"),
+            // the call probes' injection reads auth.users through it
+            ("public.exec_sql(text)", "anon", "call"),
+            ("public.exec_sql(text)", "alice", "call"),
+            ("public.exec_sql(text)", "bob", "call"),
+            ("public.exec_sql(text)", "admin", "call"),
+            ("public.exec_sql(text)", "mallory", "call"),
         ],
         missed: &[],
         not_leaks: &[],
@@ -132,6 +138,15 @@ const PINS: [Pin; 9] = [
         not_leaks: &[("08_revoke_preferences_update", NARROWS)],
     },
     Pin {
+        dir: "examples/rpc",
+        // Owners mark invoices paid through a SECURITY DEFINER function on purpose (invoices
+        // have no UPDATE policy): a deliberate bypass only a spec (`writes = "tenant:owner"`)
+        // can declare.
+        false_suspicions: &[("public.mark_invoice_paid(uuid)", "admin", "call")],
+        missed: &[],
+        not_leaks: &[],
+    },
+    Pin {
         dir: "examples/synthetic-data",
         false_suspicions: &[],
         missed: &[],
@@ -184,7 +199,8 @@ fn named(sql: &str) -> Vec<Named> {
             let rest = rest.trim();
             if let Some(f) = rest.strip_prefix("function=") {
                 let (f, who) = f.split_once(" identity=").unwrap();
-                return (f.to_string(), who.trim().to_string(), "execute".to_string());
+                let (who, action) = who.split_once(" action=").unwrap_or((who, "execute"));
+                return (f.to_string(), who.trim().to_string(), action.to_string());
             }
             let value = |key: &str| {
                 rest.split_whitespace()
@@ -227,7 +243,11 @@ fn first_run(project: &Path) -> Outcome {
                 suspicious.insert((
                     c[subject].as_str().unwrap().to_string(),
                     c["identity"].as_str().unwrap().to_string(),
-                    c["command"].as_str().unwrap_or("execute").to_string(),
+                    c["command"]
+                        .as_str()
+                        .or(c["action"].as_str())
+                        .unwrap_or("execute")
+                        .to_string(),
                 ));
             }
         }

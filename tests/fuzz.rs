@@ -47,6 +47,7 @@ fn the_demo_holds_for_proptest_generated_cases() {
         quiet: true,
         probe_timeout: None,
         migration_timeout: None,
+        call_timeout: None,
     };
     let mut setup = Setup::open(&global, false, &Progress::hidden()).expect("open the demo");
     let prepared = setup.prepare(2).expect("prepare");

@@ -255,12 +255,18 @@ fn junit_failures(xml: &str) -> u64 {
 
 #[test]
 fn junit_failures_agree_with_the_exit_code() {
-    // A catalog lint error and no failed cell: exit 1, so the report must show a failure.
+    // A catalog lint error and no failed table or EXECUTE cell, but the exec_sql calls of the
+    // four callers (anon, alice, bob, admin) that read auth.users through it, suspicious: exit
+    // 1, and the report shows the lint failure and those four.
     let agent = repo().join("examples/agent-creator");
     let o = rlsgate(&agent, &["test", "--format", "junit"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let xml = stdout(&o);
-    assert_eq!(junit_failures(&xml), 1, "{xml}");
+    assert_eq!(junit_failures(&xml), 1 + 4, "{xml}");
+    assert!(
+        xml.contains(r#"<testsuite name="function calls" tests="4" failures="4""#),
+        "{xml}"
+    );
     assert!(
         xml.contains(r#"<testsuite name="catalog lint" tests="1" failures="1""#),
         "{xml}"

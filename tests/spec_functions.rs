@@ -98,12 +98,18 @@ fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(out)))
 }
 
-/// `function · identity · outcome` of every function cell.
+/// `function · identity · outcome` of every EXECUTE cell.
 fn function_cells(report: &Value) -> Vec<String> {
+    cells_of(report, "execute")
+}
+
+/// `function · identity · outcome` of every function cell of `action` (`execute`, `call`).
+fn cells_of(report: &Value, action: &str) -> Vec<String> {
     report["functions"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|c| c["action"] == action)
         .map(|c| {
             format!(
                 "{} · {} · {}",
@@ -127,8 +133,14 @@ fn declared_functions_pass_and_every_callable_function_gets_a_cell_per_identity(
     assert!(!cells
         .iter()
         .any(|c| c.contains("touch") || c.contains("similarity")));
-    assert_eq!(report["summary"]["functions"], 15);
-    assert_eq!(report["summary"]["cells"], 20 + 15);
+    // and one CALL cell per function x identity that may call it, but the service role (it
+    // bypasses RLS, so no call can reach past it): search(text) for 4, search(text, integer)
+    // for the 3 signed-in users; none of them reaches past the notes' RLS
+    let calls = cells_of(&report, "call");
+    assert_eq!(calls.len(), 4 + 3, "{calls:#?}");
+    assert!(calls.iter().all(|c| c.ends_with(" · pass")), "{calls:#?}");
+    assert_eq!(report["summary"]["functions"], 15 + 7);
+    assert_eq!(report["summary"]["cells"], 20 + 15 + 7);
 
     let anon = |name: &str| {
         report["functions"]
@@ -396,7 +408,8 @@ fn partitions_judge_functions_once_and_merge_them() {
             ],
         );
         let report: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
-        let expected = if k == 1 { 15 } else { 0 };
+        // 15 EXECUTE cells, 8 CALL cells (anon may now call promote_user)
+        let expected = if k == 1 { 15 + 8 } else { 0 };
         assert_eq!(report["functions"].as_array().map_or(0, Vec::len), expected);
         paths.push(path);
     }

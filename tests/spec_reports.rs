@@ -170,6 +170,7 @@ fn meta() -> RunMeta {
         lint: Vec::new(),
         partition: None,
         places: Default::default(),
+        not_called: Vec::new(),
     }
 }
 

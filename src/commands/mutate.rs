@@ -28,11 +28,11 @@ pub fn run(global: &GlobalArgs, args: &MutateArgs, out: &mut dyn Write) -> anyho
     let judge = Judge {
         prepared: &prepared,
         specs: &setup.specs,
-        identities: &setup.identities,
+        identities: &prepared.identities,
     };
     let on_done = |n: usize| progress.set(format!("mutant {n}/{total}"));
     let t_run = Instant::now();
-    let (base_cells, results) = mutate::run(
+    let (mut base_cells, mut results) = mutate::run(
         &mut setup.db,
         &judge,
         mutants,
@@ -43,6 +43,35 @@ pub fn run(global: &GlobalArgs, args: &MutateArgs, out: &mut dyn Write) -> anyho
         },
     )?;
     crate::terminal::timing("mutants", t_run);
+    // function mutants: only in a run of every table (function cells are not judged under
+    // --table, as in `rlsgate test`)
+    if args.tables.is_empty() {
+        let t_functions = Instant::now();
+        let functions =
+            probe::functions::load(setup.db.client(), &setup.schemas, &setup.identities)
+                .context("reading functions and their EXECUTE privileges")?;
+        let mut function_mutants = mutate::functions::generate(setup.db.client(), &functions)
+            .context("reading functions")?;
+        for (i, (_, m)) in function_mutants.iter_mut().enumerate() {
+            m.id = format!("M{}", total + i + 1);
+        }
+        let count = function_mutants.len();
+        let on_function_done = |n: usize| progress.set(format!("function mutant {n}/{count}"));
+        let judge = mutate::functions::FunctionJudge {
+            functions: &functions,
+            schemas: &setup.schemas,
+            specs: &setup.specs,
+            identities: &setup.identities,
+            prepared: &prepared,
+            jobs,
+            call_timeout: crate::timeouts::for_run(global)?.call,
+        };
+        let (function_cells, function_results) =
+            mutate::functions::run(&mut setup.db, &judge, function_mutants, &on_function_done)?;
+        base_cells.extend(function_cells);
+        results.extend(function_results);
+        crate::terminal::timing("function mutants", t_functions);
+    }
     progress.finish();
     let baseline = crate::verdict::summarize(&base_cells);
     let ms = started.elapsed().as_millis() as u64;

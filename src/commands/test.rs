@@ -112,10 +112,11 @@ fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Resu
     }
 
     let progress = Progress::new(global.quiet);
+    let timeouts = crate::timeouts::for_run(global)?;
     let opts = OpenOptions {
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
-        timeouts: crate::timeouts::for_run(global)?,
+        timeouts,
         migrate_external: args.migrate,
         seed: !args.no_seed,
     };
@@ -194,10 +195,35 @@ fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Resu
         },
     )?;
     crate::terminal::timing(&format!("probe ({} cells)", observations.len()), t_observe);
+    let gates_functions = args.tables.is_empty() && args.partition.is_none_or(|p| p.index == 1);
+    let t_calls = Instant::now();
+    let calls = if gates_functions {
+        progress.set("calling functions");
+        probe::calls::run(
+            &mut db,
+            &prepared,
+            &functions,
+            &probe::calls::CallOptions {
+                schemas: &schemas,
+                only_identities: &args.identities,
+                jobs,
+                timeout: timeouts.call,
+                extra_sql: None,
+            },
+        )?
+    } else {
+        probe::calls::CallsRun::default()
+    };
+    crate::terminal::timing(
+        &format!(
+            "call probes ({} function x identity)",
+            calls.observations.len()
+        ),
+        t_calls,
+    );
 
     let t_judge = Instant::now();
     let mut cells = judge_observations(&observations, &prepared.rows, &prepared.identities, &specs);
-    let gates_functions = args.tables.is_empty() && args.partition.is_none_or(|p| p.index == 1);
     if gates_functions {
         cells.extend(verdict::judge_functions(
             &functions,
@@ -205,6 +231,20 @@ fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Resu
             &identities,
             &args.identities,
         ));
+        cells.extend(verdict::judge_calls(
+            &calls.observations,
+            &functions,
+            &specs,
+            &prepared.identities,
+            &prepared.rows,
+        ));
+        // each function's EXECUTE cells, then its CALL cells (as `rlsgate merge` groups them)
+        let rank = |c: &Cell| {
+            c.subject
+                .as_function()
+                .and_then(|f| functions.iter().position(|g| &g.function == f))
+        };
+        cells.sort_by_key(|c| rank(c).map_or(0, |r| r + 1));
     }
     let members = tenant_members(&prepared);
     let facts = Facts::read(
@@ -242,6 +282,7 @@ fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Resu
     meta.allow_unspecified = args.allow_unspecified || meta.without_specs;
     meta.lint = lint;
     meta.partition = args.partition.map(|p| p.to_string());
+    meta.not_called = calls.not_called;
     if locate {
         meta.places = super::locate::places(
             &project,

@@ -7,6 +7,7 @@
 
 mod beyond;
 mod flip;
+pub mod functions;
 mod generate;
 pub mod report;
 
@@ -35,6 +36,14 @@ pub enum MutantKind {
     DisableRls,
     GrantAnon,
     HelperTrue,
+    /// EXECUTE on a function granted to anon.
+    GrantExecuteAnon,
+    /// EXECUTE on a function granted to PUBLIC (every role).
+    GrantExecutePublic,
+    /// SECURITY INVOKER made DEFINER, or DEFINER made INVOKER.
+    SecuritySwap,
+    /// A function's `if <caller check> then raise ... end if` removed.
+    NoCallerCheck,
 }
 
 impl MutantKind {
@@ -48,6 +57,10 @@ impl MutantKind {
             MutantKind::DisableRls => "disable-rls",
             MutantKind::GrantAnon => "grant-anon",
             MutantKind::HelperTrue => "helper-true",
+            MutantKind::GrantExecuteAnon => "grant-execute-anon",
+            MutantKind::GrantExecutePublic => "grant-execute-public",
+            MutantKind::SecuritySwap => "security-swap",
+            MutantKind::NoCallerCheck => "no-caller-check",
         }
     }
 
@@ -62,6 +75,10 @@ impl MutantKind {
             MutantKind::DisableRls => "disable RLS on",
             MutantKind::GrantAnon => "grant to anon on",
             MutantKind::HelperTrue => "make return true:",
+            MutantKind::GrantExecuteAnon => "grant EXECUTE to anon on",
+            MutantKind::GrantExecutePublic => "grant EXECUTE to PUBLIC on",
+            MutantKind::SecuritySwap => "swap SECURITY INVOKER/DEFINER of",
+            MutantKind::NoCallerCheck => "remove the caller check of",
         }
     }
 }

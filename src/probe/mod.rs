@@ -2,6 +2,7 @@
 //! and one probe per table x identity x command (several statements each), on parallel
 //! connections.
 
+pub mod calls;
 pub mod catalog;
 pub mod ceiling;
 pub mod cells;

@@ -167,6 +167,7 @@ fn verb(action: Action) -> &'static str {
         Action::Update => "update",
         Action::Delete => "delete",
         Action::Execute => "call",
+        Action::Call => "reach through",
     }
 }
 
@@ -187,6 +188,11 @@ pub fn phrase(action: Action, reach: &Reach, subject: &str) -> String {
         ),
         Reach::Execute(true) => format!("call {subject}"),
         Reach::Execute(false) => format!("not call {subject}"),
+        Reach::Bypass(true) => format!("reach rows past RLS by calling {subject}"),
+        Reach::Bypass(false) => format!("reach no row past RLS by calling {subject}"),
+        Reach::Through { reads, writes } => {
+            format!("call {subject} reading {reads} and writing {writes} past RLS")
+        }
         Reach::Rows { scope, .. } => match rows_phrase(scope) {
             Some(rows) => format!("{v} {rows} of {subject}"),
             None => format!("not {v} any row of {subject}"),
@@ -231,6 +237,7 @@ fn sentence(
             let what = match action {
                 Action::Insert => format!("insert into {shown}"),
                 Action::Execute => format!("call {shown}"),
+                Action::Call => format!("reach rows past RLS through {shown}"),
                 _ => format!("{} any row of {shown}", verb(action)),
             };
             format!("{identity} can no longer {what}{}", was(old))
@@ -267,6 +274,7 @@ pub fn diff(old: &Report, new: &Report) -> Diff {
         }
         let nothing = match action {
             Action::Execute => Reach::Execute(false),
+            Action::Call => Reach::Bypass(false),
             Action::Insert => Reach::Insert(crate::matrix::InsertScope::Deny),
             _ => Reach::rows(crate::matrix::Scope::None),
         };

@@ -122,6 +122,8 @@ struct Declared {
     key_span: Span,
     location: Location,
     grants: Vec<Grant>,
+    /// `reads = ...` / `writes = ...`: what its calls may reach past the tables.
+    reach: super::function_reach::DeclaredReach,
 }
 
 /// The `[functions]` and `[function_defaults]` of every spec file.
@@ -190,13 +192,27 @@ impl FunctionSpecs {
                 );
                 continue;
             }
-            if let Some(grants) = parse_value(index, file, fkey, fitem, errors) {
+            let (grants, reach) = match super::function_reach::split(file, fitem, errors) {
+                Some((execute, reach)) => (
+                    match execute {
+                        Some(item) => parse_value(index, file, fkey, item, errors),
+                        None => Some(Vec::new()),
+                    },
+                    reach,
+                ),
+                None => (
+                    parse_value(index, file, fkey, fitem, errors),
+                    Default::default(),
+                ),
+            };
+            if let Some(grants) = grants {
                 self.functions.insert(
                     parsed,
                     Declared {
                         location: file.location(Some(span.range.clone())),
                         key_span: span,
                         grants,
+                        reach,
                     },
                 );
             }
@@ -273,6 +289,22 @@ impl FunctionSpecs {
             key: None,
             source: self.default_locations.get(&grant.who)?.clone(),
         })
+    }
+
+    /// What the calls of `function` may read and write past the tables, for `identity`: the
+    /// overload's key, then the name's key, when it says `reads` or `writes`.
+    pub fn call_expectation(
+        &self,
+        function: &FunctionAccess,
+    ) -> Option<super::function_reach::CallExpectation> {
+        let mut keys: Vec<(&FunctionKey, &Declared)> = self
+            .functions
+            .iter()
+            .filter(|(k, _)| k.matches(function))
+            .collect();
+        keys.sort_by_key(|(k, _)| k.args.is_none());
+        keys.into_iter()
+            .find_map(|(_, d)| d.reach.expectation(d.location.clone()))
     }
 
     /// The keys a spec declares, with the file each is in.

@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod fixtures;
+pub mod function_reach;
 pub mod function_snapshot;
 pub mod function_specs;
 pub mod identities;

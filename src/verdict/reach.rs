@@ -32,6 +32,42 @@ pub enum Reach {
     Inserted(BTreeSet<String>),
     /// EXECUTE: may call the function.
     Execute(bool),
+    /// CALL (actual): the calls reached rows the identity cannot reach through the tables.
+    Bypass(bool),
+    /// CALL (expected): what a function's calls may read and write beyond the tables.
+    Through { reads: Allowance, writes: Allowance },
+}
+
+/// What a function line declares its calls may reach past the tables (`reads`, `writes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Allowance {
+    /// Nothing the tables would not let the caller reach (the line says nothing).
+    Within,
+    /// Rows in this scope of the table they live in (`own`, `tenant`, ...).
+    Scope(Scope),
+    /// Anything: a deliberate bypass.
+    Bypass,
+}
+
+impl fmt::Display for Allowance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Allowance::Within => f.write_str("within"),
+            Allowance::Scope(scope) => write_scope(scope, f),
+            Allowance::Bypass => f.write_str("bypass"),
+        }
+    }
+}
+
+impl Allowance {
+    /// The inverse of `Display`, and a spec's value of `reads` / `writes`.
+    pub fn read(words: &str) -> Option<Allowance> {
+        match words {
+            "within" => Some(Allowance::Within),
+            "bypass" => Some(Allowance::Bypass),
+            w => read_scope(w).map(Allowance::Scope),
+        }
+    }
 }
 
 /// How much a reach covers, coarsely: what the heatmaps colour.
@@ -65,6 +101,17 @@ impl Reach {
                 "allow" => Some(Reach::Execute(true)),
                 "deny" => Some(Reach::Execute(false)),
                 _ => None,
+            },
+            Action::Call => match words {
+                "bypass" => Some(Reach::Bypass(true)),
+                "within" => Some(Reach::Bypass(false)),
+                w => {
+                    let (reads, writes) = w.strip_prefix("reads ")?.split_once(", writes ")?;
+                    Some(Reach::Through {
+                        reads: Allowance::read(reads)?,
+                        writes: Allowance::read(writes)?,
+                    })
+                }
             },
             Action::Insert => read_insert_scope(words).map(Reach::Insert).or_else(|| {
                 let targets = match words.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
@@ -105,6 +152,7 @@ impl Reach {
                 transfer: false
             } | Reach::Insert(InsertScope::Deny)
                 | Reach::Execute(false)
+                | Reach::Bypass(false)
         )
     }
 
@@ -124,7 +172,10 @@ impl Reach {
             Reach::Unspecified | Reach::Inconclusive => Breadth::Unknown,
             Reach::PolicyError => Breadth::Nothing,
             Reach::Rows { scope, .. } => scope_breadth(scope),
-            Reach::Insert(InsertScope::Deny) | Reach::Execute(false) => Breadth::Nothing,
+            Reach::Insert(InsertScope::Deny) | Reach::Execute(false) | Reach::Bypass(false) => {
+                Breadth::Nothing
+            }
+            Reach::Bypass(true) | Reach::Through { .. } => Breadth::Some,
             Reach::Insert(InsertScope::Own | InsertScope::Party(_)) => Breadth::Own,
             Reach::Insert(InsertScope::Tenant(_)) => Breadth::Some,
             Reach::Insert(InsertScope::Any) | Reach::Inserted(_) | Reach::Execute(true) => {
@@ -160,6 +211,9 @@ impl fmt::Display for Reach {
             }
             Reach::Execute(true) => f.write_str("allow"),
             Reach::Execute(false) => f.write_str("deny"),
+            Reach::Bypass(true) => f.write_str("bypass"),
+            Reach::Bypass(false) => f.write_str("within"),
+            Reach::Through { reads, writes } => write!(f, "reads {reads}, writes {writes}"),
         }
     }
 }
@@ -363,7 +417,14 @@ impl<'a> Coverage<'a> {
                 (None, Scope::Labels(labels)) => Extent::Labels(Cow::Borrowed(labels)),
                 (None, scope) => Extent::Opaque(scope),
             },
-            Reach::Insert(InsertScope::Deny) | Reach::Execute(false) => targets(&[]),
+            Reach::Insert(InsertScope::Deny) | Reach::Execute(false) | Reach::Bypass(false) => {
+                targets(&[])
+            }
+            Reach::Bypass(true) => match self.labels {
+                Some(labels) => Extent::Labels(Cow::Borrowed(labels)),
+                None => Extent::Everything,
+            },
+            Reach::Through { .. } => Extent::Unknown,
             Reach::Insert(InsertScope::Own) => targets(&["own"]),
             Reach::Insert(InsertScope::Party(column)) => {
                 Extent::Labels(Cow::Owned([format!("own:{column}")].into()))

@@ -81,6 +81,9 @@ pub enum Action {
     Delete,
     /// May the identity call the function (EXECUTE on it, USAGE on its schema)?
     Execute,
+    /// What the identity's calls of the function read and write beyond what the tables let
+    /// it reach.
+    Call,
 }
 
 impl Action {
@@ -91,6 +94,7 @@ impl Action {
             Action::Update => "update",
             Action::Delete => "delete",
             Action::Execute => "execute",
+            Action::Call => "call",
         }
     }
 
@@ -101,7 +105,7 @@ impl Action {
             Action::Insert => Some(Command::Insert),
             Action::Update => Some(Command::Update),
             Action::Delete => Some(Command::Delete),
-            Action::Execute => None,
+            Action::Execute | Action::Call => None,
         }
     }
 }

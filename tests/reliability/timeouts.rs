@@ -30,7 +30,15 @@ create policy "read own" on public.notes for select to authenticated
     );
     let started = Instant::now();
     let out = common::run(
-        &["--probe-timeout", "500ms", "test", "--format", "json"],
+        &[
+            "--probe-timeout",
+            "500ms",
+            "--call-timeout",
+            "500ms",
+            "test",
+            "--format",
+            "json",
+        ],
         project.path(),
     );
     let elapsed = started.elapsed();
@@ -53,10 +61,31 @@ create policy "read own" on public.notes for select to authenticated
     for named in ["notes", "alice", "slow_check()", "probe timeout"] {
         assert!(detail.contains(named), "{named} not named: {cell:#}");
     }
+    let table_cells = report["cells"].as_array().unwrap();
     assert_eq!(
-        report["summary"]["passed"].as_u64().unwrap() + 1,
-        report["summary"]["cells"].as_u64().unwrap()
+        table_cells
+            .iter()
+            .filter(|c| c["outcome"] == "pass")
+            .count()
+            + 1,
+        table_cells.len()
     );
+    // calling slow_check itself sleeps too: each call stops at the call timeout (1 s), and
+    // the cell of every identity that may call it is inconclusive, with the reason
+    let calls: Vec<&serde_json::Value> = report["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] == "call")
+        .collect();
+    assert_eq!(calls.len(), 4, "{:#}", report["functions"]);
+    for call in calls {
+        assert_eq!(call["outcome"], "inconclusive", "{call:#}");
+        assert!(
+            call["detail"].as_str().unwrap().contains("call timeout"),
+            "{call:#}"
+        );
+    }
     assert!(elapsed < Duration::from_secs(25), "took {elapsed:?}");
 }
 

@@ -75,10 +75,21 @@ struct JsonFunctionCell {
     /// `schema.name(argument types)`.
     function: FunctionRef,
     identity: String,
-    /// `allow`, `deny` or `unspecified`.
+    /// `execute` (may it call the function) or `call` (what its calls reach past the tables'
+    /// RLS); absent in reports of older versions, where every function cell is `execute`.
+    #[serde(default = "execute")]
+    action: Action,
+    /// execute: `allow`, `deny` or `unspecified`; call: `reads SCOPE, writes SCOPE` or
+    /// `unspecified`.
     expected: String,
-    /// `allow` or `deny`.
+    /// execute: `allow` or `deny`; call: `bypass`, `within` or `inconclusive`.
     actual: String,
+    /// call: the rows reached past the tables' RLS, as `table:label`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reached: Option<BTreeSet<String>>,
+    /// call: each call made, its argument (`target`) and how it ended.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    probes: Vec<Probe>,
     outcome: CellOutcome,
     /// Why it failed, or the line to add when unspecified; empty on a pass.
     detail: String,
@@ -88,6 +99,10 @@ struct JsonFunctionCell {
     /// A suspicious cell: the breach (`anon-call`, `user-call`), why, and what opens it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     suspicion: Option<Suspicion>,
+}
+
+fn execute() -> Action {
+    Action::Execute
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -147,8 +162,11 @@ pub fn write(
             ) => report.functions.push(JsonFunctionCell {
                 function: function.clone(),
                 identity: c.identity.clone(),
+                action: c.action,
                 expected: c.expected.to_string(),
                 actual: c.actual.to_string(),
+                reached: c.reached.clone(),
+                probes: c.probes.clone(),
                 outcome: c.outcome,
                 detail: c.detail.clone(),
                 security_definer: *security_definer,
@@ -211,14 +229,14 @@ pub fn read(json: &str) -> Result<Report, ReportError> {
             Ok(Cell {
                 subject: Subject::function(c.function, c.security_definer),
                 identity: c.identity,
-                action: Action::Execute,
-                expected: reach("function cell", index, Action::Execute, c.expected)?,
-                actual: reach("function cell", index, Action::Execute, c.actual)?,
-                reached: None,
+                action: c.action,
+                expected: reach("function cell", index, c.action, c.expected)?,
+                actual: reach("function cell", index, c.action, c.actual)?,
+                reached: c.reached,
                 allowed: None,
                 outcome: c.outcome,
                 detail: c.detail,
-                probes: Vec::new(),
+                probes: c.probes,
                 suspicion: c.suspicion,
                 shapes: Vec::new(),
             })

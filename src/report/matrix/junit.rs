@@ -53,16 +53,26 @@ pub fn write(
         }
         writeln!(out, "  </testsuite>")?;
     }
-    let functions: Vec<&Cell> = cells.iter().filter(|c| c.subject.is_function()).collect();
-    if !functions.is_empty() {
+    // EXECUTE cells, then what the calls reach past RLS
+    for (suite, action) in [
+        ("functions", crate::verdict::Action::Execute),
+        ("function calls", crate::verdict::Action::Call),
+    ] {
+        let functions: Vec<&Cell> = cells
+            .iter()
+            .filter(|c| c.subject.is_function() && c.action == action)
+            .collect();
+        if functions.is_empty() {
+            continue;
+        }
         let (tests, failures, errors, skipped) = counts(&mut functions.iter().map(|c| c.outcome));
         writeln!(
             out,
-            r#"  <testsuite name="functions" tests="{tests}" failures="{failures}" errors="{errors}" skipped="{skipped}">"#
+            r#"  <testsuite name="{suite}" tests="{tests}" failures="{failures}" errors="{errors}" skipped="{skipped}">"#
         )?;
         for cell in functions {
             let name = format!("{} {} {}", cell.subject, cell.identity, cell.action);
-            testcase("functions", &name, cell, meta, out)?;
+            testcase(suite, &name, cell, meta, out)?;
         }
         writeln!(out, "  </testsuite>")?;
     }

@@ -133,7 +133,7 @@ pub fn write(
         }
     }
 
-    let functions = FunctionGrid::new(cells);
+    let functions = FunctionGrid::new(cells, crate::verdict::Action::Execute);
     if !functions.functions.is_empty() {
         let passing = cells
             .iter()

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::matrix::{Command, FunctionRef, Scope, TableRef};
-use crate::verdict::{Cell, Reach, Summary};
+use crate::verdict::{Action, Cell, Reach, Summary};
 
 pub mod findings;
 pub mod github;
@@ -53,6 +53,10 @@ pub struct RunMeta {
     /// scanning and annotations show it there).
     #[serde(default, skip_serializing_if = "Places::is_empty")]
     pub places: Places,
+    /// Callable functions the call probes did not call, and why (arguments rlsgate cannot
+    /// make).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_called: Vec<crate::probe::calls::NotCalled>,
 }
 
 /// A catalog lint finding as the access-matrix reports carry it.
@@ -186,13 +190,13 @@ pub(crate) struct FunctionGrid<'a> {
 }
 
 impl<'a> FunctionGrid<'a> {
-    /// The function cells among `cells`.
-    pub fn new(cells: &'a [Cell]) -> FunctionGrid<'a> {
+    /// The function cells of `action` (execute or call) among `cells`.
+    pub fn new(cells: &'a [Cell], action: crate::verdict::Action) -> FunctionGrid<'a> {
         let mut grid = FunctionGrid {
             identities: Vec::new(),
             functions: Vec::new(),
         };
-        for cell in cells {
+        for cell in cells.iter().filter(|c| c.action == action) {
             let Some(function) = cell.subject.as_function() else {
                 continue;
             };
@@ -268,6 +272,9 @@ pub(crate) fn cell_text(cell: &Cell) -> String {
     use crate::verdict::CellOutcome::*;
     let (expected, actual) = (short_reach(&cell.expected), short_reach(&cell.actual));
     match cell.outcome {
+        Pass if cell.expected == Reach::Unspecified || cell.action == Action::Call => {
+            format!("✓ {actual}")
+        }
         Pass => format!("✓ {expected}"),
         Fail => format!("✗ {expected} → {actual}"),
         Unspecified => format!("? {actual}"),

@@ -12,7 +12,7 @@ use comfy_table::{
 use super::{cell_text, FunctionGrid, Grid, RunMeta};
 use crate::matrix::Command;
 use crate::terminal::wrap;
-use crate::verdict::{Cell, CellOutcome, Summary};
+use crate::verdict::{Action, Cell, CellOutcome, Summary};
 
 /// The widest the report gets, in columns.
 pub const WIDTH: u16 = 100;
@@ -86,46 +86,23 @@ pub fn write_with(
         writeln!(out, "{view}")?;
         writeln!(out)?;
     }
-    let functions = FunctionGrid::new(cells);
-    if !functions.functions.is_empty() {
-        writeln!(out, "{}", paint(bold, "functions (execute)"))?;
-        let mut view = grid_view(width, color);
-        let mut header = vec![TableCell::new("function").add_attribute(Attribute::Bold)];
-        header.extend(
-            functions
-                .identities
-                .iter()
-                .map(|i| TableCell::new(i).add_attribute(Attribute::Bold)),
-        );
-        view.set_header(header);
-        for (function, row) in &functions.functions {
-            let mut line = vec![TableCell::new(function.display_name())];
-            for identity in &functions.identities {
-                line.push(match row.get(identity) {
-                    Some(cell) => {
-                        let text = TableCell::new(cell_text(cell));
-                        if color {
-                            text.fg(outcome_color(cell.outcome))
-                        } else {
-                            text
-                        }
-                    }
-                    None => TableCell::new(""),
-                });
-            }
-            view.add_row(line);
+    let functions = FunctionGrid::new(cells, Action::Execute);
+    for (title, grid) in [
+        ("functions (execute)", &functions),
+        (
+            "functions (call: rows reached past the tables' RLS)",
+            &FunctionGrid::new(cells, Action::Call),
+        ),
+    ] {
+        write_function_grid(out, title, grid, width, color)?;
+    }
+    for n in &meta.not_called {
+        let text = format!("not called: {}: {}", n.function.display_name(), n.reason);
+        for (i, line) in wrap(&text, usize::from(width) - 2).into_iter().enumerate() {
+            writeln!(out, "{}{line}", if i == 0 { "" } else { "  " })?;
         }
-        let longest = functions
-            .functions
-            .iter()
-            .map(|(f, _)| f.display_name().chars().count())
-            .max()
-            .unwrap_or(0);
-        if let Some(column) = view.column_mut(0) {
-            let floor = (longest + 2).min(usize::from(width) / 3) as u16;
-            column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(floor)));
-        }
-        writeln!(out, "{view}")?;
+    }
+    if !meta.not_called.is_empty() {
         writeln!(out)?;
     }
 
@@ -340,6 +317,62 @@ pub fn write_with(
     Ok(())
 }
 
+fn write_function_grid(
+    out: &mut dyn Write,
+    title: &str,
+    functions: &FunctionGrid,
+    width: u16,
+    color: bool,
+) -> io::Result<()> {
+    if functions.functions.is_empty() {
+        return Ok(());
+    }
+    let bold = Style::new().bold();
+    if color {
+        writeln!(out, "{bold}{title}{bold:#}")?;
+    } else {
+        writeln!(out, "{title}")?;
+    }
+    let mut view = grid_view(width, color);
+    let mut header = vec![TableCell::new("function").add_attribute(Attribute::Bold)];
+    header.extend(
+        functions
+            .identities
+            .iter()
+            .map(|i| TableCell::new(i).add_attribute(Attribute::Bold)),
+    );
+    view.set_header(header);
+    for (function, row) in &functions.functions {
+        let mut line = vec![TableCell::new(function.display_name())];
+        for identity in &functions.identities {
+            line.push(match row.get(identity) {
+                Some(cell) => {
+                    let text = TableCell::new(cell_text(cell));
+                    if color {
+                        text.fg(outcome_color(cell.outcome))
+                    } else {
+                        text
+                    }
+                }
+                None => TableCell::new(""),
+            });
+        }
+        view.add_row(line);
+    }
+    let longest = functions
+        .functions
+        .iter()
+        .map(|(f, _)| f.display_name().chars().count())
+        .max()
+        .unwrap_or(0);
+    if let Some(column) = view.column_mut(0) {
+        let floor = (longest + 2).min(usize::from(width) / 3) as u16;
+        column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(floor)));
+    }
+    writeln!(out, "{view}")?;
+    writeln!(out)
+}
+
 fn outcome_color(outcome: CellOutcome) -> Color {
     match outcome {
         CellOutcome::Pass => Color::Green,
@@ -400,7 +433,7 @@ fn write_suspicious(
             writeln!(out, "      {line}")?;
         }
         for opening in &suspicion.opened_by {
-            for (i, line) in wrap(&opening.text(), width - 8).into_iter().enumerate() {
+            for (i, line) in wrap(&opening.text(), width - 16).into_iter().enumerate() {
                 let lead = if i == 0 { "opened by " } else { "          " };
                 writeln!(out, "      {lead}{line}")?;
             }

@@ -1,19 +1,30 @@
 //! The presumption for functions: a SECURITY DEFINER function runs as its owner, past RLS, so
 //! anon calling one, or any user calling one that never asks who is calling, is suspicious
-//! unless a spec declares it. Judged today from EXECUTE and catalog facts; what the calls
-//! really reach (a bypass of the tables' RLS, observed by call probes) is the next source of
-//! evidence, judged beside this one.
+//! unless a spec declares it. EXECUTE cells are judged from catalog facts; CALL cells from what
+//! the calls really reached: a bypass of the tables' RLS no spec declares is suspicious.
 
 use super::facts::FunctionFacts;
 use super::{who, Breach, Suspicion, Who};
 use crate::spec::Identity;
-use crate::verdict::{Cell, Reach};
+use crate::verdict::{Action, Cell, Reach};
 
 pub(super) fn suspicion(
     cell: &Cell,
     identity: &Identity,
     facts: &FunctionFacts,
 ) -> Option<Suspicion> {
+    if cell.action == Action::Call {
+        return (cell.actual == Reach::Bypass(true) && who(identity) != Who::Trusted).then(|| {
+            Suspicion::new(
+                Breach::CallBypass,
+                cell.detail
+                    .trim_start_matches("no spec; ")
+                    .split(": declare what")
+                    .next()
+                    .unwrap_or_default(),
+            )
+        });
+    }
     if cell.actual != Reach::Execute(true) || !facts.security_definer {
         return None;
     }

@@ -39,6 +39,8 @@ pub enum Breach {
     AnonRead,
     /// anon can call a SECURITY DEFINER function, which runs past RLS.
     AnonCall,
+    /// Calling a function reads or writes rows the caller cannot reach through the tables.
+    CallBypass,
     /// A user writes rows of a tenant it does not belong to, or moves a row there.
     CrossTenantWrite,
     /// A user reads rows of a tenant it does not belong to.
@@ -55,10 +57,11 @@ pub enum Breach {
 }
 
 impl Breach {
-    pub const ALL: [Breach; 9] = [
+    pub const ALL: [Breach; 10] = [
         Breach::AnonWrite,
         Breach::AnonRead,
         Breach::AnonCall,
+        Breach::CallBypass,
         Breach::CrossTenantWrite,
         Breach::CrossTenantRead,
         Breach::CrossUserWrite,
@@ -72,6 +75,7 @@ impl Breach {
             Breach::AnonWrite => "anon-write",
             Breach::AnonRead => "anon-read",
             Breach::AnonCall => "anon-call",
+            Breach::CallBypass => "call-bypass",
             Breach::CrossTenantWrite => "cross-tenant-write",
             Breach::CrossTenantRead => "cross-tenant-read",
             Breach::CrossUserWrite => "cross-user-write",
@@ -92,6 +96,7 @@ impl Breach {
             Breach::AnonWrite => "anon writes rows",
             Breach::AnonRead => "anon reads rows of users or tenants",
             Breach::AnonCall => "anon calls a SECURITY DEFINER function",
+            Breach::CallBypass => "a function call reaches rows the tables refuse the caller",
             Breach::CrossTenantWrite => "a user writes into another tenant",
             Breach::CrossTenantRead => "a user reads another tenant's rows",
             Breach::CrossUserWrite => "a user writes another user's rows",
@@ -199,10 +204,14 @@ pub fn presume(cells: &mut [Cell], ground: &Ground) {
 
 fn mark(cell: &mut Cell, suspicion: Suspicion) {
     cell.outcome = CellOutcome::Suspicious;
+    let hint = cell.detail.trim_start_matches("no spec; ");
+    // a call cell's detail already opens with what the suspicion says
+    let hint = hint
+        .strip_prefix(suspicion.reason.as_str())
+        .map_or(hint, |rest| rest.trim_start_matches([':', ' ']));
     cell.detail = format!(
-        "{}; no spec covers this cell: fix it, or declare it if intended ({})",
+        "{}; no spec covers this cell: fix it, or declare it if intended ({hint})",
         suspicion.reason,
-        cell.detail.trim_start_matches("no spec; ")
     );
     cell.suspicion = Some(suspicion);
 }
