@@ -128,8 +128,7 @@ const PINS: [Pin; 10] = [
     },
     Pin {
         dir: "examples/promptcraft",
-        // Anonymous feedback, by design; the presumption says anon writes nothing.
-        false_suspicions: &[("public.feedback", "anon", "insert")],
+        false_suspicions: &[],
         missed: &[(
             "01_api_keys_admin_read",
             "admins are marked in app_metadata (identities.toml); a first run's admin is an \

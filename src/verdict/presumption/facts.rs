@@ -64,12 +64,21 @@ pub struct RelationFacts {
     /// every row to, when one of them is anon (or `to public` is written out): rows published
     /// to the world on purpose, as public profiles and listings are.
     pub published: BTreeSet<String>,
+    /// The roles a permissive INSERT (or ALL) policy written `to <role>` lets insert, when one
+    /// of them is anon (or `to public` is written out): anonymous submissions on purpose
+    /// (feedback, contact forms), for rows that belong to nobody.
+    pub open_to_submissions: BTreeSet<String>,
 }
 
 impl RelationFacts {
     /// Every row is published, on purpose, to `role`.
     pub fn published_to(&self, role: &str) -> bool {
         self.published.contains(role) || self.published.contains("public")
+    }
+
+    /// A policy names `role` as one that inserts rows, on purpose.
+    pub fn takes_submissions_from(&self, role: &str) -> bool {
+        self.open_to_submissions.contains(role) || self.open_to_submissions.contains("public")
     }
 }
 
@@ -174,6 +183,7 @@ impl Facts {
                     built_from_tenants,
                     confidential: confidential(rel),
                     published: published(model, &rel.name),
+                    open_to_submissions: open_to_submissions(model, &rel.name),
                 },
             );
         }
@@ -288,6 +298,24 @@ fn published(model: &Model, table: &QualifiedName) -> BTreeSet<String> {
         })
         .flat_map(|p| p.roles.iter().cloned())
         .collect();
+    with_anon(roles)
+}
+
+fn open_to_submissions(model: &Model, table: &QualifiedName) -> BTreeSet<String> {
+    let roles: BTreeSet<String> = model
+        .policies_on(table)
+        .filter(|p| {
+            p.permissive
+                && p.to_written
+                && matches!(p.command, PolicyCommand::Insert | PolicyCommand::All)
+        })
+        .flat_map(|p| p.roles.iter().cloned())
+        .collect();
+    with_anon(roles)
+}
+
+/// `roles` when anon is among them (or public, written out), else none.
+fn with_anon(roles: BTreeSet<String>) -> BTreeSet<String> {
     if roles.contains("anon") || roles.contains("public") {
         roles
     } else {

@@ -153,7 +153,10 @@ pub(super) fn suspicion(
         Command::Insert => {
             let accepted = |t: &str| obs.inserted.contains(t);
             if who == Who::Visitor {
-                if !obs.inserted.is_empty() {
+                let nobodys = |t: &String| t == insert_target::OWN || t == insert_target::ANY;
+                let submissions = facts.is_some_and(|f| f.takes_submissions_from(&identity.role))
+                    && obs.inserted.iter().all(nobodys);
+                if !obs.inserted.is_empty() && !submissions {
                     found.push((Breach::AnonWrite, format!("{name} inserts rows")));
                 }
             } else {
@@ -397,6 +400,31 @@ mod tests {
             breach(&read(&["alice"]), &r, &anon, &[], Some(&published)),
             None,
             "a table published to anon on purpose"
+        );
+        let submissions = RelationFacts {
+            open_to_submissions: ["anon".to_string()].into(),
+            ..RelationFacts::default()
+        };
+        let insert = |targets: &[&str]| obs(Command::Insert, &[], targets, false);
+        assert_eq!(
+            breach(&insert(&["own"]), &r, &anon, &[], Some(&submissions)),
+            None,
+            "a row of nobody's, through a policy written `to anon`"
+        );
+        assert_eq!(
+            breach(&insert(&["own"]), &r, &anon, &[], None),
+            Some(Breach::AnonWrite)
+        );
+        assert_eq!(
+            breach(
+                &insert(&["own", "other"]),
+                &r,
+                &anon,
+                &[],
+                Some(&submissions)
+            ),
+            Some(Breach::AnonWrite),
+            "a row in a user's name"
         );
         let deleted = obs(Command::Delete, &["public"], &[], false);
         assert_eq!(
