@@ -91,6 +91,14 @@ pub struct GlobalArgs {
     pub call_timeout: Option<std::time::Duration>,
 }
 
+impl GlobalArgs {
+    /// The timeouts of a run: `rlsgate.toml` in `--project`, then the flags.
+    pub fn timeouts(&self) -> Result<crate::timeouts::Timeouts, crate::timeouts::TimeoutsError> {
+        crate::timeouts::Timeouts::load(&self.project, self.probe_timeout, self.migration_timeout)
+            .map(|t| crate::timeouts::with_call_flag(t, self.call_timeout))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,

@@ -129,17 +129,12 @@ impl Timeouts {
     }
 }
 
-/// The timeouts of a run: `rlsgate.toml` in `--project`, then the flags.
-pub fn for_run(global: &crate::cli::GlobalArgs) -> Result<Timeouts, TimeoutsError> {
-    let mut timeouts = Timeouts::load(
-        &global.project,
-        global.probe_timeout,
-        global.migration_timeout,
-    )?;
-    if let Some(c) = global.call_timeout {
+/// `--call-timeout`, when given, over the configured call timeout.
+pub fn with_call_flag(mut timeouts: Timeouts, flag: Option<Duration>) -> Timeouts {
+    if let Some(c) = flag {
         timeouts.call = limit(c);
     }
-    Ok(timeouts)
+    timeouts
 }
 
 fn limit(d: Duration) -> Option<Duration> {

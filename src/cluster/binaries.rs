@@ -72,7 +72,15 @@ fn select(dirs: Vec<(&str, PathBuf)>, wanted: Option<u32>) -> Result<PgBin, Vec<
 
 #[cfg(feature = "download")]
 fn fallback(searched: Vec<String>) -> Result<PgBin, ClusterError> {
-    super::embed::download().map_err(|reason| ClusterError::DownloadFailed { searched, reason })
+    let unpacked = super::embed::download().and_then(|(dir, source)| {
+        probe(&dir).ok_or_else(|| {
+            format!(
+                "{source} was unpacked to {} but holds no initdb/postgres",
+                dir.display()
+            )
+        })
+    });
+    unpacked.map_err(|reason| ClusterError::DownloadFailed { searched, reason })
 }
 
 #[cfg(not(feature = "download"))]

@@ -7,12 +7,11 @@ use std::time::Duration;
 use pg_embed::pg_access::PgAccess;
 use pg_embed::pg_fetch::{PgFetchSettings, PG_V15};
 
-use super::binaries::{probe, PgBin};
-
 const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(180);
 
-/// Downloads and unpacks PostgreSQL 15; the error says what was tried and why it failed.
-pub fn download() -> Result<PgBin, String> {
+/// Downloads and unpacks PostgreSQL 15, returning the directory of its binaries and what was
+/// fetched; the error says what was tried and why it failed.
+pub fn download() -> Result<(std::path::PathBuf, String), String> {
     let settings = PgFetchSettings {
         version: PG_V15,
         ..Default::default()
@@ -43,10 +42,5 @@ pub fn download() -> Result<PgBin, String> {
             .map_err(|e| format!("downloading {source}: {e}"))?;
         Ok::<_, String>(access.cache_dir.join("bin"))
     })?;
-    probe(&bin_dir).ok_or_else(|| {
-        format!(
-            "{source} was unpacked to {} but holds no initdb/postgres",
-            bin_dir.display()
-        )
-    })
+    Ok((bin_dir, source))
 }

@@ -13,7 +13,7 @@ pub fn run(global: &GlobalArgs, args: &DbArgs, out: &mut dyn Write) -> anyhow::R
     let opts = OpenOptions {
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
-        timeouts: crate::timeouts::for_run(global)?,
+        timeouts: global.timeouts()?,
         migrate_external: args.migrate,
         seed: !args.no_seed,
     };

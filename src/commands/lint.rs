@@ -112,7 +112,7 @@ fn catalog_findings(
     let opts = OpenOptions {
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
-        timeouts: crate::timeouts::for_run(global)?,
+        timeouts: global.timeouts()?,
         migrate_external: true,
         seed: false,
     };

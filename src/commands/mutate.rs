@@ -64,7 +64,7 @@ pub fn run(global: &GlobalArgs, args: &MutateArgs, out: &mut dyn Write) -> anyho
             identities: &setup.identities,
             prepared: &prepared,
             jobs,
-            call_timeout: crate::timeouts::for_run(global)?.call,
+            call_timeout: global.timeouts()?.call,
         };
         let (function_cells, function_results) =
             mutate::functions::run(&mut setup.db, &judge, function_mutants, &on_function_done)?;
@@ -122,7 +122,7 @@ impl Setup {
         let opts = OpenOptions {
             db_url: global.db_url.clone(),
             no_cache: global.no_cache,
-            timeouts: crate::timeouts::for_run(global)?,
+            timeouts: global.timeouts()?,
             migrate_external: migrate,
             seed: false,
         };

@@ -183,7 +183,7 @@ pub(crate) fn start(
     let opts = OpenOptions {
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,
-        timeouts: crate::timeouts::for_run(global)?,
+        timeouts: global.timeouts()?,
         migrate_external: true,
         seed: false,
     };

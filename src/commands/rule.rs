@@ -60,7 +60,7 @@ pub fn run(args: &RuleArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
         crate::terminal::wrap_indented(&summary, columns, "", "")
     )?;
     writeln!(out, "{}", reflow(&rule.doc_text(), columns))?;
-    writeln!(out, "{}", registry::doc_url(rule.id))?;
+    writeln!(out, "{}", crate::lint::diagnostic::doc_url(rule.id))?;
     Ok(Status::Clean)
 }
 

@@ -112,7 +112,7 @@ fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Resu
     }
 
     let progress = Progress::new(global.quiet);
-    let timeouts = crate::timeouts::for_run(global)?;
+    let timeouts = global.timeouts()?;
     let opts = OpenOptions {
         db_url: global.db_url.clone(),
         no_cache: global.no_cache,

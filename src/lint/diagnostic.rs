@@ -5,8 +5,6 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::registry::doc_url;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -105,4 +103,12 @@ impl Diagnostic {
             self.origin,
         )
     }
+}
+
+/// The rule's section in docs/rules.md, on the project's repository.
+pub fn doc_url(id: &str) -> String {
+    format!(
+        "{}/blob/main/docs/rules.md#{id}",
+        env!("CARGO_PKG_REPOSITORY")
+    )
 }

@@ -15,6 +15,7 @@ pub mod model;
 pub mod policy_columns;
 pub mod provenance;
 pub mod registry;
+pub mod rule;
 pub mod rules;
 pub mod source;
 pub mod suppress;

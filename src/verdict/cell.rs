@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::presumption::Suspicion;
+use super::presumption::suspicion::Suspicion;
 use super::reach::{Coverage, Reach};
 use super::shapes::ShapeNote;
 use super::subject::{Action, Subject};

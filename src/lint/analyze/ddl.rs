@@ -1,8 +1,8 @@
 //! Statements the token reader handles alone: table DDL, RLS switches, views' options, drops,
 //! and statements read only where sqlparser rejects them (policies, views).
 
-use super::functions::arg_types;
 use super::privileges::ObjectClass;
+use super::signature::arg_types;
 use super::tables::{column_action, created_columns};
 use super::{
     first_words_from, is_truthy, qualified, role_name, Analyzer, MANAGED_SCHEMAS, NO_EFFECT,

@@ -7,6 +7,7 @@ mod ast;
 mod ddl;
 mod functions;
 mod privileges;
+mod signature;
 mod tables;
 
 use std::collections::{BTreeMap, HashMap};
@@ -263,7 +264,7 @@ fn first_words_from(cur: &Cursor<'_>, from: usize, n: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::functions::arg_types;
+    use super::signature::arg_types;
     use super::*;
     use crate::lint::model::{PolicyCommand, Privilege};
     use crate::sql::split;

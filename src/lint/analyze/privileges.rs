@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::functions::arg_types;
+use super::signature::arg_types;
 use super::{qualified, role_name, Analyzer};
 use crate::lint::model::{
     Function, IneffectiveDefaultRevoke, Privilege, Relation, Revoke, RevokeTarget, Site, API_ROLES,

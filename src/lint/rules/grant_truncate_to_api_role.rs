@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use super::Context;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::model::Site;
-use crate::lint::registry::{declare_rule, Scope};
+use crate::lint::rule::{declare_rule, Scope};
 use crate::lint::Severity;
 
 declare_rule! {

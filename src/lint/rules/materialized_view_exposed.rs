@@ -1,7 +1,7 @@
 use super::Context;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::model::RelKind;
-use crate::lint::registry::{declare_rule, Scope};
+use crate::lint::rule::{declare_rule, Scope};
 use crate::lint::Severity;
 
 declare_rule! {

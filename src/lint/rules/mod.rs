@@ -2,7 +2,7 @@
 
 use super::diagnostic::{Diagnostic, Origin};
 use super::model::{Model, Site};
-use super::registry::Rule;
+use super::rule::Rule;
 use super::source::Sources;
 
 pub mod auth_uid_per_row;

@@ -4,7 +4,7 @@ use super::Context;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::model::{Policy, PolicyCommand};
 use crate::lint::policy_columns::owner_columns;
-use crate::lint::registry::{declare_rule, Scope};
+use crate::lint::rule::{declare_rule, Scope};
 use crate::lint::Severity;
 
 declare_rule! {

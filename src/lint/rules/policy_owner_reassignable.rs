@@ -4,7 +4,7 @@ use super::{caller_checkers, gated_by_caller, Context};
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::model::{Model, Policy, PolicyCommand, Relation};
 use crate::lint::policy_columns::{mentions_column, owner_columns};
-use crate::lint::registry::{declare_rule, Scope};
+use crate::lint::rule::{declare_rule, Scope};
 use crate::lint::Severity;
 use crate::sql::names::QualifiedName;
 

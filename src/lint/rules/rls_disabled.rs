@@ -1,6 +1,6 @@
 use super::Context;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::registry::{declare_rule, Scope};
+use crate::lint::rule::{declare_rule, Scope};
 use crate::lint::Severity;
 
 declare_rule! {

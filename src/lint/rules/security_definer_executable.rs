@@ -1,7 +1,7 @@
 use super::Context;
 use crate::lint::body::{dynamic_sql, written_tables, DynamicSql};
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::registry::{declare_rule, Scope};
+use crate::lint::rule::{declare_rule, Scope};
 use crate::lint::tokens::referenced_relations;
 use crate::lint::Severity;
 use crate::sql::names::QualifiedName;

@@ -2,7 +2,7 @@ use super::{caller_checkers, gated_by_caller, Context};
 use crate::lint::body::written_tables;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::model::Model;
-use crate::lint::registry::{declare_rule, Scope};
+use crate::lint::rule::{declare_rule, Scope};
 use crate::lint::tokens::referenced_relations;
 use crate::lint::Severity;
 use crate::sql::names::QualifiedName;

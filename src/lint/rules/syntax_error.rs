@@ -1,5 +1,5 @@
 use crate::lint::diagnostic::{Diagnostic, Location, Origin};
-use crate::lint::registry::{declare_rule, Scope};
+use crate::lint::rule::{declare_rule, Scope};
 use crate::lint::Severity;
 
 declare_rule! {

@@ -35,7 +35,7 @@ pub fn rule_descriptor(r: &Rule) -> Value {
         "name": r.id,
         "shortDescription": { "text": r.summary },
         "fullDescription": { "text": r.summary },
-        "helpUri": crate::lint::registry::doc_url(r.id),
+        "helpUri": crate::lint::diagnostic::doc_url(r.id),
         "help": { "text": r.doc_text(), "markdown": r.doc_text() },
         "defaultConfiguration": { "level": level(r.default_severity) },
         "properties": {

@@ -13,8 +13,6 @@ use crate::matrix::{FunctionRef, TableRef, TableRows};
 use crate::probe::functions::FunctionAccess;
 use crate::sql::names::QualifiedName;
 
-use super::opening::Spot;
-
 /// Catalog facts per relation and per function.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
@@ -336,5 +334,21 @@ mod tests {
         assert!(confidential_column("encrypted_API_KEY"));
         assert!(!confidential_column("api_key_pattern"));
         assert!(!confidential_column("token_count"));
+    }
+}
+
+/// A place in a migration file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Spot {
+    pub file: String,
+    pub line: u32,
+}
+
+impl Spot {
+    pub fn new(file: impl Into<String>, line: u32) -> Spot {
+        Spot {
+            file: file.into(),
+            line,
+        }
     }
 }

@@ -4,25 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::facts::{Facts, FunctionFacts};
+use super::facts::{Facts, FunctionFacts, Spot};
 use crate::matrix::{FunctionRef, TableRef};
 use crate::probe::provenance::Source;
-
-/// A place in a migration file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Spot {
-    pub file: String,
-    pub line: u32,
-}
-
-impl Spot {
-    pub fn new(file: impl Into<String>, line: u32) -> Spot {
-        Spot {
-            file: file.into(),
-            line,
-        }
-    }
-}
 
 /// One thing that opens a cell.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
