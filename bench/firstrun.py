@@ -116,7 +116,8 @@ def named(sql):
         rest = line[len("-- expect-fail:"):].strip()
         if rest.startswith("function="):
             f, who = rest[len("function="):].split(" identity=")
-            cells.append((f, who.strip(), "execute"))
+            who, _, action = who.partition(" action=")
+            cells.append((f, who.strip(), action.strip() or "execute"))
             continue
         kv = dict(x.split("=", 1) for x in rest.split())
         table = kv["table"] if "." in kv["table"] else "public." + kv["table"]
@@ -141,7 +142,7 @@ def rlsgate(project):
             cells.add((c["table"], c["identity"], c["command"]))
     for c in report.get("functions", []):
         if c["outcome"] == "suspicious":
-            cells.add((c["function"], c["identity"], "execute"))
+            cells.add((c["function"], c["identity"], c.get("command") or c.get("action") or "execute"))
     return dict(time=wall, cells=cells, tables={c[0] for c in cells},
                 inconclusive=report["summary"]["inconclusive"])
 
