@@ -213,7 +213,20 @@ pub mod shape {
 
 impl Observation {
     pub fn inconclusive(&self) -> Option<&Probe> {
-        self.probes.iter().find(|p| !p.outcome.is_conclusive())
+        self.probes
+            .iter()
+            .find(|p| !p.outcome.is_conclusive() && !self.superseded(p))
+    }
+
+    /// An unfiltered transfer (every reachable row handed over at once) can only show that a
+    /// row may be moved: once the per-row transfer moved one, its failure (the moved rows
+    /// meeting on a unique key) leaves nothing undecided.
+    fn superseded(&self, probe: &Probe) -> bool {
+        probe.target == "transfer unfiltered"
+            && self
+                .probes
+                .iter()
+                .any(|p| p.target == "transfer" && matches!(p.outcome, Outcome::Allowed { .. }))
     }
 
     /// The first probe that failed inside a policy.

@@ -95,6 +95,16 @@ pub struct Check {
     pub definition: String,
 }
 
+/// A unique index with expressions among its keys.
+#[derive(Debug, Clone)]
+pub struct ExpressionKey {
+    /// Every column the index reads, in its keys' expressions or its predicate.
+    pub columns: Vec<String>,
+    /// The index's keys as SQL over the table's unqualified columns, comma-separated.
+    pub keys: String,
+    pub predicate: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Relation {
     pub oid: u32,
@@ -107,6 +117,9 @@ pub struct Relation {
     pub uniques: Vec<Vec<String>>,
     /// Unique indexes with a WHERE clause: (columns, predicate over the row's columns).
     pub partial_uniques: Vec<(Vec<String>, String)>,
+    /// Unique indexes over expressions (`lower(name)`): the columns they read, which a new row
+    /// must not copy, and the expressions that collide.
+    pub expression_uniques: Vec<ExpressionKey>,
     pub foreign_keys: Vec<ForeignKey>,
     pub checks: Vec<Check>,
     /// Exposed through the API (in one of the exposed schemas).
@@ -125,6 +138,15 @@ impl Relation {
     /// The table whose placed rows this relation shows: itself, or a view's base table.
     pub fn row_source(&self) -> &TableRef {
         self.base.as_ref().unwrap_or(&self.table)
+    }
+
+    /// The columns of every key a new row must not repeat: the primary key, the unique
+    /// constraints and indexes (partial ones too), and those an expression index reads.
+    pub fn unique_keys(&self) -> impl Iterator<Item = &Vec<String>> {
+        std::iter::once(&self.primary_key)
+            .chain(&self.uniques)
+            .chain(self.partial_uniques.iter().map(|(k, _)| k))
+            .chain(self.expression_uniques.iter().map(|k| &k.columns))
     }
 
     pub fn column(&self, name: &str) -> Option<&Column> {
@@ -320,6 +342,7 @@ fn load_relations(
             primary_key: Vec::new(),
             uniques: Vec::new(),
             partial_uniques: Vec::new(),
+            expression_uniques: Vec::new(),
             foreign_keys: Vec::new(),
             checks: Vec::new(),
             base: None,
@@ -404,6 +427,32 @@ fn load_relations(
         match row.get::<_, Option<String>>(2) {
             None => rels[i].uniques.push(row.get(1)),
             Some(predicate) => rels[i].partial_uniques.push((row.get(1), predicate)),
+        }
+    }
+    for row in client.query(
+        "select i.indrelid,
+                array(select distinct a.attname::text from pg_depend d
+                      join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
+                      where d.classid = 'pg_class'::regclass and d.objid = i.indexrelid
+                        and d.refclassid = 'pg_class'::regclass and d.refobjid = i.indrelid
+                        and d.refobjsubid > 0 order by 1),
+                (select string_agg(pg_get_indexdef(i.indexrelid, k, false), ', ' order by k)
+                 from generate_series(1, i.indnkeyatts) k),
+                pg_get_expr(i.indpred, i.indrelid)
+         from pg_index i
+         where i.indrelid = any($1) and i.indisunique and i.indexprs is not null",
+        &[&oids],
+    )? {
+        let Some(&i) = by_oid.get(&row.get::<_, u32>(0)) else {
+            continue;
+        };
+        let columns: Vec<String> = row.get(1);
+        if !columns.is_empty() {
+            rels[i].expression_uniques.push(ExpressionKey {
+                columns,
+                keys: row.get(2),
+                predicate: row.get(3),
+            });
         }
     }
     for row in client.query(

@@ -39,6 +39,17 @@ pub fn json_literal(value: &serde_json::Value) -> String {
     }
 }
 
+/// A row's value read back as JSON, as SQL for `column`: a JSON column's value is its JSON
+/// text (the string `"x"` stays quoted), any other column's the text Postgres printed.
+pub fn column_literal(value: &serde_json::Value, column: &Column) -> String {
+    let text = if matches!(column.base_type.as_str(), "json" | "jsonb") {
+        literal(&value.to_string())
+    } else {
+        json_literal(value)
+    };
+    format!("{text}::{}", column.sql_type)
+}
+
 /// A value for `column` in row number `seq` of table `table_key`; `attempt` > 0 asks for an
 /// alternative after a CHECK rejected the previous one. `hints` are literals taken from the
 /// failing CHECK's definition.
@@ -71,6 +82,18 @@ pub fn generate(
             return format!("{}::{cast}", literal(&like_sample(p, seq)));
         }
         return format!("{hint}::{cast}");
+    }
+    if let Some(length) = attempt
+        .checked_sub(1)
+        .and_then(|i| hints.get(i))
+        .filter(|_| column.category == 'S' || base == "citext")
+        .and_then(|h| h.parse::<usize>().ok())
+        .filter(|&n| n <= MAX_PADDED_TEXT && n >= (seq + 1).to_string().len())
+    {
+        // `check (char_length(body) between 10 and 2000)`: a text of each length it names,
+        // none too short for the row's number (rows must not meet on a unique name)
+        let text = text_value(table_key, column, seq, attempt);
+        return format!("{}::{cast}", literal(&text_of_length(&text, length)));
     }
     if column.type_kind == 'e' {
         let labels = &column.enum_labels;
@@ -111,7 +134,10 @@ pub fn generate(
         "interval" => format!("interval '{} hour'", attempt + 1),
         "inet" | "cidr" => "'127.0.0.1'".to_string(),
         "macaddr" => "'08:00:2b:01:02:03'".to_string(),
-        "bytea" => "'\\x00'".to_string(),
+        // one value for all rows, as bytea columns often match across tables (an address a
+        // trigger looks up); a row's own bytes once a unique key refused that (a passkey)
+        "bytea" if attempt == 0 => "'\\x00'".to_string(),
+        "bytea" => format!("'\\x{:08x}{attempt:02x}'", seq % (1 << 32)),
         "tsvector" => "''".to_string(),
         "point" => "'(0,0)'".to_string(),
         "bit" | "varbit" => "'1'".to_string(),
@@ -137,6 +163,19 @@ fn integer_digits(column: &Column) -> Option<u32> {
     let precision = parts.next()??;
     let scale = parts.next().flatten().unwrap_or(0);
     Some(precision.saturating_sub(scale).max(1))
+}
+
+/// The longest text a length named in a CHECK is met with.
+const MAX_PADDED_TEXT: usize = 10_000;
+
+/// `text` cut or padded to `length` characters, keeping its end (where the row's number is).
+fn text_of_length(text: &str, length: usize) -> String {
+    let count = text.chars().count();
+    if count >= length {
+        text.chars().skip(count - length).collect()
+    } else {
+        format!("{}{text}", "x".repeat(length - count))
+    }
 }
 
 /// Whether a date/time column names the end of something (`ends_at`, `expires_on`,
@@ -320,6 +359,13 @@ mod tests {
         assert_ne!(a, stable_uuid("bob"));
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "4");
+    }
+
+    #[test]
+    fn a_text_meets_the_lengths_a_check_names() {
+        assert_eq!(text_of_length("body 7", 10), "xxxxbody 7");
+        assert_eq!(text_of_length("description 12", 3), " 12");
+        assert_eq!(text_of_length("body 7", 0), "");
     }
 
     #[test]

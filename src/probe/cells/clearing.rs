@@ -63,6 +63,23 @@ pub(super) fn conflicts_sql(
             vals.join(", ")
         ));
     }
+    for key in &rel.expression_uniques {
+        let Some(vals) = key
+            .columns
+            .iter()
+            .map(|c| Some(format!("{} as {}", values.get(c)?, quote_ident(c))))
+            .collect::<Option<Vec<_>>>()
+        else {
+            continue;
+        };
+        let keys = &key.keys;
+        sql.push_str(&format!(
+            "delete from {table} as t where ({keys}) = (select {keys} from (select {}) as v) \
+             and ({}) and not ({keep}); ",
+            vals.join(", "),
+            key.predicate.as_deref().unwrap_or("true")
+        ));
+    }
     sql
 }
 

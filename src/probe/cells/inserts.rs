@@ -10,7 +10,7 @@ use crate::probe::catalog::Relation;
 use crate::probe::ownership::user;
 use crate::probe::ownership::{Owner, RowModel};
 use crate::probe::rows::{insert_sql, PlacedRow, RowSpec, Synthesizer};
-use crate::probe::values::{json_literal, literal};
+use crate::probe::values::{column_literal, literal};
 use crate::spec::Identity;
 
 /// Every INSERT probe of `identity` on `rel`, sent to `into` (`rel`, or a view over it).
@@ -291,12 +291,7 @@ fn own_copy(
             100_000 + *seq,
         )
         .ok()?;
-    let keyed = |c: &str| {
-        std::iter::once(&rel.primary_key)
-            .chain(&rel.uniques)
-            .chain(rel.partial_uniques.iter().map(|(k, _)| k))
-            .any(|k| k.iter().any(|x| x == c))
-    };
+    let keyed = |c: &str| rel.unique_keys().any(|k| k.iter().any(|x| x == c));
     let mut values = std::collections::BTreeMap::new();
     for column in rel
         .columns
@@ -312,7 +307,7 @@ fn own_copy(
                     && (column.category != 'A'
                         || matches!(column.base_type.as_str(), "json" | "jsonb"))
             })
-            .map(|v| format!("{}::{}", json_literal(v), column.sql_type));
+            .map(|v| column_literal(v, column));
         if let Some(v) = copied.or_else(|| fresh.get(&column.name).cloned()) {
             values.insert(column.name.clone(), v);
         }

@@ -9,7 +9,7 @@ use crate::matrix::{quote_ident, Command};
 use crate::probe::catalog::{Column, Relation};
 use crate::probe::ownership::{Owner, RowModel};
 use crate::probe::rows::{key_expr, key_predicate, reference, PlacedRow, Synthesizer};
-use crate::probe::values::{json_literal, literal};
+use crate::probe::values::{column_literal, json_literal, literal};
 use crate::spec::Identity;
 
 /// Where a transfer moves a row: to another user, or into another tenant.
@@ -145,10 +145,7 @@ fn row_after(
                     && (!(v.is_array() || v.is_object())
                         || matches!(c.base_type.as_str(), "json" | "jsonb"))
             })?;
-            Some((
-                c.name.clone(),
-                format!("{}::{}", json_literal(v), c.sql_type),
-            ))
+            Some((c.name.clone(), column_literal(v, c)))
         })
         .collect();
     after.extend(set.clone());
@@ -198,9 +195,7 @@ pub(super) fn unfiltered_probes(
     // Handing every reachable row to one owner collides when the owner is (part of) a unique
     // key, e.g. a profile keyed by its user; the per-row transfer probe covers those tables.
     let owner_is_unique = |set: &BTreeMap<String, String>| {
-        std::iter::once(&rel.primary_key)
-            .chain(&rel.uniques)
-            .chain(rel.partial_uniques.iter().map(|(k, _)| k))
+        rel.unique_keys()
             .any(|key| !key.is_empty() && key.iter().all(|c| set.contains_key(c)))
     };
     if let Some((me, to)) = transfer {
@@ -245,19 +240,20 @@ pub(super) fn constant_assignment(
 ) -> String {
     let owner_cols = model.owner_columns(rel);
     let keyed = |name: &str| {
-        std::iter::once(&rel.primary_key)
-            .chain(&rel.uniques)
-            .chain(rel.partial_uniques.iter().map(|(k, _)| k))
-            .any(|k| k.iter().any(|c| c == name))
+        rel.unique_keys().any(|k| k.iter().any(|c| c == name))
             || rel
                 .foreign_keys
                 .iter()
                 .any(|fk| fk.columns.iter().any(|c| c == name))
             || owner_cols.iter().any(|c| *c == name)
     };
-    let value = |name: &str| {
-        rows.iter()
-            .find_map(|r| r.json.get(name).filter(|v| !v.is_null()).map(json_literal))
+    let value = |c: &Column| {
+        rows.iter().find_map(|r| {
+            r.json
+                .get(&c.name)
+                .filter(|v| !v.is_null())
+                .map(|v| column_literal(v, c))
+        })
     };
     // a JSON array read back from a text[] column is no array literal
     let scalar_or_json =
@@ -271,9 +267,9 @@ pub(super) fn constant_assignment(
         .clone()
         .filter(|c| c.name == touch)
         .chain(free)
-        .find_map(|c| value(&c.name).map(|v| (c, v)));
+        .find_map(|c| value(c).map(|v| (c, v)));
     match pick {
-        Some((c, v)) => format!("{} = {v}::{}", quote_ident(&c.name), c.sql_type),
+        Some((c, v)) => format!("{} = {v}", quote_ident(&c.name)),
         None => {
             let col = quote_ident(touch);
             format!("{col} = t.{col}")

@@ -262,12 +262,7 @@ impl<'a> Synthesizer<'a> {
         else {
             return;
         };
-        let keyed = |c: &str| {
-            std::iter::once(&rel.primary_key)
-                .chain(&rel.uniques)
-                .chain(rel.partial_uniques.iter().map(|(k, _)| k))
-                .any(|k| k.iter().any(|k| k == c))
-        };
+        let keyed = |c: &str| rel.unique_keys().any(|k| k.iter().any(|k| k == c));
         for col in &rel.columns {
             let Some(value) = template.get(&col.name).filter(|v| !v.is_null()) else {
                 continue;

@@ -275,10 +275,25 @@ impl<'a> Synthesizer<'a> {
                             // a trigger's business rule (`Assigned coach must be active
                             // staff`): the row without its optional references
                             let optional = self.optional_references(rel, &values, &nulled);
-                            if optional.is_empty() {
+                            if !optional.is_empty() {
+                                nulled.extend(optional);
+                                continue;
+                            }
+                            // or another value the CHECK allows (`PACKET` units need a
+                            // product, `BOX` units do not)
+                            let next: Vec<String> = attempts
+                                .iter()
+                                .filter(|(c, &a)| {
+                                    a > 0 && hints.get(*c).is_some_and(|h| a < h.len())
+                                })
+                                .map(|(c, _)| c.clone())
+                                .collect();
+                            if next.is_empty() {
                                 return Err(last.into());
                             }
-                            nulled.extend(optional);
+                            for c in next {
+                                *attempts.entry(c).or_default() += 1;
+                            }
                         }
                     }
                 }
