@@ -223,10 +223,26 @@ pub fn run(
             // plans whose calls lost a lock race (a deadlock) with another connection's calls:
             // run again alone once the parallel pass is over, where they cannot lose
             let lost: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+            // every statement but the calls (what the identity reaches through the tables,
+            // the snapshots) under the probe timeout
+            let setup = format!(
+                "set client_min_messages = error; set statement_timeout = {probe_timeout}; begin"
+            );
+            let open = |client: &mut Client| -> Result<(), ProbeError> {
+                client
+                    .batch_execute(&setup)
+                    .map_err(ProbeError::db("opening a call transaction"))?;
+                if let Some(sql) = opts.extra_sql {
+                    client
+                        .batch_execute(sql)
+                        .map_err(ProbeError::db("applying the extra SQL"))?;
+                }
+                Ok(())
+            };
             let jobs = opts.jobs.clamp(1, plans.len().max(1));
             std::thread::scope(|scope| {
                 for _ in 0..jobs {
-                    let (next, failure, lost, plans, results, config, run_identity, probe_timeout) = (
+                    let (next, failure, lost, plans, results, config, run_identity, open) = (
                         &next,
                         &failure,
                         &lost,
@@ -234,7 +250,7 @@ pub fn run(
                         &results,
                         &config,
                         &run_identity,
-                        &probe_timeout,
+                        &open,
                     );
                     scope.spawn(move || {
                         let fail = |e: ProbeError| {
@@ -247,22 +263,6 @@ pub fn run(
                         let mut client = match config.connect(postgres::NoTls) {
                             Ok(c) => c,
                             Err(e) => return fail(ProbeError::db("opening a call connection")(e)),
-                        };
-                        // every statement but the calls (what the identity reaches through
-                        // the tables, the snapshots) under the probe timeout
-                        let setup = format!(
-                            "set client_min_messages = error; set statement_timeout = {probe_timeout}; begin"
-                        );
-                        let open = |client: &mut Client| -> Result<(), ProbeError> {
-                            client
-                                .batch_execute(&setup)
-                                .map_err(ProbeError::db("opening a call transaction"))?;
-                            if let Some(sql) = opts.extra_sql {
-                                client
-                                    .batch_execute(sql)
-                                    .map_err(ProbeError::db("applying the extra SQL"))?;
-                            }
-                            Ok(())
                         };
                         if let Err(e) = open(&mut client) {
                             return fail(e);
@@ -302,16 +302,7 @@ pub fn run(
                 let mut client = config
                     .connect(postgres::NoTls)
                     .map_err(ProbeError::db("opening a call connection"))?;
-                client
-                    .batch_execute(&format!(
-                        "set client_min_messages = error; set statement_timeout = {probe_timeout}; begin"
-                    ))
-                    .map_err(ProbeError::db("opening a call transaction"))?;
-                if let Some(sql) = opts.extra_sql {
-                    client
-                        .batch_execute(sql)
-                        .map_err(ProbeError::db("applying the extra SQL"))?;
-                }
+                open(&mut client)?;
                 for i in lost {
                     crate::interrupt::check().map_err(ProbeError::Interrupted)?;
                     let (identity, units) = &plans[i];

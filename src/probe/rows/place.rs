@@ -12,7 +12,7 @@ use super::{
     key_expr, placed, NotInserted, PlacedRow, Repairs, RowSpec, Synthesizer, TableState, PUBLIC,
 };
 use crate::matrix::{quote_ident, RowFacts};
-use crate::probe::catalog::Relation;
+use crate::probe::catalog::{ForeignKey, Relation};
 use crate::probe::ownership::{parties, user, Owner, RowModel, TenantLink};
 use crate::probe::values::literal;
 use crate::probe::ProbeError;
@@ -393,19 +393,12 @@ impl<'a> Synthesizer<'a> {
                     .map(|s| &s.rows[..])
                     .unwrap_or_default();
                 for p in parents.iter().filter(|p| !p.facts.owners.is_empty()) {
-                    let conditions: Option<Vec<String>> = fk
-                        .columns
-                        .iter()
-                        .zip(&fk.target_columns)
-                        .map(|(c, tc)| {
-                            let v = match p.json.get(tc)? {
-                                Json::String(s) => s.clone(),
-                                Json::Null => return None,
-                                other => other.to_string(),
-                            };
-                            Some(format!("t.{}::text = {}", quote_ident(c), literal(&v)))
-                        })
-                        .collect();
+                    let conditions: Option<Vec<String>> = referencing(fk, p).map(|pairs| {
+                        pairs
+                            .iter()
+                            .map(|(c, v)| format!("t.{c}::text = {v}"))
+                            .collect()
+                    });
                     let Some(conditions) = conditions else {
                         continue;
                     };
@@ -467,19 +460,8 @@ impl<'a> Synthesizer<'a> {
             let Some(tenant_row) = tenant_rows.iter().find(|p| p.label == tenant) else {
                 continue;
             };
-            let values: Option<Vec<String>> = fk
-                .columns
-                .iter()
-                .zip(&fk.target_columns)
-                .map(|(c, tc)| {
-                    let v = match tenant_row.json.get(tc)? {
-                        Json::String(s) => s.clone(),
-                        Json::Null => return None,
-                        other => other.to_string(),
-                    };
-                    Some(format!("{} = {}", quote_ident(c), literal(&v)))
-                })
-                .collect();
+            let values: Option<Vec<String>> = referencing(fk, tenant_row)
+                .map(|pairs| pairs.iter().map(|(c, v)| format!("{c} = {v}")).collect());
             let Some(values) = values else { continue };
             let sql = format!(
                 "update {} t set {} where {} = {} returning to_jsonb(t)::text",
@@ -648,4 +630,21 @@ fn party_rows<'a>(users: &[&'a Identity], columns: usize) -> Vec<Vec<&'a Identit
     } else {
         parties::assignments(users, columns)
     }
+}
+
+/// The columns of `fk` (quoted) with the text literals that make them reference `row`: `None`
+/// when the row holds a NULL in a referenced column.
+fn referencing(fk: &ForeignKey, row: &PlacedRow) -> Option<Vec<(String, String)>> {
+    fk.columns
+        .iter()
+        .zip(&fk.target_columns)
+        .map(|(c, tc)| {
+            let v = match row.json.get(tc)? {
+                Json::String(s) => s.clone(),
+                Json::Null => return None,
+                other => other.to_string(),
+            };
+            Some((quote_ident(c), literal(&v)))
+        })
+        .collect()
 }
