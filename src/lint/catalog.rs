@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use postgres::Client;
+use postgres::{Client, Row};
 
 use super::diagnostic::{Diagnostic, Origin};
 use super::model::{
@@ -77,9 +77,25 @@ fn privilege_columns(roles: &[String], call: impl Fn(&str) -> String) -> String 
 /// The catalog as a model; sites come from `provenance`. A handful of queries whatever the
 /// project's size: one per kind of object.
 pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model, postgres::Error> {
-    let mut model = Model::default();
+    Ok(model_of(&read_catalog(client)?, provenance))
+}
+
+/// What [`read_catalog`] read: the API roles and the rows of each query.
+pub struct CatalogRows {
+    roles: Vec<String>,
+    relations: Vec<Row>,
+    columns: Vec<Row>,
+    view_references: Vec<Row>,
+    policies: Vec<Row>,
+    functions: Vec<Row>,
+    triggers: Vec<Row>,
+    extensions: Vec<Row>,
+}
+
+/// The queries of the catalog lint, one per kind of object. They need nothing from the
+/// migration files, so they can run while the files are being read.
+pub fn read_catalog(client: &mut Client) -> Result<CatalogRows, postgres::Error> {
     let roles = api_roles(client)?;
-    let from_files = &provenance.model;
     let not_ours = |alias: &str, class: &str| {
         format!(
             "n.nspname not in {SKIP_SCHEMAS} and n.nspname not like 'pg\\_%'
@@ -118,8 +134,97 @@ pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model,
         ),
         &[],
     )?;
+    let oids: Vec<u32> = relations.iter().map(|r| r.get(0)).collect();
+    let column_privs = privilege_columns(&roles, |r| {
+        format!("has_column_privilege('{r}', a.attrelid, a.attnum, 'UPDATE')")
+    });
+    let columns = client.query(
+        &format!(
+            "select a.attrelid, a.attname::text{}
+               from pg_attribute a
+              where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
+              order by a.attrelid, a.attnum",
+            if roles.is_empty() {
+                String::new()
+            } else {
+                format!(", {column_privs}")
+            }
+        ),
+        &[&oids],
+    )?;
+    let view_references = client.query(
+        "select distinct rw.ev_class, rn.nspname::text, rc.relname::text
+           from pg_rewrite rw
+           join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = rw.oid
+                           and d.refclassid = 'pg_class'::regclass
+           join pg_class rc on rc.oid = d.refobjid
+           join pg_namespace rn on rn.oid = rc.relnamespace
+          where rw.ev_class = any($1::oid[]) and rc.oid <> rw.ev_class
+          order by 1, 2, 3",
+        &[&oids],
+    )?;
+    let policies = client.query(
+        "select schemaname::text, tablename::text, policyname::text, permissive = 'PERMISSIVE',
+                cmd::text, roles::text[], qual, with_check
+           from pg_policies order by 1, 2, 3",
+        &[],
+    )?;
+    let function_privs = privilege_columns(&roles, |r| {
+        format!("has_function_privilege('{r}', p.oid, 'EXECUTE')")
+    });
+    let functions = client.query(
+        &format!(
+            "select n.nspname::text, p.proname::text, oidvectortypes(p.proargtypes), p.pronargs::int,
+                    p.prosecdef, coalesce(array_to_string(p.proconfig, ','), ''), l.lanname::text,
+                    coalesce(p.prosrc, ''), p.prorettype in ('trigger'::regtype, 'event_trigger'::regtype),
+                    exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                             where a.grantee = 0 and a.privilege_type = 'EXECUTE'),
+                    p.prorettype = 'boolean'::regtype{}
+               from pg_proc p
+               join pg_namespace n on n.oid = p.pronamespace
+               join pg_language l on l.oid = p.prolang
+              where p.prokind in ('f', 'p') and {}
+              order by 1, 2, 3",
+            if roles.is_empty() { String::new() } else { format!(", {function_privs}") },
+            not_ours("p", "pg_proc")
+        ),
+        &[],
+    )?;
+    let triggers = client.query(
+        "select n.nspname::text, c.relname::text, t.tgname::text, pn.nspname::text,
+                p.proname::text, t.tgtype::int
+           from pg_trigger t
+           join pg_class c on c.oid = t.tgrelid
+           join pg_namespace n on n.oid = c.relnamespace
+           join pg_proc p on p.oid = t.tgfoid
+           join pg_namespace pn on pn.oid = p.pronamespace
+          where not t.tgisinternal and t.tgrelid = any($1::oid[])
+          order by 1, 2, 3",
+        &[&oids],
+    )?;
+    let extensions = client.query(
+        "select e.extname::text, n.nspname::text from pg_extension e join pg_namespace n on n.oid = e.extnamespace order by 1",
+        &[],
+    )?;
+    Ok(CatalogRows {
+        roles,
+        relations,
+        columns,
+        view_references,
+        policies,
+        functions,
+        triggers,
+        extensions,
+    })
+}
+
+/// The catalog rows as a model; sites come from `provenance`.
+pub fn model_of(rows: &CatalogRows, provenance: &Provenance) -> Model {
+    let roles = &rows.roles;
+    let mut model = Model::default();
+    let from_files = &provenance.model;
     let mut by_oid = std::collections::HashMap::new();
-    for row in &relations {
+    for row in &rows.relations {
         let oid: u32 = row.get(0);
         let name = QualifiedName::new(row.get::<_, String>(1), row.get::<_, String>(2));
         let kind = match row.get::<_, String>(3).as_str() {
@@ -176,25 +281,7 @@ pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model,
         by_oid.insert(oid, name.clone());
         model.relations.insert(name, r);
     }
-    let oids: Vec<u32> = by_oid.keys().copied().collect();
-
-    let column_privs = privilege_columns(&roles, |r| {
-        format!("has_column_privilege('{r}', a.attrelid, a.attnum, 'UPDATE')")
-    });
-    for row in client.query(
-        &format!(
-            "select a.attrelid, a.attname::text{}
-               from pg_attribute a
-              where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
-              order by a.attrelid, a.attnum",
-            if roles.is_empty() {
-                String::new()
-            } else {
-                format!(", {column_privs}")
-            }
-        ),
-        &[&oids],
-    )? {
+    for row in &rows.columns {
         let Some(r) = by_oid
             .get(&row.get::<_, u32>(0))
             .and_then(|n| model.relations.get_mut(n))
@@ -215,17 +302,7 @@ pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model,
         r.columns.get_or_insert_with(Vec::new).push(column);
     }
 
-    for row in client.query(
-        "select distinct rw.ev_class, rn.nspname::text, rc.relname::text
-           from pg_rewrite rw
-           join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = rw.oid
-                           and d.refclassid = 'pg_class'::regclass
-           join pg_class rc on rc.oid = d.refobjid
-           join pg_namespace rn on rn.oid = rc.relnamespace
-          where rw.ev_class = any($1::oid[]) and rc.oid <> rw.ev_class
-          order by 1, 2, 3",
-        &[&oids],
-    )? {
+    for row in &rows.view_references {
         let Some(r) = by_oid
             .get(&row.get::<_, u32>(0))
             .and_then(|n| model.relations.get_mut(n))
@@ -240,12 +317,7 @@ pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model,
         }
     }
 
-    for row in client.query(
-        "select schemaname::text, tablename::text, policyname::text, permissive = 'PERMISSIVE',
-                cmd::text, roles::text[], qual, with_check
-           from pg_policies order by 1, 2, 3",
-        &[],
-    )? {
+    for row in &rows.policies {
         let table = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
         let name: String = row.get(2);
         let command = match row.get::<_, String>(4).as_str() {
@@ -274,27 +346,7 @@ pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model,
         });
     }
 
-    let function_privs = privilege_columns(&roles, |r| {
-        format!("has_function_privilege('{r}', p.oid, 'EXECUTE')")
-    });
-    for row in client.query(
-        &format!(
-            "select n.nspname::text, p.proname::text, oidvectortypes(p.proargtypes), p.pronargs::int,
-                    p.prosecdef, coalesce(array_to_string(p.proconfig, ','), ''), l.lanname::text,
-                    coalesce(p.prosrc, ''), p.prorettype in ('trigger'::regtype, 'event_trigger'::regtype),
-                    exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
-                             where a.grantee = 0 and a.privilege_type = 'EXECUTE'),
-                    p.prorettype = 'boolean'::regtype{}
-               from pg_proc p
-               join pg_namespace n on n.oid = p.pronamespace
-               join pg_language l on l.oid = p.prolang
-              where p.prokind in ('f', 'p') and {}
-              order by 1, 2, 3",
-            if roles.is_empty() { String::new() } else { format!(", {function_privs}") },
-            not_ours("p", "pg_proc")
-        ),
-        &[],
-    )? {
+    for row in &rows.functions {
         let name = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
         let mut executable_by = BTreeSet::new();
         if row.get::<_, bool>(9) {
@@ -321,18 +373,7 @@ pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model,
         });
     }
 
-    for row in client.query(
-        "select n.nspname::text, c.relname::text, t.tgname::text, pn.nspname::text,
-                p.proname::text, t.tgtype::int
-           from pg_trigger t
-           join pg_class c on c.oid = t.tgrelid
-           join pg_namespace n on n.oid = c.relnamespace
-           join pg_proc p on p.oid = t.tgfoid
-           join pg_namespace pn on pn.oid = p.pronamespace
-          where not t.tgisinternal and t.tgrelid = any($1::oid[])
-          order by 1, 2, 3",
-        &[&oids],
-    )? {
+    for row in &rows.triggers {
         let table = QualifiedName::new(row.get::<_, String>(0), row.get::<_, String>(1));
         let name: String = row.get(2);
         let tgtype: i32 = row.get(5);
@@ -360,10 +401,7 @@ pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model,
         });
     }
 
-    for row in client.query(
-        "select e.extname::text, n.nspname::text from pg_extension e join pg_namespace n on n.oid = e.extnamespace order by 1",
-        &[],
-    )? {
+    for row in &rows.extensions {
         let name: String = row.get(0);
         model.extensions.push(Extension {
             site: provenance.site(&ObjectKey::extension(&name)),
@@ -371,5 +409,5 @@ pub fn load_model(client: &mut Client, provenance: &Provenance) -> Result<Model,
             schema: row.get(1),
         });
     }
-    Ok(model)
+    model
 }

@@ -332,11 +332,20 @@ pub fn lint_migrated_catalog(
         .map(|f| SourceFile::new(f.path.display().to_string(), f.text.clone()))
         .collect();
     let started = std::time::Instant::now();
-    let provenance = provenance::from_analysis(analyze(files, config));
-    crate::terminal::timing("catalog lint, reading the files", started);
-    let started = std::time::Instant::now();
-    let model = catalog::load_model(client, &provenance)?;
-    crate::terminal::timing("catalog lint, querying the catalog", started);
+    let (provenance, rows) = std::thread::scope(|scope| {
+        let reading = scope.spawn(|| {
+            let provenance = provenance::from_analysis(analyze(files, config));
+            crate::terminal::timing("catalog lint, reading the files", started);
+            provenance
+        });
+        let rows = catalog::read_catalog(client);
+        crate::terminal::timing("catalog lint, querying the catalog", started);
+        let provenance = reading
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (provenance, rows)
+    });
+    let model = catalog::model_of(&rows?, &provenance);
     let started = std::time::Instant::now();
     let diagnostics = catalog::check_model(&model, &config.exposed_schemas, &provenance);
     crate::terminal::timing("catalog lint, rules", started);
