@@ -33,6 +33,17 @@ pub enum ProjectError {
     NoRoot(PathBuf),
     #[error("no migrations found: looked for *.sql in {}", .0.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" and "))]
     NoMigrations(Vec<PathBuf>),
+    #[error(
+        "no migration to apply: none of the {count} *.sql files in {} is named \
+         `<timestamp>_name.sql` (e.g. {example}), so the Supabase CLI applies none of them; \
+         rename them `<YYYYMMDDHHMMSS>_name.sql` in the order they apply",
+        .dir.display()
+    )]
+    NoneApplied {
+        dir: PathBuf,
+        count: usize,
+        example: String,
+    },
     #[error("cannot read {path}: {source}")]
     Unreadable {
         path: PathBuf,
@@ -75,6 +86,11 @@ impl Project {
             .collect();
         paths.sort();
         let mut notes = Vec::new();
+        let skipped_example = paths
+            .first()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if migrations_dir == candidates[0] {
             paths.retain(|p| {
                 let applies = p
@@ -89,6 +105,16 @@ impl Project {
                     ));
                 }
                 applies
+            });
+        }
+        if paths.is_empty() {
+            return Err(ProjectError::NoneApplied {
+                dir: migrations_dir
+                    .strip_prefix(root)
+                    .unwrap_or(&migrations_dir)
+                    .to_path_buf(),
+                count: notes.len(),
+                example: skipped_example,
             });
         }
         let migrations = paths
