@@ -108,6 +108,13 @@ pub(super) fn migration_error(
              rejects: save the file as UTF-8 without BOM"
                 .to_string(),
         )
+    } else if trigger_row_outside_a_trigger(dberr.code().code(), dberr.message()) {
+        Some(
+            "NEW and OLD exist only inside trigger functions; in a policy, name the row's columns \
+             directly (WITH CHECK sees the new row's values, USING the existing row's): this \
+             statement fails on Supabase too"
+                .to_string(),
+        )
     } else {
         missing_object(dberr.code().code(), dberr.message())
             .map(|object| explain_missing(&object, later, &journal.skipped))
@@ -125,6 +132,15 @@ pub(super) fn migration_error(
         note,
         warnings: journal.warnings.clone(),
     }))
+}
+
+/// `new.col` or `old.col` written outside a trigger function (in a policy, a view, a default).
+fn trigger_row_outside_a_trigger(sqlstate: &str, message: &str) -> bool {
+    sqlstate == "42P01"
+        && matches!(
+            message.strip_prefix("missing FROM-clause entry for table "),
+            Some("\"new\"" | "\"old\"")
+        )
 }
 
 /// The object an "does not exist" error is about, as Postgres names it.
