@@ -25,6 +25,9 @@ pub struct Project {
     /// Files in the migrations folder the Supabase CLI skips, and seed patterns that match
     /// nothing: one sentence each, for the run's warnings.
     pub notes: Vec<String>,
+    /// Those skipped files that could be read: a later failure on an object one of them
+    /// creates names it.
+    pub unapplied: Vec<SqlFile>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +94,7 @@ impl Project {
             .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let mut skipped = Vec::new();
         if migrations_dir == candidates[0] {
             paths.retain(|p| {
                 let applies = p
@@ -103,10 +107,15 @@ impl Project {
                          (it skips this one); rename it to apply it, or move it out of supabase/migrations",
                         p.strip_prefix(root).unwrap_or(p).display()
                     ));
+                    skipped.push(p.clone());
                 }
                 applies
             });
         }
+        let unapplied = skipped
+            .iter()
+            .filter_map(|p| read_sql(root, p).ok())
+            .collect();
         if paths.is_empty() {
             return Err(ProjectError::NoneApplied {
                 dir: migrations_dir
@@ -158,6 +167,7 @@ impl Project {
             api: config.api,
             db: config.db,
             notes,
+            unapplied,
         })
     }
 
