@@ -1,0 +1,129 @@
+//! Setup rows that an app's trigger refuses (modelled on kruxt-beta's "Coach must be assigned
+//! to this athlete"): placed with triggers off, as a data-only seed loads, while the probes
+//! still fire every trigger. Real cluster, real CLI.
+
+mod common;
+
+use common::{project, run, text};
+
+/// `rlsgate test --allow-unspecified --format json`: (the report, stderr).
+fn test_report(files: &[(&str, &str)]) -> (serde_json::Value, String) {
+    let dir = project(files);
+    let out = run(
+        &["-q", "test", "--allow-unspecified", "--format", "json"],
+        dir.path(),
+    );
+    let (stdout, stderr) = text(&out);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!("no JSON report ({e}); stderr:\n{stderr}");
+    });
+    (report, stderr)
+}
+
+/// The cells of `table`, as `identity command -> (actual, detail)`.
+fn cells_of(report: &serde_json::Value, table: &str) -> Vec<(String, String, String, String)> {
+    report["cells"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["table"] == table)
+        .map(|c| {
+            (
+                c["identity"].as_str().unwrap_or_default().to_string(),
+                c["command"].as_str().unwrap_or_default().to_string(),
+                c["actual"].as_str().unwrap_or_default().to_string(),
+                c["detail"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A note may only be made by the athlete's assigned coach, a rule a trigger enforces against
+/// an assignments table no synthesized row fills. The notes and their replies are placed with
+/// triggers off and read as the policies say; inserting a note still meets the trigger, so that
+/// cell stays inconclusive, and every cell of the notes says how its rows were placed.
+#[test]
+fn a_row_a_business_rule_trigger_refuses_is_placed_with_triggers_off() {
+    let (report, stderr) = test_report(&[(
+        "20260530195805_coaching.sql",
+        "create table public.coach_assignments (
+           coach_id uuid not null references auth.users (id),
+           user_id uuid not null references auth.users (id),
+           approved boolean not null default false,
+           primary key (coach_id, user_id)
+         );
+         create table public.coach_notes (
+           id uuid primary key default gen_random_uuid(),
+           user_id uuid not null default auth.uid() references auth.users (id),
+           coach_id uuid references auth.users (id),
+           body text not null
+         );
+         create table public.coach_note_replies (
+           id uuid primary key default gen_random_uuid(),
+           note_id uuid not null references public.coach_notes (id) on delete cascade,
+           body text not null
+         );
+         create function public.coach_validate() returns trigger language plpgsql
+         security definer set search_path = public as $$
+         begin
+           if not exists (select 1 from public.coach_assignments a
+                          where a.coach_id = new.coach_id and a.user_id = new.user_id
+                            and a.approved) then
+             raise exception 'Coach must be assigned to this athlete';
+           end if;
+           return new;
+         end $$;
+         create trigger coach_notes_validate before insert on public.coach_notes
+           for each row execute function public.coach_validate();
+         alter table public.coach_assignments enable row level security;
+         alter table public.coach_notes enable row level security;
+         alter table public.coach_note_replies enable row level security;
+         create policy notes_member on public.coach_notes for select to authenticated
+           using (user_id = auth.uid());
+         create policy notes_insert on public.coach_notes for insert to authenticated
+           with check (user_id = auth.uid());
+         create policy replies_member on public.coach_note_replies for select to authenticated
+           using (exists (select 1 from public.coach_notes n
+                          where n.id = note_id and n.user_id = auth.uid()));",
+    )]);
+    let notes = cells_of(&report, "public.coach_notes");
+    assert!(!notes.is_empty(), "{stderr}");
+    let select = |cells: &[(String, String, String, String)], who: &str| {
+        cells
+            .iter()
+            .find(|c| c.0 == who && c.1 == "select")
+            .map(|c| c.2.clone())
+    };
+    assert_eq!(
+        select(&notes, "alice").as_deref(),
+        Some("own"),
+        "{notes:#?}"
+    );
+    assert_eq!(
+        select(&notes, "anon").as_deref(),
+        Some("none"),
+        "{notes:#?}"
+    );
+    let replies = cells_of(&report, "public.coach_note_replies");
+    assert_eq!(
+        select(&replies, "alice").as_deref(),
+        Some("own"),
+        "{replies:#?}"
+    );
+    // the probe's insert fires the trigger: it cannot tell what RLS would say
+    let insert = notes
+        .iter()
+        .find(|c| c.0 == "alice" && c.1 == "insert")
+        .expect("an insert cell");
+    assert_eq!(insert.2, "inconclusive", "{insert:?}");
+    assert!(
+        notes.iter().all(|c| c.3.contains("triggers off")
+            && c.3.contains("Coach must be assigned to this athlete")),
+        "{notes:#?}"
+    );
+    // the replies were placed normally: no note on them
+    assert!(
+        replies.iter().all(|c| !c.3.contains("triggers off")),
+        "{replies:#?}"
+    );
+}
