@@ -5,8 +5,6 @@
 
 mod common;
 
-use common::{project, run, text};
-
 /// `rlsgate test --allow-unspecified --format json`: (summary, the inconclusive cells'
 /// details, stderr).
 fn test_json(files: &[(&str, &str)]) -> (serde_json::Value, Vec<String>, String) {
@@ -16,15 +14,7 @@ fn test_json(files: &[(&str, &str)]) -> (serde_json::Value, Vec<String>, String)
 
 /// The same with the whole report.
 fn test_report(files: &[(&str, &str)]) -> (serde_json::Value, Vec<String>, String) {
-    let dir = project(files);
-    let out = run(
-        &["-q", "test", "--allow-unspecified", "--format", "json"],
-        dir.path(),
-    );
-    let (stdout, stderr) = text(&out);
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!("no JSON report ({e}); stderr:\n{stderr}");
-    });
+    let (_, report, stderr) = common::test_report(files);
     let inconclusive = report["cells"]
         .as_array()
         .into_iter()

@@ -6,7 +6,8 @@ use std::time::Instant;
 use postgres::error::ErrorPosition;
 use postgres::Client;
 
-use super::error::migration_error;
+use super::error::{about_the_real_database, migration_error};
+use super::journal::Journal;
 use super::plan::{plan, Emulation, Step};
 use super::{db, Applied, OpenError};
 use crate::project::SqlFile;
@@ -73,30 +74,6 @@ fn located(base: usize, chunk: &str) -> impl Fn(postgres::Error) -> Failure + '_
             _ => None,
         };
         Failure { offset, error }
-    }
-}
-
-/// What applying the files did differently from Supabase, so far.
-#[derive(Debug, Default)]
-pub(super) struct Journal {
-    /// One sentence each, with file:line.
-    pub warnings: Vec<String>,
-    /// Extensions skipped for want of a stand-in, and where (`file:line`): a later failure
-    /// on one of their objects names them.
-    pub skipped: Vec<(String, String)>,
-}
-
-impl Journal {
-    pub fn new(warnings: Vec<String>) -> Journal {
-        Journal {
-            warnings,
-            skipped: Vec::new(),
-        }
-    }
-
-    fn append(&mut self, other: &mut Journal) {
-        self.warnings.append(&mut other.warnings);
-        self.skipped.append(&mut other.skipped);
     }
 }
 
@@ -308,7 +285,7 @@ pub(super) fn apply_file(
     journal.append(&mut notes);
     let mut error = migration_error(file, offset, failure.error, later, journal);
     if emulation.is_none() {
-        super::rollback::about_the_real_database(&mut error);
+        about_the_real_database(&mut error);
     }
     Err(error)
 }

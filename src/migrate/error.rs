@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use super::apply::Journal;
+use super::journal::Journal;
 use super::plan::words;
 use super::OpenError;
 use crate::project::SqlFile;
@@ -207,4 +207,83 @@ fn created_name(code: &str) -> Option<String> {
         name = it.next()?;
     }
     Some(name.rsplit('.').next()?.trim_matches('"').to_string())
+}
+
+/// On a `--db-url` database rlsgate emulates nothing: a note saying where a missing object
+/// comes from on Supabase keeps that and drops what it says about rlsgate's stand-ins.
+pub(super) fn about_the_real_database(error: &mut OpenError) {
+    let OpenError::Migration(located) = error else {
+        return;
+    };
+    let Some(note) = located.note.as_deref() else {
+        return;
+    };
+    let Some(rest) = note.strip_prefix(ON_SUPABASE) else {
+        return;
+    };
+    located.note = Some(format!(
+        "this database has none; {}{}",
+        ON_SUPABASE,
+        without_emulation(rest)
+    ));
+}
+
+/// `the pg_net extension (`create extension pg_net`; rlsgate has a stand-in)` ->
+/// `the pg_net extension (`create extension pg_net`)`: the clauses about rlsgate removed.
+fn without_emulation(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('(') {
+        let Some(len) = rest[open..].find(')') else {
+            break;
+        };
+        let group = &rest[open + 1..open + len];
+        out.push_str(&rest[..open]);
+        match group.find("rlsgate") {
+            None => out.push_str(&rest[open..=open + len]),
+            Some(at) => {
+                let kept = group[..at].trim_end_matches([';', ' ']);
+                if kept.is_empty() {
+                    out.truncate(out.trim_end().len());
+                } else {
+                    out.push_str(&format!("({kept})"));
+                }
+            }
+        }
+        rest = &rest[open + len + 1..];
+    }
+    out.push_str(rest);
+    for cut in ["; rlsgate", ", which its stand-in"] {
+        if let Some(at) = out.find(cut) {
+            out.truncate(at);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_about_a_real_database_say_nothing_of_stand_ins() {
+        assert_eq!(
+            without_emulation(
+                "the pg_net extension (`create extension pg_net`; rlsgate has a stand-in)"
+            ),
+            "the pg_net extension (`create extension pg_net`)"
+        );
+        assert_eq!(
+            without_emulation("the pgsodium extension (rlsgate emulates only its schema)"),
+            "the pgsodium extension"
+        );
+        assert_eq!(
+            without_emulation("the Supabase platform; rlsgate emulates the common parts of this schema, not this object (open an issue)"),
+            "the Supabase platform"
+        );
+        assert_eq!(
+            without_emulation("the pg_graphql extension, enabled on every project"),
+            "the pg_graphql extension, enabled on every project"
+        );
+    }
 }

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use postgres::NoTls;
 
-use super::apply::{apply_file, Journal, Wrap};
+use super::apply::{apply_file, Wrap};
+use super::journal::Journal;
 use super::rollback::RunTransaction;
 use super::{server_version, Database, OpenError, OpenOptions};
 use crate::project::Project;

@@ -5,6 +5,7 @@
 mod apply;
 mod error;
 mod external;
+mod journal;
 mod plan;
 mod rollback;
 mod timeout;
@@ -20,9 +21,10 @@ use crate::project::Project;
 use crate::supabase::{self, config};
 use crate::terminal::Progress;
 
-use apply::{apply_file, Journal, Wrap};
+use apply::{apply_file, Wrap};
 pub use error::MigrationError;
 pub use external::redact;
+use journal::Journal;
 use plan::Emulation;
 
 pub struct Database {

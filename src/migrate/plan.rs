@@ -239,7 +239,7 @@ pub(super) fn plan<'a>(
         for stmt in stmts {
             let step = match emu {
                 Some(emu) => classify(*stmt, emu),
-                None => super::rollback::transaction_control(*stmt),
+                None => transaction_control(*stmt),
             };
             if let Some(step) = step {
                 if text[cursor..stmt.start].trim().is_empty() {
@@ -265,4 +265,62 @@ pub(super) fn plan<'a>(
         });
     }
     steps
+}
+
+/// A statement that would end or replace the run's transaction, skipped with the reason.
+pub(super) fn transaction_control(stmt: split::Statement<'_>) -> Option<Step<'_>> {
+    let w = words(stmt.code());
+    let at = |i: usize| w.get(i).map(String::as_str).unwrap_or("");
+    let ends = match (at(0), at(1)) {
+        ("begin" | "start", _) => !matches!(at(0), "start") || at(1) == "transaction",
+        ("commit" | "end" | "abort", _) => true,
+        ("rollback", next) => next != "to",
+        ("prepare", "transaction") => true,
+        _ => false,
+    };
+    ends.then(|| Step::Skip {
+        stmt,
+        why: format!(
+            "`{}` skipped: with --db-url everything, migrations included, stays in one transaction that is rolled back",
+            stmt.code().split_whitespace().collect::<Vec<_>>().join(" ")
+        ),
+        extension: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skipped(sql: &str) -> bool {
+        let stmts = split::split(sql).unwrap();
+        transaction_control(stmts[0]).is_some()
+    }
+
+    #[test]
+    fn statements_that_end_the_transaction_are_caught_and_nothing_else() {
+        for sql in [
+            "commit",
+            "COMMIT;",
+            "end",
+            "rollback",
+            "abort",
+            "begin",
+            "begin transaction isolation level serializable",
+            "start transaction",
+            "prepare transaction 'x'",
+            "commit and chain",
+        ] {
+            assert!(skipped(sql), "{sql}");
+        }
+        for sql in [
+            "rollback to savepoint a",
+            "savepoint a",
+            "release savepoint a",
+            "create table commit_log (id int)",
+            "select 1",
+        ] {
+            assert!(!skipped(sql), "{sql}");
+        }
+    }
 }

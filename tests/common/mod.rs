@@ -102,3 +102,46 @@ pub fn pid_alive(pid: i32) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// `rlsgate -q test --allow-unspecified --format json` on a scratch project: (exit code, the
+/// JSON report, stderr).
+pub fn test_report(files: &[(&str, &str)]) -> (Option<i32>, serde_json::Value, String) {
+    let dir = project(files);
+    let out = run(
+        &["-q", "test", "--allow-unspecified", "--format", "json"],
+        dir.path(),
+    );
+    let (stdout, stderr) = text(&out);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!("no JSON report ({e}); stderr:\n{stderr}");
+    });
+    (out.status.code(), report, stderr)
+}
+
+/// [`test_report`]'s exit code, summary and stderr, for schemas that test synthesis: the access
+/// they leave open (tables without RLS, any user writing any row) is suspicious to a run
+/// without specs and fails the gate. What counts there is that every probe is conclusive and
+/// nothing fails: an exit of 1 for suspicious cells alone reads as 0.
+pub fn synthesis_run(files: &[(&str, &str)]) -> (i32, serde_json::Value, String) {
+    let (code, report, stderr) = test_report(files);
+    let summary = report["summary"].clone();
+    let code = match code.unwrap_or(-1) {
+        1 if summary["suspicious"].as_u64() > Some(0)
+            && summary["failed"] == 0
+            && summary["inconclusive"] == 0 =>
+        {
+            0
+        }
+        code => code,
+    };
+    (code, summary, stderr)
+}
+
+/// `rlsgate -q test --allow-unspecified` on a project that cannot run: asserts exit 2 and
+/// returns stderr.
+pub fn test_failure(files: &[(&str, &str)]) -> String {
+    let dir = project(files);
+    let out = run(&["-q", "test", "--allow-unspecified"], dir.path());
+    assert_eq!(out.status.code(), Some(2), "{:?}", text(&out));
+    text(&out).1
+}

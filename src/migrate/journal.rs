@@ -1,0 +1,23 @@
+/// What applying the files did differently from Supabase, so far.
+#[derive(Debug, Default)]
+pub(super) struct Journal {
+    /// One sentence each, with file:line.
+    pub warnings: Vec<String>,
+    /// Extensions skipped for want of a stand-in, and where (`file:line`): a later failure
+    /// on one of their objects names them.
+    pub skipped: Vec<(String, String)>,
+}
+
+impl Journal {
+    pub fn new(warnings: Vec<String>) -> Journal {
+        Journal {
+            warnings,
+            skipped: Vec::new(),
+        }
+    }
+
+    pub(super) fn append(&mut self, other: &mut Journal) {
+        self.warnings.append(&mut other.warnings);
+        self.skipped.append(&mut other.skipped);
+    }
+}
