@@ -127,3 +127,62 @@ fn a_row_a_business_rule_trigger_refuses_is_placed_with_triggers_off() {
         "{replies:#?}"
     );
 }
+
+/// actium: the trigger states its rule with a CHECK's SQLSTATE (`raise exception using errcode
+/// = '23514'`), naming no constraint of the table; it is the app's rule all the same, and the
+/// row and the instalments below it are placed.
+#[test]
+fn a_rule_raised_with_a_check_sqlstate_is_a_trigger_rule() {
+    let (report, stderr) = test_report(&[(
+        "20260709052841_finance.sql",
+        "create table public.rubros (
+           id uuid primary key default gen_random_uuid(),
+           nombre text not null,
+           categoria text,
+           activo boolean not null default false
+         );
+         create table public.cuentas_por_cobrar (
+           id uuid primary key default gen_random_uuid(),
+           user_id uuid not null default auth.uid() references auth.users (id),
+           rubro_id uuid not null references public.rubros (id),
+           monto numeric not null
+         );
+         create table public.cuotas (
+           id uuid primary key default gen_random_uuid(),
+           cxc_id uuid not null references public.cuentas_por_cobrar (id) on delete cascade,
+           monto numeric not null
+         );
+         create function public.validar_rubro() returns trigger language plpgsql as $$
+         begin
+           if not exists (select 1 from public.rubros r where r.id = new.rubro_id
+                          and r.categoria = 'ingresos' and r.activo) then
+             raise exception using errcode = '23514',
+               message = 'El rubro de una cuenta por cobrar debe tener categoria ingresos';
+           end if;
+           return new;
+         end $$;
+         create trigger cxc_rubro before insert or update on public.cuentas_por_cobrar
+           for each row execute function public.validar_rubro();
+         alter table public.rubros enable row level security;
+         alter table public.cuentas_por_cobrar enable row level security;
+         alter table public.cuotas enable row level security;
+         create policy cxc_own on public.cuentas_por_cobrar for select to authenticated
+           using (user_id = auth.uid());
+         create policy cuotas_own on public.cuotas for select to authenticated
+           using (exists (select 1 from public.cuentas_por_cobrar c
+                          where c.id = cxc_id and c.user_id = auth.uid()));",
+    )]);
+    let reads = |table: &str| {
+        cells_of(&report, table)
+            .into_iter()
+            .find(|c| c.0 == "alice" && c.1 == "select")
+            .map(|c| c.2)
+    };
+    assert_eq!(
+        reads("public.cuentas_por_cobrar").as_deref(),
+        Some("own"),
+        "{stderr}"
+    );
+    assert_eq!(reads("public.cuotas").as_deref(), Some("own"), "{stderr}");
+}
+

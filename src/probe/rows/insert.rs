@@ -121,7 +121,13 @@ impl<'a> Synthesizer<'a> {
                     let Some(db) = e.as_db_error() else {
                         return Err(last.into());
                     };
-                    match db.code().code() {
+                    // a trigger's `raise` with a constraint's SQLSTATE is the app's rule
+                    let code = if untriggered::raised_by_rule(db) {
+                        "P0001"
+                    } else {
+                        db.code().code()
+                    };
+                    match code {
                         "23514" => {
                             let check = rel
                                 .checks

@@ -13,13 +13,21 @@ use crate::matrix::quote_ident;
 use crate::probe::catalog::Relation;
 use crate::probe::values::literal;
 
-/// The error came from a trigger function (`raise exception` in PL/pgSQL), not from a
-/// constraint or the row's values.
+/// The error came from a trigger function (`raise exception` in PL/pgSQL, or a statement it
+/// runs), not from a constraint or the row's values.
 pub(super) fn raised_by_trigger(db: &DbError) -> bool {
     let code = db.code().code();
-    !code.starts_with("23")
-        && !code.starts_with("22")
-        && db.where_().is_some_and(|w| w.contains("PL/pgSQL function"))
+    raised_by_rule(db)
+        || (!code.starts_with("23")
+            && !code.starts_with("22")
+            && db.where_().is_some_and(|w| w.contains("PL/pgSQL function")))
+}
+
+/// A PL/pgSQL `raise`, whatever SQLSTATE it gives (`raise exception using errcode =
+/// '23514'` names no constraint of the table).
+pub(super) fn raised_by_rule(db: &DbError) -> bool {
+    db.where_()
+        .is_some_and(|w| w.contains("PL/pgSQL function") && w.contains(" at RAISE"))
 }
 
 /// `session_replication_role` for the next statements of the current savepoint.
