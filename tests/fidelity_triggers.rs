@@ -1,6 +1,7 @@
 //! Setup rows that an app's trigger refuses (modelled on kruxt-beta's "Coach must be assigned
 //! to this athlete"): placed with triggers off, as a data-only seed loads, while the probes
-//! still fire every trigger. Real cluster, real CLI.
+//! still fire every trigger; and writes through a view that leave out the columns it
+//! computes. Real cluster, real CLI.
 
 mod common;
 
@@ -186,3 +187,39 @@ fn a_rule_raised_with_a_check_sqlstate_is_a_trigger_rule() {
     assert_eq!(reads("public.cuotas").as_deref(), Some("own"), "{stderr}");
 }
 
+/// sendapp: a security-invoker view masks a status with `case ... end as kyc_status`; no write
+/// can set that column, so the probes through the view leave it out and judge the rest.
+#[test]
+fn a_computed_view_column_is_left_out_of_writes_through_the_view() {
+    let (report, stderr) = test_report(&[(
+        "20260115221712_customers.sql",
+        "create table public.customers (
+           id uuid primary key default gen_random_uuid(),
+           user_id uuid not null default auth.uid() references auth.users (id),
+           kyc_status text not null default 'pending',
+           tos_status text not null default 'pending',
+           updated_at timestamptz not null default now()
+         );
+         alter table public.customers enable row level security;
+         create policy own on public.customers for all to authenticated
+           using (user_id = auth.uid()) with check (user_id = auth.uid());
+         create view public.customers_safe with (security_invoker = true) as
+           select id, user_id,
+                  case when kyc_status = 'rejected' and updated_at > now() - interval '5 minutes'
+                       then 'under_review' else kyc_status end as kyc_status,
+                  tos_status, updated_at
+           from public.customers;
+         grant select, insert, update, delete on public.customers_safe to authenticated;",
+    )]);
+    let view = cells_of(&report, "public.customers_safe");
+    assert!(!view.is_empty(), "{stderr}");
+    let inconclusive: Vec<_> = view.iter().filter(|c| c.2 == "inconclusive").collect();
+    assert!(inconclusive.is_empty(), "{inconclusive:#?}");
+    let alice = |command: &str| {
+        view.iter()
+            .find(|c| c.0 == "alice" && c.1 == command)
+            .map(|c| c.2.clone())
+    };
+    assert_eq!(alice("update").as_deref(), Some("own"), "{view:#?}");
+    assert_eq!(alice("insert").as_deref(), Some("own"), "{view:#?}");
+}
