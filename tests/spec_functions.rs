@@ -368,6 +368,19 @@ fn reports_and_filters_carry_the_function_cells() {
             .contains("- ✗ **promote_user(uuid)** · anon · execute: expected `deny`, got `allow`"),
         "{markdown}"
     );
+    // the CALL cells too, a row per function, the identities in the run's order
+    let calls = markdown
+        .split("functions (call: rows reached past the tables' RLS)")
+        .nth(1)
+        .expect("a grid of CALL cells");
+    assert!(
+        calls.contains("| function | anon | alice | bob | admin |"),
+        "{markdown}"
+    );
+    assert!(
+        calls.contains("| search(text) | ✓ within | ✓ within | ✓ within | ✓ within |"),
+        "{markdown}"
+    );
 
     let alice = json(&rlsgate(
         dir.path(),

@@ -26,6 +26,9 @@ pub fn is_always_true(expr: &str) -> bool {
 
 /// Byte range of the first mention of `user_metadata` / `raw_user_meta_data`.
 pub fn user_metadata_mention(expr: &str) -> Option<(usize, usize)> {
+    if !crate::sql::contains_ci(expr, "user_meta") {
+        return None;
+    }
     code_tokens(expr).into_iter().find_map(|t| {
         let text = t.text(expr).to_ascii_lowercase();
         ["raw_user_meta_data", "user_metadata"]

@@ -78,8 +78,46 @@ pub struct Analysis {
     pub input_diagnostics: Vec<Diagnostic>,
 }
 
-/// Split and analyse `files` in order. Tokenising and parsing run in parallel over files;
-/// the statements then update the model one by one, in migration order.
+/// Apply one prepared file to the model: its input and syntax errors, suppression comments
+/// and statements.
+fn apply_file(
+    analyzer: &mut analyze::Analyzer,
+    index: usize,
+    file: &SourceFile,
+    prepared: PreparedFile<'_>,
+    suppressions: &mut Vec<Suppression>,
+    input_diagnostics: &mut Vec<Diagnostic>,
+) {
+    if let Some(err) = prepared.error {
+        input_diagnostics.push(invalid_input::diagnostic(
+            file.location(err.offset, err.offset),
+            err.to_string(),
+            &format!("expected {} before the end of the file", err.expected()),
+        ));
+    }
+    if let Some(err) = &prepared.syntax {
+        input_diagnostics.push(syntax_error::diagnostic(
+            file.location(err.offset, err.offset),
+            err.message.clone(),
+        ));
+    }
+    for (stmt, p) in prepared.statements {
+        suppress::collect(&file.path, &stmt, file.text.len(), suppressions);
+        let rejected = prepared
+            .syntax
+            .as_ref()
+            .is_some_and(|e| e.offset >= stmt.token_start && e.offset <= stmt.end());
+        let unparsed = analyzer.model.unparsed.len();
+        analyzer.apply(index, &stmt, p);
+        if rejected {
+            analyzer.model.unparsed.truncate(unparsed);
+        }
+    }
+}
+
+/// Split and analyse `files` in order. Tokenising and parsing run in parallel over files; the
+/// statements then update the model one by one, in migration order, while later files are
+/// still being parsed.
 pub fn analyze(files: Vec<SourceFile>, config: &Config) -> Analysis {
     let mut analyzer = analyze::Analyzer::new();
     analyzer.auto_expose = config.auto_expose_new_tables;
@@ -89,54 +127,38 @@ pub fn analyze(files: Vec<SourceFile>, config: &Config) -> Analysis {
         .map_or(1, |n| n.get())
         .clamp(1, 8)
         .min(files.len().max(1));
-    let prepared: Vec<PreparedFile<'_>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                let files = &files;
-                scope.spawn(move || {
-                    files
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| i % workers == w)
-                        .map(|(i, f)| (i, prepare_file(f)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        let mut all: Vec<(usize, PreparedFile<'_>)> = handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect();
-        all.sort_by_key(|(i, _)| *i);
-        all.into_iter().map(|(_, p)| p).collect()
-    });
-    for (index, (file, prepared)) in files.iter().zip(prepared).enumerate() {
-        if let Some(err) = prepared.error {
-            input_diagnostics.push(invalid_input::diagnostic(
-                file.location(err.offset, err.offset),
-                err.to_string(),
-                &format!("expected {} before the end of the file", err.expected()),
-            ));
+    std::thread::scope(|scope| {
+        let (sender, prepared) = std::sync::mpsc::channel();
+        for w in 0..workers {
+            let files = &files;
+            let sender = sender.clone();
+            scope.spawn(move || {
+                for (i, f) in files.iter().enumerate().filter(|(i, _)| i % workers == w) {
+                    if sender.send((i, prepare_file(f))).is_err() {
+                        return;
+                    }
+                }
+            });
         }
-        if let Some(err) = &prepared.syntax {
-            input_diagnostics.push(syntax_error::diagnostic(
-                file.location(err.offset, err.offset),
-                err.message.clone(),
-            ));
-        }
-        for (stmt, p) in prepared.statements {
-            suppress::collect(&file.path, &stmt, file.text.len(), &mut suppressions);
-            let rejected = prepared
-                .syntax
-                .as_ref()
-                .is_some_and(|e| e.offset >= stmt.token_start && e.offset <= stmt.end());
-            let unparsed = analyzer.model.unparsed.len();
-            analyzer.apply(index, &stmt, p);
-            if rejected {
-                analyzer.model.unparsed.truncate(unparsed);
+        drop(sender);
+        let mut waiting: std::collections::BTreeMap<usize, PreparedFile<'_>> =
+            std::collections::BTreeMap::new();
+        let mut next = 0;
+        for (i, p) in prepared {
+            waiting.insert(i, p);
+            while let Some(p) = waiting.remove(&next) {
+                apply_file(
+                    &mut analyzer,
+                    next,
+                    &files[next],
+                    p,
+                    &mut suppressions,
+                    &mut input_diagnostics,
+                );
+                next += 1;
             }
         }
-    }
+    });
     let model = analyzer.finish();
     for s in suppressions.iter_mut() {
         let Some(file) = files.iter().position(|f| f.path == s.file) else {
@@ -309,9 +331,15 @@ pub fn lint_migrated_catalog(
         .iter()
         .map(|f| SourceFile::new(f.path.display().to_string(), f.text.clone()))
         .collect();
+    let started = std::time::Instant::now();
     let provenance = provenance::from_analysis(analyze(files, config));
+    crate::terminal::timing("catalog lint, reading the files", started);
+    let started = std::time::Instant::now();
     let model = catalog::load_model(client, &provenance)?;
+    crate::terminal::timing("catalog lint, querying the catalog", started);
+    let started = std::time::Instant::now();
     let diagnostics = catalog::check_model(&model, &config.exposed_schemas, &provenance);
+    crate::terminal::timing("catalog lint, rules", started);
     let diagnostics = finalize(diagnostics, config, &provenance.suppressions);
     Ok(MigratedCatalog {
         diagnostics,

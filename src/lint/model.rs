@@ -2,7 +2,8 @@
 //! API grants, policies, functions, extensions. Built from the files (static) or from the
 //! catalog; the rules read only this.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 use crate::sql::names::QualifiedName;
 
@@ -373,6 +374,66 @@ pub struct Model {
     pub triggers: Vec<Trigger>,
     pub revokes: Vec<Revoke>,
     pub ineffective_default_revokes: Vec<IneffectiveDefaultRevoke>,
+    /// Positions in `functions` by name, built on the first look-up (with the number of
+    /// functions then: functions are only appended, so a longer list means a stale index).
+    function_index: OnceLock<(usize, HashMap<QualifiedName, Vec<usize>>)>,
+    caller_checks: OnceLock<(usize, CallerChecks)>,
+}
+
+/// Which functions ask who the caller is, themselves or through a function they call.
+#[derive(Debug, Clone, Default)]
+pub struct CallerChecks {
+    /// Names of the functions that do (an overload that does counts for the name): the
+    /// membership helpers (`is_org_member(org_id)`) a policy or a definer function relies on.
+    pub checkers: BTreeSet<QualifiedName>,
+    /// Per function of `Model::functions`, in order: its body does.
+    pub gated: Vec<bool>,
+}
+
+impl CallerChecks {
+    fn of(functions: &[Function]) -> Self {
+        let mut gated: Vec<bool> = functions
+            .iter()
+            .map(|f| crate::lint::body::checks_caller(&f.body))
+            .collect();
+        let calls: Vec<Vec<QualifiedName>> = functions
+            .iter()
+            .zip(&gated)
+            .map(|(f, direct)| {
+                if *direct {
+                    Vec::new()
+                } else {
+                    called_names(&f.body)
+                }
+            })
+            .collect();
+        let mut checkers: BTreeSet<QualifiedName> = functions
+            .iter()
+            .zip(&gated)
+            .filter(|(_, g)| **g)
+            .map(|(f, _)| f.name.clone())
+            .collect();
+        loop {
+            let before = checkers.len();
+            for (i, f) in functions.iter().enumerate() {
+                if !gated[i] && calls[i].iter().any(|c| checkers.contains(c)) {
+                    gated[i] = true;
+                    checkers.insert(f.name.clone());
+                }
+            }
+            if checkers.len() == before {
+                return CallerChecks { checkers, gated };
+            }
+        }
+    }
+}
+
+/// The functions `text` calls (an unqualified call means `public`).
+pub fn called_names(text: &str) -> Vec<QualifiedName> {
+    crate::lint::expr::called_functions(text)
+        .into_iter()
+        .filter_map(|(parts, _, _)| QualifiedName::from_parts(&parts))
+        .collect()
 }
 
 impl Model {
@@ -381,9 +442,40 @@ impl Model {
         self.policies.iter().map(|p| &p.table).collect()
     }
 
+    /// The functions (overloads) named `name`.
     pub fn function(&self, name: &QualifiedName) -> impl Iterator<Item = &Function> + '_ {
+        let (len, index) = self.function_index.get_or_init(|| {
+            let mut index: HashMap<QualifiedName, Vec<usize>> = HashMap::new();
+            for (i, f) in self.functions.iter().enumerate() {
+                index.entry(f.name.clone()).or_default().push(i);
+            }
+            (self.functions.len(), index)
+        });
+        let fresh = *len == self.functions.len();
+        let indexed = fresh
+            .then(|| index.get(name))
+            .flatten()
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.functions[i]);
         let name = name.clone();
-        self.functions.iter().filter(move |f| f.name == name)
+        let scanned = (!fresh)
+            .then(|| self.functions.iter().filter(move |f| f.name == name))
+            .into_iter()
+            .flatten();
+        indexed.chain(scanned)
+    }
+
+    /// Which functions ask who the caller is (computed once the functions are all known).
+    pub fn caller_checks(&self) -> std::borrow::Cow<'_, CallerChecks> {
+        let (len, checks) = self
+            .caller_checks
+            .get_or_init(|| (self.functions.len(), CallerChecks::of(&self.functions)));
+        if *len == self.functions.len() {
+            std::borrow::Cow::Borrowed(checks)
+        } else {
+            std::borrow::Cow::Owned(CallerChecks::of(&self.functions))
+        }
     }
 
     pub fn policies_on<'a>(
@@ -391,5 +483,57 @@ impl Model {
         table: &'a QualifiedName,
     ) -> impl Iterator<Item = &'a Policy> + 'a {
         self.policies.iter().filter(move |p| &p.table == table)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn function(name: &str, body: &str) -> Function {
+        Function {
+            name: QualifiedName::new("public", name),
+            args: String::new(),
+            arity: 0,
+            security_definer: true,
+            search_path_set: true,
+            language: "sql".into(),
+            body: body.into(),
+            returns_trigger: false,
+            returns_boolean: false,
+            executable_by: BTreeSet::new(),
+            site: None,
+        }
+    }
+
+    #[test]
+    fn look_ups_see_functions_added_after_the_first() {
+        let mut m = Model::default();
+        m.functions.push(function("a", "select 1"));
+        let a = QualifiedName::new("public", "a");
+        let b = QualifiedName::new("public", "b");
+        assert_eq!(m.function(&a).count(), 1);
+        assert_eq!(m.function(&b).count(), 0);
+        m.functions.push(function("b", "select 1"));
+        m.functions.push(function("a", "select 2"));
+        assert_eq!(m.function(&a).count(), 2);
+        assert_eq!(m.function(&b).count(), 1);
+    }
+
+    #[test]
+    fn a_caller_check_reaches_through_helpers() {
+        let mut m = Model::default();
+        m.functions
+            .push(function("outer", "select public.helper()"));
+        m.functions.push(function("helper", "select public.me()"));
+        m.functions.push(function("me", "select auth.uid()"));
+        m.functions.push(function("other", "select 1"));
+        let checks = m.caller_checks();
+        assert_eq!(checks.gated, [true, true, true, false]);
+        assert!(checks
+            .checkers
+            .contains(&QualifiedName::new("public", "outer")));
+        m.functions.push(function("late", "select public.outer()"));
+        assert_eq!(m.caller_checks().gated, [true, true, true, false, true]);
     }
 }

@@ -148,39 +148,14 @@ pub fn check_all(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Functions that ask who the caller is, themselves or through a function they call: the
-/// membership helpers (`is_org_member(org_id)`) a policy or a definer function relies on.
-pub(crate) fn caller_checkers(
-    model: &Model,
-) -> std::collections::BTreeSet<crate::sql::names::QualifiedName> {
-    let mut known: std::collections::BTreeSet<_> = model
-        .functions
-        .iter()
-        .filter(|f| crate::lint::body::checks_caller(&f.body))
-        .map(|f| f.name.clone())
-        .collect();
-    loop {
-        let before = known.len();
-        for f in &model.functions {
-            if !known.contains(&f.name) && calls_any(&f.body, &known) {
-                known.insert(f.name.clone());
-            }
-        }
-        if known.len() == before {
-            return known;
-        }
-    }
-}
-
 /// `text` calls one of `functions` (an unqualified call means `public`).
 pub(crate) fn calls_any(
     text: &str,
     functions: &std::collections::BTreeSet<crate::sql::names::QualifiedName>,
 ) -> bool {
-    crate::lint::expr::called_functions(text)
-        .into_iter()
-        .filter_map(|(parts, _, _)| crate::sql::names::QualifiedName::from_parts(&parts))
-        .any(|n| functions.contains(&n))
+    super::model::called_names(text)
+        .iter()
+        .any(|n| functions.contains(n))
 }
 
 /// `text` asks who the caller is, directly or through a helper that does.

@@ -1,6 +1,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{caller_checkers, gated_by_caller, Context};
+use super::{gated_by_caller, Context};
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::model::{Model, Policy, PolicyCommand, Relation};
 use crate::lint::policy_columns::{mentions_column, owner_columns};
@@ -111,7 +111,8 @@ fn pinned(
 }
 
 pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let checkers = caller_checkers(ctx.model);
+    let checks = ctx.model.caller_checks();
+    let checkers = &checks.checkers;
     let mut reported = BTreeSet::new();
     let mut update_policies: BTreeMap<&QualifiedName, Vec<&Policy>> = BTreeMap::new();
     for p in ctx.model.policies.iter().filter(|p| updates(p)) {
@@ -136,7 +137,7 @@ pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 let Some(using) = owner_policy.using.as_deref() else {
                     continue;
                 };
-                for column in owners_of(using, table, relation, &checkers) {
+                for column in owners_of(using, table, relation, checkers) {
                     if pinned(ctx.model, relation, role, &column, &restrictive) {
                         continue;
                     }
@@ -145,7 +146,7 @@ pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                             continue;
                         };
                         if mentions_column(check, &column)
-                            || gated_by_caller(check, &checkers)
+                            || gated_by_caller(check, checkers)
                             || !reported.insert((table.clone(), q.name.clone(), column.clone()))
                         {
                             continue;

@@ -173,6 +173,8 @@ mod tests {
         assert!(findings("revoke-without-effect", &[&both]).is_empty());
         let global = "alter default privileges revoke execute on functions from public;\nalter default privileges in schema public revoke execute on functions from anon, authenticated;";
         assert!(findings("revoke-without-effect", &[global]).is_empty());
+        let public_and_anon = format!("{F}revoke execute on function public.f() from public, anon;\ngrant execute on function public.f() to authenticated;");
+        assert!(findings("revoke-without-effect", &[&public_and_anon]).is_empty());
         let regranted = format!("{F}revoke execute on function public.f() from anon;\ngrant execute on function public.f() to anon;");
         assert!(findings("revoke-without-effect", &[&regranted]).is_empty());
     }

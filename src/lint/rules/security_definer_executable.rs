@@ -58,8 +58,8 @@ fn p_is_hidden(ctx: &Context<'_>, n: &QualifiedName) -> bool {
 }
 
 pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let checkers = super::caller_checkers(ctx.model);
-    for f in &ctx.model.functions {
+    let checks = ctx.model.caller_checks();
+    for (i, f) in ctx.model.functions.iter().enumerate() {
         if !f.security_definer || f.returns_trigger || !ctx.is_exposed(&f.name.schema) {
             continue;
         }
@@ -70,7 +70,7 @@ pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let who = callers.join(", ");
         let anon = callers.iter().any(|c| *c == "anon" || *c == "public");
         let dynamic = dynamic_sql(&f.language, &f.body);
-        let hidden = if anon && !super::gated_by_caller(&f.body, &checkers) {
+        let hidden = if anon && !checks.gated[i] {
             hidden_relations(ctx, &f.body)
         } else {
             Vec::new()

@@ -1,4 +1,4 @@
-use super::{caller_checkers, gated_by_caller, Context};
+use super::Context;
 use crate::lint::body::written_tables;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::model::Model;
@@ -62,14 +62,14 @@ fn per_user_tables(model: &Model) -> std::collections::BTreeSet<&QualifiedName> 
 }
 
 pub(crate) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let checkers = caller_checkers(ctx.model);
+    let checks = ctx.model.caller_checks();
     let per_user = per_user_tables(ctx.model);
-    for f in &ctx.model.functions {
+    for (i, f) in ctx.model.functions.iter().enumerate() {
         if !f.security_definer || f.returns_trigger || !ctx.is_exposed(&f.name.schema) {
             continue;
         }
         let callers = f.api_callers();
-        if callers.is_empty() || f.arity == 0 || gated_by_caller(&f.body, &checkers) {
+        if callers.is_empty() || f.arity == 0 || checks.gated[i] {
             continue;
         }
         let name = |p: &Vec<String>| QualifiedName::from_parts(p);
@@ -139,12 +139,23 @@ mod tests {
     }
 
     #[test]
+    fn a_check_of_an_id_the_caller_passes_is_no_check() {
+        let sql = format!("{MEMBERS}create function public.leave_team(p_team uuid, p_user uuid) returns void language plpgsql security definer set search_path = '' as $$ begin if not exists (select 1 from public.team_members where team_id = p_team and user_id = p_user) then raise exception 'not a member'; end if; delete from public.team_members where team_id = p_team and user_id = p_user; end $$;");
+        assert_eq!(
+            findings("security-definer-without-caller-check", &[&sql]).len(),
+            1
+        );
+    }
+
+    #[test]
     fn membership_checks_and_helpers_pass() {
         let helper = "create function public.is_member(t uuid) returns boolean language sql security definer set search_path = '' as $$ select exists (select 1 from public.team_members where team_id = t and user_id = auth.uid()) $$;\n";
         let via_helper = format!("{MEMBERS}{helper}create function public.add_member(t uuid, u uuid) returns void language plpgsql security definer set search_path = '' as $$ begin if not public.is_member(t) then raise exception 'no'; end if; insert into public.team_members values (t, u); end $$;");
         assert!(findings("security-definer-without-caller-check", &[&via_helper]).is_empty());
         let trigger = format!("{MEMBERS}create function public.on_signup() returns trigger language plpgsql security definer set search_path = '' as $$ begin insert into public.team_members values (null, new.id); return new; end $$;");
         assert!(findings("security-definer-without-caller-check", &[&trigger]).is_empty());
+        let inline = format!("{MEMBERS}create function public.add_member(t uuid, u uuid) returns void language plpgsql security definer set search_path = '' as $$ begin if not exists (select 1 from public.team_members m where m.team_id = t and m.user_id = (select auth.uid())) then raise exception 'not a member'; end if; insert into public.team_members values (t, u); end $$;");
+        assert!(findings("security-definer-without-caller-check", &[&inline]).is_empty());
         let revoked = format!("{MEMBERS}create function public.add_member(t uuid, u uuid) returns void language sql security definer set search_path = '' as $$ insert into public.team_members values (t, u) $$;\nrevoke execute on function public.add_member(uuid, uuid) from public, anon, authenticated;");
         assert!(findings("security-definer-without-caller-check", &[&revoked]).is_empty());
     }

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::{cell_text, FunctionGrid, Grid, GridTable, RunMeta};
 use crate::matrix::Command;
-use crate::verdict::{Cell, CellOutcome, Summary};
+use crate::verdict::{Action, Cell, CellOutcome, Summary};
 
 pub fn write(
     cells: &[Cell],
@@ -133,44 +133,11 @@ pub fn write(
         }
     }
 
-    let functions = FunctionGrid::new(cells, crate::verdict::Action::Execute);
-    if !functions.functions.is_empty() {
-        let passing = cells
-            .iter()
-            .filter(|c| c.subject.is_function())
-            .all(|c| c.outcome == CellOutcome::Pass);
-        writeln!(out)?;
-        if passing {
-            writeln!(
-                out,
-                "<details><summary>{} functions where every cell passes</summary>",
-                functions.functions.len()
-            )?;
-            writeln!(out)?;
-        } else {
-            writeln!(out, "### Functions (execute)")?;
-            writeln!(out)?;
-        }
-        write!(out, "| function |")?;
-        for identity in &functions.identities {
-            write!(out, " {} |", text(identity))?;
-        }
-        writeln!(out)?;
-        writeln!(out, "|---|{}", "---|".repeat(functions.identities.len()))?;
-        for (function, row) in &functions.functions {
-            write!(out, "| {} |", text(&function.display_name()))?;
-            for identity in &functions.identities {
-                match row.get(identity) {
-                    Some(cell) => write!(out, " {} |", text(&cell_text(cell)))?,
-                    None => write!(out, " |")?,
-                }
-            }
-            writeln!(out)?;
-        }
-        if passing {
-            writeln!(out)?;
-            writeln!(out, "</details>")?;
-        }
+    for (action, title) in [
+        (Action::Execute, "execute"),
+        (Action::Call, "call: rows reached past the tables' RLS"),
+    ] {
+        function_grid(cells, action, title, out)?;
     }
 
     let grid = Grid::new(cells);
@@ -212,6 +179,57 @@ pub fn write(
         if summary.suspicious > 0 { " · ⚑ suspicious (actual)" } else { "" },
         text(&meta.rlsgate)
     )
+}
+
+/// The function cells of one action, a row per function: under a heading when one of them
+/// did not pass, folded away otherwise.
+fn function_grid(
+    cells: &[Cell],
+    action: Action,
+    title: &str,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let functions = FunctionGrid::new(cells, action);
+    if functions.functions.is_empty() {
+        return Ok(());
+    }
+    let passing = cells
+        .iter()
+        .filter(|c| c.subject.is_function() && c.action == action)
+        .all(|c| c.outcome == CellOutcome::Pass);
+    writeln!(out)?;
+    if passing {
+        writeln!(
+            out,
+            "<details><summary>{} functions ({}) where every cell passes</summary>",
+            functions.functions.len(),
+            text(title)
+        )?;
+    } else {
+        writeln!(out, "### Functions ({})", text(title))?;
+    }
+    writeln!(out)?;
+    write!(out, "| function |")?;
+    for identity in &functions.identities {
+        write!(out, " {} |", text(identity))?;
+    }
+    writeln!(out)?;
+    writeln!(out, "|---|{}", "---|".repeat(functions.identities.len()))?;
+    for (function, row) in &functions.functions {
+        write!(out, "| {} |", text(&function.display_name()))?;
+        for identity in &functions.identities {
+            match row.get(identity) {
+                Some(cell) => write!(out, " {} |", text(&cell_text(cell)))?,
+                None => write!(out, " |")?,
+            }
+        }
+        writeln!(out)?;
+    }
+    if passing {
+        writeln!(out)?;
+        writeln!(out, "</details>")?;
+    }
+    Ok(())
 }
 
 fn grid_table(table: &GridTable, out: &mut dyn Write) -> io::Result<()> {

@@ -212,6 +212,8 @@ impl<'a> FunctionGrid<'a> {
                     .push((function, BTreeMap::from([(cell.identity.as_str(), cell)]))),
             }
         }
+        let first_seen = |identity: &str| cells.iter().position(|c| c.identity == identity);
+        grid.identities.sort_by_key(|identity| first_seen(identity));
         grid
     }
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::lint::body::dynamic_sql;
 use crate::lint::model::{Model, PolicyCommand, RelKind, Relation, Site};
-use crate::lint::rules::{caller_checkers, gated_by_caller};
+use crate::lint::rules::gated_by_caller;
 use crate::lint::{ObjectKey, Provenance};
 use crate::matrix::{FunctionRef, TableRef, TableRows};
 use crate::probe::functions::FunctionAccess;
@@ -192,7 +192,7 @@ impl Facts {
                     .insert((table_ref(&p.table), p.name.clone()), at);
             }
         }
-        let checkers = caller_checkers(model);
+        let checks = model.caller_checks();
         for f in functions.iter().filter(|f| f.callable) {
             let Some(lf) = model.functions.iter().find(|g| {
                 g.name.schema == f.function.schema
@@ -205,7 +205,7 @@ impl Facts {
                 f.function.clone(),
                 FunctionFacts {
                     security_definer: f.security_definer,
-                    checks_caller: gated_by_caller(&lf.body, &checkers),
+                    checks_caller: gated_by_caller(&lf.body, &checks.checkers),
                     dynamic_sql: dynamic_sql(&lf.language, &lf.body).is_some(),
                     public_execute: f.public_execute,
                     created: spot(
@@ -236,9 +236,11 @@ fn per_user_tables(model: &Model, rows: &[TableRows]) -> BTreeSet<QualifiedName>
         .filter(|r| r.owned || r.tenant_scoped)
         .map(|r| qualified(&r.table))
         .collect();
-    let checkers = caller_checkers(model);
+    let checks = model.caller_checks();
     for p in &model.policies {
-        let asks = p.expressions().any(|(_, e)| gated_by_caller(e, &checkers));
+        let asks = p
+            .expressions()
+            .any(|(_, e)| gated_by_caller(e, &checks.checkers));
         if asks && model.relations.get(&p.table).is_some_and(|r| r.rls_enabled) {
             out.insert(p.table.clone());
         }
