@@ -25,6 +25,9 @@ pub struct Project {
     /// Files in the migrations folder the Supabase CLI skips, and seed patterns that match
     /// nothing: one sentence each, for the run's warnings.
     pub notes: Vec<String>,
+    /// Those skipped files that could be read: a later failure on an object one of them
+    /// creates names it.
+    pub unapplied: Vec<SqlFile>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +36,17 @@ pub enum ProjectError {
     NoRoot(PathBuf),
     #[error("no migrations found: looked for *.sql in {}", .0.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" and "))]
     NoMigrations(Vec<PathBuf>),
+    #[error(
+        "no migration to apply: none of the {count} *.sql files in {} is named \
+         `<timestamp>_name.sql` (e.g. {example}), so the Supabase CLI applies none of them; \
+         rename them `<YYYYMMDDHHMMSS>_name.sql` in the order they apply",
+        .dir.display()
+    )]
+    NoneApplied {
+        dir: PathBuf,
+        count: usize,
+        example: String,
+    },
     #[error("cannot read {path}: {source}")]
     Unreadable {
         path: PathBuf,
@@ -75,6 +89,12 @@ impl Project {
             .collect();
         paths.sort();
         let mut notes = Vec::new();
+        let skipped_example = paths
+            .first()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut skipped = Vec::new();
         if migrations_dir == candidates[0] {
             paths.retain(|p| {
                 let applies = p
@@ -87,8 +107,23 @@ impl Project {
                          (it skips this one); rename it to apply it, or move it out of supabase/migrations",
                         p.strip_prefix(root).unwrap_or(p).display()
                     ));
+                    skipped.push(p.clone());
                 }
                 applies
+            });
+        }
+        let unapplied = skipped
+            .iter()
+            .filter_map(|p| read_sql(root, p).ok())
+            .collect();
+        if paths.is_empty() {
+            return Err(ProjectError::NoneApplied {
+                dir: migrations_dir
+                    .strip_prefix(root)
+                    .unwrap_or(&migrations_dir)
+                    .to_path_buf(),
+                count: notes.len(),
+                example: skipped_example,
             });
         }
         let migrations = paths
@@ -132,6 +167,7 @@ impl Project {
             api: config.api,
             db: config.db,
             notes,
+            unapplied,
         })
     }
 

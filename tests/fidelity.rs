@@ -218,6 +218,17 @@ fn a_missing_object_supabase_provides_says_where_it_comes_from() {
             .contains("Supabase does not provide `public.never_made` and no migration creates it"),
         "{stderr}"
     );
+    // NEW in a policy is no missing table: it exists only in triggers
+    let stderr = test_failure(&[(
+        "001_policy.sql",
+        "create table public.t (id int, owner uuid);
+         create policy p on public.t for insert with check (new.owner = auth.uid());",
+    )]);
+    assert!(
+        stderr.contains("NEW and OLD exist only inside trigger functions"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Supabase does not provide"), "{stderr}");
 }
 
 #[test]

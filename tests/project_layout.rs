@@ -52,6 +52,55 @@ fn files_the_cli_skips_are_not_applied_and_are_named() {
     }
 }
 
+/// A migrations folder none of whose files the CLI applies is not a clean project with nothing
+/// in it: the run stops (exit 2) and says how to name the files. A plain `migrations/` folder
+/// (no Supabase layout) applies every file, whatever its name.
+#[test]
+fn a_folder_whose_files_the_cli_skips_all_is_an_error_not_a_clean_run() {
+    let dir = layout(&[
+        ("supabase/migrations/add_events.sql", TABLE),
+        ("supabase/migrations/fix_events.sql", "select 1;"),
+    ]);
+    let (code, report, stderr) = test(dir.path(), &[]);
+    assert_eq!(code, 2, "{report} {stderr}");
+    assert!(
+        stderr.contains(
+            "no migration to apply: none of the 2 *.sql files in supabase/migrations is named \
+             `<timestamp>_name.sql` (e.g. add_events.sql)"
+        ),
+        "{stderr}"
+    );
+
+    let plain = layout(&[("migrations/add_events.sql", TABLE)]);
+    let (code, report, stderr) = test(plain.path(), &[]);
+    assert_ne!(code, 2, "{stderr}");
+    assert_eq!(report["summary"]["cells"], 20, "{report}");
+}
+
+/// A later migration failing on a table only a skipped file creates says so, and how to fix it.
+#[test]
+fn a_table_only_a_skipped_file_creates_is_named_in_the_failure() {
+    let dir = layout(&[
+        (
+            "supabase/migrations/20240101000000-create-events.sql",
+            TABLE,
+        ),
+        (
+            "supabase/migrations/20240102000000_policy.sql",
+            "create policy p on public.events for select using (true);",
+        ),
+    ]);
+    let (code, _, stderr) = test(dir.path(), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(
+            "supabase/migrations/20240101000000-create-events.sql:1 creates it, but the Supabase \
+             CLI skips that file (not named `<timestamp>_name.sql`, warning below)"
+        ),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_data_only_dump_seed_applies_and_no_seed_skips_it() {
     // `supabase db dump --data-only` writes seeds that turn triggers off first; the trigger

@@ -108,9 +108,16 @@ pub(super) fn migration_error(
              rejects: save the file as UTF-8 without BOM"
                 .to_string(),
         )
+    } else if trigger_row_outside_a_trigger(dberr.code().code(), dberr.message()) {
+        Some(
+            "NEW and OLD exist only inside trigger functions; in a policy, name the row's columns \
+             directly (WITH CHECK sees the new row's values, USING the existing row's): this \
+             statement fails on Supabase too"
+                .to_string(),
+        )
     } else {
         missing_object(dberr.code().code(), dberr.message())
-            .map(|object| explain_missing(&object, later, &journal.skipped))
+            .map(|object| explain_missing(&object, later, journal))
     };
     OpenError::Migration(Box::new(MigrationError {
         file: file.path.clone(),
@@ -127,6 +134,15 @@ pub(super) fn migration_error(
     }))
 }
 
+/// `new.col` or `old.col` written outside a trigger function (in a policy, a view, a default).
+fn trigger_row_outside_a_trigger(sqlstate: &str, message: &str) -> bool {
+    sqlstate == "42P01"
+        && matches!(
+            message.strip_prefix("missing FROM-clause entry for table "),
+            Some("\"new\"" | "\"old\"")
+        )
+}
+
 /// The object an "does not exist" error is about, as Postgres names it.
 fn missing_object(sqlstate: &str, message: &str) -> Option<String> {
     if !matches!(sqlstate, "42P01" | "42883" | "42704" | "3F000" | "42P38") {
@@ -140,9 +156,9 @@ fn missing_object(sqlstate: &str, message: &str) -> Option<String> {
     Some(message[start..start + len].to_string())
 }
 
-fn explain_missing(object: &str, later: &[SqlFile], skipped: &[(String, String)]) -> String {
+fn explain_missing(object: &str, later: &[SqlFile], journal: &Journal) -> String {
     if let Some((name, at)) = extensions::extension_of(object)
-        .and_then(|ext| skipped.iter().find(|(name, _)| name == ext))
+        .and_then(|ext| journal.skipped.iter().find(|(name, _)| name == ext))
     {
         return format!(
             "`{object}` comes from the {name} extension, which {at} creates; this Postgres lacks it and \
@@ -158,25 +174,34 @@ fn explain_missing(object: &str, later: &[SqlFile], skipped: &[(String, String)]
         .unwrap_or(object)
         .trim_matches('"')
         .to_ascii_lowercase();
-    for file in later {
-        let Ok(stmts) = split::split(&file.text) else {
-            continue;
-        };
-        if let Some(stmt) = stmts
-            .iter()
-            .find(|s| created_name(s.code()).as_deref() == Some(&base))
-        {
-            return format!(
-                "Supabase does not provide `{object}`; {}:{} creates it, but runs later (migrations apply in filename order, as with the Supabase CLI)",
-                file.path.display(),
-                stmt.line
-            );
-        }
+    if let Some((file, line)) = creator(later, &base) {
+        return format!(
+            "Supabase does not provide `{object}`; {}:{line} creates it, but runs later (migrations apply in filename order, as with the Supabase CLI)",
+            file.path.display(),
+        );
+    }
+    if let Some((file, line)) = creator(&journal.unapplied, &base) {
+        return format!(
+            "Supabase does not provide `{object}`; {}:{line} creates it, but the Supabase CLI skips that file \
+             (not named `<timestamp>_name.sql`, warning below): rename it to apply it",
+            file.path.display(),
+        );
     }
     format!(
         "Supabase does not provide `{object}` and no migration creates it: if it was made in the dashboard, \
          capture it in a migration (`supabase db diff`)"
     )
+}
+
+/// The first of `files` with a statement creating `base` (unqualified, lower case), and its line.
+fn creator<'a>(files: &'a [SqlFile], base: &str) -> Option<(&'a SqlFile, u32)> {
+    files.iter().find_map(|file| {
+        let stmts = split::split(&file.text).ok()?;
+        let stmt = stmts
+            .iter()
+            .find(|s| created_name(s.code()).as_deref() == Some(base))?;
+        Some((file, stmt.line))
+    })
 }
 
 /// The unqualified name a `create table|view|function|type|schema|...` statement creates.

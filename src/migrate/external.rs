@@ -41,6 +41,9 @@ impl Database {
         } else {
             Vec::new()
         });
+        if opts.migrate_external {
+            journal.unapplied = project.unapplied.clone();
+        }
         let run = RunTransaction::begin(&mut client, &project.api.schemas, &mut journal.warnings)?;
         super::timeout::limit(&mut client, &opts.timeouts)?;
         if opts.migrate_external {

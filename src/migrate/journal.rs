@@ -1,3 +1,5 @@
+use crate::project::SqlFile;
+
 /// What applying the files did differently from Supabase, so far.
 #[derive(Debug, Default)]
 pub(super) struct Journal {
@@ -6,13 +8,15 @@ pub(super) struct Journal {
     /// Extensions skipped for want of a stand-in, and where (`file:line`): a later failure
     /// on one of their objects names them.
     pub skipped: Vec<(String, String)>,
+    /// Files of the migrations folder the Supabase CLI skips (by name), for the same notes.
+    pub unapplied: Vec<SqlFile>,
 }
 
 impl Journal {
     pub fn new(warnings: Vec<String>) -> Journal {
         Journal {
             warnings,
-            skipped: Vec::new(),
+            ..Journal::default()
         }
     }
 

@@ -123,6 +123,7 @@ impl Database {
         let emulation = Emulation::load(&mut admin).map_err(db("listing available extensions"))?;
         let mut applied = Vec::new();
         let mut journal = Journal::new(project.notes.clone());
+        journal.unapplied = project.unapplied.clone();
         journal.warnings.extend(cluster.warnings.iter().cloned());
         if let Some(wanted) = project.db.major_version {
             if cluster.bin.major() != wanted {
