@@ -96,12 +96,15 @@ PY
 bytes=$(cat "$dir"/*.sql | wc -c)
 echo "input: $(cat "$dir"/*.sql | wc -l) lines, $bytes bytes"
 best=999
+walls=()
 for _ in $(seq "$runs"); do
   /usr/bin/time -f '%e %U %S' -o "$dir/time" ./target/release/rlsgate lint "$dir" --format json --fail-on never > "$dir/out.json"
   read -r wall user sys < "$dir/time"
   cpu=$(echo "$user + $sys" | bc -l)
   printf 'run: wall %.2f s, cpu %.2f s (user %.2f, sys %.2f)\n' "$wall" "$cpu" "$user" "$sys"
   best=$(echo "if ($wall < $best) $wall else $best" | bc -l)
+  walls+=("$wall")
 done
+median=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{ t[NR] = $1 } END { print (NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2) }')
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (shared machine: cpu time is the steadier figure)"
-printf 'best wall: %.2f s (target <= 0.5 s); findings: %s\n' "$best" "$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['diagnostics']))" "$dir/out.json")"
+printf 'best wall: %.2f s, median %.2f s (target <= 0.5 s); findings: %s\n' "$best" "$median" "$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['diagnostics']))" "$dir/out.json")"
