@@ -269,6 +269,7 @@ fn judge_run(global: &GlobalArgs, args: &TestArgs, locate: bool) -> anyhow::Resu
     let openers =
         super::locate::trace_openers(&mut db, &mut prepared, &observations, &cells, locate)?;
     presumption::open(&mut cells, &openers, &facts);
+    note_untriggered(&mut cells, &prepared.untriggered);
     crate::terminal::timing("trace failed and suspicious cells", t_trace);
     let matrix = prepared.into_matrix(observations);
     progress.finish();
@@ -334,6 +335,24 @@ pub fn judge_observations(
             Some(verdict::judge(obs, exp.as_ref(), rows, identity))
         })
         .collect()
+}
+
+/// The cells of a table whose rows were placed with triggers off say so.
+fn note_untriggered(
+    cells: &mut [Cell],
+    untriggered: &std::collections::BTreeMap<TableRef, String>,
+) {
+    for cell in cells {
+        let Some(refusal) = cell.subject.relation().and_then(|t| untriggered.get(t)) else {
+            continue;
+        };
+        if !cell.detail.is_empty() {
+            cell.detail.push_str("; ");
+        }
+        cell.detail.push_str(&format!(
+            "its rows were placed with triggers off, as a data-only seed loads, after a trigger refused one: {refusal}"
+        ));
+    }
 }
 
 /// The synthesized tenant members (they own rows, no probe runs as them), with the tenants

@@ -47,6 +47,8 @@ pub struct Column {
     pub not_null: bool,
     pub has_default: bool,
     pub identity: bool,
+    /// Computed by the database: a generated column, or a view column no write can set
+    /// (`case when ... end as kyc_status`).
     pub generated: bool,
     pub enum_labels: Vec<String>,
     pub max_len: Option<usize>,
@@ -353,12 +355,14 @@ fn load_relations(
     for row in client.query(
         "select a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod),
                 bt.typname, bt.typtype::text, bt.typcategory::text, a.attnotnull or coalesce(t.typnotnull, false),
-                a.atthasdef or t.typdefault is not null, a.attidentity <> '', a.attgenerated <> '',
+                a.atthasdef or t.typdefault is not null, a.attidentity <> '',
+                a.attgenerated <> '' or (c.relkind = 'v' and not pg_column_is_updatable(a.attrelid, a.attnum, true)),
                 coalesce((select array_agg(e.enumlabel::text order by e.enumsortorder) from pg_enum e where e.enumtypid = bt.oid), '{}'),
                 case when bt.typname in ('varchar', 'bpchar') and coalesce(nullif(a.atttypmod, -1), nullif(t.typtypmod, -1)) is not null
                      then coalesce(nullif(a.atttypmod, -1), t.typtypmod) - 4 end,
                 pg_get_expr(d.adbin, d.adrelid)
          from pg_attribute a
+         join pg_class c on c.oid = a.attrelid
          left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
          join pg_type t on t.oid = a.atttypid
          join pg_type bt on bt.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end

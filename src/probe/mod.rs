@@ -95,6 +95,9 @@ pub struct Prepared {
     pub identities: Vec<Identity>,
     /// The relations probed, with their labelled rows.
     pub rows: Vec<TableRows>,
+    /// Tables whose rows a trigger refused and that were placed with triggers off, with the
+    /// trigger's message.
+    pub untriggered: std::collections::BTreeMap<TableRef, String>,
 }
 
 impl Prepared {
@@ -190,6 +193,7 @@ pub fn prepare(
     }
     let states = std::mem::take(&mut synth.states);
     let signup_metadata = std::mem::take(&mut synth.signup_metadata);
+    let untriggered = std::mem::take(&mut synth.untriggered);
     let mut identities = with_memberships(&mut model, &states, opts.identities);
     with_user_metadata(&mut identities, &signup_metadata);
 
@@ -238,6 +242,7 @@ pub fn prepare(
         updatable,
         identities,
         rows: table_rows,
+        untriggered,
     })
 }
 

@@ -239,7 +239,7 @@ fn forged(
         .into_iter()
         .find(|c| {
             !owners.iter().any(|o| o.as_str() == *c)
-                && into.column(c).is_some()
+                && into.column(c).is_some_and(|v| v.writable())
                 && user::is_author(c)
         })?;
     let spec = RowSpec {
@@ -296,7 +296,7 @@ fn own_copy(
     for column in rel
         .columns
         .iter()
-        .filter(|c| c.writable() && into.column(&c.name).is_some())
+        .filter(|c| c.writable() && into.column(&c.name).is_some_and(|v| v.writable()))
     {
         let copied = row
             .json
@@ -379,7 +379,7 @@ fn insert_probe(
             let prelude = conflicts_sql(rel, &values, "false");
             let values = values
                 .into_iter()
-                .filter(|(c, _)| into.column(c).is_some())
+                .filter(|(c, _)| into.column(c).is_some_and(|v| v.writable()))
                 .collect();
             probe(
                 Command::Insert,

@@ -12,6 +12,7 @@ mod parents;
 mod place;
 mod signup;
 mod storage;
+mod untriggered;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -134,6 +135,8 @@ pub struct Synthesizer<'a> {
     templates: HashMap<TableRef, serde_json::Map<String, Json>>,
     /// User metadata a signup trigger needs, synthesized for every user.
     pub signup_metadata: serde_json::Map<String, Json>,
+    /// Tables with rows placed with triggers off, and what a trigger said when it refused one.
+    pub untriggered: BTreeMap<TableRef, String>,
 }
 
 /// Why a row was not inserted.
@@ -205,6 +208,7 @@ impl<'a> Synthesizer<'a> {
             nesting: 0,
             templates: HashMap::new(),
             signup_metadata: serde_json::Map::new(),
+            untriggered: BTreeMap::new(),
         }
     }
 
