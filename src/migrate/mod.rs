@@ -60,6 +60,20 @@ pub struct OpenOptions {
     pub timeouts: crate::timeouts::Timeouts,
 }
 
+/// A seed file failed: the note says where seeds come from and how to run without them.
+fn in_a_seed(mut error: OpenError) -> OpenError {
+    if let OpenError::Migration(located) = &mut error {
+        let seeds =
+            "this is a seed file, applied after the migrations as `supabase start` applies \
+                     it (which stops on this error too); `--no-seed` skips the seed files";
+        located.note = Some(match located.note.take() {
+            Some(note) => format!("{note}; {seeds}"),
+            None => seeds.to_string(),
+        });
+    }
+    error
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error(transparent)]
@@ -163,7 +177,8 @@ impl Database {
                         &[],
                         &mut journal,
                     )
-                    .map_err(timeout::located(&opts.timeouts))?,
+                    .map_err(timeout::located(&opts.timeouts))
+                    .map_err(in_a_seed)?,
                 );
             }
         }

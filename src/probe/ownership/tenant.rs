@@ -332,7 +332,9 @@ fn user_fk(rel: &Relation, catalog: &Catalog, spec: &TenancySpec) -> Option<usiz
         .position(|fk| fk.columns.len() == 1 && fk.columns[0] == column)
 }
 
-/// The membership table's foreign key to the tenant table (`tenant`, when known).
+/// The membership table's foreign key to the tenant table (`tenant`, when known). Of several
+/// candidates (`team_users (team_id, user_id, member_id)`), the one that makes the table look
+/// most like a membership, i.e. keyed with the user, first of equals.
 fn tenant_fk(
     rel: &Relation,
     catalog: &Catalog,
@@ -340,9 +342,11 @@ fn tenant_fk(
     spec: &TenancySpec,
 ) -> Option<usize> {
     let users = user::user_columns(rel, catalog);
-    rel.foreign_keys
+    let candidates = rel
+        .foreign_keys
         .iter()
-        .position(|fk| match &spec.tenant_column {
+        .enumerate()
+        .filter(|(_, fk)| match &spec.tenant_column {
             Some(c) => fk.columns.len() == 1 && &fk.columns[0] == c,
             None => {
                 tenant.is_none_or(|t| &fk.target == t)
@@ -351,6 +355,13 @@ fn tenant_fk(
                     && !user::is_auth_users(&fk.target)
             }
         })
+        .map(|(k, _)| k);
+    candidates.max_by_key(|&k| {
+        (
+            membership_likeness(rel, catalog, spec, k),
+            std::cmp::Reverse(k),
+        )
+    })
 }
 
 /// The membership table in use: a table with a user foreign key and one to a tenant table,
