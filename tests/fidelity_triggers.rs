@@ -5,19 +5,9 @@
 
 mod common;
 
-use common::{project, run, text};
-
 /// `rlsgate test --allow-unspecified --format json`: (the report, stderr).
 fn test_report(files: &[(&str, &str)]) -> (serde_json::Value, String) {
-    let dir = project(files);
-    let out = run(
-        &["-q", "test", "--allow-unspecified", "--format", "json"],
-        dir.path(),
-    );
-    let (stdout, stderr) = text(&out);
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!("no JSON report ({e}); stderr:\n{stderr}");
-    });
+    let (_, report, stderr) = common::test_report(files);
     (report, stderr)
 }
 
