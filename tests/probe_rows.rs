@@ -6,9 +6,16 @@ mod common;
 
 use common::{project, run, synthesis_run, test_failure, text};
 
+/// The project runs (exit 0, or 1 for suspicious cells alone) and every probe is conclusive.
+fn assert_all_conclusive(files: &[(&str, &str)]) {
+    let (code, summary, stderr) = synthesis_run(files);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["inconclusive"], 0, "{summary}");
+}
+
 #[test]
 fn rows_are_synthesized_past_the_checks_real_schemas_use() {
-    let (code, summary, stderr) = synthesis_run(&[(
+    assert_all_conclusive(&[(
         "001_schema.sql",
         "create table public.events (
            id uuid primary key default gen_random_uuid(),
@@ -39,13 +46,11 @@ fn rows_are_synthesized_past_the_checks_real_schemas_use() {
          create policy b on public.blocks for all to authenticated using (blocker_id = auth.uid()) with check (blocker_id = auth.uid());
          create policy g on public.grants for all to authenticated using (owner_id = auth.uid()) with check (owner_id = auth.uid());",
     )]);
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
 
 #[test]
 fn a_foreign_key_cycle_through_a_nullable_key_is_filled() {
-    let (code, summary, stderr) = synthesis_run(&[(
+    assert_all_conclusive(&[(
         "001_schema.sql",
         "create table public.nodes (
            id bigserial primary key,
@@ -62,13 +67,11 @@ fn a_foreign_key_cycle_through_a_nullable_key_is_filled() {
          create policy n on public.nodes for select using (true);
          create policy r on public.revisions for select using (true);",
     )]);
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
 
 #[test]
 fn storage_objects_are_synthesized_under_their_owners_folder() {
-    let (code, summary, stderr) = synthesis_run(&[(
+    assert_all_conclusive(&[(
         "001_docs.sql",
         "create table public.documents (
            id bigserial primary key,
@@ -88,13 +91,11 @@ fn storage_objects_are_synthesized_under_their_owners_folder() {
          create trigger on_upload after insert on storage.objects
            for each row execute function public.on_upload();",
     )]);
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
 
 #[test]
 fn rows_are_synthesized_past_json_shape_and_pattern_checks() {
-    let (code, summary, stderr) = synthesis_run(&[(
+    assert_all_conclusive(&[(
         "001_schema.sql",
         "create table public.posts (
            id uuid primary key default gen_random_uuid(),
@@ -116,13 +117,11 @@ fn rows_are_synthesized_past_json_shape_and_pattern_checks() {
            using (author_id = auth.uid()) with check (author_id = auth.uid());
          create policy h on public.hashtags for select using (true);",
     )]);
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
 
 #[test]
 fn unique_keys_on_constants_and_defaults_get_other_values() {
-    let (code, summary, stderr) = synthesis_run(&[(
+    assert_all_conclusive(&[(
         "001_schema.sql",
         "create table public.hourly_checks (
            id bigserial primary key,
@@ -144,13 +143,11 @@ fn unique_keys_on_constants_and_defaults_get_other_values() {
          create policy s on public.sessions for all to authenticated
            using (opened_by = auth.uid()) with check (opened_by = auth.uid());",
     )]);
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
 
 #[test]
 fn rows_a_trigger_seeded_for_every_key_are_adopted() {
-    let (code, summary, stderr) = synthesis_run(&[(
+    assert_all_conclusive(&[(
         "001_schema.sql",
         "create table public.teams (
            id uuid primary key default gen_random_uuid(),
@@ -177,13 +174,11 @@ fn rows_a_trigger_seeded_for_every_key_are_adopted() {
          create policy tp on public.team_permissions for all to authenticated
            using (team_id in (select id from public.teams where owner_id = auth.uid()));",
     )]);
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
 
 #[test]
 fn handing_a_row_to_an_owner_who_holds_its_key_clears_the_collision() {
-    let (code, summary, stderr) = synthesis_run(&[(
+    assert_all_conclusive(&[(
         "001_schema.sql",
         "create table public.items (
            id bigserial primary key,
@@ -202,13 +197,11 @@ fn handing_a_row_to_an_owner_who_holds_its_key_clears_the_collision() {
          create policy i on public.items for all to authenticated using (true) with check (true);
          create policy r on public.requests for all to authenticated using (true) with check (true);",
     )]);
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
 
 #[test]
 fn rows_satisfy_one_branch_of_kind_rules_and_arithmetic_checks() {
-    let (code, summary, stderr) = synthesis_run(&[(
+    assert_all_conclusive(&[(
         "001_schema.sql",
         "create type public.scope as enum ('b2c', 'b2b');
          create type public.discount_kind as enum ('percent', 'amount');
@@ -251,13 +244,11 @@ fn rows_satisfy_one_branch_of_kind_rules_and_arithmetic_checks() {
          create policy v on public.overrides for all to authenticated using (owner_id = auth.uid());
          create policy a on public.allocations for all to authenticated using (owner_id = auth.uid());",
     )]);
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
 
 #[test]
 fn deletes_and_transfers_are_not_blocked_by_rows_a_cascade_or_a_key_meets() {
-    let (code, summary, stderr) = synthesis_run(&[(
+    assert_all_conclusive(&[(
         "001_schema.sql",
         "create table public.projects (id bigserial primary key,
            owner_id uuid not null references auth.users (id));
@@ -281,13 +272,11 @@ fn deletes_and_transfers_are_not_blocked_by_rows_a_cascade_or_a_key_meets() {
          create policy c on public.categories for select using (true);
          create policy k on public.picks for all to authenticated using (user_id = auth.uid()) with check (true);",
     )]);
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
 
 #[test]
 fn probe_rows_stay_within_the_checks_synthesized_rows_passed() {
-    let (code, summary, stderr) = synthesis_run(&[(
+    assert_all_conclusive(&[(
         "001_schema.sql",
         "create table public.products (id bigserial primary key, name text not null);
          create table public.components (
@@ -314,13 +303,11 @@ fn probe_rows_stay_within_the_checks_synthesized_rows_passed() {
          create policy s on public.snapshots for all to authenticated
            using (user_id = auth.uid()) with check (user_id = auth.uid());",
     )]);
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
 
 #[test]
 fn a_row_owned_through_a_nullable_key_in_a_cycle_gets_its_parent_first() {
-    let (code, summary, stderr) = synthesis_run(&[(
+    assert_all_conclusive(&[(
         "001_schema.sql",
         "create table public.works (id serial primary key, title text not null);
          create table public.revisions (
@@ -343,8 +330,6 @@ fn a_row_owned_through_a_nullable_key_in_a_cycle_gets_its_parent_first() {
          create policy r on public.revisions for select using (true);
          create policy s on public.suggestions for select using (true);",
     )]);
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
 
 #[test]
@@ -352,7 +337,7 @@ fn a_unique_foreign_key_gives_each_row_a_parent_of_its_own() {
     // A tenant's unique billing customer (a one-to-one link to a table of one public row), and
     // one watcher per task: a second row on the same parent would break the unique key, and
     // every table below it would have no row to reference.
-    let (code, summary, stderr) = synthesis_run(&[(
+    assert_all_conclusive(&[(
         "001_schema.sql",
         "create table public.billing_customers (
            id uuid primary key default gen_random_uuid(),
@@ -400,8 +385,6 @@ fn a_unique_foreign_key_gives_each_row_a_parent_of_its_own() {
            select 1 from public.projects p where p.id = project_id and public.is_member(p.org_id)));
          create policy w on public.task_watchers for all to authenticated using (user_id = auth.uid());",
     )]);
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
 
 #[test]
@@ -580,7 +563,7 @@ fn a_signup_failure_the_metadata_cannot_fix_gets_a_hint_that_fits() {
 fn a_delete_cascading_four_tables_deep_is_not_blocked_by_a_restricting_row_below() {
     // Nutaria-Final's lots: deleting a batch cascades through runs and steps to pack entries,
     // which a shipment line references with RESTRICT.
-    let (code, summary, stderr) = synthesis_run(&[(
+    assert_all_conclusive(&[(
         "001_schema.sql",
         "create table public.batches (id bigserial primary key,
            owner_id uuid not null references auth.users (id));
@@ -597,6 +580,4 @@ fn a_delete_cascading_four_tables_deep_is_not_blocked_by_a_restricting_row_below
          alter table public.batches enable row level security;
          create policy b on public.batches for all to authenticated using (owner_id = auth.uid());",
     )]);
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(summary["inconclusive"], 0, "{summary}");
 }
