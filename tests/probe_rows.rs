@@ -482,7 +482,7 @@ const SIGNUP_INTO_MEMBERS: &str = "create table public.companies (
 fn a_signup_trigger_gets_the_user_metadata_its_check_needs() {
     // actium: the signup trigger copies each user into `members`, whose CHECK wants a company
     // unless the user is a super admin; the company comes from the user metadata.
-    let dir = project(&[(
+    let (code, report, stderr) = common::test_report(&[(
         "001_schema.sql",
         &format!(
             "{SIGNUP_INTO_MEMBERS}
@@ -504,14 +504,8 @@ fn a_signup_trigger_gets_the_user_metadata_its_check_needs() {
                using (id = auth.uid() and role = 'operativo');"
         ),
     )]);
-    let out = run(
-        &["-q", "test", "--allow-unspecified", "--format", "json"],
-        dir.path(),
-    );
-    let (stdout, stderr) = text(&out);
     // 1: the policy reading user_metadata is a lint error
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(code, Some(1), "{stderr}");
     assert_eq!(
         report["summary"]["inconclusive"], 0,
         "{}",
