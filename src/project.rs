@@ -89,11 +89,6 @@ impl Project {
             .collect();
         paths.sort();
         let mut notes = Vec::new();
-        let skipped_example = paths
-            .first()
-            .and_then(|p| p.file_name())
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
         let mut skipped = Vec::new();
         if migrations_dir == candidates[0] {
             paths.retain(|p| {
@@ -122,8 +117,12 @@ impl Project {
                     .strip_prefix(root)
                     .unwrap_or(&migrations_dir)
                     .to_path_buf(),
-                count: notes.len(),
-                example: skipped_example,
+                count: skipped.len(),
+                example: skipped
+                    .first()
+                    .and_then(|p| p.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
             });
         }
         let migrations = paths
